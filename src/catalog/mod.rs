@@ -1,0 +1,173 @@
+//! The one catalog of user-facing text, in English and Korean.
+//!
+//! Every word the bot shows people is looked up here by [`Key`]; the texts live in `en.toml`
+//! and `ko.toml` beside this file so translators edit data, not code. Values filled into a
+//! template from user input are mrkdwn-escaped, so a template can never be made to ping.
+//! Pure: no I/O beyond the texts compiled into the binary.
+
+mod keys;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+pub use keys::Key;
+
+use crate::domain::text::escape_mrkdwn;
+
+/// The language of everything the bot says (`locale` in the policy).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Locale {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Locale {
+    /// Every supported locale.
+    pub const ALL: [Locale; 2] = [Locale::En, Locale::Ko];
+
+    /// `en` or `ko`.
+    pub fn parse(code: &str) -> Option<Locale> {
+        match code {
+            "en" => Some(Locale::En),
+            "ko" => Some(Locale::Ko),
+            _ => None,
+        }
+    }
+
+    /// The policy spelling.
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Ko => "ko",
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Locale::En => include_str!("en.toml"),
+            Locale::Ko => include_str!("ko.toml"),
+        }
+    }
+}
+
+type Texts = HashMap<String, String>;
+
+/// Parses one language file. The files are compiled in and checked by tests, so a broken one
+/// is a build defect; it degrades to an empty table (keys then show as themselves) rather
+/// than panicking on a request path.
+fn load(locale: Locale) -> Texts {
+    toml::from_str(locale.source()).unwrap_or_default()
+}
+
+static EN: LazyLock<Texts> = LazyLock::new(|| load(Locale::En));
+static KO: LazyLock<Texts> = LazyLock::new(|| load(Locale::Ko));
+
+fn texts(locale: Locale) -> &'static Texts {
+    match locale {
+        Locale::En => &EN,
+        Locale::Ko => &KO,
+    }
+}
+
+/// A catalog text with `{placeholders}` still in it.
+#[derive(Clone, Copy, Debug)]
+pub struct Template(&'static str);
+
+/// The text for `key` in `locale`, falling back to English, then to the key itself.
+pub fn text(locale: Locale, key: Key) -> Template {
+    let found = texts(locale).get(key.id()).or_else(|| texts(Locale::En).get(key.id()));
+    Template(found.map_or(key.id(), String::as_str))
+}
+
+impl Template {
+    /// The text as it stands (for texts without placeholders).
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// Fills placeholders with values typed by users or taken from data: each is escaped.
+    pub fn fill(self, args: &[(&str, &str)]) -> String {
+        self.substitute(args, escape_mrkdwn)
+    }
+
+    /// Fills placeholders with mrkdwn the bot wrote itself (links, mentions it chose to make).
+    pub fn fill_trusted(self, args: &[(&str, &str)]) -> String {
+        self.substitute(args, str::to_owned)
+    }
+
+    fn substitute(self, args: &[(&str, &str)], prepare: impl Fn(&str) -> String) -> String {
+        let mut out = self.0.to_owned();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), &prepare(value));
+        }
+        out
+    }
+}
+
+/// The `{placeholder}` names in a text, sorted, for the completeness test.
+#[cfg(test)]
+fn placeholders(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_language_files_parse() {
+        for locale in Locale::ALL {
+            let parsed: Result<Texts, _> = toml::from_str(locale.source());
+            assert!(parsed.is_ok(), "{}.toml: {:?}", locale.code(), parsed.err());
+        }
+    }
+
+    #[test]
+    fn every_key_has_english_and_korean() {
+        for locale in Locale::ALL {
+            for key in Key::ALL {
+                let value = texts(locale).get(key.id());
+                assert!(value.is_some_and(|v| !v.trim().is_empty()), "{} lacks {}", locale.code(), key.id());
+            }
+        }
+    }
+
+    #[test]
+    fn no_language_file_has_texts_that_no_key_uses() {
+        let known: Vec<&str> = Key::ALL.iter().map(|k| k.id()).collect();
+        for locale in Locale::ALL {
+            for id in texts(locale).keys() {
+                assert!(known.contains(&id.as_str()), "{}.toml has unused {id}", locale.code());
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_use_the_same_placeholders() {
+        for &key in Key::ALL {
+            let en = placeholders(text(Locale::En, key).as_str());
+            let ko = placeholders(text(Locale::Ko, key).as_str());
+            assert_eq!(en, ko, "placeholders differ for {}", key.id());
+        }
+    }
+
+    #[test]
+    fn filled_values_cannot_ping_anyone() {
+        let reply = text(Locale::En, Key::UnknownCommand).fill(&[("word", "<!channel>")]);
+        assert!(reply.contains("&lt;!channel&gt;"), "{reply}");
+        assert!(!reply.contains("<!channel>"));
+    }
+
+    #[test]
+    fn korean_is_used_when_the_policy_says_ko() {
+        assert!(text(Locale::Ko, Key::NotYet).as_str().contains("곧 제공"));
+    }
+}

@@ -1,0 +1,53 @@
+//! The built-in policy: what `serve` uses when no policy file is given, and the value of
+//! every key a policy file leaves out.
+
+use std::time::Duration;
+
+use crate::catalog::Locale;
+use crate::domain::incident::SeverityName;
+use crate::domain::policy::{Channels, Mention, Policy, Reminders, RetroPolicy, Severity, Share};
+
+pub const PREFIX: &str = "inc";
+pub const ESCALATE_AFTER: u32 = 2;
+pub const LEAD_WITHIN: Duration = Duration::from_secs(10 * 60);
+pub const RETRO_WITHIN: Duration = Duration::from_secs(2 * 24 * 3600);
+pub const CHANGES_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
+/// Used only when a severity's own `update_every` is unreadable (validation then fails).
+pub const UPDATE_EVERY: Duration = Duration::from_secs(3600);
+
+/// SEV1–SEV4: the two worst shared broadly, the two mildest with the affected teams only.
+pub fn severities() -> Vec<Severity> {
+    let level = |name: &str, label: &str, share, minutes: u64| Severity {
+        name: SeverityName(name.to_owned()),
+        label: label.to_owned(),
+        share,
+        mention: Mention::None,
+        update_every: Duration::from_secs(minutes * 60),
+    };
+    vec![
+        level("SEV1", "Critical", Share::Broad, 15),
+        level("SEV2", "Major", Share::Broad, 30),
+        level("SEV3", "Minor", Share::Narrow, 60),
+        level("SEV4", "Low", Share::Narrow, 240),
+    ]
+}
+
+/// The built-in policy: SEV1–SEV4 (default SEV3), UTC, English, no channels or services.
+pub fn policy() -> Policy {
+    let severities = severities();
+    Policy {
+        timezone: chrono_tz::UTC,
+        locale: Locale::En,
+        default_severity: SeverityName("SEV3".to_owned()),
+        channels: Channels { announcements: None, triage: None, prefix: PREFIX.to_owned() },
+        reminders: Reminders { escalate_after: ESCALATE_AFTER, digest: None, lead_within: LEAD_WITHIN, retro_within: RETRO_WITHIN },
+        retro: RetroPolicy { blameless: true, required_for: severities.iter().take(2).map(|s| s.name.clone()).collect() },
+        admins: Vec::new(),
+        archive_on_close: false,
+        changes_lookback: CHANGES_LOOKBACK,
+        roles: Vec::new(),
+        alert_rules: Vec::new(),
+        severities,
+        services: Vec::new(),
+    }
+}

@@ -1,0 +1,425 @@
+//! The `/incident` grammar: text in, a typed [`Command`] or a [`GrammarError`] out.
+//!
+//! Pure: it needs the policy only to know which severities, services and roles exist.
+//! Command words are case-insensitive; free text (titles, updates, notes) keeps the spelling
+//! and spacing the user typed. Rendering errors into replies is the app layer's job.
+
+use chrono::NaiveDate;
+
+use crate::domain::ids::UserId;
+use crate::domain::incident::{IncidentStatus, RoleName, ServiceName, SeverityName};
+use crate::domain::policy::Policy;
+
+/// One parsed `/incident` command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    /// `declare …`; without a title the declare modal opens, prefilled.
+    Declare(DeclareOptions),
+    List,
+    Stats(StatsWindow),
+    /// `change [service:NAME…] TEXT`: announce planned work.
+    Change { services: Vec<ServiceName>, text: String },
+    /// `update [TEXT]`; without text the update modal opens.
+    Update(Option<String>),
+    /// `status investigating|identified|monitoring`.
+    Status(IncidentStatus),
+    Severity(SeverityName),
+    Lead(UserId),
+    Role { role: RoleName, user: UserId },
+    Title(String),
+    Impact(String),
+    ServiceAdd(ServiceName),
+    ServiceRemove(ServiceName),
+    Note(String),
+    Followup(FollowupRequest),
+    Followups,
+    Resolve(Option<String>),
+    Retro,
+    Close,
+}
+
+/// The options of a quick `declare`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeclareOptions {
+    pub private: bool,
+    pub severity: Option<SeverityName>,
+    pub services: Vec<ServiceName>,
+    /// `None` opens the modal.
+    pub title: Option<String>,
+}
+
+/// `followup [prevent|detect|handle] TEXT [@owner] [due:YYYY-MM-DD]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowupRequest {
+    pub group: FollowupGroup,
+    pub text: String,
+    pub owner: Option<UserId>,
+    pub due: Option<NaiveDate>,
+}
+
+/// The three groups a retrospective's action items fall into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowupGroup {
+    /// Preventing recurrence.
+    Prevent,
+    /// Improving detection.
+    Detect,
+    /// Improving handling.
+    Handle,
+}
+
+/// The window of `stats`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatsWindow {
+    Days7,
+    Days30,
+    Days90,
+}
+
+/// Why a command was not understood. Each variant carries what the reply needs to say what
+/// was wrong; the accepted values come from the policy when the reply is rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GrammarError {
+    UnknownCommand { word: String },
+    UnknownSeverity { word: String },
+    UnknownService { word: String },
+    UnknownRole { word: String },
+    UnknownStatus { word: String },
+    UnknownStatsWindow { word: String },
+    UnknownOption { word: String },
+    RepeatedSeverity,
+    /// The command needs an argument that is missing (`usage` is the command word).
+    MissingArgument { usage: Usage },
+    /// A user mention was expected where `got` stands.
+    ExpectedUser { usage: Usage, got: String },
+    /// Words after a complete command.
+    UnexpectedWords { usage: Usage, words: String },
+    BadDueDate { word: String },
+}
+
+/// Which command's usage line a reply should show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Usage {
+    Stats,
+    Change,
+    Status,
+    Severity,
+    Lead,
+    Role,
+    Title,
+    Impact,
+    Service,
+    Note,
+    Followup,
+    Simple(&'static str),
+}
+
+impl Usage {
+    /// The usage line, in the grammar's own words (the same in every language).
+    pub fn line(self) -> &'static str {
+        match self {
+            Usage::Stats => "stats [7d|30d|90d]",
+            Usage::Change => "change [service:NAME…] TEXT",
+            Usage::Status => "status investigating|identified|monitoring",
+            Usage::Severity => "severity sevN",
+            Usage::Lead => "lead @user",
+            Usage::Role => "role NAME @user",
+            Usage::Title => "title TEXT",
+            Usage::Impact => "impact TEXT",
+            Usage::Service => "service add|remove NAME",
+            Usage::Note => "note TEXT",
+            Usage::Followup => "followup [prevent|detect|handle] TEXT [@owner] [due:YYYY-MM-DD]",
+            Usage::Simple(word) => word,
+        }
+    }
+}
+
+impl Command {
+    /// True for commands that only make sense inside an incident channel.
+    pub fn needs_incident_channel(&self) -> bool {
+        !matches!(
+            self,
+            Command::Help | Command::Declare(_) | Command::List | Command::Stats(_) | Command::Change { .. }
+        )
+    }
+
+    /// The command word, for replies such as "`retro` is coming soon".
+    pub fn word(&self) -> &'static str {
+        match self {
+            Command::Help => "help",
+            Command::Declare(_) => "declare",
+            Command::List => "list",
+            Command::Stats(_) => "stats",
+            Command::Change { .. } => "change",
+            Command::Update(_) => "update",
+            Command::Status(_) => "status",
+            Command::Severity(_) => "severity",
+            Command::Lead(_) => "lead",
+            Command::Role { .. } => "role",
+            Command::Title(_) => "title",
+            Command::Impact(_) => "impact",
+            Command::ServiceAdd(_) | Command::ServiceRemove(_) => "service",
+            Command::Note(_) => "note",
+            Command::Followup(_) => "followup",
+            Command::Followups => "followups",
+            Command::Resolve(_) => "resolve",
+            Command::Retro => "retro",
+            Command::Close => "close",
+        }
+    }
+}
+
+/// A word of the input and the text from its start to the end (for free text).
+struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Words<'a> {
+    fn new(text: &'a str) -> Words<'a> {
+        Words { text, pos: 0 }
+    }
+
+    /// Skips white space; the rest of the input, or `None` when nothing is left.
+    fn rest(&mut self) -> Option<&'a str> {
+        let rest = self.text[self.pos..].trim_start();
+        self.pos = self.text.len() - rest.len();
+        let rest = rest.trim_end();
+        (!rest.is_empty()).then_some(rest)
+    }
+
+    /// The next word without consuming it.
+    fn peek(&mut self) -> Option<&'a str> {
+        let rest = self.rest()?;
+        Some(rest.split(char::is_whitespace).next().unwrap_or(rest))
+    }
+
+    fn next_word(&mut self) -> Option<&'a str> {
+        let word = self.peek()?;
+        self.pos += word.len();
+        Some(word)
+    }
+}
+
+/// Parses the text after `/incident`.
+pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
+    let mut words = Words::new(text);
+    let Some(word) = words.next_word() else {
+        return Ok(Command::Help);
+    };
+    let command = match word.to_lowercase().as_str() {
+        "help" => no_more(&mut words, "help", Command::Help)?,
+        "declare" => Command::Declare(parse_declare(&mut words, policy)?),
+        "list" => no_more(&mut words, "list", Command::List)?,
+        "stats" => parse_stats(&mut words)?,
+        "change" => parse_change(&mut words, policy)?,
+        "update" => Command::Update(words.rest().map(str::to_owned)),
+        "status" => parse_status(&mut words)?,
+        "severity" | "sev" => parse_severity(&mut words, policy)?,
+        "lead" => Command::Lead(expect_user(&mut words, Usage::Lead)?),
+        "role" => parse_role(&mut words, policy)?,
+        "title" => Command::Title(expect_text(&mut words, Usage::Title)?),
+        "impact" => Command::Impact(expect_text(&mut words, Usage::Impact)?),
+        "service" => parse_service(&mut words, policy)?,
+        "note" => Command::Note(expect_text(&mut words, Usage::Note)?),
+        "followup" => Command::Followup(parse_followup(&mut words)?),
+        "followups" => no_more(&mut words, "followups", Command::Followups)?,
+        "resolve" => Command::Resolve(words.rest().map(str::to_owned)),
+        "retro" => no_more(&mut words, "retro", Command::Retro)?,
+        "close" => no_more(&mut words, "close", Command::Close)?,
+        _ => return Err(GrammarError::UnknownCommand { word: word.to_owned() }),
+    };
+    Ok(command)
+}
+
+fn no_more(words: &mut Words<'_>, usage: &'static str, command: Command) -> Result<Command, GrammarError> {
+    match words.rest() {
+        None => Ok(command),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Simple(usage), words: extra.to_owned() }),
+    }
+}
+
+fn expect_text(words: &mut Words<'_>, usage: Usage) -> Result<String, GrammarError> {
+    words.rest().map(str::to_owned).ok_or(GrammarError::MissingArgument { usage })
+}
+
+fn expect_user(words: &mut Words<'_>, usage: Usage) -> Result<UserId, GrammarError> {
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage })?;
+    let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser { usage, got: word.to_owned() })?;
+    match words.rest() {
+        None => Ok(user),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage, words: extra.to_owned() }),
+    }
+}
+
+/// `sev` followed by digits: a word the user meant as a severity even when the policy lacks it.
+fn looks_like_severity(word: &str) -> bool {
+    let lower = word.to_ascii_lowercase();
+    lower
+        .strip_prefix("sev")
+        .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn severity_named(word: &str, policy: &Policy) -> Option<SeverityName> {
+    policy.severity(word).map(|s| s.name.clone())
+}
+
+/// `service:NAME` → the policy's service, an error for an unknown one, `None` for other words.
+fn service_option(word: &str, policy: &Policy) -> Option<Result<ServiceName, GrammarError>> {
+    let (prefix, name) = word.split_once(':')?;
+    if !prefix.eq_ignore_ascii_case("service") {
+        return None;
+    }
+    Some(
+        policy
+            .service(name)
+            .map(|s| s.name.clone())
+            .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() }),
+    )
+}
+
+fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOptions, GrammarError> {
+    let mut options = DeclareOptions::default();
+    while let Some(word) = words.peek() {
+        if word.eq_ignore_ascii_case("--private") {
+            options.private = true;
+        } else if word.starts_with("--") {
+            return Err(GrammarError::UnknownOption { word: word.to_owned() });
+        } else if let Some(service) = service_option(word, policy) {
+            let service = service?;
+            if !options.services.contains(&service) {
+                options.services.push(service);
+            }
+        } else if let Some(severity) = severity_named(word, policy) {
+            if options.severity.is_some() {
+                return Err(GrammarError::RepeatedSeverity);
+            }
+            options.severity = Some(severity);
+        } else if looks_like_severity(word) {
+            return Err(GrammarError::UnknownSeverity { word: word.to_owned() });
+        } else {
+            break;
+        }
+        words.next_word();
+    }
+    options.title = words.rest().map(str::to_owned);
+    Ok(options)
+}
+
+fn parse_stats(words: &mut Words<'_>) -> Result<Command, GrammarError> {
+    let window = match words.next_word().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("30d") => StatsWindow::Days30,
+        Some("7d") => StatsWindow::Days7,
+        Some("90d") => StatsWindow::Days90,
+        Some(other) => return Err(GrammarError::UnknownStatsWindow { word: other.to_owned() }),
+    };
+    no_more(words, "stats [7d|30d|90d]", Command::Stats(window)).map_err(|e| match e {
+        GrammarError::UnexpectedWords { words, .. } => GrammarError::UnexpectedWords { usage: Usage::Stats, words },
+        other => other,
+    })
+}
+
+fn parse_change(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let mut services = Vec::new();
+    while let Some(word) = words.peek() {
+        match service_option(word, policy) {
+            Some(service) => {
+                let service = service?;
+                if !services.contains(&service) {
+                    services.push(service);
+                }
+                words.next_word();
+            }
+            None => break,
+        }
+    }
+    let text = expect_text(words, Usage::Change)?;
+    Ok(Command::Change { services, text })
+}
+
+fn parse_status(words: &mut Words<'_>) -> Result<Command, GrammarError> {
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Status })?;
+    let status = IncidentStatus::parse(&word.to_lowercase())
+        .filter(|status| status.is_open())
+        .ok_or_else(|| GrammarError::UnknownStatus { word: word.to_owned() })?;
+    match words.rest() {
+        None => Ok(Command::Status(status)),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Status, words: extra.to_owned() }),
+    }
+}
+
+fn parse_severity(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Severity })?;
+    let severity =
+        severity_named(word, policy).ok_or_else(|| GrammarError::UnknownSeverity { word: word.to_owned() })?;
+    match words.rest() {
+        None => Ok(Command::Severity(severity)),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Severity, words: extra.to_owned() }),
+    }
+}
+
+fn parse_role(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Role })?;
+    let role = policy.role(word).ok_or_else(|| GrammarError::UnknownRole { word: word.to_owned() })?;
+    let user = expect_user(words, Usage::Role)?;
+    Ok(Command::Role { role, user })
+}
+
+fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let action = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
+    let name = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
+    let name = match name.split_once(':') {
+        Some((prefix, name)) if prefix.eq_ignore_ascii_case("service") => name,
+        _ => name,
+    };
+    let service = policy
+        .service(name)
+        .map(|s| s.name.clone())
+        .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() })?;
+    if let Some(extra) = words.rest() {
+        return Err(GrammarError::UnexpectedWords { usage: Usage::Service, words: extra.to_owned() });
+    }
+    match action.to_lowercase().as_str() {
+        "add" => Ok(Command::ServiceAdd(service)),
+        "remove" => Ok(Command::ServiceRemove(service)),
+        _ => Err(GrammarError::MissingArgument { usage: Usage::Service }),
+    }
+}
+
+fn parse_followup(words: &mut Words<'_>) -> Result<FollowupRequest, GrammarError> {
+    let group = match words.peek().map(str::to_lowercase).as_deref() {
+        Some("prevent") => Some(FollowupGroup::Prevent),
+        Some("detect") => Some(FollowupGroup::Detect),
+        Some("handle") => Some(FollowupGroup::Handle),
+        _ => None,
+    };
+    if group.is_some() {
+        words.next_word();
+    }
+    let mut text = expect_text(words, Usage::Followup)?;
+    let (mut owner, mut due) = (None, None);
+    // The owner and the due date are trailing words, in either order.
+    for _ in 0..2 {
+        let Some((head, last)) = text.rsplit_once(char::is_whitespace) else { break };
+        if due.is_none()
+            && let Some(date) = last.strip_prefix("due:").or_else(|| last.strip_prefix("DUE:"))
+        {
+            let parsed = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| GrammarError::BadDueDate { word: last.to_owned() })?;
+            due = Some(parsed);
+        } else if owner.is_none()
+            && let Some(user) = UserId::parse(last)
+        {
+            owner = Some(user);
+        } else {
+            break;
+        }
+        text = head.trim_end().to_owned();
+    }
+    Ok(FollowupRequest { group: group.unwrap_or(FollowupGroup::Prevent), text, owner, due })
+}
+
+#[cfg(test)]
+#[path = "command_tests.rs"]
+mod tests;

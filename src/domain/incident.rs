@@ -1,0 +1,118 @@
+//! The incident's identity and lifecycle vocabulary: numbers, statuses, severities, services.
+//!
+//! These are the names every other layer speaks. The transition rules arrive with the
+//! lifecycle commands; this file only fixes the words and their storage spelling.
+
+use std::fmt;
+
+/// The number people use for an incident (`#42`, `firebell retro 42`), unique per install.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct IncidentNumber(pub i64);
+
+impl fmt::Display for IncidentNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// `investigating → identified → monitoring → resolved → closed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IncidentStatus {
+    Investigating,
+    Identified,
+    Monitoring,
+    Resolved,
+    Closed,
+}
+
+impl IncidentStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [IncidentStatus; 5] = [
+        IncidentStatus::Investigating,
+        IncidentStatus::Identified,
+        IncidentStatus::Monitoring,
+        IncidentStatus::Resolved,
+        IncidentStatus::Closed,
+    ];
+
+    /// The spelling used in commands and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Investigating => "investigating",
+            IncidentStatus::Identified => "identified",
+            IncidentStatus::Monitoring => "monitoring",
+            IncidentStatus::Resolved => "resolved",
+            IncidentStatus::Closed => "closed",
+        }
+    }
+
+    /// Reads the storage spelling back; `None` for anything else.
+    pub fn parse(text: &str) -> Option<IncidentStatus> {
+        IncidentStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+
+    /// Open statuses are the ones a responder can set with `status …`.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            IncidentStatus::Investigating | IncidentStatus::Identified | IncidentStatus::Monitoring
+        )
+    }
+}
+
+/// A severity name as the policy spells it (`SEV1`); only the policy creates these.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SeverityName(pub(crate) String);
+
+/// A service name as the policy spells it (`payments`); only the policy creates these.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ServiceName(pub(crate) String);
+
+/// A role name: the built-in `lead`, `comms`, `scribe`, or one from the policy's `[[roles]]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoleName(pub(crate) String);
+
+macro_rules! policy_name {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// The canonical spelling.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    )*};
+}
+policy_name!(SeverityName, ServiceName, RoleName);
+
+impl SeverityName {
+    /// Storage rows hold names the policy once validated; reading one back trusts it, and a
+    /// name the current policy no longer knows is still shown as stored.
+    pub fn from_stored(name: String) -> SeverityName {
+        SeverityName(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_round_trips_through_its_storage_spelling() {
+        for status in IncidentStatus::ALL {
+            assert_eq!(IncidentStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(IncidentStatus::parse("Resolved"), None);
+    }
+
+    #[test]
+    fn only_the_three_working_statuses_are_open() {
+        let open: Vec<_> = IncidentStatus::ALL.into_iter().filter(|s| s.is_open()).collect();
+        assert_eq!(open.len(), 3);
+        assert!(!IncidentStatus::Resolved.is_open());
+    }
+}

@@ -1,0 +1,7 @@
+//! The pure domain core: no I/O, no async, no clock (`now` is always passed in).
+
+pub mod command;
+pub mod ids;
+pub mod incident;
+pub mod policy;
+pub mod text;

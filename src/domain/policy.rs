@@ -1,0 +1,179 @@
+//! The policy as typed data: severities, services and their graph, channels, cadences, roles.
+//!
+//! Built only by `config::policy` (which validates the TOML once); everything else reads it.
+//! Lookups by name are case-insensitive because `/incident` words are.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::catalog::Locale;
+use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::incident::{RoleName, ServiceName, SeverityName};
+
+/// The whole validated policy.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// Time zone for times shown to people and for channel-name dates.
+    pub timezone: chrono_tz::Tz,
+    /// Language of everything the bot says.
+    pub locale: Locale,
+    /// Severity of a declaration that names none.
+    pub default_severity: SeverityName,
+    pub channels: Channels,
+    pub reminders: Reminders,
+    pub retro: RetroPolicy,
+    /// Users who may lower severity, resolve and close any incident.
+    pub admins: Vec<UserId>,
+    /// Archive the incident channel when the incident is closed.
+    pub archive_on_close: bool,
+    /// How far back pre-shared changes are listed when an incident is declared.
+    pub changes_lookback: Duration,
+    /// Roles added to the built-in lead, comms and scribe.
+    pub roles: Vec<Role>,
+    /// Alert routing, first match wins.
+    pub alert_rules: Vec<AlertRule>,
+    /// Most severe first.
+    pub severities: Vec<Severity>,
+    pub services: Vec<Service>,
+}
+
+/// Where the bot speaks outside incident channels.
+#[derive(Clone, Debug)]
+pub struct Channels {
+    /// Broad sharing, escalations and digests.
+    pub announcements: Option<ChannelId>,
+    /// Alert prompts.
+    pub triage: Option<ChannelId>,
+    /// Incident channel names start with this.
+    pub prefix: String,
+}
+
+/// Reminder cadences shared by every severity.
+#[derive(Clone, Debug)]
+pub struct Reminders {
+    /// Unanswered reminders before the widest audience is told.
+    pub escalate_after: u32,
+    /// Digest schedule (`sec min hour day month weekday`), in the policy's time zone.
+    pub digest: Option<cron::Schedule>,
+    /// Nudge once when no lead is assigned by then.
+    pub lead_within: Duration,
+    /// Nudge when a resolved incident has no retrospective by then.
+    pub retro_within: Duration,
+}
+
+/// Retrospective settings.
+#[derive(Clone, Debug)]
+pub struct RetroPolicy {
+    /// Show people as their roles rather than their names.
+    pub blameless: bool,
+    /// Severities whose incidents need a retrospective.
+    pub required_for: Vec<SeverityName>,
+}
+
+/// A role people can be given with `/incident role NAME @user`.
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub name: RoleName,
+    pub description: String,
+}
+
+/// Who hears about an incident of a severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Share {
+    /// The affected teams and their dependants.
+    Narrow,
+    /// Narrow plus the announcements channel.
+    Broad,
+}
+
+/// The mass mention a broad notice carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mention {
+    None,
+    Here,
+    Channel,
+}
+
+/// One severity level.
+#[derive(Clone, Debug)]
+pub struct Severity {
+    pub name: SeverityName,
+    /// Human label, e.g. "Critical".
+    pub label: String,
+    pub share: Share,
+    pub mention: Mention,
+    /// Remind when no status update has been posted for this long.
+    pub update_every: Duration,
+}
+
+/// A service that incidents can affect.
+#[derive(Clone, Debug)]
+pub struct Service {
+    pub name: ServiceName,
+    /// The owning team's channel, told about narrow incidents.
+    pub team_channel: Option<ChannelId>,
+    /// Invited to the incident channel when the service is affected.
+    pub responders: Vec<UserId>,
+    /// Services this one depends on: their incidents reach this team too.
+    pub depends_on: Vec<ServiceName>,
+}
+
+/// What an alert that matches a rule does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertAction {
+    Declare,
+    Prompt,
+}
+
+/// One `[[alerts.rules]]` entry.
+#[derive(Clone, Debug)]
+pub struct AlertRule {
+    /// Labels or tags that must all be equal.
+    pub matchers: BTreeMap<String, String>,
+    pub action: AlertAction,
+    pub severity: Option<SeverityName>,
+    pub service: Option<ServiceName>,
+}
+
+/// The roles every install has.
+pub const BUILTIN_ROLES: [&str; 3] = ["lead", "comms", "scribe"];
+
+impl Policy {
+    /// The severity named `name`, compared case-insensitively.
+    pub fn severity(&self, name: &str) -> Option<&Severity> {
+        self.severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The service named `name`, compared case-insensitively.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// The role named `name` (built-in or from the policy), compared case-insensitively.
+    pub fn role(&self, name: &str) -> Option<RoleName> {
+        BUILTIN_ROLES
+            .iter()
+            .map(|builtin| RoleName((*builtin).to_owned()))
+            .chain(self.roles.iter().map(|role| role.name.clone()))
+            .find(|role| role.as_str().eq_ignore_ascii_case(name))
+    }
+
+    /// Every role name, built-in first.
+    pub fn role_names(&self) -> Vec<String> {
+        BUILTIN_ROLES
+            .iter()
+            .map(|r| (*r).to_owned())
+            .chain(self.roles.iter().map(|r| r.name.to_string()))
+            .collect()
+    }
+
+    /// Severity names in policy order, for "accepted: …" replies.
+    pub fn severity_names(&self) -> Vec<String> {
+        self.severities.iter().map(|s| s.name.to_string()).collect()
+    }
+
+    /// Service names in policy order, for "accepted: …" replies.
+    pub fn service_names(&self) -> Vec<String> {
+        self.services.iter().map(|s| s.name.to_string()).collect()
+    }
+}
