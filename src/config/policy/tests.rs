@@ -98,7 +98,7 @@ fn bad_durations_are_refused_with_an_example_of_a_good_one() {
 fn a_bad_cron_expression_is_refused_with_the_expected_shape() {
     let source = example_with("digest = \"0 0 9 * * Mon-Fri\"", "digest = \"every morning\"");
     let error = error_of(&source);
-    assert!(error.contains(&format!(":{}: reminders.digest = \"every morning\" is not a cron expression", line_of(&source, "digest"))), "{error}");
+    assert!(error.contains(&format!(":{}: reminders.digest = \"every morning\" is not a cron expression", line_of(&source, "digest ="))), "{error}");
     assert!(error.contains("sec min hour day month weekday"), "{error}");
 }
 
