@@ -1,3 +1,29 @@
+//! firebell: a Slack incident-response bot.
+//!
+//! The map, from the edge inwards:
+//!
+//! - [`cli`] — the `firebell` commands (`serve`, `migrate`, `check-config`).
+//! - [`config`] — the environment (read in one place) and the policy file, validated once.
+//! - [`http`] — the axum server: `/slack/*` (verified before anything else), health,
+//!   readiness and metrics. Thin: parse, hand to [`app`], answer.
+//! - [`slack`] — everything that speaks Slack: request signatures, inbound payload types and
+//!   the Web API client.
+//! - [`app`] — use cases: decide with the domain, record, reply.
+//! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
+//!   grammar, text safety. No I/O, no async, no clock.
+//! - [`catalog`] — every word the bot says, in English and Korean.
+//! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
+//! - [`metrics`] — counters and histograms served on `/metrics`.
+//! - [`serve`] — wiring: settings → store → Slack → HTTP, with graceful shutdown.
+
+pub mod app;
 pub mod catalog;
+pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod http;
+pub mod metrics;
+pub mod serve;
+pub mod slack;
+pub mod store;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `firebell` binary: all behaviour lives in the library.
+
+fn main() -> std::process::ExitCode {
+    firebell::cli::main()
+}

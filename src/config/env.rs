@@ -27,7 +27,10 @@ pub struct EnvError {
 }
 
 fn error(var: &'static str, problem: impl Into<String>) -> EnvError {
-    EnvError { var, problem: problem.into() }
+    EnvError {
+        var,
+        problem: problem.into(),
+    }
 }
 
 /// Which database a `DATABASE_URL` names.
@@ -43,10 +46,16 @@ impl DatabaseUrl {
     /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://…` or `postgresql://…`.
     pub fn parse(url: &str) -> Result<DatabaseUrl, EnvError> {
         let url = url.trim();
-        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(error("DATABASE_URL", "expected sqlite://PATH with a file path"));
+                return Err(error(
+                    "DATABASE_URL",
+                    "expected sqlite://PATH with a file path",
+                ));
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
@@ -54,7 +63,10 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl::Postgres(SecretString::from(url.to_owned())));
         }
         let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
-        Err(error("DATABASE_URL", format!("unknown scheme \"{scheme}\"; expected sqlite://PATH or postgres://…")))
+        Err(error(
+            "DATABASE_URL",
+            format!("unknown scheme \"{scheme}\"; expected sqlite://PATH or postgres://…"),
+        ))
     }
 
     /// A description safe to log: the SQLite path, or "PostgreSQL" without credentials.
@@ -115,18 +127,33 @@ pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
     }
 
     /// The settings every command needs.
     pub fn common(&self) -> Result<CommonSettings, EnvError> {
-        let database_url = DatabaseUrl::parse(&self.get("DATABASE_URL").unwrap_or_else(|| DATABASE_URL.to_owned()))?;
+        let database_url = DatabaseUrl::parse(
+            &self
+                .get("DATABASE_URL")
+                .unwrap_or_else(|| DATABASE_URL.to_owned()),
+        )?;
         let log_format = match self.get("FIREBELL_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
-            Some(other) => return Err(error("FIREBELL_LOG_FORMAT", format!("\"{other}\"; expected \"json\" or \"text\""))),
+            Some(other) => {
+                return Err(error(
+                    "FIREBELL_LOG_FORMAT",
+                    format!("\"{other}\"; expected \"json\" or \"text\""),
+                ));
+            }
         };
-        Ok(CommonSettings { database_url, config_path: self.get("FIREBELL_CONFIG").map(PathBuf::from), log_format })
+        Ok(CommonSettings {
+            database_url,
+            config_path: self.get("FIREBELL_CONFIG").map(PathBuf::from),
+            log_format,
+        })
     }
 
     /// The settings `serve` needs; the first problem found stops it.
@@ -139,31 +166,55 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 "Socket Mode is not available in this version yet; unset it and point Slack at the /slack/* endpoints",
             ));
         }
-        let bot_token = self
-            .get("SLACK_BOT_TOKEN")
-            .ok_or_else(|| error("SLACK_BOT_TOKEN", "missing; expected the bot token (xoxb-…) from the Slack app's OAuth page"))?;
+        let bot_token = self.get("SLACK_BOT_TOKEN").ok_or_else(|| {
+            error(
+                "SLACK_BOT_TOKEN",
+                "missing; expected the bot token (xoxb-…) from the Slack app's OAuth page",
+            )
+        })?;
         if !bot_token.starts_with("xoxb-") {
-            warnings.push("SLACK_BOT_TOKEN does not start with xoxb-; bot tokens usually do".to_owned());
+            warnings.push(
+                "SLACK_BOT_TOKEN does not start with xoxb-; bot tokens usually do".to_owned(),
+            );
         }
         let signing_secret = self.get("SLACK_SIGNING_SECRET").ok_or_else(|| {
-            error("SLACK_SIGNING_SECRET", "missing; expected the signing secret from the Slack app's Basic Information page")
+            error(
+                "SLACK_SIGNING_SECRET",
+                "missing; expected the signing secret from the Slack app's Basic Information page",
+            )
         })?;
-        let slack_api_url = self.get("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_owned());
+        let slack_api_url = self
+            .get("SLACK_API_URL")
+            .unwrap_or_else(|| SLACK_API_URL.to_owned());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
-            return Err(error("SLACK_API_URL", format!("\"{slack_api_url}\"; expected an http:// or https:// URL")));
+            return Err(error(
+                "SLACK_API_URL",
+                format!("\"{slack_api_url}\"; expected an http:// or https:// URL"),
+            ));
         }
-        let slack_api_url = if slack_api_url.ends_with('/') { slack_api_url } else { format!("{slack_api_url}/") };
+        let slack_api_url = if slack_api_url.ends_with('/') {
+            slack_api_url
+        } else {
+            format!("{slack_api_url}/")
+        };
         let team_id = match self.get("SLACK_TEAM_ID") {
             None => None,
-            Some(text) => Some(
-                TeamId::parse(&text)
-                    .ok_or_else(|| error("SLACK_TEAM_ID", format!("\"{text}\"; expected a workspace id like T0123ABCD")))?,
-            ),
+            Some(text) => Some(TeamId::parse(&text).ok_or_else(|| {
+                error(
+                    "SLACK_TEAM_ID",
+                    format!("\"{text}\"; expected a workspace id like T0123ABCD"),
+                )
+            })?),
         };
-        let listen_text = self.get("FIREBELL_LISTEN").unwrap_or_else(|| LISTEN.to_owned());
-        let listen = listen_text
-            .parse()
-            .map_err(|_| error("FIREBELL_LISTEN", format!("\"{listen_text}\"; expected HOST:PORT like 0.0.0.0:3000")))?;
+        let listen_text = self
+            .get("FIREBELL_LISTEN")
+            .unwrap_or_else(|| LISTEN.to_owned());
+        let listen = listen_text.parse().map_err(|_| {
+            error(
+                "FIREBELL_LISTEN",
+                format!("\"{listen_text}\"; expected HOST:PORT like 0.0.0.0:3000"),
+            )
+        })?;
         Ok(ServeSettings {
             common,
             bot_token: SecretString::from(bot_token),
@@ -184,18 +235,26 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Env(move |name: &str| map.get(name).cloned())
     }
 
-    const SLACK: [(&str, &str); 2] = [("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s3cret")];
+    const SLACK: [(&str, &str); 2] = [
+        ("SLACK_BOT_TOKEN", "xoxb-1"),
+        ("SLACK_SIGNING_SECRET", "s3cret"),
+    ];
 
     #[test]
     fn serve_runs_on_defaults_with_just_the_two_slack_variables() {
         let settings = env(&SLACK).serve().unwrap();
         assert_eq!(settings.slack_api_url, "https://slack.com/api/");
         assert_eq!(settings.listen.to_string(), "0.0.0.0:3000");
-        assert!(matches!(settings.common.database_url, DatabaseUrl::Sqlite(ref p) if p.to_str() == Some("firebell.db")));
+        assert!(
+            matches!(settings.common.database_url, DatabaseUrl::Sqlite(ref p) if p.to_str() == Some("firebell.db"))
+        );
         assert!(settings.warnings.is_empty());
     }
 
@@ -208,13 +267,20 @@ mod tests {
 
     #[test]
     fn an_empty_value_counts_as_missing() {
-        let error = env(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "  ")]).serve().unwrap_err();
+        let error = env(&[
+            ("SLACK_BOT_TOKEN", "xoxb-1"),
+            ("SLACK_SIGNING_SECRET", "  "),
+        ])
+        .serve()
+        .unwrap_err();
         assert_eq!(error.var, "SLACK_SIGNING_SECRET");
     }
 
     #[test]
     fn a_token_without_xoxb_is_a_warning_not_an_error() {
-        let settings = env(&[("SLACK_BOT_TOKEN", "abc"), ("SLACK_SIGNING_SECRET", "x")]).serve().unwrap();
+        let settings = env(&[("SLACK_BOT_TOKEN", "abc"), ("SLACK_SIGNING_SECRET", "x")])
+            .serve()
+            .unwrap();
         assert_eq!(settings.warnings.len(), 1);
     }
 
@@ -223,10 +289,18 @@ mod tests {
         let cases = [
             ("DATABASE_URL", "mysql://db", "unknown scheme \"mysql\""),
             ("DATABASE_URL", "sqlite://", "expected sqlite://PATH"),
-            ("SLACK_API_URL", "slack.com/api", "expected an http:// or https:// URL"),
+            (
+                "SLACK_API_URL",
+                "slack.com/api",
+                "expected an http:// or https:// URL",
+            ),
             ("FIREBELL_LISTEN", "3000", "expected HOST:PORT"),
             ("SLACK_TEAM_ID", "acme", "expected a workspace id"),
-            ("FIREBELL_LOG_FORMAT", "xml", "expected \"json\" or \"text\""),
+            (
+                "FIREBELL_LOG_FORMAT",
+                "xml",
+                "expected \"json\" or \"text\"",
+            ),
         ];
         for (var, value, expected) in cases {
             let mut pairs = SLACK.to_vec();
@@ -241,7 +315,10 @@ mod tests {
     fn the_api_url_gets_a_trailing_slash_and_may_be_plain_http() {
         let mut pairs = SLACK.to_vec();
         pairs.push(("SLACK_API_URL", "http://127.0.0.1:9/api"));
-        assert_eq!(env(&pairs).serve().unwrap().slack_api_url, "http://127.0.0.1:9/api/");
+        assert_eq!(
+            env(&pairs).serve().unwrap().slack_api_url,
+            "http://127.0.0.1:9/api/"
+        );
     }
 
     #[test]
@@ -255,6 +332,9 @@ mod tests {
     fn secrets_do_not_show_in_debug_output() {
         let settings = env(&SLACK).serve().unwrap();
         let printed = format!("{settings:?}");
-        assert!(!printed.contains("xoxb-1") && !printed.contains("s3cret"), "{printed}");
+        assert!(
+            !printed.contains("xoxb-1") && !printed.contains("s3cret"),
+            "{printed}"
+        );
     }
 }

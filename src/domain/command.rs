@@ -19,14 +19,20 @@ pub enum Command {
     List,
     Stats(StatsWindow),
     /// `change [service:NAME…] TEXT`: announce planned work.
-    Change { services: Vec<ServiceName>, text: String },
+    Change {
+        services: Vec<ServiceName>,
+        text: String,
+    },
     /// `update [TEXT]`; without text the update modal opens.
     Update(Option<String>),
     /// `status investigating|identified|monitoring`.
     Status(IncidentStatus),
     Severity(SeverityName),
     Lead(UserId),
-    Role { role: RoleName, user: UserId },
+    Role {
+        role: RoleName,
+        user: UserId,
+    },
     Title(String),
     Impact(String),
     ServiceAdd(ServiceName),
@@ -81,21 +87,45 @@ pub enum StatsWindow {
 /// was wrong; the accepted values come from the policy when the reply is rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GrammarError {
-    UnknownCommand { word: String },
-    UnknownSeverity { word: String },
-    UnknownService { word: String },
-    UnknownRole { word: String },
-    UnknownStatus { word: String },
-    UnknownStatsWindow { word: String },
-    UnknownOption { word: String },
+    UnknownCommand {
+        word: String,
+    },
+    UnknownSeverity {
+        word: String,
+    },
+    UnknownService {
+        word: String,
+    },
+    UnknownRole {
+        word: String,
+    },
+    UnknownStatus {
+        word: String,
+    },
+    UnknownStatsWindow {
+        word: String,
+    },
+    UnknownOption {
+        word: String,
+    },
     RepeatedSeverity,
     /// The command needs an argument that is missing (`usage` is the command word).
-    MissingArgument { usage: Usage },
+    MissingArgument {
+        usage: Usage,
+    },
     /// A user mention was expected where `got` stands.
-    ExpectedUser { usage: Usage, got: String },
+    ExpectedUser {
+        usage: Usage,
+        got: String,
+    },
     /// Words after a complete command.
-    UnexpectedWords { usage: Usage, words: String },
-    BadDueDate { word: String },
+    UnexpectedWords {
+        usage: Usage,
+        words: String,
+    },
+    BadDueDate {
+        word: String,
+    },
 }
 
 /// Which command's usage line a reply should show.
@@ -140,7 +170,11 @@ impl Command {
     pub fn needs_incident_channel(&self) -> bool {
         !matches!(
             self,
-            Command::Help | Command::Declare(_) | Command::List | Command::Stats(_) | Command::Change { .. }
+            Command::Help
+                | Command::Declare(_)
+                | Command::List
+                | Command::Stats(_)
+                | Command::Change { .. }
         )
     }
 
@@ -228,28 +262,50 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "resolve" => Command::Resolve(words.rest().map(str::to_owned)),
         "retro" => no_more(&mut words, "retro", Command::Retro)?,
         "close" => no_more(&mut words, "close", Command::Close)?,
-        _ => return Err(GrammarError::UnknownCommand { word: word.to_owned() }),
+        _ => {
+            return Err(GrammarError::UnknownCommand {
+                word: word.to_owned(),
+            });
+        }
     };
     Ok(command)
 }
 
-fn no_more(words: &mut Words<'_>, usage: &'static str, command: Command) -> Result<Command, GrammarError> {
+fn no_more(
+    words: &mut Words<'_>,
+    usage: &'static str,
+    command: Command,
+) -> Result<Command, GrammarError> {
     match words.rest() {
         None => Ok(command),
-        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Simple(usage), words: extra.to_owned() }),
+        Some(extra) => Err(GrammarError::UnexpectedWords {
+            usage: Usage::Simple(usage),
+            words: extra.to_owned(),
+        }),
     }
 }
 
 fn expect_text(words: &mut Words<'_>, usage: Usage) -> Result<String, GrammarError> {
-    words.rest().map(str::to_owned).ok_or(GrammarError::MissingArgument { usage })
+    words
+        .rest()
+        .map(str::to_owned)
+        .ok_or(GrammarError::MissingArgument { usage })
 }
 
 fn expect_user(words: &mut Words<'_>, usage: Usage) -> Result<UserId, GrammarError> {
-    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage })?;
-    let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser { usage, got: word.to_owned() })?;
+    let word = words
+        .next_word()
+        .ok_or(GrammarError::MissingArgument { usage })?;
+    let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser {
+        usage,
+        got: word.to_owned(),
+    })?;
     match words.rest() {
         None => Ok(user),
-        Some(extra) => Err(GrammarError::UnexpectedWords { usage, words: extra.to_owned() }),
+        Some(extra) => Err(GrammarError::UnexpectedWords {
+            usage,
+            words: extra.to_owned(),
+        }),
     }
 }
 
@@ -275,7 +331,9 @@ fn service_option(word: &str, policy: &Policy) -> Option<Result<ServiceName, Gra
         policy
             .service(name)
             .map(|s| s.name.clone())
-            .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() }),
+            .ok_or_else(|| GrammarError::UnknownService {
+                word: name.to_owned(),
+            }),
     )
 }
 
@@ -285,7 +343,9 @@ fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOption
         if word.eq_ignore_ascii_case("--private") {
             options.private = true;
         } else if word.starts_with("--") {
-            return Err(GrammarError::UnknownOption { word: word.to_owned() });
+            return Err(GrammarError::UnknownOption {
+                word: word.to_owned(),
+            });
         } else if let Some(service) = service_option(word, policy) {
             let service = service?;
             if !options.services.contains(&service) {
@@ -297,7 +357,9 @@ fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOption
             }
             options.severity = Some(severity);
         } else if looks_like_severity(word) {
-            return Err(GrammarError::UnknownSeverity { word: word.to_owned() });
+            return Err(GrammarError::UnknownSeverity {
+                word: word.to_owned(),
+            });
         } else {
             break;
         }
@@ -312,10 +374,17 @@ fn parse_stats(words: &mut Words<'_>) -> Result<Command, GrammarError> {
         None | Some("30d") => StatsWindow::Days30,
         Some("7d") => StatsWindow::Days7,
         Some("90d") => StatsWindow::Days90,
-        Some(other) => return Err(GrammarError::UnknownStatsWindow { word: other.to_owned() }),
+        Some(other) => {
+            return Err(GrammarError::UnknownStatsWindow {
+                word: other.to_owned(),
+            });
+        }
     };
     no_more(words, "stats [7d|30d|90d]", Command::Stats(window)).map_err(|e| match e {
-        GrammarError::UnexpectedWords { words, .. } => GrammarError::UnexpectedWords { usage: Usage::Stats, words },
+        GrammarError::UnexpectedWords { words, .. } => GrammarError::UnexpectedWords {
+            usage: Usage::Stats,
+            words,
+        },
         other => other,
     })
 }
@@ -339,36 +408,57 @@ fn parse_change(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gramm
 }
 
 fn parse_status(words: &mut Words<'_>) -> Result<Command, GrammarError> {
-    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Status })?;
+    let word = words.next_word().ok_or(GrammarError::MissingArgument {
+        usage: Usage::Status,
+    })?;
     let status = IncidentStatus::parse(&word.to_lowercase())
         .filter(|status| status.is_open())
-        .ok_or_else(|| GrammarError::UnknownStatus { word: word.to_owned() })?;
+        .ok_or_else(|| GrammarError::UnknownStatus {
+            word: word.to_owned(),
+        })?;
     match words.rest() {
         None => Ok(Command::Status(status)),
-        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Status, words: extra.to_owned() }),
+        Some(extra) => Err(GrammarError::UnexpectedWords {
+            usage: Usage::Status,
+            words: extra.to_owned(),
+        }),
     }
 }
 
 fn parse_severity(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Severity })?;
-    let severity =
-        severity_named(word, policy).ok_or_else(|| GrammarError::UnknownSeverity { word: word.to_owned() })?;
+    let word = words.next_word().ok_or(GrammarError::MissingArgument {
+        usage: Usage::Severity,
+    })?;
+    let severity = severity_named(word, policy).ok_or_else(|| GrammarError::UnknownSeverity {
+        word: word.to_owned(),
+    })?;
     match words.rest() {
         None => Ok(Command::Severity(severity)),
-        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Severity, words: extra.to_owned() }),
+        Some(extra) => Err(GrammarError::UnexpectedWords {
+            usage: Usage::Severity,
+            words: extra.to_owned(),
+        }),
     }
 }
 
 fn parse_role(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Role })?;
-    let role = policy.role(word).ok_or_else(|| GrammarError::UnknownRole { word: word.to_owned() })?;
+    let word = words
+        .next_word()
+        .ok_or(GrammarError::MissingArgument { usage: Usage::Role })?;
+    let role = policy.role(word).ok_or_else(|| GrammarError::UnknownRole {
+        word: word.to_owned(),
+    })?;
     let user = expect_user(words, Usage::Role)?;
     Ok(Command::Role { role, user })
 }
 
 fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let action = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
-    let name = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
+    let action = words.next_word().ok_or(GrammarError::MissingArgument {
+        usage: Usage::Service,
+    })?;
+    let name = words.next_word().ok_or(GrammarError::MissingArgument {
+        usage: Usage::Service,
+    })?;
     let name = match name.split_once(':') {
         Some((prefix, name)) if prefix.eq_ignore_ascii_case("service") => name,
         _ => name,
@@ -376,14 +466,21 @@ fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gram
     let service = policy
         .service(name)
         .map(|s| s.name.clone())
-        .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() })?;
+        .ok_or_else(|| GrammarError::UnknownService {
+            word: name.to_owned(),
+        })?;
     if let Some(extra) = words.rest() {
-        return Err(GrammarError::UnexpectedWords { usage: Usage::Service, words: extra.to_owned() });
+        return Err(GrammarError::UnexpectedWords {
+            usage: Usage::Service,
+            words: extra.to_owned(),
+        });
     }
     match action.to_lowercase().as_str() {
         "add" => Ok(Command::ServiceAdd(service)),
         "remove" => Ok(Command::ServiceRemove(service)),
-        _ => Err(GrammarError::MissingArgument { usage: Usage::Service }),
+        _ => Err(GrammarError::MissingArgument {
+            usage: Usage::Service,
+        }),
     }
 }
 
@@ -401,12 +498,19 @@ fn parse_followup(words: &mut Words<'_>) -> Result<FollowupRequest, GrammarError
     let (mut owner, mut due) = (None, None);
     // The owner and the due date are trailing words, in either order.
     for _ in 0..2 {
-        let Some((head, last)) = text.rsplit_once(char::is_whitespace) else { break };
+        let Some((head, last)) = text.rsplit_once(char::is_whitespace) else {
+            break;
+        };
         if due.is_none()
-            && let Some(date) = last.strip_prefix("due:").or_else(|| last.strip_prefix("DUE:"))
+            && let Some(date) = last
+                .strip_prefix("due:")
+                .or_else(|| last.strip_prefix("DUE:"))
         {
-            let parsed = NaiveDate::parse_from_str(date, "%Y-%m-%d")
-                .map_err(|_| GrammarError::BadDueDate { word: last.to_owned() })?;
+            let parsed = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
+                GrammarError::BadDueDate {
+                    word: last.to_owned(),
+                }
+            })?;
             due = Some(parsed);
         } else if owner.is_none()
             && let Some(user) = UserId::parse(last)
@@ -417,7 +521,12 @@ fn parse_followup(words: &mut Words<'_>) -> Result<FollowupRequest, GrammarError
         }
         text = head.trim_end().to_owned();
     }
-    Ok(FollowupRequest { group: group.unwrap_or(FollowupGroup::Prevent), text, owner, due })
+    Ok(FollowupRequest {
+        group: group.unwrap_or(FollowupGroup::Prevent),
+        text,
+        owner,
+        due,
+    })
 }
 
 #[cfg(test)]

@@ -141,12 +141,16 @@ pub const BUILTIN_ROLES: [&str; 3] = ["lead", "comms", "scribe"];
 impl Policy {
     /// The severity named `name`, compared case-insensitively.
     pub fn severity(&self, name: &str) -> Option<&Severity> {
-        self.severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(name))
+        self.severities
+            .iter()
+            .find(|s| s.name.as_str().eq_ignore_ascii_case(name))
     }
 
     /// The service named `name`, compared case-insensitively.
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(name))
+        self.services
+            .iter()
+            .find(|s| s.name.as_str().eq_ignore_ascii_case(name))
     }
 
     /// The role named `name` (built-in or from the policy), compared case-insensitively.

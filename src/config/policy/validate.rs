@@ -13,8 +13,8 @@ use crate::catalog::Locale;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
 use crate::domain::policy::{
-    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, RetroPolicy, Role, Service,
-    Severity, Share,
+    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, RetroPolicy, Role,
+    Service, Severity, Share,
 };
 
 /// One problem found in a policy file.
@@ -33,13 +33,20 @@ pub(super) struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(source: &'a str) -> Checker<'a> {
-        Checker { source, problems: Vec::new() }
+        Checker {
+            source,
+            problems: Vec::new(),
+        }
     }
 
     /// The 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
+        self.source.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
     }
 
     pub fn problem(&mut self, span: Range<usize>, message: String) {
@@ -49,15 +56,26 @@ impl<'a> Checker<'a> {
 }
 
 fn is_name(text: &str) -> bool {
-    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-fn duration(check: &mut Checker<'_>, key: &str, value: Option<&Text>, default: Duration) -> Duration {
+fn duration(
+    check: &mut Checker<'_>,
+    key: &str,
+    value: Option<&Text>,
+    default: Duration,
+) -> Duration {
     let Some(value) = value else { return default };
     match humantime::parse_duration(value.get_ref()) {
         Ok(parsed) if !parsed.is_zero() => parsed,
         Ok(_) => {
-            check.problem(value.span(), format!("{key} must be longer than zero, e.g. \"15m\""));
+            check.problem(
+                value.span(),
+                format!("{key} must be longer than zero, e.g. \"15m\""),
+            );
             default
         }
         Err(_) => {
@@ -76,7 +94,10 @@ fn channel(check: &mut Checker<'_>, key: &str, value: Option<&Text>) -> Option<C
     if parsed.is_none() {
         check.problem(
             value.span(),
-            format!("{key} = \"{}\" is not a Slack channel id; expected an id like \"C0INCIDENTS\"", value.get_ref()),
+            format!(
+                "{key} = \"{}\" is not a Slack channel id; expected an id like \"C0INCIDENTS\"",
+                value.get_ref()
+            ),
         );
     }
     parsed
@@ -90,7 +111,10 @@ fn users(check: &mut Checker<'_>, key: &str, values: &[Text]) -> Vec<UserId> {
             if parsed.is_none() {
                 check.problem(
                     value.span(),
-                    format!("{key}: \"{}\" is not a Slack user id; expected an id like \"U0ONCALL1\"", value.get_ref()),
+                    format!(
+                        "{key}: \"{}\" is not a Slack user id; expected an id like \"U0ONCALL1\"",
+                        value.get_ref()
+                    ),
                 );
             }
             parsed
@@ -99,7 +123,10 @@ fn users(check: &mut Checker<'_>, key: &str, values: &[Text]) -> Vec<UserId> {
 }
 
 /// Validates the whole file. `Err` holds every problem found, in file order.
-pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Problem>), Vec<Problem>> {
+pub(super) fn validate(
+    raw: RawPolicy,
+    source: &str,
+) -> Result<(Policy, Vec<Problem>), Vec<Problem>> {
     let mut check = Checker::new(source);
     let mut warnings = Vec::new();
 
@@ -116,29 +143,51 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
     let locale = match &raw.locale {
         None => Locale::En,
         Some(value) => Locale::parse(value.get_ref()).unwrap_or_else(|| {
-            check.problem(value.span(), format!("locale = \"{}\" is not supported; expected \"en\" or \"ko\"", value.get_ref()));
+            check.problem(
+                value.span(),
+                format!(
+                    "locale = \"{}\" is not supported; expected \"en\" or \"ko\"",
+                    value.get_ref()
+                ),
+            );
             Locale::En
         }),
     };
 
-    let severities = if raw.severities.is_empty() { defaults::severities() } else { severities(&mut check, &raw.severities) };
-    let severity_names: Vec<String> = severities.iter().map(|s| s.name.to_string()).collect();
-    let known_severity = |check: &mut Checker<'_>, key: &str, value: &Text| -> Option<SeverityName> {
-        let found = severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
-        if found.is_none() {
-            check.problem(
-                value.span(),
-                format!("{key}: unknown severity \"{}\"; expected one of {}", value.get_ref(), severity_names.join(", ")),
-            );
-        }
-        found.map(|s| s.name.clone())
+    let severities = if raw.severities.is_empty() {
+        defaults::severities()
+    } else {
+        severities(&mut check, &raw.severities)
     };
+    let severity_names: Vec<String> = severities.iter().map(|s| s.name.to_string()).collect();
+    let known_severity =
+        |check: &mut Checker<'_>, key: &str, value: &Text| -> Option<SeverityName> {
+            let found = severities
+                .iter()
+                .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+            if found.is_none() {
+                check.problem(
+                    value.span(),
+                    format!(
+                        "{key}: unknown severity \"{}\"; expected one of {}",
+                        value.get_ref(),
+                        severity_names.join(", ")
+                    ),
+                );
+            }
+            found.map(|s| s.name.clone())
+        };
 
     let default_severity = match &raw.default_severity {
         Some(value) => known_severity(&mut check, "default_severity", value),
         None => None,
     }
-    .or_else(|| severities.iter().find(|s| s.name.as_str() == "SEV3").map(|s| s.name.clone()))
+    .or_else(|| {
+        severities
+            .iter()
+            .find(|s| s.name.as_str() == "SEV3")
+            .map(|s| s.name.clone())
+    })
     .or_else(|| severities.last().map(|s| s.name.clone()))
     .unwrap_or_else(|| SeverityName("SEV3".to_owned()));
 
@@ -147,7 +196,10 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         None => defaults::PREFIX.to_owned(),
         Some(value) => {
             let ok = (1..=20).contains(&value.get_ref().len())
-                && value.get_ref().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+                && value
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
             if !ok {
                 check.problem(
                     value.span(),
@@ -161,17 +213,30 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         }
     };
     let channels = Channels {
-        announcements: channel(&mut check, "channels.announcements", raw.channels.announcements.as_ref()),
+        announcements: channel(
+            &mut check,
+            "channels.announcements",
+            raw.channels.announcements.as_ref(),
+        ),
         triage: channel(&mut check, "channels.triage", raw.channels.triage.as_ref()),
         prefix,
     };
 
     let escalate_after = match &raw.reminders.escalate_after {
         None => defaults::ESCALATE_AFTER,
-        Some(value) => u32::try_from(*value.get_ref()).ok().filter(|n| *n >= 1).unwrap_or_else(|| {
-            check.problem(value.span(), format!("reminders.escalate_after = {} must be a whole number of at least 1", value.get_ref()));
-            defaults::ESCALATE_AFTER
-        }),
+        Some(value) => u32::try_from(*value.get_ref())
+            .ok()
+            .filter(|n| *n >= 1)
+            .unwrap_or_else(|| {
+                check.problem(
+                    value.span(),
+                    format!(
+                        "reminders.escalate_after = {} must be a whole number of at least 1",
+                        value.get_ref()
+                    ),
+                );
+                defaults::ESCALATE_AFTER
+            }),
     };
     let digest = raw.reminders.digest.as_ref().and_then(|value| match cron::Schedule::from_str(value.get_ref()) {
         Ok(schedule) => Some(schedule),
@@ -192,7 +257,12 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
     let reminders = Reminders {
         escalate_after,
         digest,
-        lead_within: duration(&mut check, "reminders.lead_within", raw.reminders.lead_within.as_ref(), defaults::LEAD_WITHIN),
+        lead_within: duration(
+            &mut check,
+            "reminders.lead_within",
+            raw.reminders.lead_within.as_ref(),
+            defaults::LEAD_WITHIN,
+        ),
         retro_within: duration(
             &mut check,
             "reminders.retro_within",
@@ -203,23 +273,42 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
 
     let required_for = match &raw.retro.required_for {
         None => severities.iter().take(2).map(|s| s.name.clone()).collect(),
-        Some(values) => values.iter().filter_map(|v| known_severity(&mut check, "retro.required_for", v)).collect(),
+        Some(values) => values
+            .iter()
+            .filter_map(|v| known_severity(&mut check, "retro.required_for", v))
+            .collect(),
     };
-    let retro = RetroPolicy { blameless: raw.retro.blameless.unwrap_or(true), required_for };
+    let retro = RetroPolicy {
+        blameless: raw.retro.blameless.unwrap_or(true),
+        required_for,
+    };
     let admins = users(&mut check, "permissions.admins", &raw.permissions.admins);
-    let changes_lookback =
-        duration(&mut check, "changes.lookback", raw.changes.lookback.as_ref(), defaults::CHANGES_LOOKBACK);
+    let changes_lookback = duration(
+        &mut check,
+        "changes.lookback",
+        raw.changes.lookback.as_ref(),
+        defaults::CHANGES_LOOKBACK,
+    );
 
     let mut role_names: HashSet<String> = BUILTIN_ROLES.iter().map(|r| (*r).to_owned()).collect();
     let mut roles = Vec::new();
     for role in &raw.roles {
         let name = role.name.get_ref();
         if !is_name(name) {
-            check.problem(role.name.span(), format!("roles: \"{name}\" is not a role name; expected letters, digits, - or _"));
+            check.problem(
+                role.name.span(),
+                format!("roles: \"{name}\" is not a role name; expected letters, digits, - or _"),
+            );
         } else if !role_names.insert(name.to_lowercase()) {
-            check.problem(role.name.span(), format!("roles: \"{name}\" is defined twice (lead, comms and scribe are built in)"));
+            check.problem(
+                role.name.span(),
+                format!("roles: \"{name}\" is defined twice (lead, comms and scribe are built in)"),
+            );
         } else {
-            roles.push(Role { name: RoleName(name.clone()), description: role.description.clone() });
+            roles.push(Role {
+                name: RoleName(name.clone()),
+                description: role.description.clone(),
+            });
         }
     }
 
@@ -272,18 +361,30 @@ fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
             continue;
         }
         if !seen.insert(name.to_lowercase()) {
-            check.problem(severity.name.span(), format!("severities: \"{name}\" is defined twice"));
+            check.problem(
+                severity.name.span(),
+                format!("severities: \"{name}\" is defined twice"),
+            );
             continue;
         }
         let share = match severity.share.get_ref().as_str() {
             "broad" => Share::Broad,
             "narrow" => Share::Narrow,
             other => {
-                check.problem(severity.share.span(), format!("severity {name}: share = \"{other}\"; expected \"broad\" or \"narrow\""));
+                check.problem(
+                    severity.share.span(),
+                    format!(
+                        "severity {name}: share = \"{other}\"; expected \"broad\" or \"narrow\""
+                    ),
+                );
                 Share::Narrow
             }
         };
-        let mention = match severity.mention.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
+        let mention = match severity
+            .mention
+            .as_ref()
+            .map(|m| (m.get_ref().as_str(), m.span()))
+        {
             None | Some(("none", _)) => Mention::None,
             Some(("here", _)) => Mention::Here,
             Some(("channel", _)) => Mention::Channel,
@@ -293,10 +394,19 @@ fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
             }
         };
         let key = format!("severity {name}: update_every");
-        let update_every = duration(check, &key, Some(&severity.update_every), defaults::UPDATE_EVERY);
+        let update_every = duration(
+            check,
+            &key,
+            Some(&severity.update_every),
+            defaults::UPDATE_EVERY,
+        );
         out.push(Severity {
             name: SeverityName(name.clone()),
-            label: if severity.label.is_empty() { name.clone() } else { severity.label.clone() },
+            label: if severity.label.is_empty() {
+                name.clone()
+            } else {
+                severity.label.clone()
+            },
             share,
             mention,
             update_every,
@@ -312,10 +422,17 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
         if !is_name(name) {
             check.problem(service.name.span(), format!("services: \"{name}\" is not a service name; expected letters, digits, ., - or _"));
         } else if !seen.insert(name.to_lowercase()) {
-            check.problem(service.name.span(), format!("services: \"{name}\" is defined twice"));
+            check.problem(
+                service.name.span(),
+                format!("services: \"{name}\" is defined twice"),
+            );
         }
     }
-    let canonical = |name: &str| raw.iter().find(|s| s.name.get_ref().eq_ignore_ascii_case(name)).map(|s| s.name.get_ref().clone());
+    let canonical = |name: &str| {
+        raw.iter()
+            .find(|s| s.name.get_ref().eq_ignore_ascii_case(name))
+            .map(|s| s.name.get_ref().clone())
+    };
     let mut out = Vec::new();
     for service in raw {
         let name = service.name.get_ref();
@@ -338,14 +455,31 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
         }
         out.push(Service {
             name: ServiceName(name.clone()),
-            team_channel: channel(check, &format!("service {name}: team_channel"), service.team_channel.as_ref()),
-            responders: users(check, &format!("service {name}: responders"), &service.responders),
+            team_channel: channel(
+                check,
+                &format!("service {name}: team_channel"),
+                service.team_channel.as_ref(),
+            ),
+            responders: users(
+                check,
+                &format!("service {name}: responders"),
+                &service.responders,
+            ),
             depends_on,
         });
     }
     if let Some(cycle) = find_cycle(&out) {
-        let first = raw.iter().find(|s| s.name.get_ref() == &cycle[0]).map_or(0..0, |s| s.name.span());
-        check.problem(first, format!("services: dependency cycle {}; depends_on must not loop", cycle.join(" → ")));
+        let first = raw
+            .iter()
+            .find(|s| s.name.get_ref() == &cycle[0])
+            .map_or(0..0, |s| s.name.span());
+        check.problem(
+            first,
+            format!(
+                "services: dependency cycle {}; depends_on must not loop",
+                cycle.join(" → ")
+            ),
+        );
     }
     out
 }
@@ -354,10 +488,20 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
 fn find_cycle(services: &[Service]) -> Option<Vec<String>> {
     let edges: BTreeMap<&str, Vec<&str>> = services
         .iter()
-        .map(|s| (s.name.as_str(), s.depends_on.iter().map(|d| d.as_str()).collect()))
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.depends_on.iter().map(|d| d.as_str()).collect(),
+            )
+        })
         .collect();
     // Depth-first search with an explicit path; the graph is small (tens of services).
-    fn visit<'a>(node: &'a str, edges: &BTreeMap<&'a str, Vec<&'a str>>, path: &mut Vec<&'a str>, done: &mut HashSet<&'a str>) -> Option<Vec<String>> {
+    fn visit<'a>(
+        node: &'a str,
+        edges: &BTreeMap<&'a str, Vec<&'a str>>,
+        path: &mut Vec<&'a str>,
+        done: &mut HashSet<&'a str>,
+    ) -> Option<Vec<String>> {
         if let Some(start) = path.iter().position(|n| *n == node) {
             let mut cycle: Vec<String> = path[start..].iter().map(|n| (*n).to_owned()).collect();
             cycle.push(node.to_owned());
@@ -377,17 +521,29 @@ fn find_cycle(services: &[Service]) -> Option<Vec<String>> {
         None
     }
     let mut done = HashSet::new();
-    edges.keys().find_map(|node| visit(node, &edges, &mut Vec::new(), &mut done))
+    edges
+        .keys()
+        .find_map(|node| visit(node, &edges, &mut Vec::new(), &mut done))
 }
 
-fn alert_rules(check: &mut Checker<'_>, raw: &RawPolicy, severities: &[Severity], services: &[Service]) -> Vec<AlertRule> {
+fn alert_rules(
+    check: &mut Checker<'_>,
+    raw: &RawPolicy,
+    severities: &[Severity],
+    services: &[Service],
+) -> Vec<AlertRule> {
     let mut out = Vec::new();
     for rule in &raw.alerts.rules {
         let action = match rule.action.get_ref().as_str() {
             "declare" => AlertAction::Declare,
             "prompt" => AlertAction::Prompt,
             other => {
-                check.problem(rule.action.span(), format!("alerts.rules: action = \"{other}\"; expected \"declare\" or \"prompt\""));
+                check.problem(
+                    rule.action.span(),
+                    format!(
+                        "alerts.rules: action = \"{other}\"; expected \"declare\" or \"prompt\""
+                    ),
+                );
                 continue;
             }
         };
@@ -395,22 +551,45 @@ fn alert_rules(check: &mut Checker<'_>, raw: &RawPolicy, severities: &[Severity]
             check.problem(rule.matchers.span(), "alerts.rules: match is empty; name at least one label, e.g. { service = \"payments\" }".to_owned());
         }
         let severity = rule.severity.as_ref().and_then(|value| {
-            let found = severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+            let found = severities
+                .iter()
+                .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
             if found.is_none() {
                 let names: Vec<&str> = severities.iter().map(|s| s.name.as_str()).collect();
-                check.problem(value.span(), format!("alerts.rules: unknown severity \"{}\"; expected one of {}", value.get_ref(), names.join(", ")));
+                check.problem(
+                    value.span(),
+                    format!(
+                        "alerts.rules: unknown severity \"{}\"; expected one of {}",
+                        value.get_ref(),
+                        names.join(", ")
+                    ),
+                );
             }
             found.map(|s| s.name.clone())
         });
         let service = rule.service.as_ref().and_then(|value| {
-            let found = services.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+            let found = services
+                .iter()
+                .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
             if found.is_none() {
                 let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
-                check.problem(value.span(), format!("alerts.rules: unknown service \"{}\"; expected one of {}", value.get_ref(), names.join(", ")));
+                check.problem(
+                    value.span(),
+                    format!(
+                        "alerts.rules: unknown service \"{}\"; expected one of {}",
+                        value.get_ref(),
+                        names.join(", ")
+                    ),
+                );
             }
             found.map(|s| s.name.clone())
         });
-        out.push(AlertRule { matchers: rule.matchers.get_ref().clone(), action, severity, service });
+        out.push(AlertRule {
+            matchers: rule.matchers.get_ref().clone(),
+            action,
+            severity,
+            service,
+        });
     }
     out
 }

@@ -1,0 +1,146 @@
+//! The `firebell` command line: `serve`, `migrate`, `check-config`.
+//!
+//! Each subcommand reads the environment through `config::env`, prints one clear line on a
+//! configuration problem, and exits non-zero.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::env::{LogFormat, process_env};
+use crate::config::policy;
+use crate::store::Store;
+
+/// firebell — a Slack incident-response bot.
+#[derive(Debug, Parser)]
+#[command(name = "firebell", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Run the bot: HTTP endpoints and background workers. Applies pending migrations first.
+    ///
+    /// Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. Optional: DATABASE_URL (default
+    /// sqlite://firebell.db), FIREBELL_CONFIG, FIREBELL_LISTEN (default 0.0.0.0:3000),
+    /// SLACK_API_URL, SLACK_TEAM_ID, FIREBELL_WEBHOOK_TOKEN, RUST_LOG, FIREBELL_LOG_FORMAT.
+    Serve,
+    /// Apply pending database migrations (DATABASE_URL) and exit.
+    Migrate,
+    /// Validate a policy file and print a short summary; exits non-zero with file, line and
+    /// reason on error.
+    CheckConfig {
+        /// The policy file (default: FIREBELL_CONFIG, else ./firebell.toml, else built-in defaults).
+        path: Option<PathBuf>,
+    },
+}
+
+/// Parses the arguments and runs the chosen command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env = process_env();
+    let common = match env.common() {
+        Ok(common) => common,
+        Err(error) => return fail(&error.to_string()),
+    };
+    init_logging(common.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
+    };
+    match cli.command {
+        Commands::Serve => {
+            let settings = match env.serve() {
+                Ok(settings) => settings,
+                Err(error) => return fail(&error.to_string()),
+            };
+            runtime.block_on(async {
+                let shutdown = CancellationToken::new();
+                tokio::spawn(cancel_on_signal(shutdown.clone()));
+                match crate::serve::run(settings, shutdown).await {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(error) => fail(&format!("{error:#}")),
+                }
+            })
+        }
+        Commands::Migrate => runtime.block_on(async {
+            let result = async {
+                let store = Store::connect(&common.database_url).await?;
+                let applied = store.migrate().await?;
+                store.close().await;
+                anyhow::Ok(applied)
+            }
+            .await;
+            match result {
+                Ok(applied) => {
+                    println!(
+                        "{}: {applied} migration(s) applied",
+                        common.database_url.describe()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&format!("{error:#}")),
+            }
+        }),
+        Commands::CheckConfig { path } => {
+            let explicit = path.or(common.config_path);
+            match policy::load(policy::locate(explicit.as_deref()).as_deref()) {
+                Ok(loaded) => {
+                    println!("{}", policy::summary(&loaded));
+                    println!("ok");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error.to_string()),
+            }
+        }
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("firebell: {message}");
+    ExitCode::FAILURE
+}
+
+fn init_logging(format: LogFormat) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+/// Fires `shutdown` on SIGINT or SIGTERM.
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+    shutdown.cancel();
+}

@@ -1,0 +1,51 @@
+//! The HTTP edge: routes, request verification, and the mapping of outcomes to responses.
+//!
+//! Handlers are thin: verify, parse into a typed inbound value, call the app, answer.
+
+mod commands;
+mod error;
+mod events;
+mod interactions;
+mod observe;
+mod ops;
+mod verify;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use secrecy::SecretString;
+
+use crate::app::App;
+
+pub use error::HttpError;
+
+/// The largest body accepted on `/slack/*`; larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub signing_secret: Arc<SecretString>,
+}
+
+/// Builds the router; tests and `serve` call the same function.
+pub fn router(state: AppState) -> Router {
+    let slack = Router::new()
+        .route("/slack/commands", post(commands::receive))
+        .route("/slack/events", post(events::receive))
+        .route("/slack/interactions", post(interactions::receive))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new()
+        .merge(slack)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            observe::record,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,24 @@
+//! Checks that a `/slack/*` request really comes from Slack, before anything else is read.
+
+use axum::http::HeaderMap;
+use secrecy::ExposeSecret;
+
+use super::{AppState, HttpError};
+use crate::slack::signature;
+
+/// Verifies the signature headers against the raw body with the app's clock.
+pub fn slack_signature(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), HttpError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    signature::verify(
+        state.signing_secret.expose_secret().as_bytes(),
+        header("x-slack-request-timestamp"),
+        header("x-slack-signature"),
+        body,
+        state.app.clock.now(),
+    )?;
+    Ok(())
+}

@@ -1,0 +1,219 @@
+//! Counters and histograms, rendered in the Prometheus text format on `/metrics`.
+//!
+//! Hand-written rather than a metrics crate: a handful of labelled counters and one
+//! histogram need a mutex and a formatter, not a dependency. Label values come from a fixed
+//! set (routes, status codes, event types Slack defines), never from user text.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the acknowledgement latency buckets; Slack's deadline is 3 s.
+const ACK_BUCKETS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; ACK_BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+type Labels = Vec<(&'static str, String)>;
+
+#[derive(Default)]
+struct Registry {
+    counters: BTreeMap<&'static str, BTreeMap<Labels, u64>>,
+    ack_seconds: BTreeMap<String, Histogram>,
+}
+
+/// The process's metrics. Cheap to share behind an `Arc`.
+#[derive(Default)]
+pub struct Metrics {
+    registry: Mutex<Registry>,
+}
+
+/// Help texts of the counters, in the order they are rendered.
+const COUNTERS: [(&str, &str); 4] = [
+    (
+        "firebell_http_requests_total",
+        "HTTP requests by endpoint and status code.",
+    ),
+    (
+        "firebell_slack_events_total",
+        "Events API deliveries by event type and outcome (recorded, duplicate, ignored).",
+    ),
+    (
+        "firebell_commands_total",
+        "Slash commands by subcommand (or 'invalid').",
+    ),
+    (
+        "firebell_slack_api_errors_total",
+        "Slack Web API errors by method and error code.",
+    ),
+];
+
+impl Metrics {
+    fn with<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
+        // A poisoned lock only means another thread panicked mid-update; the counts are still
+        // usable, and metrics must never take a request down.
+        let mut registry = self
+            .registry
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut registry)
+    }
+
+    /// Adds one to the counter `name` with `labels`.
+    pub fn count(&self, name: &'static str, labels: &[(&'static str, &str)]) {
+        let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        self.with(|r| {
+            *r.counters
+                .entry(name)
+                .or_default()
+                .entry(labels)
+                .or_default() += 1
+        });
+    }
+
+    /// Records one HTTP request.
+    pub fn http_request(&self, endpoint: &str, status: u16) {
+        self.count(
+            "firebell_http_requests_total",
+            &[("endpoint", endpoint), ("status", &status.to_string())],
+        );
+    }
+
+    /// Records how long a Slack request took to acknowledge.
+    pub fn ack_latency(&self, endpoint: &str, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        self.with(|r| {
+            let histogram = r.ack_seconds.entry(endpoint.to_owned()).or_default();
+            for (bucket, bound) in histogram.buckets.iter_mut().zip(ACK_BUCKETS) {
+                if seconds <= bound {
+                    *bucket += 1;
+                }
+            }
+            histogram.count += 1;
+            histogram.sum += seconds;
+        });
+    }
+
+    /// The value of one counter (for tests).
+    pub fn counter(&self, name: &str, labels: &[(&str, &str)]) -> u64 {
+        self.with(|r| {
+            r.counters.get(name).map_or(0, |series| {
+                series
+                    .iter()
+                    .filter(|(l, _)| {
+                        labels
+                            .iter()
+                            .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
+                    })
+                    .map(|(_, n)| n)
+                    .sum()
+            })
+        })
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.with(|r| {
+            let mut out = String::new();
+            for (name, help) in COUNTERS {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+                for (labels, value) in r.counters.get(name).into_iter().flatten() {
+                    let _ = writeln!(out, "{name}{} {value}", render_labels(labels));
+                }
+            }
+            let name = "firebell_ack_seconds";
+            let _ = writeln!(out, "# HELP {name} Time from receiving a Slack request to acknowledging it.\n# TYPE {name} histogram");
+            for (endpoint, histogram) in &r.ack_seconds {
+                for (bound, count) in ACK_BUCKETS.iter().zip(histogram.buckets) {
+                    let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"{bound}\"}} {count}");
+                }
+                let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}", histogram.count);
+                let _ = writeln!(out, "{name}_sum{{endpoint=\"{endpoint}\"}} {}", histogram.sum);
+                let _ = writeln!(out, "{name}_count{{endpoint=\"{endpoint}\"}} {}", histogram.count);
+            }
+            out
+        })
+    }
+}
+
+fn render_labels(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}=\"{}\"",
+                v.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', "\\n")
+            )
+        })
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_render_with_their_labels() {
+        let metrics = Metrics::default();
+        metrics.http_request("/slack/commands", 200);
+        metrics.http_request("/slack/commands", 200);
+        metrics.http_request("/slack/events", 401);
+        let text = metrics.render();
+        assert!(
+            text.contains(
+                "firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 2"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            metrics.counter("firebell_http_requests_total", &[("status", "200")]),
+            2
+        );
+    }
+
+    #[test]
+    fn the_ack_histogram_is_cumulative() {
+        let metrics = Metrics::default();
+        metrics.ack_latency("/slack/events", Duration::from_millis(3));
+        metrics.ack_latency("/slack/events", Duration::from_millis(40));
+        let text = metrics.render();
+        assert!(
+            text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.005\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.05\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("firebell_ack_seconds_count{endpoint=\"/slack/events\"} 2"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let metrics = Metrics::default();
+        metrics.count("firebell_commands_total", &[("command", "a\"b")]);
+        assert!(metrics.render().contains("command=\"a\\\"b\""));
+    }
+}

@@ -1,0 +1,171 @@
+//! `firebell serve`: wires settings, policy, storage, Slack and HTTP together, and shuts
+//! down gracefully when the cancellation token fires.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::app::health::Health;
+use crate::clock::{Clock, SystemClock};
+use crate::config::env::ServeSettings;
+use crate::config::policy;
+use crate::domain::ids::{ChannelId, TeamId};
+use crate::domain::policy::Policy;
+use crate::http::{self, AppState};
+use crate::metrics::Metrics;
+use crate::slack::client::{SlackApi, SlackCallError};
+use crate::store::Store;
+
+/// A started server.
+pub struct Running {
+    /// The address actually bound (useful with port 0).
+    pub addr: SocketAddr,
+    pub app: App,
+    /// Resolves when the server has stopped.
+    pub handle: JoinHandle<anyhow::Result<()>>,
+}
+
+/// Starts everything and returns once the listener is bound; stops when `shutdown` fires.
+pub async fn start(
+    settings: ServeSettings,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<Running> {
+    for warning in &settings.warnings {
+        tracing::warn!("{warning}");
+    }
+    let loaded = policy::load(policy::locate(settings.common.config_path.as_deref()).as_deref())?;
+    for line in policy::summary(&loaded).lines() {
+        tracing::info!("{line}");
+    }
+    let store = Store::connect(&settings.common.database_url).await?;
+    let applied = store.migrate().await?;
+    tracing::info!(
+        database = settings.common.database_url.describe(),
+        migrations.applied = applied,
+        "database ready"
+    );
+
+    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?;
+    let health = Arc::new(Health::default());
+    let team_id = workspace(&slack, settings.team_id.clone(), &health).await?;
+    let policy = Arc::new(loaded.policy);
+    tokio::spawn(check_configured_channels(
+        slack.clone(),
+        Arc::clone(&policy),
+        Arc::clone(&health),
+    ));
+
+    let app = App {
+        store: store.clone(),
+        policy,
+        clock,
+        metrics: Arc::new(Metrics::default()),
+        health,
+        team_id,
+    };
+    let state = AppState {
+        app: app.clone(),
+        signing_secret: Arc::new(settings.signing_secret.clone()),
+    };
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("FIREBELL_LISTEN: cannot listen on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "firebell is listening");
+    let router = http::router(state);
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await
+            .context("HTTP server")?;
+        store.close().await;
+        tracing::info!("firebell stopped");
+        Ok(())
+    });
+    Ok(Running { addr, app, handle })
+}
+
+/// Runs until `shutdown` fires (SIGTERM/SIGINT in the binary).
+pub async fn run(settings: ServeSettings, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let running = start(settings, Arc::new(SystemClock), shutdown).await?;
+    running.handle.await.context("server task")?
+}
+
+/// The workspace to accept: `SLACK_TEAM_ID`, else the token's own from `auth.test`.
+async fn workspace(
+    slack: &SlackApi,
+    configured: Option<TeamId>,
+    health: &Arc<Health>,
+) -> anyhow::Result<TeamId> {
+    if let Some(team_id) = configured {
+        // Known already: check the token in the background so start-up does not wait on Slack.
+        let (slack, health, expected) = (slack.clone(), Arc::clone(health), team_id.clone());
+        tokio::spawn(async move {
+            match slack.auth_test().await {
+                Ok(identity) if identity.team_id != expected => tracing::warn!(
+                    token.team = %identity.team_id, configured.team = %expected,
+                    "SLACK_BOT_TOKEN belongs to another workspace than SLACK_TEAM_ID"
+                ),
+                Ok(_) => health.slack_accepted(),
+                Err(SlackCallError::Auth(code)) => health.slack_rejected(&code),
+                Err(error) => {
+                    tracing::warn!(%error, "auth.test failed; will learn more on the next Slack call")
+                }
+            }
+        });
+        return Ok(team_id);
+    }
+    match slack.auth_test().await {
+        Ok(identity) => {
+            tracing::info!(slack.team = %identity.team_id, slack.bot_user = %identity.user_id, "authenticated with Slack");
+            Ok(identity.team_id)
+        }
+        Err(SlackCallError::Auth(code)) => {
+            anyhow::bail!(
+                "SLACK_BOT_TOKEN: Slack rejected the token ({code}); expected a valid bot token (xoxb-…)"
+            )
+        }
+        Err(error) => anyhow::bail!(
+            "SLACK_TEAM_ID: not set, and asking Slack with auth.test failed ({error}); set it or check SLACK_API_URL"
+        ),
+    }
+}
+
+/// Warns, naming the policy key, about each configured channel that does not exist.
+async fn check_configured_channels(slack: SlackApi, policy: Arc<Policy>, health: Arc<Health>) {
+    let mut channels: Vec<(String, ChannelId)> = Vec::new();
+    if let Some(id) = &policy.channels.announcements {
+        channels.push(("channels.announcements".to_owned(), id.clone()));
+    }
+    if let Some(id) = &policy.channels.triage {
+        channels.push(("channels.triage".to_owned(), id.clone()));
+    }
+    for service in &policy.services {
+        if let Some(id) = &service.team_channel {
+            channels.push((
+                format!("services.{}.team_channel", service.name),
+                id.clone(),
+            ));
+        }
+    }
+    for (key, channel) in channels {
+        match slack.channel_exists(&channel).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(policy.key = key, slack.channel = %channel, "configured channel does not exist or the bot cannot see it")
+            }
+            Err(SlackCallError::Auth(code)) => {
+                health.slack_rejected(&code);
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(policy.key = key, slack.channel = %channel, %error, "could not check a configured channel")
+            }
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The Slack Web API client: slack-morphism pointed at `SLACK_API_URL`, with every failure
+//! sorted into what the caller should do about it.
+//!
+//! The one place that holds the bot token. Calls are bounded by a timeout (hyper's client has
+//! none); retrying is not done here but by the outbox, which survives restarts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::errors::SlackClientError;
+use slack_morphism::prelude::*;
+
+use crate::domain::ids::{ChannelId, TeamId, UserId};
+
+/// How long one Web API call may take before it counts as a transient failure.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Slack error codes that mean the token itself is no good: loud, and `/readyz` turns 503.
+const AUTH_ERRORS: [&str; 6] = [
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "token_expired",
+    "account_inactive",
+    "no_permission",
+];
+
+/// Why a call failed, sorted by what to do next.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SlackCallError {
+    /// Slack asked us to slow down; try again after `retry_after` (when it said).
+    #[error("rate limited by Slack (retry after {retry_after:?})")]
+    RateLimited { retry_after: Option<Duration> },
+    /// Network trouble, a timeout or an HTTP 5xx: try again later.
+    #[error("transient Slack failure: {0}")]
+    Transient(String),
+    /// The token was rejected: nothing will work until an operator fixes it.
+    #[error("Slack rejected the token: {0}")]
+    Auth(String),
+    /// Slack refused this call (`channel_not_found`, `name_taken`…): retrying will not help.
+    #[error("Slack refused the call: {0}")]
+    Refused(String),
+}
+
+impl SlackCallError {
+    /// Sorts a slack-morphism error.
+    fn from_client(error: SlackClientError) -> SlackCallError {
+        match error {
+            SlackClientError::ApiError(api) if api.code == "ratelimited" => {
+                SlackCallError::RateLimited { retry_after: None }
+            }
+            SlackClientError::ApiError(api) if AUTH_ERRORS.contains(&api.code.as_str()) => {
+                SlackCallError::Auth(api.code)
+            }
+            SlackClientError::ApiError(api) => SlackCallError::Refused(api.code),
+            SlackClientError::RateLimitError(limit) => SlackCallError::RateLimited {
+                retry_after: limit.retry_after,
+            },
+            SlackClientError::HttpError(http) if http.status_code.is_server_error() => {
+                SlackCallError::Transient(format!("HTTP {}", http.status_code))
+            }
+            SlackClientError::HttpError(http)
+                if http.status_code.as_u16() == 401 || http.status_code.as_u16() == 403 =>
+            {
+                SlackCallError::Auth(format!("HTTP {}", http.status_code))
+            }
+            SlackClientError::HttpError(http) => {
+                SlackCallError::Refused(format!("HTTP {}", http.status_code))
+            }
+            SlackClientError::ProtocolError(protocol) => {
+                SlackCallError::Refused(format!("unreadable response: {}", protocol.json_error))
+            }
+            other => SlackCallError::Transient(other.to_string()),
+        }
+    }
+
+    /// The Slack error code or a short description, for logs and metrics labels.
+    pub fn code(&self) -> &str {
+        match self {
+            SlackCallError::RateLimited { .. } => "ratelimited",
+            SlackCallError::Transient(_) => "transient",
+            SlackCallError::Auth(code) | SlackCallError::Refused(code) => code,
+        }
+    }
+}
+
+/// Who the bot is, from `auth.test`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BotIdentity {
+    pub team_id: TeamId,
+    pub user_id: UserId,
+}
+
+/// The Web API, authenticated as the bot.
+#[derive(Clone)]
+pub struct SlackApi {
+    client: Arc<SlackHyperClient>,
+    token: SlackApiToken,
+}
+
+impl std::fmt::Debug for SlackApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SlackApi { token: [REDACTED] }")
+    }
+}
+
+impl SlackApi {
+    /// A client for the Web API at `api_url` (`https://slack.com/api/` or a local fake).
+    pub fn new(api_url: &str, bot_token: &SecretString) -> anyhow::Result<SlackApi> {
+        // slack-morphism's own constructor is https-only; tests point it at a plain-http fake.
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_native_roots()
+            .context("loading the system's TLS root certificates (install ca-certificates)")?
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let connector =
+            SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url);
+        Ok(SlackApi {
+            client: Arc::new(SlackClient::new(connector)),
+            token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
+        })
+    }
+
+    async fn call<T, F>(&self, method: &'static str, call: F) -> Result<T, SlackCallError>
+    where
+        F: AsyncFnOnce(
+            SlackClientSession<'_, SlackClientHyperHttpsConnector>,
+        ) -> Result<T, SlackClientError>,
+    {
+        let session = self.client.open_session(&self.token);
+        match tokio::time::timeout(CALL_TIMEOUT, call(session)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                let error = SlackCallError::from_client(error);
+                tracing::debug!(
+                    slack.method = method,
+                    slack.error = error.code(),
+                    "Slack call failed"
+                );
+                Err(error)
+            }
+            Err(_) => Err(SlackCallError::Transient(format!(
+                "{method} timed out after {CALL_TIMEOUT:?}"
+            ))),
+        }
+    }
+
+    /// `auth.test`: the workspace and user the token belongs to.
+    pub async fn auth_test(&self) -> Result<BotIdentity, SlackCallError> {
+        let response = self
+            .call("auth.test", async |session| session.auth_test().await)
+            .await?;
+        let team_id = TeamId::parse(&response.team_id.0).ok_or_else(|| {
+            SlackCallError::Refused(format!(
+                "auth.test returned team id {:?}",
+                response.team_id.0
+            ))
+        })?;
+        let user_id = UserId::parse(&response.user_id.0).ok_or_else(|| {
+            SlackCallError::Refused(format!(
+                "auth.test returned user id {:?}",
+                response.user_id.0
+            ))
+        })?;
+        Ok(BotIdentity { team_id, user_id })
+    }
+
+    /// `conversations.info`: whether the channel exists and the bot can see it.
+    pub async fn channel_exists(&self, channel: &ChannelId) -> Result<bool, SlackCallError> {
+        let request =
+            SlackApiConversationsInfoRequest::new(SlackChannelId(channel.as_str().to_owned()));
+        match self
+            .call("conversations.info", async |session| {
+                session.conversations_info(&request).await
+            })
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(SlackCallError::Refused(code)) if code == "channel_not_found" => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Everything that speaks Slack: request signatures, inbound payloads, the Web API client.
+
+pub mod client;
+pub mod inbound;
+pub mod signature;

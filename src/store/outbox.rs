@@ -1,0 +1,240 @@
+//! The durable outbox: every Slack side effect is a job row, written in the same
+//! transaction as the state change that caused it, and claimed by workers with a lease.
+//!
+//! Claiming is compare-and-set on the row's state and lease, so several replicas never run
+//! one job at the same time; a lease that expires (a crashed worker) makes the job claimable
+//! again. The worker that runs the jobs arrives with the declare flow.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Store, from_millis, to_millis};
+
+/// A job to enqueue.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    /// What to do, e.g. `open_channel`, `post_notice`.
+    pub kind: String,
+    pub payload: Value,
+    pub incident_id: Option<i64>,
+    /// Enqueueing a second job with the same key does nothing.
+    pub dedupe_key: Option<String>,
+    pub run_at: DateTime<Utc>,
+}
+
+/// A job's lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobState {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+impl JobState {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobState::Pending => "pending",
+            JobState::Running => "running",
+            JobState::Done => "done",
+            JobState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> Option<JobState> {
+        [
+            JobState::Pending,
+            JobState::Running,
+            JobState::Done,
+            JobState::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A job as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: Value,
+    pub incident_id: Option<i64>,
+    pub state: JobState,
+    /// Claims so far, including the current one.
+    pub attempts: i64,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+}
+
+const COLUMNS: &str = "id, kind, payload, incident_id, state, attempts, run_at, last_error";
+
+fn read(row: &AnyRow) -> anyhow::Result<Job> {
+    let payload: String = row.try_get("payload")?;
+    let state: String = row.try_get("state")?;
+    Ok(Job {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        payload: serde_json::from_str(&payload)?,
+        incident_id: row.try_get("incident_id")?,
+        state: JobState::parse(&state)
+            .ok_or_else(|| anyhow::anyhow!("unknown job state {state:?}"))?,
+        attempts: row.try_get("attempts")?,
+        run_at: from_millis(row.try_get("run_at")?),
+        last_error: row.try_get("last_error")?,
+    })
+}
+
+/// Enqueues a job inside the caller's transaction; `None` when its dedupe key was taken.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    job: &NewJob,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox_jobs (kind, payload, incident_id, dedupe_key, state, run_at, created_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6)
+         ON CONFLICT (dedupe_key) DO NOTHING
+         RETURNING id",
+    )
+    .bind(&job.kind)
+    .bind(job.payload.to_string())
+    .bind(job.incident_id)
+    .bind(job.dedupe_key.as_deref())
+    .bind(to_millis(job.run_at))
+    .bind(to_millis(now))
+    .fetch_optional(conn)
+    .await?;
+    Ok(id)
+}
+
+impl Store {
+    /// Enqueues one job in its own transaction.
+    pub async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> anyhow::Result<Option<i64>> {
+        let mut conn = self.pool().acquire().await?;
+        enqueue(&mut conn, job, now).await
+    }
+
+    /// Claims up to `limit` due jobs for `owner` until `now + lease`.
+    ///
+    /// A job is due when it is pending and its time has come, or running under a lease that
+    /// has expired. Each claim is an update conditioned on the state and lease just read, so
+    /// of two replicas racing for one job exactly one wins.
+    pub async fn claim_jobs(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Job>> {
+        let now_ms = to_millis(now);
+        let candidates = sqlx::query(
+            "SELECT id, state, COALESCE(lease_until, 0) AS lease_until FROM outbox_jobs
+             WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND lease_until < $1)
+             ORDER BY run_at, id LIMIT $2",
+        )
+        .bind(now_ms)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let lease_until =
+            now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let mut claimed = Vec::new();
+        for candidate in candidates {
+            let id: i64 = candidate.try_get("id")?;
+            let state: String = candidate.try_get("state")?;
+            let old_lease: i64 = candidate.try_get("lease_until")?;
+            let row = sqlx::query(&format!(
+                "UPDATE outbox_jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                 WHERE id = $3 AND state = $4 AND COALESCE(lease_until, 0) = $5
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(owner)
+            .bind(lease_until)
+            .bind(id)
+            .bind(&state)
+            .bind(old_lease)
+            .fetch_optional(self.pool())
+            .await?;
+            if let Some(row) = row {
+                claimed.push(read(&row)?);
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// Marks a claimed job done; `false` when `owner` no longer holds it.
+    pub async fn complete_job(
+        &self,
+        id: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        self.finish_job(id, owner, JobState::Done, None, None, now)
+            .await
+    }
+
+    /// Puts a claimed job back to run again at `run_at`, remembering why it failed.
+    pub async fn retry_job(
+        &self,
+        id: i64,
+        owner: &str,
+        run_at: DateTime<Utc>,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        self.finish_job(id, owner, JobState::Pending, Some(run_at), Some(error), now)
+            .await
+    }
+
+    /// Marks a claimed job failed for good.
+    pub async fn fail_job(
+        &self,
+        id: i64,
+        owner: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        self.finish_job(id, owner, JobState::Failed, None, Some(error), now)
+            .await
+    }
+
+    async fn finish_job(
+        &self,
+        id: i64,
+        owner: &str,
+        state: JobState,
+        run_at: Option<DateTime<Utc>>,
+        error: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let finished = matches!(state, JobState::Done | JobState::Failed).then(|| to_millis(now));
+        let result = sqlx::query(
+            "UPDATE outbox_jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = COALESCE($3, last_error),
+                    finished_at = $4, lease_owner = NULL, lease_until = NULL
+             WHERE id = $5 AND state = 'running' AND lease_owner = $6",
+        )
+        .bind(state.as_str())
+        .bind(run_at.map(to_millis))
+        .bind(error)
+        .bind(finished)
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The job with this id.
+    pub async fn job(&self, id: i64) -> anyhow::Result<Option<Job>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox_jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+}
