@@ -1,0 +1,16 @@
+//! End-to-end tests: the real app over HTTP, a fresh database, a fake Slack.
+//!
+//! One test binary with a module per feature: each `tests/*.rs` file would link the whole
+//! dependency tree again, which costs minutes on two cores.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cli;
+mod commands;
+mod events;
+mod fake_slack;
+mod interactions;
+mod ops;
+mod storage;
+mod verification;

@@ -1,0 +1,595 @@
+//! A fake Slack Web API for end-to-end tests. It owns an in-memory workspace (users,
+//! channels, messages, pins, bookmarks, views, files, canvases), answers the Web API
+//! methods firebell calls with Slack's response shapes and error codes, records every
+//! call and every `response_url` post, and plays back injected faults (latency, 429,
+//! 5xx, Slack errors).
+//!
+//! The server listens on `127.0.0.1:0` in a tokio task and stops accepting connections
+//! when the [`FakeSlack`] is dropped: keep it alive for the whole test.
+//!
+//! Requests are taken as Slack takes them, under `/api/<method>` (extra slashes are
+//! tolerated, so a base URL with a trailing `/` works with slack-morphism, which joins
+//! `{base}/{method}`): GET with a query string, POST with a JSON or form body; each Web API
+//! answer is `application/json`. The bearer token (or a form/query `token`) must equal
+//! [`FakeSlack::set_token`]'s value (default [`TOKEN`]) or the call gets `invalid_auth`.
+//!
+//! Choices where Slack leaves room, or where the fake is simpler than Slack:
+//! - The bot ([`BOT_USER_ID`]) is a member of every channel it creates and of every
+//!   channel seeded with [`FakeSlack::add_channel`]; use [`FakeSlack::remove_member`] to
+//!   take it out. It may post to public channels it is not in (`chat:write.public`,
+//!   switch off with [`FakeSlack::set_chat_write_public`]); every other write needs
+//!   membership (`not_in_channel`). A private channel the bot is not in does not exist
+//!   for it (`channel_not_found`), as in Slack.
+//! - New public channels get ids `C…`, private ones `G…` (both forms exist in Slack).
+//! - `chat.postMessage` to a user id posts in the bot's DM with that user, channel `D…`.
+//! - `conversations.invite` without `force` invites nobody when any user fails and
+//!   answers the first error plus `errors: [{user, ok, error}]`; with `force` it invites
+//!   the valid ones and still answers that error. Deactivated users get `cant_invite`.
+//! - No system messages (topic changes, joins) are added to history.
+//! - History/replies default to 100 messages a page; cursors look like `next_ts:<ts>`;
+//!   replies list the parent once, on the first page.
+//! - Each `trigger_id` opens one view (`exchanged_trigger_id` after); expiry is not modelled.
+//! - The `upload_url` answers `200 text/plain "OK - <bytes>"` like Slack's.
+//! - A `response_url` takes 5 posts (then `404 used_url`); inject faults on it with the
+//!   method name `"response_url"` (`"*"` covers Web API methods only).
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State as Shared};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use serde_json::{Map, Value, json};
+
+mod methods;
+mod wire;
+
+use methods::dispatch;
+use wire::{dm_id, fail, is_member, now_micros};
+
+/// The bot token the fake accepts until [`FakeSlack::set_token`].
+pub const TOKEN: &str = "xoxb-test-token";
+/// The workspace `auth.test` reports until [`FakeSlack::set_team`].
+pub const TEAM_ID: &str = "T0FIREBELL";
+/// The bot's user id: creator and first member of the channels it creates.
+pub const BOT_USER_ID: &str = "U0FIREBELL";
+pub const BOT_ID: &str = "B0FIREBELL";
+const APP_ID: &str = "A0FIREBELL";
+const WORKSPACE_URL: &str = "https://firebell-test.slack.com";
+
+/// One Web API call as received.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub method: String,
+    /// Query, form and JSON parameters merged into one object (form values are strings).
+    pub params: Value,
+    pub token: Option<String>,
+}
+
+/// A one-shot misbehaviour for the next call of a method.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Wait, then answer normally.
+    Latency(Duration),
+    /// HTTP 429 with `Retry-After` and `{"ok":false,"error":"ratelimited"}`.
+    RateLimited { retry_after_secs: u64 },
+    /// That HTTP status with a JSON `internal_error` body.
+    ServerError(u16),
+    /// HTTP 200 `{"ok":false,"error":…}`.
+    SlackError(String),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    pub is_private: bool,
+    pub is_im: bool,
+    pub topic: String,
+    pub purpose: String,
+    pub members: Vec<String>,
+    pub archived: bool,
+    /// Timestamps of the pinned messages, in pinning order.
+    pub pins: Vec<String>,
+    pub bookmarks: Vec<Bookmark>,
+    /// The channel canvas made by `conversations.canvases.create`.
+    pub canvas: Option<String>,
+    pub creator: String,
+    pub created: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Bookmark {
+    pub id: String,
+    pub title: String,
+    pub link: String,
+    pub emoji: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Message {
+    pub ts: String,
+    pub thread_ts: Option<String>,
+    pub user: String,
+    pub text: String,
+    /// The blocks as sent, `Value::Null` when none.
+    pub blocks: Value,
+    pub reply_broadcast: bool,
+    pub edited: bool,
+    /// Reactions the bot added.
+    pub reactions: Vec<String>,
+    /// Ids of files shared with this message.
+    pub files: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct UploadedFile {
+    pub id: String,
+    pub filename: String,
+    pub title: Option<String>,
+    pub bytes: Vec<u8>,
+    pub uploaded: bool,
+    pub completed: bool,
+    pub channels: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Canvas {
+    pub id: String,
+    pub title: Option<String>,
+    pub markdown: String,
+    pub channel: Option<String>,
+    /// `(channel or user id, access level)` as granted by `canvases.access.set`.
+    pub access: Vec<(String, String)>,
+}
+
+struct User {
+    name: String,
+    deleted: bool,
+    is_bot: bool,
+}
+
+type Answer = Result<Value, Value>;
+
+struct State {
+    base: String,
+    token: String,
+    revoked: bool,
+    team: String,
+    chat_write_public: bool,
+    calls: Vec<Call>,
+    responses: Vec<Value>,
+    response_posts: HashMap<String, usize>,
+    faults: HashMap<String, VecDeque<Fault>>,
+    users: BTreeMap<String, User>,
+    channels: BTreeMap<String, Channel>,
+    messages: HashMap<String, Vec<Message>>,
+    views: HashMap<String, Value>,
+    used_triggers: HashSet<String>,
+    files: BTreeMap<String, UploadedFile>,
+    canvases: BTreeMap<String, Canvas>,
+    last_ts: u64,
+    next_id: u64,
+}
+
+/// The running fake; see the module docs. Cheap to share behind an `Arc`.
+pub struct FakeSlack {
+    state: Arc<Mutex<State>>,
+    base: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeSlack {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl FakeSlack {
+    /// Starts the server on `127.0.0.1:0` in a tokio task, with only the bot user and no
+    /// channels. It stops accepting connections when the `FakeSlack` is dropped.
+    #[allow(
+        clippy::expect_used,
+        reason = "a fixture that cannot listen fails the test"
+    )]
+    pub async fn start() -> FakeSlack {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("fake Slack binds 127.0.0.1:0");
+        let addr = listener.local_addr().expect("fake Slack has an address");
+        let base = format!("http://{addr}");
+        let mut users = BTreeMap::new();
+        let bot = User {
+            name: "firebell".into(),
+            deleted: false,
+            is_bot: true,
+        };
+        users.insert(BOT_USER_ID.to_string(), bot);
+        let state = Arc::new(Mutex::new(State {
+            base: base.clone(),
+            token: TOKEN.into(),
+            revoked: false,
+            team: TEAM_ID.into(),
+            chat_write_public: true,
+            calls: Vec::new(),
+            responses: Vec::new(),
+            response_posts: HashMap::new(),
+            faults: HashMap::new(),
+            users,
+            channels: BTreeMap::new(),
+            messages: HashMap::new(),
+            views: HashMap::new(),
+            used_triggers: HashSet::new(),
+            files: BTreeMap::new(),
+            canvases: BTreeMap::new(),
+            last_ts: 0,
+            next_id: 0,
+        }));
+        let app = Router::new()
+            .fallback(route)
+            .layer(DefaultBodyLimit::max(64 << 20))
+            .with_state(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeSlack {
+            state,
+            base,
+            server,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/api/`, the value for `SLACK_API_URL`.
+    pub fn api_url(&self) -> String {
+        format!("{}/api/", self.base)
+    }
+
+    /// A response URL; what is posted to it shows in [`FakeSlack::responses`].
+    pub fn response_url(&self, id: &str) -> String {
+        format!("{}/response/{id}", self.base)
+    }
+
+    /// Every Web API call received so far, in order, faulted ones included.
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.lock()
+            .calls
+            .iter()
+            .filter(|c| c.method == method)
+            .cloned()
+            .collect()
+    }
+
+    /// The JSON bodies posted to response URLs, in order (not the faulted or refused ones).
+    pub fn responses(&self) -> Vec<Value> {
+        self.lock().responses.clone()
+    }
+
+    /// Queues a one-shot fault for the next call of `method` (FIFO per method); `"*"`
+    /// serves any Web API method whose own queue is empty, `"response_url"` the
+    /// response URLs.
+    pub fn inject(&self, method: &str, fault: Fault) {
+        self.lock()
+            .faults
+            .entry(method.to_string())
+            .or_default()
+            .push_back(fault);
+    }
+
+    pub fn add_user(&self, id: &str, name: &str) {
+        let user = User {
+            name: name.into(),
+            deleted: false,
+            is_bot: false,
+        };
+        self.lock().users.insert(id.to_string(), user);
+    }
+
+    /// A user that `users.info` reports `deleted` and that cannot be invited.
+    pub fn add_deactivated_user(&self, id: &str, name: &str) {
+        let user = User {
+            name: name.into(),
+            deleted: true,
+            is_bot: false,
+        };
+        self.lock().users.insert(id.to_string(), user);
+    }
+
+    /// Seeds a channel with the bot as its only member.
+    pub fn add_channel(&self, id: &str, name: &str, is_private: bool) {
+        let channel = seeded_channel(id, name, is_private);
+        self.lock().channels.insert(id.to_string(), channel);
+    }
+
+    pub fn add_member(&self, channel: &str, user: &str) {
+        let mut st = self.lock();
+        let Some(c) = st.channels.get_mut(channel) else {
+            return;
+        };
+        if !is_member(c, user) {
+            c.members.push(user.to_string());
+        }
+    }
+
+    pub fn remove_member(&self, channel: &str, user: &str) {
+        if let Some(c) = self.lock().channels.get_mut(channel) {
+            c.members.retain(|m| m != user);
+        }
+    }
+
+    /// Adds a message as if `user` wrote it; returns its ts. An unknown channel is
+    /// created public, named after its id.
+    pub fn add_message(
+        &self,
+        channel: &str,
+        user: &str,
+        text: &str,
+        thread_ts: Option<&str>,
+    ) -> String {
+        let mut st = self.lock();
+        let seed = || seeded_channel(channel, &channel.to_lowercase(), false);
+        st.channels.entry(channel.to_string()).or_insert_with(seed);
+        let message = Message {
+            user: user.into(),
+            text: text.into(),
+            thread_ts: thread_ts.map(str::to_string),
+            ..Message::default()
+        };
+        st.post(channel, message)
+    }
+
+    pub fn channel(&self, id: &str) -> Option<Channel> {
+        self.lock().channels.get(id).cloned()
+    }
+
+    pub fn channel_by_name(&self, name: &str) -> Option<Channel> {
+        self.lock()
+            .channels
+            .values()
+            .find(|c| c.name == name && !c.is_im)
+            .cloned()
+    }
+
+    /// Messages of a channel (or of the bot's DM with a user id), oldest first.
+    pub fn messages(&self, channel: &str) -> Vec<Message> {
+        let st = self.lock();
+        let dm = dm_id(channel);
+        let list = st.messages.get(channel).or_else(|| st.messages.get(&dm));
+        list.cloned().unwrap_or_default()
+    }
+
+    pub fn files(&self) -> Vec<UploadedFile> {
+        self.lock().files.values().cloned().collect()
+    }
+
+    pub fn canvases(&self) -> Vec<Canvas> {
+        self.lock().canvases.values().cloned().collect()
+    }
+
+    pub fn set_team(&self, team_id: &str) {
+        self.lock().team = team_id.to_string();
+    }
+
+    /// Accept this token from now on (and forget an earlier [`FakeSlack::revoke_token`]).
+    pub fn set_token(&self, token: &str) {
+        let mut st = self.lock();
+        st.token = token.to_string();
+        st.revoked = false;
+    }
+
+    /// Every later Web API call answers `token_revoked`.
+    pub fn revoke_token(&self) {
+        self.lock().revoked = true;
+    }
+
+    /// Whether the bot may post to public channels it is not in (default true).
+    pub fn set_chat_write_public(&self, allowed: bool) {
+        self.lock().chat_write_public = allowed;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+}
+
+fn seeded_channel(id: &str, name: &str, is_private: bool) -> Channel {
+    Channel {
+        id: id.into(),
+        name: name.into(),
+        is_private,
+        members: vec![BOT_USER_ID.into()],
+        creator: BOT_USER_ID.into(),
+        created: now_micros() / 1_000_000,
+        ..Channel::default()
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+async fn route(
+    Shared(state): Shared<Arc<Mutex<State>>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_string();
+    if let Some(method) = path.strip_prefix("/api/") {
+        web_api(
+            &state,
+            method.trim_start_matches('/'),
+            &uri,
+            &headers,
+            &body,
+        )
+        .await
+    } else if let Some(id) = path.strip_prefix("/response/") {
+        response_url(&state, id, &body).await
+    } else if let Some(id) = path.strip_prefix("/upload/") {
+        upload(&state, id, &body)
+    } else {
+        refuse(StatusCode::NOT_FOUND, "not_found")
+    }
+}
+
+async fn web_api(
+    state: &Mutex<State>,
+    method: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Response {
+    let (params, token, malformed) = parse_request(uri, headers, body);
+    let fault = {
+        let mut st = lock(state);
+        let call = Call {
+            method: method.into(),
+            params: params.clone(),
+            token: token.clone(),
+        };
+        st.calls.push(call);
+        let queued = st.faults.get_mut(method).and_then(VecDeque::pop_front);
+        queued.or_else(|| st.faults.get_mut("*").and_then(VecDeque::pop_front))
+    };
+    if let Some(response) = play(fault).await {
+        return response;
+    }
+    let answer = match malformed {
+        Some(code) => fail(code),
+        None => dispatch(&mut lock(state), method, token.as_deref(), &params),
+    };
+    let (ok, mut body) = match answer {
+        Ok(body) => (true, body),
+        Err(body) => (false, body),
+    };
+    if let Some(fields) = body.as_object_mut() {
+        fields.insert("ok".into(), Value::Bool(ok));
+    }
+    Json(body).into_response()
+}
+
+/// Sleeps for `Latency`; any other fault becomes the answer.
+async fn play(fault: Option<Fault>) -> Option<Response> {
+    match fault? {
+        Fault::Latency(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        Fault::RateLimited { retry_after_secs } => {
+            let retry = [(header::RETRY_AFTER, retry_after_secs.to_string())];
+            let answer = refuse(StatusCode::TOO_MANY_REQUESTS, "ratelimited");
+            Some((retry, answer).into_response())
+        }
+        Fault::ServerError(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(refuse(status, "internal_error"))
+        }
+        Fault::SlackError(code) => Some(refuse(StatusCode::OK, &code)),
+    }
+}
+
+/// Merges query, form and JSON parameters; the token comes from `Authorization:
+/// Bearer` or a `token` parameter. The third value is Slack's code for a bad request.
+fn parse_request(
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> (Value, Option<String>, Option<&'static str>) {
+    let get = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let content_type = get(header::CONTENT_TYPE)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut params = Map::new();
+    let mut malformed = None;
+    match form_pairs(uri.query().unwrap_or_default().as_bytes()) {
+        Some(pairs) => params.extend(pairs),
+        None => malformed = Some("invalid_arguments"),
+    }
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        match form_pairs(body) {
+            Some(pairs) => params.extend(pairs),
+            None => malformed = Some("invalid_form_data"),
+        }
+    } else if content_type.starts_with("application/json") {
+        match serde_json::from_slice(body) {
+            Ok(Value::Object(fields)) => params.extend(fields),
+            _ if body.is_empty() => {}
+            _ => malformed = Some("invalid_json"),
+        }
+    } else if !body.is_empty() {
+        malformed = Some("invalid_post_type");
+    }
+    let bearer = get(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
+    let param_token = params
+        .remove("token")
+        .and_then(|v| v.as_str().map(str::to_string));
+    let token = bearer.map(str::to_string).or(param_token);
+    (Value::Object(params), token, malformed)
+}
+
+fn form_pairs(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
+    Some(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
+/// A JSON answer `{"ok": false, "error": code}` with that status.
+fn refuse(status: StatusCode, code: &str) -> Response {
+    (status, Json(json!({"ok": false, "error": code}))).into_response()
+}
+
+// ---- response URLs and uploads ----
+
+async fn response_url(state: &Mutex<State>, id: &str, body: &Bytes) -> Response {
+    let fault = lock(state)
+        .faults
+        .get_mut("response_url")
+        .and_then(VecDeque::pop_front);
+    if let Some(response) = play(fault).await {
+        return response;
+    }
+    let mut st = lock(state);
+    let posts = st.response_posts.entry(id.to_string()).or_default();
+    *posts += 1;
+    if *posts > 5 {
+        return refuse(StatusCode::NOT_FOUND, "used_url");
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(posted) => {
+            st.responses.push(posted);
+            Json(json!({"ok": true})).into_response()
+        }
+        Err(_) => refuse(StatusCode::BAD_REQUEST, "invalid_payload"),
+    }
+}
+
+fn upload(state: &Mutex<State>, id: &str, body: &Bytes) -> Response {
+    let mut st = lock(state);
+    match st.files.get_mut(id) {
+        Some(file) => {
+            file.bytes = body.to_vec();
+            file.uploaded = true;
+            let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+            (StatusCode::OK, plain, format!("OK - {}", body.len())).into_response()
+        }
+        None => refuse(StatusCode::NOT_FOUND, "file_not_found"),
+    }
+}

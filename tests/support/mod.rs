@@ -1,0 +1,9 @@
+//! Test support shared by the end-to-end tests: the fake Slack Web API, the app on a random
+//! port with a fresh database, and requests signed exactly as Slack signs them.
+
+#![allow(dead_code)]
+
+pub mod app;
+pub mod database;
+pub mod fake_slack;
+pub mod signing;
