@@ -3,6 +3,13 @@
 //! One test binary with a module per feature: each `tests/*.rs` file would link the whole
 //! dependency tree again, which costs minutes on two cores.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their support fail loudly on purpose"
+)]
+
 #[path = "../support/mod.rs"]
 mod support;
 
