@@ -498,3 +498,68 @@ fn no_input_makes_the_parser_panic() {
         let _ = parse(sample, &contract_policy());
     }
 }
+
+#[test]
+fn thousands_of_random_inputs_never_panic_and_titles_are_taken_verbatim() {
+    // A small deterministic generator over the words and characters most likely to trip the
+    // parser: multibyte text, odd white space, half-written mentions and options.
+    let pieces = [
+        "declare",
+        "DECLARE",
+        "sev1",
+        "SEV9",
+        "sev",
+        "service:payments",
+        "service:",
+        "service:nope",
+        "--private",
+        "--",
+        "<@U1|a>",
+        "<@",
+        "<#C1>",
+        "결제",
+        "장애",
+        "é",
+        "<!here>",
+        ":",
+        "due:2026-01-01",
+        "due:",
+        "lead",
+        "role",
+        "liaison",
+        "followup",
+        "detect",
+        "status",
+        "monitoring",
+        "stats",
+        "7d",
+        "change",
+        "x",
+        "service",
+        "add",
+    ];
+    let separators = [" ", "  ", "\t", "\u{3000}", "\n", ""];
+    let policy = contract_policy();
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |bound: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % bound as u64) as usize
+    };
+    for _ in 0..20_000 {
+        let mut input = String::new();
+        for _ in 0..next(9) {
+            input.push_str(pieces[next(pieces.len())]);
+            input.push_str(separators[next(separators.len())]);
+        }
+        if let Ok(Command::Declare(DeclareOptions {
+            title: Some(title), ..
+        })) = parse(&input, &policy)
+        {
+            assert!(input.contains(title.as_str()), "{input:?} → {title:?}");
+            assert_eq!(title.trim(), title, "titles are trimmed");
+            assert!(!title.is_empty());
+        }
+    }
+}
