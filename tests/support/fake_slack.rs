@@ -81,6 +81,11 @@ pub enum Fault {
     ServerError(u16),
     /// HTTP 200 `{"ok":false,"error":…}`.
     SlackError(String),
+    /// Never answers and has no effect: the caller times out or dies waiting.
+    Hang,
+    /// Has its effect (e.g. the channel is created), then never answers: what a caller sees
+    /// when it crashes right after Slack acted.
+    HangAfterEffect,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -174,6 +179,8 @@ struct State {
     canvases: BTreeMap<String, Canvas>,
     last_ts: u64,
     next_id: u64,
+    /// Until then every Web API call answers this HTTP status.
+    outage: Option<(std::time::Instant, u16)>,
 }
 
 /// The running fake; see the module docs. Cheap to share behind an `Arc`.
@@ -228,6 +235,7 @@ impl FakeSlack {
             canvases: BTreeMap::new(),
             last_ts: 0,
             next_id: 0,
+            outage: None,
         }));
         let app = Router::new()
             .fallback(route)
@@ -241,6 +249,18 @@ impl FakeSlack {
             base,
             server,
         }
+    }
+
+    /// Every Web API call answers HTTP `status` for `duration` from now (a Slack outage).
+    pub fn outage(&self, duration: Duration, status: u16) {
+        self.lock().outage = Some((std::time::Instant::now() + duration, status));
+    }
+
+    /// Seeds a channel made by someone else than the bot, with the bot not in it.
+    pub fn add_foreign_channel(&self, id: &str, name: &str) {
+        let mut channel = seeded_channel(id, name, false);
+        channel.members.clear();
+        self.lock().channels.insert(id.to_owned(), channel);
     }
 
     /// `http://127.0.0.1:PORT/api/`, the value for `SLACK_API_URL`.
@@ -399,13 +419,16 @@ impl FakeSlack {
     }
 }
 
+/// Who made the channels a test seeds: a person, not the bot.
+pub const SEED_CREATOR: &str = "U0WORKSPACEADMIN";
+
 fn seeded_channel(id: &str, name: &str, is_private: bool) -> Channel {
     Channel {
         id: id.into(),
         name: name.into(),
         is_private,
         members: vec![BOT_USER_ID.into()],
-        creator: BOT_USER_ID.into(),
+        creator: SEED_CREATOR.into(),
         created: now_micros() / 1_000_000,
         ..Channel::default()
     }
@@ -458,9 +481,17 @@ async fn web_api(
             token: token.clone(),
         };
         st.calls.push(call);
+        if let Some((until, status)) = st.outage {
+            if std::time::Instant::now() < until {
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                return refuse(status, "internal_error");
+            }
+            st.outage = None;
+        }
         let queued = st.faults.get_mut(method).and_then(VecDeque::pop_front);
         queued.or_else(|| st.faults.get_mut("*").and_then(VecDeque::pop_front))
     };
+    let hang_after_effect = matches!(fault, Some(Fault::HangAfterEffect));
     if let Some(response) = play(fault).await {
         return response;
     }
@@ -468,6 +499,9 @@ async fn web_api(
         Some(code) => fail(code),
         None => dispatch(&mut lock(state), method, token.as_deref(), &params),
     };
+    if hang_after_effect {
+        std::future::pending::<()>().await;
+    }
     let (ok, mut body) = match answer {
         Ok(body) => (true, body),
         Err(body) => (false, body),
@@ -481,6 +515,8 @@ async fn web_api(
 /// Sleeps for `Latency`; any other fault becomes the answer.
 async fn play(fault: Option<Fault>) -> Option<Response> {
     match fault? {
+        Fault::Hang => std::future::pending().await,
+        Fault::HangAfterEffect => None,
         Fault::Latency(delay) => {
             tokio::time::sleep(delay).await;
             None
