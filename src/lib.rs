@@ -13,7 +13,9 @@
 //!   grammar, text safety. No I/O, no async, no clock.
 //! - [`catalog`] — every word the bot says, in English and Korean.
 //! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
+//! - [`render`] — Block Kit messages, modals and topics from domain values (pure).
 //! - [`metrics`] — counters and histograms served on `/metrics`.
+//! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect.
 //! - [`serve`] — wiring: settings → store → Slack → HTTP, with graceful shutdown.
 
 pub mod app;
@@ -24,6 +26,8 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod metrics;
+pub mod render;
 pub mod serve;
 pub mod slack;
 pub mod store;
+pub mod workers;

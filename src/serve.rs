@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -19,6 +20,7 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::slack::client::{SlackApi, SlackCallError};
 use crate::store::Store;
+use crate::workers;
 
 /// A started server.
 pub struct Running {
@@ -50,7 +52,9 @@ pub async fn start(
         "database ready"
     );
 
-    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?;
+    let metrics = Arc::new(Metrics::default());
+    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?
+        .with_metrics(Arc::clone(&metrics));
     let health = Arc::new(Health::default());
     let team_id = workspace(&slack, settings.team_id.clone(), &health).await?;
     let policy = Arc::new(loaded.policy);
@@ -64,10 +68,19 @@ pub async fn start(
         store: store.clone(),
         policy,
         clock,
-        metrics: Arc::new(Metrics::default()),
+        metrics,
         health,
         team_id,
+        slack,
+        outbox_wakeup: Arc::new(Notify::new()),
     };
+    let owner = format!("{}-{}", std::process::id(), uuid_like());
+    let worker = tokio::spawn(workers::outbox::run(
+        app.clone(),
+        owner,
+        settings.job_lease,
+        shutdown.clone(),
+    ));
     let state = AppState {
         app: app.clone(),
         signing_secret: Arc::new(settings.signing_secret.clone()),
@@ -83,11 +96,29 @@ pub async fn start(
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
             .context("HTTP server")?;
+        // Requests are done; let the job in flight finish (bounded), then close the store.
+        if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
+            tracing::warn!(
+                "the outbox worker did not stop in time; its job will be retried after the lease"
+            );
+        }
         store.close().await;
         tracing::info!("firebell stopped");
         Ok(())
     });
     Ok(Running { addr, app, handle })
+}
+
+/// How long shutdown waits for the job in flight (a Slack call times out after 10 s).
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// A worker name unique enough across processes and restarts: time and randomness from the OS.
+fn uuid_like() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}{:x}", nanos, RandomState::new().hash_one(nanos))
 }
 
 /// Runs until `shutdown` fires (SIGTERM/SIGINT in the binary).

@@ -1,11 +1,11 @@
-//! Events API deliveries and interactions: verify the workspace, record, acknowledge.
+//! Events API deliveries: verify the workspace, record, acknowledge.
 //!
 //! A delivery is recorded by `event_id` before it is acknowledged, so a repeat (Slack's
 //! retries, or a copy arriving while the first is still being handled) is recognised and has
 //! its effect once. The handlers that act on recorded events arrive with the events feature.
 
 use super::App;
-use crate::slack::inbound::{EventEnvelope, Interaction};
+use crate::slack::inbound::EventEnvelope;
 use crate::store::deliveries::NewDelivery;
 
 /// What became of an Events API delivery.
@@ -19,15 +19,6 @@ pub enum EventOutcome {
     Duplicate,
     /// An envelope type firebell does not use: acknowledged, nothing done.
     Ignored,
-    /// From another workspace: refused.
-    WrongWorkspace,
-}
-
-/// What became of an interaction.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InteractionOutcome {
-    /// Acknowledged (the modals and buttons that act on it arrive with their features).
-    Acknowledged,
     /// From another workspace: refused.
     WrongWorkspace,
 }
@@ -89,17 +80,6 @@ impl App {
         } else {
             EventOutcome::Duplicate
         })
-    }
-
-    /// Checks an interaction's workspace and acknowledges it.
-    #[tracing::instrument(skip_all, fields(slack.interaction = interaction.kind))]
-    pub async fn receive_interaction(&self, interaction: &Interaction) -> InteractionOutcome {
-        if interaction.team_id != self.team_id {
-            tracing::warn!(slack.team = %interaction.team_id, "refused an interaction from another workspace");
-            return InteractionOutcome::WrongWorkspace;
-        }
-        tracing::debug!("interaction acknowledged");
-        InteractionOutcome::Acknowledged
     }
 }
 

@@ -4,16 +4,22 @@
 //! with the state they follow from (the worker that delivers them arrives with declaring).
 
 pub mod commands;
+pub mod declare;
 pub mod events;
 pub mod health;
+pub mod interactions;
+pub mod jobs;
 pub mod reply;
 
 use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::domain::ids::TeamId;
 use crate::domain::policy::Policy;
 use crate::metrics::Metrics;
+use crate::slack::client::SlackApi;
 use crate::store::Store;
 
 /// What every use case needs.
@@ -26,4 +32,16 @@ pub struct App {
     pub health: Arc<health::Health>,
     /// The workspace whose requests are accepted.
     pub team_id: TeamId,
+    /// The Web API: used by outbox steps, and by request handlers only for `views.open`
+    /// (a `trigger_id` expires in 3 seconds, so a modal cannot wait for the outbox).
+    pub slack: SlackApi,
+    /// Wakes the outbox worker when a job is enqueued (no polling delay on the happy path).
+    pub outbox_wakeup: Arc<Notify>,
+}
+
+impl App {
+    /// Tells the outbox worker there is work (a permit is kept if it is busy).
+    pub fn wake_outbox(&self) {
+        self.outbox_wakeup.notify_one();
+    }
 }

@@ -17,6 +17,8 @@ pub const SLACK_API_URL: &str = "https://slack.com/api/";
 pub const DATABASE_URL: &str = "sqlite://firebell.db";
 /// The default listen address.
 pub const LISTEN: &str = "0.0.0.0:3000";
+/// The default outbox job lease.
+pub const DEFAULT_JOB_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A variable that is missing or malformed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -112,6 +114,10 @@ pub struct ServeSettings {
     pub team_id: Option<TeamId>,
     pub listen: SocketAddr,
     pub webhook_token: Option<SecretString>,
+    /// How long a claimed outbox job is held before another worker may take it over
+    /// (`FIREBELL_JOB_LEASE`, default 30s). Keep it above the 10 s Slack call timeout when
+    /// several replicas share a database; tests shorten it to restart quickly after a kill.
+    pub job_lease: std::time::Duration,
     /// Startup warnings worth logging (e.g. a bot token without the `xoxb-` prefix).
     pub warnings: Vec<String>,
 }
@@ -215,8 +221,21 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 format!("\"{listen_text}\"; expected HOST:PORT like 0.0.0.0:3000"),
             )
         })?;
+        let job_lease = match self.get("FIREBELL_JOB_LEASE") {
+            None => DEFAULT_JOB_LEASE,
+            Some(text) => humantime::parse_duration(&text)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    error(
+                        "FIREBELL_JOB_LEASE",
+                        format!("\"{text}\"; expected a duration like 30s"),
+                    )
+                })?,
+        };
         Ok(ServeSettings {
             common,
+            job_lease,
             bot_token: SecretString::from(bot_token),
             signing_secret: SecretString::from(signing_secret),
             slack_api_url,

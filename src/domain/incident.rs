@@ -5,6 +5,10 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
+use crate::domain::ids::{ChannelId, UserId};
+
 /// The number people use for an incident (`#42`, `firebell retro 42`), unique per install.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IncidentNumber(pub i64);
@@ -13,6 +17,34 @@ impl fmt::Display for IncidentNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }
+}
+
+/// An incident as firebell knows it: the minimum confirmed facts and where it lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Incident {
+    /// Storage key (not shown to people; they see `number`).
+    pub id: i64,
+    pub number: IncidentNumber,
+    pub title: String,
+    pub severity: SeverityName,
+    pub status: IncidentStatus,
+    /// A private incident has a private channel and is shared with nobody.
+    pub private: bool,
+    pub reporter: UserId,
+    pub lead: Option<UserId>,
+    pub impact: Option<String>,
+    pub description: Option<String>,
+    pub services: Vec<ServiceName>,
+    /// The dedicated channel, once created.
+    pub channel: Option<ChannelId>,
+    /// The channel name reserved (before creation) or used.
+    pub channel_name: Option<String>,
+    /// Which `-k` suffix the reserved name carries (1 = none).
+    pub channel_attempt: u32,
+    /// The pinned summary message, once posted.
+    pub summary_ts: Option<String>,
+    pub declared_at: DateTime<Utc>,
+    pub last_update_at: DateTime<Utc>,
 }
 
 /// `investigating → identified → monitoring → resolved → closed`.
@@ -96,6 +128,13 @@ impl SeverityName {
     /// name the current policy no longer knows is still shown as stored.
     pub fn from_stored(name: String) -> SeverityName {
         SeverityName(name)
+    }
+}
+
+impl ServiceName {
+    /// See [`SeverityName::from_stored`].
+    pub fn from_stored(name: String) -> ServiceName {
+        ServiceName(name)
     }
 }
 

@@ -3,18 +3,21 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use super::{AppState, HttpError, verify};
-use crate::app::reply::Reply;
 use crate::slack::inbound::SlashCommand;
 
 pub async fn receive(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Reply>, HttpError> {
+) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
     let command = SlashCommand::parse(&body)?;
-    Ok(Json(state.app.handle_command(&command).await))
+    Ok(match state.app.handle_command(&command).await {
+        Some(reply) => Json(reply).into_response(),
+        None => StatusCode::OK.into_response(),
+    })
 }

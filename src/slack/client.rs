@@ -12,7 +12,10 @@ use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
+use serde_json::Value;
+
 use crate::domain::ids::{ChannelId, TeamId, UserId};
+use crate::metrics::Metrics;
 
 /// How long one Web API call may take before it counts as a transient failure.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -98,6 +101,10 @@ pub struct BotIdentity {
 pub struct SlackApi {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
+    /// For `response_url` posts, which are plain webhooks outside the Web API.
+    webhooks: reqwest::Client,
+    metrics: Option<Arc<Metrics>>,
+    bot: Arc<tokio::sync::OnceCell<BotIdentity>>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -120,10 +127,23 @@ impl SlackApi {
         // slack-morphism joins base and method with a `/` of its own.
         let connector = SlackClientHyperConnector::with_connector(https)
             .with_slack_api_url(api_url.trim_end_matches('/'));
+        let webhooks = reqwest::Client::builder()
+            .timeout(CALL_TIMEOUT)
+            .build()
+            .context("building the webhook client")?;
         Ok(SlackApi {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
+            webhooks,
+            metrics: None,
+            bot: Arc::new(tokio::sync::OnceCell::new()),
         })
+    }
+
+    /// Counts failed calls by method and error code in `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> SlackApi {
+        self.metrics = Some(metrics);
+        self
     }
 
     async fn call<T, F>(&self, method: &'static str, call: F) -> Result<T, SlackCallError>
@@ -135,19 +155,88 @@ impl SlackApi {
         let session = self.client.open_session(&self.token);
         match tokio::time::timeout(CALL_TIMEOUT, call(session)).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => {
-                let error = SlackCallError::from_client(error);
-                tracing::debug!(
-                    slack.method = method,
-                    slack.error = error.code(),
-                    "Slack call failed"
-                );
-                Err(error)
-            }
-            Err(_) => Err(SlackCallError::Transient(format!(
-                "{method} timed out after {CALL_TIMEOUT:?}"
-            ))),
+            Ok(Err(error)) => Err(self.failed(method, SlackCallError::from_client(error))),
+            Err(_) => Err(self.failed(
+                method,
+                SlackCallError::Transient(format!("{method} timed out after {CALL_TIMEOUT:?}")),
+            )),
         }
+    }
+
+    fn failed(&self, method: &'static str, error: SlackCallError) -> SlackCallError {
+        tracing::debug!(
+            slack.method = method,
+            slack.error = error.code(),
+            "Slack call failed"
+        );
+        if let Some(metrics) = &self.metrics {
+            metrics.count(
+                "firebell_slack_api_errors_total",
+                &[("method", method), ("code", error.code())],
+            );
+        }
+        error
+    }
+
+    /// Calls a Web API method with a JSON body (`POST`); returns Slack's answer.
+    pub async fn post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
+        self.call(method, async |session| {
+            session.http_session_api.http_post(method, body, None).await
+        })
+        .await
+    }
+
+    /// Calls a read method with query parameters (`GET`), as Slack documents them.
+    pub async fn get(
+        &self,
+        method: &'static str,
+        params: &[(&str, String)],
+    ) -> Result<Value, SlackCallError> {
+        let pairs: Vec<(&str, Option<&String>)> =
+            params.iter().map(|(k, v)| (*k, Some(v))).collect();
+        self.call(method, async |session| {
+            session
+                .http_session_api
+                .http_get(method, &pairs, None)
+                .await
+        })
+        .await
+    }
+
+    /// Posts to a slash command's `response_url` (a webhook: no token, its own limits).
+    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackCallError> {
+        let sent = self.webhooks.post(response_url).json(body).send().await;
+        let response = sent.map_err(|e| {
+            self.failed(
+                "response_url",
+                SlackCallError::Transient(e.without_url().to_string()),
+            )
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else if status.as_u16() == 429 {
+            Err(self.failed(
+                "response_url",
+                SlackCallError::RateLimited { retry_after: None },
+            ))
+        } else if status.is_server_error() {
+            Err(self.failed(
+                "response_url",
+                SlackCallError::Transient(format!("HTTP {status}")),
+            ))
+        } else {
+            // 404 `used_url` / `expired_url`: the URL is spent; retrying cannot help.
+            Err(self.failed(
+                "response_url",
+                SlackCallError::Refused(format!("HTTP {status}")),
+            ))
+        }
+    }
+
+    /// The bot's own identity, asked once from `auth.test` and remembered.
+    pub async fn bot(&self) -> Result<BotIdentity, SlackCallError> {
+        self.bot.get_or_try_init(|| self.auth_test()).await.cloned()
     }
 
     /// `auth.test`: the workspace and user the token belongs to.

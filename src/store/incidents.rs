@@ -5,61 +5,54 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
-use crate::domain::incident::{IncidentNumber, IncidentStatus};
+use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::incident::{
+    Incident, IncidentNumber, IncidentStatus, ServiceName, SeverityName,
+};
 
 /// What declaring records before any Slack call is made.
 #[derive(Clone, Debug)]
 pub struct NewIncident {
     pub title: String,
-    pub severity: String,
-    pub is_private: bool,
-    pub reporter: String,
+    pub severity: SeverityName,
+    pub private: bool,
+    pub reporter: UserId,
     pub impact: Option<String>,
     pub description: Option<String>,
-    pub services: Vec<String>,
-}
-
-/// An incident as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredIncident {
-    pub id: i64,
-    pub number: IncidentNumber,
-    pub title: String,
-    pub severity: String,
-    pub status: IncidentStatus,
-    pub is_private: bool,
-    pub reporter: String,
-    pub lead: Option<String>,
-    pub impact: Option<String>,
-    pub description: Option<String>,
-    pub services: Vec<String>,
-    pub channel_id: Option<String>,
-    pub channel_name: Option<String>,
-    pub declared_at: DateTime<Utc>,
-    pub last_update_at: DateTime<Utc>,
+    pub services: Vec<ServiceName>,
 }
 
 const COLUMNS: &str = "id, number, title, severity, status, is_private, reporter, lead_user, impact, description, \
-                       services, channel_id, channel_name, declared_at, last_update_at";
+                       services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at";
 
-fn read(row: &AnyRow) -> anyhow::Result<StoredIncident> {
+fn read(row: &AnyRow) -> anyhow::Result<Incident> {
     let status: String = row.try_get("status")?;
-    let services: String = row.try_get("services")?;
-    Ok(StoredIncident {
+    let services: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("services")?)?;
+    let reporter: String = row.try_get("reporter")?;
+    Ok(Incident {
         id: row.try_get("id")?,
         number: IncidentNumber(row.try_get("number")?),
         title: row.try_get("title")?,
-        severity: row.try_get("severity")?,
+        severity: SeverityName::from_stored(row.try_get("severity")?),
         status: IncidentStatus::parse(&status)
             .ok_or_else(|| anyhow::anyhow!("unknown stored status {status:?}"))?,
-        is_private: row.try_get::<i64, _>("is_private")? != 0,
-        reporter: row.try_get("reporter")?,
-        lead: row.try_get("lead_user")?,
+        private: row.try_get::<i64, _>("is_private")? != 0,
+        reporter: UserId::parse(&reporter)
+            .ok_or_else(|| anyhow::anyhow!("stored reporter {reporter:?} is not a user id"))?,
+        lead: row
+            .try_get::<Option<String>, _>("lead_user")?
+            .as_deref()
+            .and_then(UserId::parse),
         impact: row.try_get("impact")?,
         description: row.try_get("description")?,
-        services: serde_json::from_str(&services)?,
-        channel_id: row.try_get("channel_id")?,
+        services: services.into_iter().map(ServiceName::from_stored).collect(),
+        channel: row
+            .try_get::<Option<String>, _>("channel_id")?
+            .as_deref()
+            .and_then(ChannelId::parse),
         channel_name: row.try_get("channel_name")?,
+        channel_attempt: u32::try_from(row.try_get::<i64, _>("channel_attempt")?).unwrap_or(1),
+        summary_ts: row.try_get("summary_ts")?,
         declared_at: from_millis(row.try_get("declared_at")?),
         last_update_at: from_millis(row.try_get("last_update_at")?),
     })
@@ -73,7 +66,8 @@ pub async fn insert(
     conn: &mut AnyConnection,
     incident: &NewIncident,
     now: DateTime<Utc>,
-) -> anyhow::Result<StoredIncident> {
+) -> anyhow::Result<Incident> {
+    let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
     let row = sqlx::query(&format!(
         "INSERT INTO incidents (number, title, severity, status, is_private, reporter, impact, description, services,
                                 declared_at, last_update_at, updated_at)
@@ -81,25 +75,50 @@ pub async fn insert(
          RETURNING {COLUMNS}"
     ))
     .bind(&incident.title)
-    .bind(&incident.severity)
+    .bind(incident.severity.as_str())
     .bind(IncidentStatus::Investigating.as_str())
-    .bind(i64::from(incident.is_private))
-    .bind(&incident.reporter)
+    .bind(i64::from(incident.private))
+    .bind(incident.reporter.as_str())
     .bind(incident.impact.as_deref())
     .bind(incident.description.as_deref())
-    .bind(serde_json::to_string(&incident.services)?)
+    .bind(serde_json::to_string(&services)?)
     .bind(to_millis(now))
     .fetch_one(conn)
     .await?;
     read(&row)
 }
 
+/// Records the dedicated channel inside the caller's transaction.
+pub async fn set_channel(
+    conn: &mut AnyConnection,
+    id: i64,
+    channel: &ChannelId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query("UPDATE incidents SET channel_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(channel.as_str())
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 impl Store {
+    /// The incident with this storage id.
+    pub async fn incident(&self, id: i64) -> anyhow::Result<Option<Incident>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+
     /// The incident with this number.
     pub async fn incident_by_number(
         &self,
         number: IncidentNumber,
-    ) -> anyhow::Result<Option<StoredIncident>> {
+    ) -> anyhow::Result<Option<Incident>> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM incidents WHERE number = $1"
         ))
@@ -109,31 +128,48 @@ impl Store {
         row.as_ref().map(read).transpose()
     }
 
-    /// The incident whose dedicated channel is `channel_id`.
+    /// The incident whose dedicated channel is `channel`.
     pub async fn incident_by_channel(
         &self,
-        channel_id: &str,
-    ) -> anyhow::Result<Option<StoredIncident>> {
+        channel: &ChannelId,
+    ) -> anyhow::Result<Option<Incident>> {
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM incidents WHERE channel_id = $1"
         ))
-        .bind(channel_id)
+        .bind(channel.as_str())
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(read).transpose()
     }
 
-    /// Records the channel created for an incident.
-    pub async fn set_incident_channel(
+    /// Reserves the channel name (and its attempt number) before `conversations.create`, so a
+    /// restart knows which name it asked for.
+    pub async fn reserve_channel_name(
         &self,
         id: i64,
-        channel_id: &str,
-        channel_name: &str,
+        name: &str,
+        attempt: u32,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET channel_id = $1, channel_name = $2, updated_at = $3 WHERE id = $4")
-            .bind(channel_id)
-            .bind(channel_name)
+        sqlx::query("UPDATE incidents SET channel_name = $1, channel_attempt = $2, updated_at = $3 WHERE id = $4")
+            .bind(name)
+            .bind(i64::from(attempt))
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Remembers the pinned summary message.
+    pub async fn set_summary_ts(
+        &self,
+        id: i64,
+        ts: &str,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET summary_ts = $1, updated_at = $2 WHERE id = $3")
+            .bind(ts)
             .bind(to_millis(now))
             .bind(id)
             .execute(self.pool())
@@ -142,7 +178,7 @@ impl Store {
     }
 
     /// Incidents not yet resolved or closed, oldest first.
-    pub async fn open_incidents(&self) -> anyhow::Result<Vec<StoredIncident>> {
+    pub async fn open_incidents(&self) -> anyhow::Result<Vec<Incident>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM incidents WHERE status NOT IN ('resolved', 'closed') ORDER BY number"
         ))

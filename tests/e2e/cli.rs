@@ -152,7 +152,7 @@ async fn migrate_creates_the_sqlite_database_and_applies_the_migrations() {
     )
     .await;
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("1 migration(s) applied"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("2 migration(s) applied"));
     let again = firebell(
         &["migrate"],
         &[("DATABASE_URL", &db.url), ("RUST_LOG", "off")],

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use firebell::config::env::DatabaseUrl;
-use firebell::domain::incident::{IncidentNumber, IncidentStatus};
+use firebell::domain::ids::{ChannelId, UserId};
+use firebell::domain::incident::{IncidentNumber, IncidentStatus, ServiceName, SeverityName};
 use firebell::store::Store;
 use firebell::store::deliveries::NewDelivery;
 use firebell::store::incidents::{self, NewIncident};
@@ -29,12 +30,15 @@ fn at(seconds: i64) -> chrono::DateTime<Utc> {
 fn payments_outage() -> NewIncident {
     NewIncident {
         title: "Checkout is down".into(),
-        severity: "SEV1".into(),
-        is_private: false,
-        reporter: "U0REPORTER".into(),
+        severity: SeverityName::from_stored("SEV1".into()),
+        private: false,
+        reporter: UserId::parse("U0REPORTER").unwrap(),
         impact: Some("Card payments fail".into()),
         description: None,
-        services: vec!["payments".into(), "checkout".into()],
+        services: vec![
+            ServiceName::from_stored("payments".into()),
+            ServiceName::from_stored("checkout".into()),
+        ],
     }
 }
 
@@ -115,23 +119,37 @@ async fn incidents_round_trip_with_increasing_numbers_on_every_backend() {
             .unwrap();
         assert_eq!(loaded.title, "결제 지연");
         assert_eq!(loaded.status, IncidentStatus::Investigating);
-        assert_eq!(loaded.services, ["payments", "checkout"]);
+        assert_eq!(
+            loaded
+                .services
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+            ["payments", "checkout"]
+        );
         assert_eq!(loaded.declared_at, at(5));
         assert_eq!(loaded.impact.as_deref(), Some("Card payments fail"));
 
         store
-            .set_incident_channel(first.id, "C0INC1", "inc-20261126-1-checkout-is-down", at(1))
+            .reserve_channel_name(first.id, "inc-20261126-1-checkout-is-down", 1, at(1))
             .await
             .unwrap();
-        let by_channel = store.incident_by_channel("C0INC1").await.unwrap().unwrap();
+        let channel = ChannelId::parse("C0INC1").unwrap();
+        let mut tx = store.begin().await.unwrap();
+        incidents::set_channel(&mut tx, first.id, &channel, at(1))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let by_channel = store.incident_by_channel(&channel).await.unwrap().unwrap();
         assert_eq!(by_channel.number, IncidentNumber(1));
+        assert_eq!(by_channel.channel, Some(channel.clone()));
         assert_eq!(
             by_channel.channel_name.as_deref(),
             Some("inc-20261126-1-checkout-is-down")
         );
         assert!(
             store
-                .incident_by_channel("C0ELSEWHERE")
+                .incident_by_channel(&ChannelId::parse("C0ELSEWHERE").unwrap())
                 .await
                 .unwrap()
                 .is_none()

@@ -483,7 +483,8 @@ async fn web_api(
         st.calls.push(call);
         if let Some((until, status)) = st.outage {
             if std::time::Instant::now() < until {
-                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 return refuse(status, "internal_error");
             }
             st.outage = None;

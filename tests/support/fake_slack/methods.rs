@@ -170,8 +170,16 @@ fn conversations_archive(st: &mut State, p: &Value) -> Answer {
 fn conversations_list(st: &mut State, p: &Value) -> Answer {
     let types = text(p, "types").unwrap_or_else(|| "public_channel".to_owned());
     let exclude_archived = flag(p, "exclude_archived");
-    let limit = text(p, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(100).clamp(1, 1000);
-    let start = text(p, "cursor").and_then(|c| c.strip_prefix("offset:").and_then(|n| n.parse::<usize>().ok())).unwrap_or(0);
+    let limit = text(p, "limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(1, 1000);
+    let start = text(p, "cursor")
+        .and_then(|c| {
+            c.strip_prefix("offset:")
+                .and_then(|n| n.parse::<usize>().ok())
+        })
+        .unwrap_or(0);
     let wanted = |c: &&Channel| {
         let kind_ok = if c.is_private {
             types.contains("private_channel") && is_member(c, BOT_USER_ID)
@@ -181,8 +189,17 @@ fn conversations_list(st: &mut State, p: &Value) -> Answer {
         !c.is_im && kind_ok && !(exclude_archived && c.archived)
     };
     let all: Vec<&Channel> = st.channels.values().filter(wanted).collect();
-    let page: Vec<Value> = all.iter().skip(start).take(limit).map(|c| channel_json(c)).collect();
-    let next = if start + limit < all.len() { format!("offset:{}", start + limit) } else { String::new() };
+    let page: Vec<Value> = all
+        .iter()
+        .skip(start)
+        .take(limit)
+        .map(|c| channel_json(c))
+        .collect();
+    let next = if start + limit < all.len() {
+        format!("offset:{}", start + limit)
+    } else {
+        String::new()
+    };
     Ok(json!({"channels": page, "response_metadata": {"next_cursor": next}}))
 }
 

@@ -1,0 +1,90 @@
+//! Declaring an incident: record it, its first timeline event and the job that opens its
+//! channel — in one transaction — and answer at once. Slack work follows in the outbox.
+
+use serde_json::json;
+
+use super::App;
+use super::jobs::{self, Step};
+use crate::domain::ids::UserId;
+use crate::domain::incident::{Incident, ServiceName, SeverityName};
+use crate::store::incidents::{self, NewIncident};
+use crate::store::timeline;
+
+/// Everything a declaration says, from the quick command, the modal or (later) an alert.
+#[derive(Clone, Debug)]
+pub struct Declaration {
+    pub title: String,
+    pub severity: SeverityName,
+    pub services: Vec<ServiceName>,
+    pub impact: Option<String>,
+    pub description: Option<String>,
+    pub private: bool,
+    pub reporter: UserId,
+    /// Where to tell the reporter how it went; `None` sends a direct message instead.
+    pub response_url: Option<String>,
+}
+
+/// Concurrent declarations can race for the next number; the loser tries again.
+const INSERT_ATTEMPTS: usize = 5;
+
+impl App {
+    /// Records the incident and enqueues its channel; never calls Slack.
+    #[tracing::instrument(skip_all, fields(incident.severity = %declaration.severity))]
+    pub async fn declare(&self, declaration: Declaration) -> anyhow::Result<Incident> {
+        let new = NewIncident {
+            title: declaration.title.clone(),
+            severity: declaration.severity.clone(),
+            private: declaration.private,
+            reporter: declaration.reporter.clone(),
+            impact: declaration.impact.clone(),
+            description: declaration.description.clone(),
+            services: declaration.services.clone(),
+        };
+        let mut last_error = None;
+        for _ in 0..INSERT_ATTEMPTS {
+            match self.try_declare(&new, &declaration).await {
+                Ok(incident) => {
+                    tracing::info!(incident.number = %incident.number, "incident declared");
+                    self.wake_outbox();
+                    return Ok(incident);
+                }
+                Err(error) => {
+                    tracing::debug!(
+                        error = format!("{error:#}"),
+                        "declaring raced; trying again"
+                    );
+                    last_error = Some(error);
+                }
+            }
+        }
+        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("declaring failed")))
+    }
+
+    async fn try_declare(
+        &self,
+        new: &NewIncident,
+        declaration: &Declaration,
+    ) -> anyhow::Result<Incident> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        let incident = incidents::insert(&mut tx, new, now).await?;
+        let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
+        let details = json!({"severity": incident.severity.as_str(), "services": services, "private": incident.private});
+        timeline::append(
+            &mut tx,
+            incident.id,
+            "declared",
+            now,
+            Some(incident.reporter.as_str()),
+            &details,
+        )
+        .await?;
+        let step = Step::OpenChannel {
+            incident_id: incident.id,
+            response_url: declaration.response_url.clone(),
+        };
+        jobs::enqueue(&mut tx, &step, now).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+}

@@ -1,0 +1,175 @@
+//! The outbox's steps: every Slack side effect, as an idempotent step that reads the current
+//! state first ("open the channel of incident 42" checks whether 42 has one).
+//!
+//! A step that makes the next ones possible enqueues them in the same transaction as the
+//! state it recorded; dedupe keys make a step that runs twice (after a crash) harmless.
+
+mod channel;
+mod reporter;
+mod setup;
+mod share;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+
+use super::App;
+use crate::domain::ids::UserId;
+use crate::slack::client::SlackCallError;
+use crate::store::outbox::{self, Job, NewJob};
+
+/// One step of work for the outbox worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Create (or adopt) the incident's dedicated channel, then enqueue what follows.
+    OpenChannel {
+        incident_id: i64,
+        response_url: Option<String>,
+    },
+    /// Post the first notice in every audience channel that has not seen it, in order.
+    ShareNotices {
+        incident_id: i64,
+        response_url: Option<String>,
+    },
+    /// Invite the reporter, the lead and the affected services' responders.
+    InviteResponders { incident_id: i64 },
+    /// Set the channel topic to severity, status and lead.
+    SetTopic { incident_id: i64 },
+    /// Post the incident summary in its channel.
+    PostSummary { incident_id: i64 },
+    /// Pin the posted summary.
+    PinSummary { incident_id: i64 },
+    /// Tell the reporter something: by `response_url` when there is one, else by DM.
+    TellReporter {
+        user: String,
+        response_url: Option<String>,
+        text: String,
+        key: String,
+    },
+}
+
+impl Step {
+    /// The job kind stored and used as a metrics label.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::OpenChannel { .. } => "open_channel",
+            Step::ShareNotices { .. } => "share_notices",
+            Step::InviteResponders { .. } => "invite_responders",
+            Step::SetTopic { .. } => "set_topic",
+            Step::PostSummary { .. } => "post_summary",
+            Step::PinSummary { .. } => "pin_summary",
+            Step::TellReporter { .. } => "tell_reporter",
+        }
+    }
+
+    fn incident_id(&self) -> Option<i64> {
+        match self {
+            Step::OpenChannel { incident_id, .. }
+            | Step::ShareNotices { incident_id, .. }
+            | Step::InviteResponders { incident_id }
+            | Step::SetTopic { incident_id }
+            | Step::PostSummary { incident_id }
+            | Step::PinSummary { incident_id } => Some(*incident_id),
+            Step::TellReporter { .. } => None,
+        }
+    }
+
+    /// Enqueueing the same step for the same incident twice does nothing.
+    fn dedupe_key(&self) -> String {
+        match self {
+            Step::TellReporter { key, .. } => format!("tell_reporter:{key}"),
+            other => format!(
+                "{}:{}",
+                other.kind(),
+                other.incident_id().unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// Enqueues `step` inside the caller's transaction (a duplicate is silently dropped).
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    step: &Step,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let job = NewJob {
+        kind: step.kind().to_owned(),
+        payload: serde_json::to_value(step)?,
+        incident_id: step.incident_id(),
+        dedupe_key: Some(step.dedupe_key()),
+        run_at: now,
+    };
+    outbox::enqueue(conn, &job, now).await?;
+    Ok(())
+}
+
+/// Why a step did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Slack(#[from] SlackCallError),
+    /// A database or bookkeeping failure: retried like a transient Slack failure.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+    /// The job cannot be run at all (unreadable payload, incident gone): failed for good.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl App {
+    /// Runs one claimed job.
+    #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = job.kind, incident.id = job.incident_id))]
+    pub async fn run_job(&self, job: &Job) -> Result<(), StepError> {
+        let step: Step = serde_json::from_value(job.payload.clone())
+            .map_err(|e| StepError::Invalid(format!("unreadable job payload: {e}")))?;
+        match step {
+            Step::OpenChannel {
+                incident_id,
+                response_url,
+            } => self.open_channel(incident_id, response_url).await,
+            Step::ShareNotices {
+                incident_id,
+                response_url,
+            } => self.share_notices(incident_id, response_url).await,
+            Step::InviteResponders { incident_id } => self.invite_responders(incident_id).await,
+            Step::SetTopic { incident_id } => self.set_topic(incident_id).await,
+            Step::PostSummary { incident_id } => self.post_summary(incident_id).await,
+            Step::PinSummary { incident_id } => self.pin_summary(incident_id).await,
+            Step::TellReporter {
+                user,
+                response_url,
+                text,
+                ..
+            } => {
+                self.tell_reporter(&user, response_url.as_deref(), &text)
+                    .await
+            }
+        }
+    }
+
+    /// After a step failed for good: tell the reporter what failed and what to fix.
+    pub async fn report_failed_job(&self, job: &Job, code: &str) {
+        if let Err(error) = self.report_failure(job, code).await {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "could not tell the reporter about a failed step"
+            );
+        }
+    }
+
+    async fn incident_or_invalid(
+        &self,
+        incident_id: i64,
+    ) -> Result<crate::domain::incident::Incident, StepError> {
+        self.store
+            .incident(incident_id)
+            .await?
+            .ok_or_else(|| StepError::Invalid(format!("incident {incident_id} does not exist")))
+    }
+
+    fn reporter_of(&self, user: &str) -> Result<UserId, StepError> {
+        UserId::parse(user).ok_or_else(|| StepError::Invalid(format!("{user:?} is not a user id")))
+    }
+}

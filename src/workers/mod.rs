@@ -1,0 +1,3 @@
+//! Background workers. Each loop takes the shutdown token as an input and selects on it.
+
+pub mod outbox;

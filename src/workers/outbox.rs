@@ -1,0 +1,161 @@
+//! The outbox worker: claims due jobs one at a time, runs them, and records the outcome.
+//!
+//! Retries with capped exponential backoff on network errors and 5xx, honours `Retry-After`
+//! on rate limits, and stops on permanent errors (logged once, counted, and reported to the
+//! reporter). A token Slack rejects makes `/readyz` fail and the job wait; nothing is dropped.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::App;
+use crate::app::jobs::StepError;
+use crate::slack::client::SlackCallError;
+use crate::store::outbox::Job;
+
+/// How often due retries and jobs left by other replicas are looked for.
+const POLL: Duration = Duration::from_millis(250);
+/// The first retry waits this long; each further one twice as long, up to the cap.
+const BACKOFF_BASE: Duration = Duration::from_millis(250);
+/// Retries never wait longer than this, so delivery resumes soon after an outage ends.
+pub const BACKOFF_CAP: Duration = Duration::from_secs(5);
+/// While Slack rejects the token, jobs wait this long between tries.
+const AUTH_RETRY: Duration = Duration::from_secs(30);
+
+/// Delay before retry number `attempts` (1-based).
+pub fn backoff(attempts: i64) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1).max(0))
+        .unwrap_or(u32::MAX)
+        .min(16);
+    BACKOFF_BASE
+        .saturating_mul(2u32.saturating_pow(exponent))
+        .min(BACKOFF_CAP)
+}
+
+fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero())
+}
+
+/// Runs until `shutdown` fires; a job in flight is finished first.
+pub async fn run(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
+    tracing::info!(worker = owner, "outbox worker started");
+    while !shutdown.is_cancelled() {
+        let claimed = app
+            .store
+            .claim_jobs(&owner, app.clock.now(), lease, 1)
+            .await;
+        match claimed {
+            Ok(jobs) if !jobs.is_empty() => {
+                for job in jobs {
+                    finish(&app, &owner, &job, app.run_job(&job).await).await;
+                }
+                continue;
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "could not claim outbox jobs")
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = app.outbox_wakeup.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+        }
+    }
+    tracing::info!(worker = owner, "outbox worker stopped");
+}
+
+async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>) {
+    let now = app.clock.now();
+    let count = |outcome: &str| {
+        app.metrics.count(
+            "firebell_jobs_total",
+            &[("kind", &job.kind), ("outcome", outcome)],
+        )
+    };
+    let recorded = match result {
+        Ok(()) => {
+            count("done");
+            app.health.slack_accepted();
+            app.store.complete_job(job.id, owner, now).await
+        }
+        Err(StepError::Slack(SlackCallError::RateLimited { retry_after })) => {
+            count("rate_limited");
+            let delay = retry_after.unwrap_or_else(|| backoff(job.attempts));
+            app.store
+                .retry_job(job.id, owner, after(now, delay), "ratelimited", now)
+                .await
+        }
+        Err(StepError::Slack(SlackCallError::Auth(code))) => {
+            count("auth_rejected");
+            app.health.slack_rejected(&code);
+            app.store
+                .retry_job(job.id, owner, after(now, AUTH_RETRY), &code, now)
+                .await
+        }
+        Err(StepError::Slack(SlackCallError::Transient(reason))) => {
+            count("retried");
+            tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
+            app.store
+                .retry_job(
+                    job.id,
+                    owner,
+                    after(now, backoff(job.attempts)),
+                    &reason,
+                    now,
+                )
+                .await
+        }
+        Err(StepError::Internal(error)) => {
+            count("retried");
+            tracing::warn!(
+                error = format!("{error:#}"),
+                "job failed on our side; will retry"
+            );
+            app.store
+                .retry_job(
+                    job.id,
+                    owner,
+                    after(now, backoff(job.attempts)),
+                    "internal error",
+                    now,
+                )
+                .await
+        }
+        Err(StepError::Slack(SlackCallError::Refused(code))) => {
+            count("failed");
+            tracing::error!(slack.error = code, "job failed for good");
+            app.report_failed_job(job, &code).await;
+            app.store.fail_job(job.id, owner, &code, now).await
+        }
+        Err(StepError::Invalid(reason)) => {
+            count("failed");
+            tracing::error!(%reason, "job cannot run");
+            app.store.fail_job(job.id, owner, &reason, now).await
+        }
+    };
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!("the job's lease expired while it ran; another worker owns it now")
+        }
+        Err(error) => tracing::error!(
+            error = format!("{error:#}"),
+            "could not record a job's outcome"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_quarter_second_up_to_the_cap() {
+        let delays: Vec<u128> = (1..=7).map(|n| backoff(n).as_millis()).collect();
+        assert_eq!(delays, [250, 500, 1000, 2000, 4000, 5000, 5000]);
+        assert_eq!(backoff(10_000), BACKOFF_CAP);
+        assert_eq!(backoff(0), BACKOFF_BASE);
+    }
+}
