@@ -107,10 +107,10 @@ async fn an_incident_channel_command_elsewhere_says_where_it_works() {
 #[tokio::test]
 async fn commands_not_built_yet_say_they_are_coming_and_change_nothing() {
     let app = spawn_app().await;
-    let reply = app.command("declare sev1 Checkout is down").await;
+    let reply = app.command("list").await;
     assert_eq!(
         text(&reply),
-        "`declare` is coming soon to firebell; nothing was changed."
+        "`list` is coming soon to firebell; nothing was changed."
     );
     assert!(app.app.store.open_incidents().await.unwrap().is_empty());
     let startup_calls = app
