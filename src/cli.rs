@@ -48,10 +48,7 @@ pub fn main() -> ExitCode {
         Err(error) => return fail(&error.to_string()),
     };
     init_logging(common.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
@@ -80,10 +77,7 @@ pub fn main() -> ExitCode {
             .await;
             match result {
                 Ok(applied) => {
-                    println!(
-                        "{}: {applied} migration(s) applied",
-                        common.database_url.describe()
-                    );
+                    println!("{}: {applied} migration(s) applied", common.database_url.describe());
                     ExitCode::SUCCESS
                 }
                 Err(error) => fail(&format!("{error:#}")),
@@ -109,8 +103,7 @@ fn fail(message: &str) -> ExitCode {
 }
 
 fn init_logging(format: LogFormat) {
-    let filter =
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

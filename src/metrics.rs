@@ -10,9 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the acknowledgement latency buckets; Slack's deadline is 3 s.
-const ACK_BUCKETS: [f64; 11] = [
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0,
-];
+const ACK_BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0];
 
 #[derive(Default)]
 struct Histogram {
@@ -36,7 +34,7 @@ pub struct Metrics {
 }
 
 /// Help texts of the counters, in the order they are rendered.
-const COUNTERS: [(&str, &str); 4] = [
+const COUNTERS: [(&str, &str); 5] = [
     (
         "firebell_http_requests_total",
         "HTTP requests by endpoint and status code.",
@@ -53,29 +51,24 @@ const COUNTERS: [(&str, &str); 4] = [
         "firebell_slack_api_errors_total",
         "Slack Web API errors by method and error code.",
     ),
+    (
+        "firebell_jobs_total",
+        "Outbox jobs by kind and outcome (done, retried, rate_limited, auth_rejected, failed, channel_failed).",
+    ),
 ];
 
 impl Metrics {
     fn with<T>(&self, f: impl FnOnce(&mut Registry) -> T) -> T {
         // A poisoned lock only means another thread panicked mid-update; the counts are still
         // usable, and metrics must never take a request down.
-        let mut registry = self
-            .registry
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut registry = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut registry)
     }
 
     /// Adds one to the counter `name` with `labels`.
     pub fn count(&self, name: &'static str, labels: &[(&'static str, &str)]) {
         let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        self.with(|r| {
-            *r.counters
-                .entry(name)
-                .or_default()
-                .entry(labels)
-                .or_default() += 1
-        });
+        self.with(|r| *r.counters.entry(name).or_default().entry(labels).or_default() += 1);
     }
 
     /// Records one HTTP request.
@@ -107,11 +100,7 @@ impl Metrics {
             r.counters.get(name).map_or(0, |series| {
                 series
                     .iter()
-                    .filter(|(l, _)| {
-                        labels
-                            .iter()
-                            .all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v))
-                    })
+                    .filter(|(l, _)| labels.iter().all(|(k, v)| l.iter().any(|(lk, lv)| lk == k && lv == v)))
                     .map(|(_, n)| n)
                     .sum()
             })
@@ -129,12 +118,19 @@ impl Metrics {
                 }
             }
             let name = "firebell_ack_seconds";
-            let _ = writeln!(out, "# HELP {name} Time from receiving a Slack request to acknowledging it.\n# TYPE {name} histogram");
+            let _ = writeln!(
+                out,
+                "# HELP {name} Time from receiving a Slack request to acknowledging it.\n# TYPE {name} histogram"
+            );
             for (endpoint, histogram) in &r.ack_seconds {
                 for (bound, count) in ACK_BUCKETS.iter().zip(histogram.buckets) {
                     let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"{bound}\"}} {count}");
                 }
-                let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}", histogram.count);
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}",
+                    histogram.count
+                );
                 let _ = writeln!(out, "{name}_sum{{endpoint=\"{endpoint}\"}} {}", histogram.sum);
                 let _ = writeln!(out, "{name}_count{{endpoint=\"{endpoint}\"}} {}", histogram.count);
             }
@@ -152,9 +148,7 @@ fn render_labels(labels: &Labels) -> String {
         .map(|(k, v)| {
             format!(
                 "{k}=\"{}\"",
-                v.replace('\\', "\\\\")
-                    .replace('"', "\\\"")
-                    .replace('\n', "\\n")
+                v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
             )
         })
         .collect();
@@ -173,21 +167,14 @@ mod tests {
         metrics.http_request("/slack/events", 401);
         let text = metrics.render();
         assert!(
-            text.contains(
-                "firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 2"
-            ),
+            text.contains("firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 2"),
             "{text}"
         );
         assert!(
-            text.contains(
-                "firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"
-            ),
+            text.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"),
             "{text}"
         );
-        assert_eq!(
-            metrics.counter("firebell_http_requests_total", &[("status", "200")]),
-            2
-        );
+        assert_eq!(metrics.counter("firebell_http_requests_total", &[("status", "200")]), 2);
     }
 
     #[test]

@@ -53,8 +53,7 @@ pub async fn start(
     );
 
     let metrics = Arc::new(Metrics::default());
-    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?
-        .with_metrics(Arc::clone(&metrics));
+    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?.with_metrics(Arc::clone(&metrics));
     let health = Arc::new(Health::default());
     let team_id = workspace(&slack, settings.team_id.clone(), &health).await?;
     let policy = Arc::new(loaded.policy);
@@ -98,9 +97,7 @@ pub async fn start(
             .context("HTTP server")?;
         // Requests are done; let the job in flight finish (bounded), then close the store.
         if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
-            tracing::warn!(
-                "the outbox worker did not stop in time; its job will be retried after the lease"
-            );
+            tracing::warn!("the outbox worker did not stop in time; its job will be retried after the lease");
         }
         store.close().await;
         tracing::info!("firebell stopped");
@@ -128,11 +125,7 @@ pub async fn run(settings: ServeSettings, shutdown: CancellationToken) -> anyhow
 }
 
 /// The workspace to accept: `SLACK_TEAM_ID`, else the token's own from `auth.test`.
-async fn workspace(
-    slack: &SlackApi,
-    configured: Option<TeamId>,
-    health: &Arc<Health>,
-) -> anyhow::Result<TeamId> {
+async fn workspace(slack: &SlackApi, configured: Option<TeamId>, health: &Arc<Health>) -> anyhow::Result<TeamId> {
     if let Some(team_id) = configured {
         // Known already: check the token in the background so start-up does not wait on Slack.
         let (slack, health, expected) = (slack.clone(), Arc::clone(health), team_id.clone());
@@ -157,9 +150,7 @@ async fn workspace(
             Ok(identity.team_id)
         }
         Err(SlackCallError::Auth(code)) => {
-            anyhow::bail!(
-                "SLACK_BOT_TOKEN: Slack rejected the token ({code}); expected a valid bot token (xoxb-…)"
-            )
+            anyhow::bail!("SLACK_BOT_TOKEN: Slack rejected the token ({code}); expected a valid bot token (xoxb-…)")
         }
         Err(error) => anyhow::bail!(
             "SLACK_TEAM_ID: not set, and asking Slack with auth.test failed ({error}); set it or check SLACK_API_URL"
@@ -178,10 +169,7 @@ async fn check_configured_channels(slack: SlackApi, policy: Arc<Policy>, health:
     }
     for service in &policy.services {
         if let Some(id) = &service.team_channel {
-            channels.push((
-                format!("services.{}.team_channel", service.name),
-                id.clone(),
-            ));
+            channels.push((format!("services.{}.team_channel", service.name), id.clone()));
         }
     }
     for (key, channel) in channels {

@@ -29,8 +29,7 @@ impl App {
         let parsed = match parse(&command.text, &self.policy) {
             Ok(parsed) => parsed,
             Err(error) => {
-                self.metrics
-                    .count("firebell_commands_total", &[("command", "invalid")]);
+                self.metrics.count("firebell_commands_total", &[("command", "invalid")]);
                 return Some(reply::grammar_error(&error, &self.policy));
             }
         };
@@ -39,30 +38,18 @@ impl App {
         match parsed {
             Command::Help => Some(reply::help(&self.policy)),
             Command::Declare(options) => self.declare_command(command, options).await,
-            other if other.needs_incident_channel() => {
-                Some(self.in_incident_channel(command, &other).await)
-            }
-            other => Some(reply::simple(
-                &self.policy,
-                Key::NotYet,
-                &[("command", other.word())],
-            )),
+            other if other.needs_incident_channel() => Some(self.in_incident_channel(command, &other).await),
+            other => Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
         }
     }
 
-    async fn declare_command(
-        &self,
-        command: &SlashCommand,
-        options: DeclareOptions,
-    ) -> Option<Reply> {
+    async fn declare_command(&self, command: &SlashCommand, options: DeclareOptions) -> Option<Reply> {
         let Some(title) = options.title.clone() else {
             return self.open_declare_modal(command, &options).await;
         };
         let declaration = Declaration {
             title,
-            severity: options
-                .severity
-                .unwrap_or_else(|| self.policy.default_severity.clone()),
+            severity: options.severity.unwrap_or_else(|| self.policy.default_severity.clone()),
             services: options.services,
             impact: None,
             description: None,
@@ -71,13 +58,13 @@ impl App {
             response_url: Some(command.response_url.clone()).filter(|url| !url.is_empty()),
         };
         match self.declare(declaration).await {
-            Ok(incident) => Some(Reply::ephemeral(
-                text(self.policy.locale, Key::DeclareDeclaring).fill(&[
+            Ok(incident) => Some(Reply::ephemeral(text(self.policy.locale, Key::DeclareDeclaring).fill(
+                &[
                     ("number", &incident.number.to_string()),
                     ("title", &incident.title),
                     ("severity", incident.severity.as_str()),
-                ]),
-            )),
+                ],
+            ))),
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "declaring failed");
                 Some(reply::simple(&self.policy, Key::InternalError, &[]))
@@ -85,16 +72,11 @@ impl App {
         }
     }
 
-    async fn open_declare_modal(
-        &self,
-        command: &SlashCommand,
-        options: &DeclareOptions,
-    ) -> Option<Reply> {
+    async fn open_declare_modal(&self, command: &SlashCommand, options: &DeclareOptions) -> Option<Reply> {
         let metadata = json!({"channel": command.channel_id.as_str()}).to_string();
         let view = render::declare_modal::build(&self.policy, options, &metadata);
         let body = json!({"trigger_id": command.trigger_id, "view": view});
-        let opened =
-            tokio::time::timeout(VIEWS_OPEN_TIMEOUT, self.slack.post("views.open", &body)).await;
+        let opened = tokio::time::timeout(VIEWS_OPEN_TIMEOUT, self.slack.post("views.open", &body)).await;
         let code = match opened {
             Ok(Ok(_)) => return None,
             Ok(Err(SlackCallError::Refused(code) | SlackCallError::Auth(code))) => code,
@@ -102,29 +84,16 @@ impl App {
             Err(_) => "timeout".to_owned(),
         };
         tracing::warn!(slack.error = code, "could not open the declare modal");
-        Some(reply::simple(
-            &self.policy,
-            Key::ModalOpenFailed,
-            &[("code", &code)],
-        ))
+        Some(reply::simple(&self.policy, Key::ModalOpenFailed, &[("code", &code)]))
     }
 
     /// Commands that act on the incident of the channel they were typed in.
     async fn in_incident_channel(&self, command: &SlashCommand, parsed: &Command) -> Reply {
         match self.store.incident_by_channel(&command.channel_id).await {
-            Ok(Some(_incident)) => {
-                reply::simple(&self.policy, Key::NotYet, &[("command", parsed.word())])
-            }
-            Ok(None) => reply::simple(
-                &self.policy,
-                Key::NeedsIncidentChannel,
-                &[("command", parsed.word())],
-            ),
+            Ok(Some(_incident)) => reply::simple(&self.policy, Key::NotYet, &[("command", parsed.word())]),
+            Ok(None) => reply::simple(&self.policy, Key::NeedsIncidentChannel, &[("command", parsed.word())]),
             Err(error) => {
-                tracing::error!(
-                    error = format!("{error:#}"),
-                    "looking up the incident of a channel"
-                );
+                tracing::error!(error = format!("{error:#}"), "looking up the incident of a channel");
                 reply::simple(&self.policy, Key::InternalError, &[])
             }
         }

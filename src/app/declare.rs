@@ -49,10 +49,7 @@ impl App {
                     return Ok(incident);
                 }
                 Err(error) => {
-                    tracing::debug!(
-                        error = format!("{error:#}"),
-                        "declaring raced; trying again"
-                    );
+                    tracing::debug!(error = format!("{error:#}"), "declaring raced; trying again");
                     last_error = Some(error);
                 }
             }
@@ -60,16 +57,13 @@ impl App {
         Err(last_error.unwrap_or_else(|| anyhow::anyhow!("declaring failed")))
     }
 
-    async fn try_declare(
-        &self,
-        new: &NewIncident,
-        declaration: &Declaration,
-    ) -> anyhow::Result<Incident> {
+    async fn try_declare(&self, new: &NewIncident, declaration: &Declaration) -> anyhow::Result<Incident> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let incident = incidents::insert(&mut tx, new, now).await?;
         let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
-        let details = json!({"severity": incident.severity.as_str(), "services": services, "private": incident.private});
+        let details =
+            json!({"severity": incident.severity.as_str(), "services": services, "private": incident.private});
         timeline::append(
             &mut tx,
             incident.id,

@@ -26,11 +26,7 @@ pub enum EventOutcome {
 impl App {
     /// Records an Events API delivery (de-duplicated by `event_id`).
     #[tracing::instrument(skip_all)]
-    pub async fn receive_event(
-        &self,
-        envelope: EventEnvelope,
-        retry_num: i64,
-    ) -> anyhow::Result<EventOutcome> {
+    pub async fn receive_event(&self, envelope: EventEnvelope, retry_num: i64) -> anyhow::Result<EventOutcome> {
         let callback = match envelope {
             EventEnvelope::UrlVerification { challenge } => {
                 return Ok(EventOutcome::Challenge(challenge));
@@ -57,17 +53,11 @@ impl App {
             payload: &payload,
             retry_num,
         };
-        let fresh = self
-            .store
-            .record_delivery(&delivery, self.clock.now())
-            .await?;
+        let fresh = self.store.record_delivery(&delivery, self.clock.now()).await?;
         let outcome = if fresh { "recorded" } else { "duplicate" };
         self.metrics.count(
             "firebell_slack_events_total",
-            &[
-                ("type", known_event_type(&callback.event_type)),
-                ("outcome", outcome),
-            ],
+            &[("type", known_event_type(&callback.event_type)), ("outcome", outcome)],
         );
         tracing::debug!(
             slack.event_id = callback.event_id,

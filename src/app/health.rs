@@ -18,10 +18,7 @@ pub struct Health {
 impl Health {
     /// Slack rejected the token (`invalid_auth`, `token_revoked`…): not ready until fixed.
     pub fn slack_rejected(&self, reason: &str) {
-        let mut slot = self
-            .slack_rejection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut slot = self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
             tracing::error!(
                 slack.error = reason,
@@ -33,10 +30,7 @@ impl Health {
 
     /// A Slack call succeeded with the token: whatever was wrong is fixed.
     pub fn slack_accepted(&self) {
-        *self
-            .slack_rejection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = None;
+        *self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// `Ok` when ready, else the reason.
@@ -46,12 +40,7 @@ impl Health {
             Ok(Err(error)) => return Err(format!("database unavailable: {error:#}")),
             Err(_) => return Err("database unavailable: no answer within 2s".to_owned()),
         }
-        if let Some(reason) = self
-            .slack_rejection
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
+        if let Some(reason) = self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             return Err(format!("Slack rejected the bot token: {reason}"));
         }
         Ok(())

@@ -26,13 +26,9 @@ impl App {
             tracing::warn!(slack.team = %interaction.team_id, "refused an interaction from another workspace");
             return InteractionOutcome::WrongWorkspace;
         }
-        let callback = interaction.raw["view"]["callback_id"]
-            .as_str()
-            .unwrap_or_default();
+        let callback = interaction.raw["view"]["callback_id"].as_str().unwrap_or_default();
         match (interaction.kind.as_str(), callback) {
-            ("view_submission", declare_modal::CALLBACK_ID) => {
-                self.submit_declare(interaction).await
-            }
+            ("view_submission", declare_modal::CALLBACK_ID) => self.submit_declare(interaction).await,
             _ => {
                 tracing::debug!("interaction acknowledged");
                 InteractionOutcome::Acknowledged
@@ -49,9 +45,7 @@ impl App {
                     .into_iter()
                     .map(|(block, message)| (block.to_owned(), Value::String(message)))
                     .collect();
-                return InteractionOutcome::Respond(
-                    json!({"response_action": "errors", "errors": errors}),
-                );
+                return InteractionOutcome::Respond(json!({"response_action": "errors", "errors": errors}));
             }
         };
         let declaration = Declaration {
@@ -67,16 +61,9 @@ impl App {
         match self.declare(declaration).await {
             Ok(_) => InteractionOutcome::Acknowledged,
             Err(error) => {
-                tracing::error!(
-                    error = format!("{error:#}"),
-                    "declaring from the modal failed"
-                );
-                let message =
-                    crate::catalog::text(self.policy.locale, crate::catalog::Key::InternalError)
-                        .as_str();
-                InteractionOutcome::Respond(
-                    json!({"response_action": "errors", "errors": {"title": message}}),
-                )
+                tracing::error!(error = format!("{error:#}"), "declaring from the modal failed");
+                let message = crate::catalog::text(self.policy.locale, crate::catalog::Key::InternalError).as_str();
+                InteractionOutcome::Respond(json!({"response_action": "errors", "errors": {"title": message}}))
             }
         }
     }

@@ -45,27 +45,20 @@ pub fn grammar_error(error: &GrammarError, policy: &Policy) -> Reply {
     let t = |key| text(locale, key);
     let message = match error {
         GrammarError::UnknownCommand { word } => t(Key::UnknownCommand).fill(&[("word", word)]),
-        GrammarError::UnknownSeverity { word } => t(Key::UnknownSeverity).fill(&[
-            ("word", word),
-            ("accepted", &accepted(locale, policy.severity_names())),
-        ]),
-        GrammarError::UnknownService { word } => t(Key::UnknownService).fill(&[
-            ("word", word),
-            ("accepted", &accepted(locale, policy.service_names())),
-        ]),
-        GrammarError::UnknownRole { word } => t(Key::UnknownRole).fill(&[
-            ("word", word),
-            ("accepted", &policy.role_names().join(", ")),
-        ]),
-        GrammarError::UnknownStatus { word } => t(Key::UnknownStatus).fill(&[("word", word)]),
-        GrammarError::UnknownStatsWindow { word } => {
-            t(Key::UnknownStatsWindow).fill(&[("word", word)])
+        GrammarError::UnknownSeverity { word } => {
+            t(Key::UnknownSeverity).fill(&[("word", word), ("accepted", &accepted(locale, policy.severity_names()))])
         }
+        GrammarError::UnknownService { word } => {
+            t(Key::UnknownService).fill(&[("word", word), ("accepted", &accepted(locale, policy.service_names()))])
+        }
+        GrammarError::UnknownRole { word } => {
+            t(Key::UnknownRole).fill(&[("word", word), ("accepted", &policy.role_names().join(", "))])
+        }
+        GrammarError::UnknownStatus { word } => t(Key::UnknownStatus).fill(&[("word", word)]),
+        GrammarError::UnknownStatsWindow { word } => t(Key::UnknownStatsWindow).fill(&[("word", word)]),
         GrammarError::UnknownOption { word } => t(Key::UnknownOption).fill(&[("word", word)]),
         GrammarError::RepeatedSeverity => t(Key::RepeatedSeverity).as_str().to_owned(),
-        GrammarError::MissingArgument { usage } => {
-            t(Key::MissingArgument).fill(&[("usage", usage.line())])
-        }
+        GrammarError::MissingArgument { usage } => t(Key::MissingArgument).fill(&[("usage", usage.line())]),
         GrammarError::ExpectedUser { usage, got } => {
             t(Key::ExpectedUser).fill(&[("got", got), ("usage", usage.line())])
         }
@@ -136,9 +129,7 @@ mod tests {
             let error = parse(input, &policy).unwrap_err();
             let reply = grammar_error(&error, &policy).text;
             assert!(
-                reply
-                    .chars()
-                    .any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
+                reply.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
                 "{input}: {reply}"
             );
         }

@@ -76,9 +76,7 @@ pub struct Template(&'static str);
 
 /// The text for `key` in `locale`, falling back to English, then to the key itself.
 pub fn text(locale: Locale, key: Key) -> Template {
-    let found = texts(locale)
-        .get(key.id())
-        .or_else(|| texts(Locale::En).get(key.id()));
+    let found = texts(locale).get(key.id()).or_else(|| texts(Locale::En).get(key.id()));
     Template(found.map_or(key.id(), String::as_str))
 }
 
@@ -152,11 +150,7 @@ mod tests {
         let known: Vec<&str> = Key::ALL.iter().map(|k| k.id()).collect();
         for locale in Locale::ALL {
             for id in texts(locale).keys() {
-                assert!(
-                    known.contains(&id.as_str()),
-                    "{}.toml has unused {id}",
-                    locale.code()
-                );
+                assert!(known.contains(&id.as_str()), "{}.toml has unused {id}", locale.code());
             }
         }
     }

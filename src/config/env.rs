@@ -48,16 +48,10 @@ impl DatabaseUrl {
     /// Parses `sqlite://PATH`, `sqlite:PATH`, `postgres://…` or `postgresql://…`.
     pub fn parse(url: &str) -> Result<DatabaseUrl, EnvError> {
         let url = url.trim();
-        if let Some(rest) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             let path = rest.split('?').next().unwrap_or_default();
             if path.is_empty() {
-                return Err(error(
-                    "DATABASE_URL",
-                    "expected sqlite://PATH with a file path",
-                ));
+                return Err(error("DATABASE_URL", "expected sqlite://PATH with a file path"));
             }
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
@@ -133,18 +127,12 @@ pub fn process_env() -> Env<impl Fn(&str) -> Option<String>> {
 
 impl<F: Fn(&str) -> Option<String>> Env<F> {
     fn get(&self, name: &str) -> Option<String> {
-        (self.0)(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+        (self.0)(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
     }
 
     /// The settings every command needs.
     pub fn common(&self) -> Result<CommonSettings, EnvError> {
-        let database_url = DatabaseUrl::parse(
-            &self
-                .get("DATABASE_URL")
-                .unwrap_or_else(|| DATABASE_URL.to_owned()),
-        )?;
+        let database_url = DatabaseUrl::parse(&self.get("DATABASE_URL").unwrap_or_else(|| DATABASE_URL.to_owned()))?;
         let log_format = match self.get("FIREBELL_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -179,9 +167,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             )
         })?;
         if !bot_token.starts_with("xoxb-") {
-            warnings.push(
-                "SLACK_BOT_TOKEN does not start with xoxb-; bot tokens usually do".to_owned(),
-            );
+            warnings.push("SLACK_BOT_TOKEN does not start with xoxb-; bot tokens usually do".to_owned());
         }
         let signing_secret = self.get("SLACK_SIGNING_SECRET").ok_or_else(|| {
             error(
@@ -189,9 +175,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 "missing; expected the signing secret from the Slack app's Basic Information page",
             )
         })?;
-        let slack_api_url = self
-            .get("SLACK_API_URL")
-            .unwrap_or_else(|| SLACK_API_URL.to_owned());
+        let slack_api_url = self.get("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_owned());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
             return Err(error(
                 "SLACK_API_URL",
@@ -212,9 +196,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 )
             })?),
         };
-        let listen_text = self
-            .get("FIREBELL_LISTEN")
-            .unwrap_or_else(|| LISTEN.to_owned());
+        let listen_text = self.get("FIREBELL_LISTEN").unwrap_or_else(|| LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| {
             error(
                 "FIREBELL_LISTEN",
@@ -254,17 +236,11 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Env<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         Env(move |name: &str| map.get(name).cloned())
     }
 
-    const SLACK: [(&str, &str); 2] = [
-        ("SLACK_BOT_TOKEN", "xoxb-1"),
-        ("SLACK_SIGNING_SECRET", "s3cret"),
-    ];
+    const SLACK: [(&str, &str); 2] = [("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s3cret")];
 
     #[test]
     fn serve_runs_on_defaults_with_just_the_two_slack_variables() {
@@ -286,12 +262,9 @@ mod tests {
 
     #[test]
     fn an_empty_value_counts_as_missing() {
-        let error = env(&[
-            ("SLACK_BOT_TOKEN", "xoxb-1"),
-            ("SLACK_SIGNING_SECRET", "  "),
-        ])
-        .serve()
-        .unwrap_err();
+        let error = env(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "  ")])
+            .serve()
+            .unwrap_err();
         assert_eq!(error.var, "SLACK_SIGNING_SECRET");
     }
 
@@ -308,18 +281,10 @@ mod tests {
         let cases = [
             ("DATABASE_URL", "mysql://db", "unknown scheme \"mysql\""),
             ("DATABASE_URL", "sqlite://", "expected sqlite://PATH"),
-            (
-                "SLACK_API_URL",
-                "slack.com/api",
-                "expected an http:// or https:// URL",
-            ),
+            ("SLACK_API_URL", "slack.com/api", "expected an http:// or https:// URL"),
             ("FIREBELL_LISTEN", "3000", "expected HOST:PORT"),
             ("SLACK_TEAM_ID", "acme", "expected a workspace id"),
-            (
-                "FIREBELL_LOG_FORMAT",
-                "xml",
-                "expected \"json\" or \"text\"",
-            ),
+            ("FIREBELL_LOG_FORMAT", "xml", "expected \"json\" or \"text\""),
         ];
         for (var, value, expected) in cases {
             let mut pairs = SLACK.to_vec();
@@ -334,10 +299,7 @@ mod tests {
     fn the_api_url_gets_a_trailing_slash_and_may_be_plain_http() {
         let mut pairs = SLACK.to_vec();
         pairs.push(("SLACK_API_URL", "http://127.0.0.1:9/api"));
-        assert_eq!(
-            env(&pairs).serve().unwrap().slack_api_url,
-            "http://127.0.0.1:9/api/"
-        );
+        assert_eq!(env(&pairs).serve().unwrap().slack_api_url, "http://127.0.0.1:9/api/");
     }
 
     #[test]
@@ -351,9 +313,6 @@ mod tests {
     fn secrets_do_not_show_in_debug_output() {
         let settings = env(&SLACK).serve().unwrap();
         let printed = format!("{settings:?}");
-        assert!(
-            !printed.contains("xoxb-1") && !printed.contains("s3cret"),
-            "{printed}"
-        );
+        assert!(!printed.contains("xoxb-1") && !printed.contains("s3cret"), "{printed}");
     }
 }

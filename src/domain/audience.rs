@@ -32,12 +32,7 @@ pub struct Recipient {
 }
 
 /// The channels to tell, in order, without repeats.
-pub fn audience(
-    policy: &Policy,
-    severity: &SeverityName,
-    services: &[ServiceName],
-    private: bool,
-) -> Vec<Recipient> {
+pub fn audience(policy: &Policy, severity: &SeverityName, services: &[ServiceName], private: bool) -> Vec<Recipient> {
     if private {
         return Vec::new();
     }
@@ -74,11 +69,7 @@ pub fn audience(
     let level = policy.severity(severity.as_str());
     if level.is_some_and(|s| s.share == Share::Broad) {
         let mention = level.map_or(Mention::None, |s| s.mention);
-        push(
-            policy.channels.announcements.as_ref(),
-            Reason::Announcements,
-            mention,
-        );
+        push(policy.channels.announcements.as_ref(), Reason::Announcements, mention);
     }
     out
 }
@@ -90,8 +81,7 @@ pub fn dependents(policy: &Policy, affected: &[ServiceName]) -> Vec<ServiceName>
     let mut out = Vec::new();
     while let Some(current) = queue.pop_front() {
         for service in &policy.services {
-            if service.depends_on.iter().any(|d| d == current) && seen.insert(service.name.as_str())
-            {
+            if service.depends_on.iter().any(|d| d == current) && seen.insert(service.name.as_str()) {
                 out.push(service.name.clone());
                 queue.push_back(&service.name);
             }
@@ -121,10 +111,7 @@ mod tests {
     #[test]
     fn a_sev1_on_payments_reaches_payments_then_checkout_then_announcements_with_here() {
         let recipients = audience(&contract_policy(), &sev("SEV1"), &[svc("payments")], false);
-        assert_eq!(
-            names(&recipients),
-            ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"]
-        );
+        assert_eq!(names(&recipients), ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"]);
         assert_eq!(recipients[2].mention, Mention::Here);
         assert_eq!(recipients[0].mention, Mention::None);
         assert_eq!(recipients[1].reason, Reason::Dependent(svc("checkout")));

@@ -32,13 +32,7 @@ pub fn slug(title: &str) -> String {
 
 /// The name for incident `number` declared on `date`; `attempt` 1 is the plain name, 2 and
 /// up add `-2`, `-3`… after it.
-pub fn channel_name(
-    prefix: &str,
-    date: NaiveDate,
-    number: IncidentNumber,
-    title: &str,
-    attempt: u32,
-) -> String {
+pub fn channel_name(prefix: &str, date: NaiveDate, number: IncidentNumber, title: &str, attempt: u32) -> String {
     let base = format!("{prefix}-{}-{number}", date.format("%Y%m%d"));
     let suffix = if attempt > 1 {
         format!("-{attempt}")
@@ -103,10 +97,7 @@ mod tests {
     #[test]
     fn mixed_titles_keep_only_ascii_words() {
         assert_eq!(slug("결제 API 5xx — 급증"), "api-5xx");
-        assert_eq!(
-            slug("  <!here> DB   failover__now "),
-            "here-db-failover-now"
-        );
+        assert_eq!(slug("  <!here> DB   failover__now "), "here-db-failover-now");
         assert_eq!(slug("Ünïcode café"), "n-code-caf");
     }
 

@@ -170,11 +170,7 @@ impl Command {
     pub fn needs_incident_channel(&self) -> bool {
         !matches!(
             self,
-            Command::Help
-                | Command::Declare(_)
-                | Command::List
-                | Command::Stats(_)
-                | Command::Change { .. }
+            Command::Help | Command::Declare(_) | Command::List | Command::Stats(_) | Command::Change { .. }
         )
     }
 
@@ -263,19 +259,13 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "retro" => no_more(&mut words, "retro", Command::Retro)?,
         "close" => no_more(&mut words, "close", Command::Close)?,
         _ => {
-            return Err(GrammarError::UnknownCommand {
-                word: word.to_owned(),
-            });
+            return Err(GrammarError::UnknownCommand { word: word.to_owned() });
         }
     };
     Ok(command)
 }
 
-fn no_more(
-    words: &mut Words<'_>,
-    usage: &'static str,
-    command: Command,
-) -> Result<Command, GrammarError> {
+fn no_more(words: &mut Words<'_>, usage: &'static str, command: Command) -> Result<Command, GrammarError> {
     match words.rest() {
         None => Ok(command),
         Some(extra) => Err(GrammarError::UnexpectedWords {
@@ -293,9 +283,7 @@ fn expect_text(words: &mut Words<'_>, usage: Usage) -> Result<String, GrammarErr
 }
 
 fn expect_user(words: &mut Words<'_>, usage: Usage) -> Result<UserId, GrammarError> {
-    let word = words
-        .next_word()
-        .ok_or(GrammarError::MissingArgument { usage })?;
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage })?;
     let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser {
         usage,
         got: word.to_owned(),
@@ -331,9 +319,7 @@ fn service_option(word: &str, policy: &Policy) -> Option<Result<ServiceName, Gra
         policy
             .service(name)
             .map(|s| s.name.clone())
-            .ok_or_else(|| GrammarError::UnknownService {
-                word: name.to_owned(),
-            }),
+            .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() }),
     )
 }
 
@@ -343,9 +329,7 @@ fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOption
         if word.eq_ignore_ascii_case("--private") {
             options.private = true;
         } else if word.starts_with("--") {
-            return Err(GrammarError::UnknownOption {
-                word: word.to_owned(),
-            });
+            return Err(GrammarError::UnknownOption { word: word.to_owned() });
         } else if let Some(service) = service_option(word, policy) {
             let service = service?;
             if !options.services.contains(&service) {
@@ -357,9 +341,7 @@ fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOption
             }
             options.severity = Some(severity);
         } else if looks_like_severity(word) {
-            return Err(GrammarError::UnknownSeverity {
-                word: word.to_owned(),
-            });
+            return Err(GrammarError::UnknownSeverity { word: word.to_owned() });
         } else {
             break;
         }
@@ -375,9 +357,7 @@ fn parse_stats(words: &mut Words<'_>) -> Result<Command, GrammarError> {
         Some("7d") => StatsWindow::Days7,
         Some("90d") => StatsWindow::Days90,
         Some(other) => {
-            return Err(GrammarError::UnknownStatsWindow {
-                word: other.to_owned(),
-            });
+            return Err(GrammarError::UnknownStatsWindow { word: other.to_owned() });
         }
     };
     no_more(words, "stats [7d|30d|90d]", Command::Stats(window)).map_err(|e| match e {
@@ -408,14 +388,12 @@ fn parse_change(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gramm
 }
 
 fn parse_status(words: &mut Words<'_>) -> Result<Command, GrammarError> {
-    let word = words.next_word().ok_or(GrammarError::MissingArgument {
-        usage: Usage::Status,
-    })?;
+    let word = words
+        .next_word()
+        .ok_or(GrammarError::MissingArgument { usage: Usage::Status })?;
     let status = IncidentStatus::parse(&word.to_lowercase())
         .filter(|status| status.is_open())
-        .ok_or_else(|| GrammarError::UnknownStatus {
-            word: word.to_owned(),
-        })?;
+        .ok_or_else(|| GrammarError::UnknownStatus { word: word.to_owned() })?;
     match words.rest() {
         None => Ok(Command::Status(status)),
         Some(extra) => Err(GrammarError::UnexpectedWords {
@@ -426,12 +404,11 @@ fn parse_status(words: &mut Words<'_>) -> Result<Command, GrammarError> {
 }
 
 fn parse_severity(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let word = words.next_word().ok_or(GrammarError::MissingArgument {
-        usage: Usage::Severity,
-    })?;
-    let severity = severity_named(word, policy).ok_or_else(|| GrammarError::UnknownSeverity {
-        word: word.to_owned(),
-    })?;
+    let word = words
+        .next_word()
+        .ok_or(GrammarError::MissingArgument { usage: Usage::Severity })?;
+    let severity =
+        severity_named(word, policy).ok_or_else(|| GrammarError::UnknownSeverity { word: word.to_owned() })?;
     match words.rest() {
         None => Ok(Command::Severity(severity)),
         Some(extra) => Err(GrammarError::UnexpectedWords {
@@ -445,20 +422,20 @@ fn parse_role(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Grammar
     let word = words
         .next_word()
         .ok_or(GrammarError::MissingArgument { usage: Usage::Role })?;
-    let role = policy.role(word).ok_or_else(|| GrammarError::UnknownRole {
-        word: word.to_owned(),
-    })?;
+    let role = policy
+        .role(word)
+        .ok_or_else(|| GrammarError::UnknownRole { word: word.to_owned() })?;
     let user = expect_user(words, Usage::Role)?;
     Ok(Command::Role { role, user })
 }
 
 fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let action = words.next_word().ok_or(GrammarError::MissingArgument {
-        usage: Usage::Service,
-    })?;
-    let name = words.next_word().ok_or(GrammarError::MissingArgument {
-        usage: Usage::Service,
-    })?;
+    let action = words
+        .next_word()
+        .ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
+    let name = words
+        .next_word()
+        .ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
     let name = match name.split_once(':') {
         Some((prefix, name)) if prefix.eq_ignore_ascii_case("service") => name,
         _ => name,
@@ -466,9 +443,7 @@ fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gram
     let service = policy
         .service(name)
         .map(|s| s.name.clone())
-        .ok_or_else(|| GrammarError::UnknownService {
-            word: name.to_owned(),
-        })?;
+        .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() })?;
     if let Some(extra) = words.rest() {
         return Err(GrammarError::UnexpectedWords {
             usage: Usage::Service,
@@ -478,9 +453,7 @@ fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gram
     match action.to_lowercase().as_str() {
         "add" => Ok(Command::ServiceAdd(service)),
         "remove" => Ok(Command::ServiceRemove(service)),
-        _ => Err(GrammarError::MissingArgument {
-            usage: Usage::Service,
-        }),
+        _ => Err(GrammarError::MissingArgument { usage: Usage::Service }),
     }
 }
 
@@ -502,15 +475,10 @@ fn parse_followup(words: &mut Words<'_>) -> Result<FollowupRequest, GrammarError
             break;
         };
         if due.is_none()
-            && let Some(date) = last
-                .strip_prefix("due:")
-                .or_else(|| last.strip_prefix("DUE:"))
+            && let Some(date) = last.strip_prefix("due:").or_else(|| last.strip_prefix("DUE:"))
         {
-            let parsed = NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|_| {
-                GrammarError::BadDueDate {
-                    word: last.to_owned(),
-                }
-            })?;
+            let parsed = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| GrammarError::BadDueDate { word: last.to_owned() })?;
             due = Some(parsed);
         } else if owner.is_none()
             && let Some(user) = UserId::parse(last)

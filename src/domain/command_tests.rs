@@ -71,8 +71,7 @@ fn quick_declare_options_may_come_in_any_order() {
 
 #[test]
 fn the_title_keeps_everything_after_the_first_other_word_verbatim() {
-    let Command::Declare(options) = ok("declare sev3 Login  slow for sev1 users  service:payments")
-    else {
+    let Command::Declare(options) = ok("declare sev3 Login  slow for sev1 users  service:payments") else {
         panic!()
     };
     assert_eq!(
@@ -95,9 +94,7 @@ fn declare_with_options_but_no_title_opens_a_prefilled_modal() {
 fn a_severity_the_policy_lacks_is_an_error_not_a_title() {
     assert_eq!(
         err("declare sev9 Checkout down"),
-        GrammarError::UnknownSeverity {
-            word: "sev9".into()
-        }
+        GrammarError::UnknownSeverity { word: "sev9".into() }
     );
 }
 
@@ -105,18 +102,13 @@ fn a_severity_the_policy_lacks_is_an_error_not_a_title() {
 fn an_unknown_service_is_an_error() {
     assert_eq!(
         err("declare service:billing Down"),
-        GrammarError::UnknownService {
-            word: "billing".into()
-        }
+        GrammarError::UnknownService { word: "billing".into() }
     );
 }
 
 #[test]
 fn two_severities_in_one_declare_are_refused() {
-    assert_eq!(
-        err("declare sev1 sev2 Down"),
-        GrammarError::RepeatedSeverity
-    );
+    assert_eq!(err("declare sev1 sev2 Down"), GrammarError::RepeatedSeverity);
 }
 
 #[test]
@@ -161,19 +153,14 @@ fn list_stats_and_change_parse_anywhere() {
 
 #[test]
 fn stats_with_an_unknown_window_is_refused() {
-    assert_eq!(
-        err("stats 2w"),
-        GrammarError::UnknownStatsWindow { word: "2w".into() }
-    );
+    assert_eq!(err("stats 2w"), GrammarError::UnknownStatsWindow { word: "2w".into() });
 }
 
 #[test]
 fn change_without_text_is_refused() {
     assert_eq!(
         err("change service:payments"),
-        GrammarError::MissingArgument {
-            usage: Usage::Change
-        }
+        GrammarError::MissingArgument { usage: Usage::Change }
     );
 }
 
@@ -188,14 +175,8 @@ fn update_with_and_without_text() {
 
 #[test]
 fn status_accepts_the_three_open_statuses_only() {
-    assert_eq!(
-        ok("status identified"),
-        Command::Status(IncidentStatus::Identified)
-    );
-    assert_eq!(
-        ok("STATUS Monitoring"),
-        Command::Status(IncidentStatus::Monitoring)
-    );
+    assert_eq!(ok("status identified"), Command::Status(IncidentStatus::Identified));
+    assert_eq!(ok("STATUS Monitoring"), Command::Status(IncidentStatus::Monitoring));
     assert_eq!(
         ok("status investigating"),
         Command::Status(IncidentStatus::Investigating)
@@ -206,40 +187,24 @@ fn status_accepts_the_three_open_statuses_only() {
             word: "resolved".into()
         }
     );
-    assert_eq!(
-        err("status"),
-        GrammarError::MissingArgument {
-            usage: Usage::Status
-        }
-    );
+    assert_eq!(err("status"), GrammarError::MissingArgument { usage: Usage::Status });
 }
 
 #[test]
 fn severity_and_its_alias_sev() {
     assert_eq!(ok("severity sev2"), Command::Severity(sev("SEV2")));
     assert_eq!(ok("sev SEV4"), Command::Severity(sev("SEV4")));
-    assert_eq!(
-        err("sev sev7"),
-        GrammarError::UnknownSeverity {
-            word: "sev7".into()
-        }
-    );
+    assert_eq!(err("sev sev7"), GrammarError::UnknownSeverity { word: "sev7".into() });
     assert_eq!(
         err("severity"),
-        GrammarError::MissingArgument {
-            usage: Usage::Severity
-        }
+        GrammarError::MissingArgument { usage: Usage::Severity }
     );
 }
 
 #[test]
 fn lead_takes_a_mention_in_every_form_slack_sends() {
     for form in ["<@U0ALICE>", "<@U0ALICE|alice>", "U0ALICE"] {
-        assert_eq!(
-            ok(&format!("lead {form}")),
-            Command::Lead(user("U0ALICE")),
-            "{form}"
-        );
+        assert_eq!(ok(&format!("lead {form}")), Command::Lead(user("U0ALICE")), "{form}");
     }
     assert_eq!(ok("lead <@W123|bob>"), Command::Lead(user("W123")));
 }
@@ -253,10 +218,7 @@ fn lead_with_a_bare_name_asks_for_a_mention() {
             got: "@alice".into()
         }
     );
-    assert_eq!(
-        err("lead"),
-        GrammarError::MissingArgument { usage: Usage::Lead }
-    );
+    assert_eq!(err("lead"), GrammarError::MissingArgument { usage: Usage::Lead });
 }
 
 #[test]
@@ -277,22 +239,14 @@ fn roles_are_the_builtins_plus_the_policy_roles() {
     );
     assert_eq!(
         err("role janitor <@U2>"),
-        GrammarError::UnknownRole {
-            word: "janitor".into()
-        }
+        GrammarError::UnknownRole { word: "janitor".into() }
     );
-    assert_eq!(
-        err("role scribe"),
-        GrammarError::MissingArgument { usage: Usage::Role }
-    );
+    assert_eq!(err("role scribe"), GrammarError::MissingArgument { usage: Usage::Role });
 }
 
 #[test]
 fn title_impact_and_note_take_free_text() {
-    assert_eq!(
-        ok("title Payments API 5xx"),
-        Command::Title("Payments API 5xx".into())
-    );
+    assert_eq!(ok("title Payments API 5xx"), Command::Title("Payments API 5xx".into()));
     assert_eq!(
         ok("impact 30% of card payments fail"),
         Command::Impact("30% of card payments fail".into())
@@ -301,55 +255,27 @@ fn title_impact_and_note_take_free_text() {
         ok("note Rolled back <!here>"),
         Command::Note("Rolled back <!here>".into())
     );
-    assert_eq!(
-        err("title"),
-        GrammarError::MissingArgument {
-            usage: Usage::Title
-        }
-    );
-    assert_eq!(
-        err("impact  "),
-        GrammarError::MissingArgument {
-            usage: Usage::Impact
-        }
-    );
-    assert_eq!(
-        err("note"),
-        GrammarError::MissingArgument { usage: Usage::Note }
-    );
+    assert_eq!(err("title"), GrammarError::MissingArgument { usage: Usage::Title });
+    assert_eq!(err("impact  "), GrammarError::MissingArgument { usage: Usage::Impact });
+    assert_eq!(err("note"), GrammarError::MissingArgument { usage: Usage::Note });
 }
 
 #[test]
 fn service_add_and_remove_name_a_policy_service() {
-    assert_eq!(
-        ok("service add checkout"),
-        Command::ServiceAdd(svc("checkout"))
-    );
-    assert_eq!(
-        ok("service remove PAYMENTS"),
-        Command::ServiceRemove(svc("payments"))
-    );
-    assert_eq!(
-        ok("service add service:checkout"),
-        Command::ServiceAdd(svc("checkout"))
-    );
+    assert_eq!(ok("service add checkout"), Command::ServiceAdd(svc("checkout")));
+    assert_eq!(ok("service remove PAYMENTS"), Command::ServiceRemove(svc("payments")));
+    assert_eq!(ok("service add service:checkout"), Command::ServiceAdd(svc("checkout")));
     assert_eq!(
         err("service add billing"),
-        GrammarError::UnknownService {
-            word: "billing".into()
-        }
+        GrammarError::UnknownService { word: "billing".into() }
     );
     assert_eq!(
         err("service rename checkout"),
-        GrammarError::MissingArgument {
-            usage: Usage::Service
-        }
+        GrammarError::MissingArgument { usage: Usage::Service }
     );
     assert_eq!(
         err("service add"),
-        GrammarError::MissingArgument {
-            usage: Usage::Service
-        }
+        GrammarError::MissingArgument { usage: Usage::Service }
     );
 }
 
@@ -394,9 +320,7 @@ fn followup_with_a_bad_date_or_no_text_is_refused() {
     );
     assert_eq!(
         err("followup prevent"),
-        GrammarError::MissingArgument {
-            usage: Usage::Followup
-        }
+        GrammarError::MissingArgument { usage: Usage::Followup }
     );
 }
 
@@ -441,16 +365,9 @@ fn words_after_a_complete_command_are_refused() {
 fn an_unknown_command_word_is_refused_with_the_word() {
     assert_eq!(
         err("deploy now"),
-        GrammarError::UnknownCommand {
-            word: "deploy".into()
-        }
+        GrammarError::UnknownCommand { word: "deploy".into() }
     );
-    assert_eq!(
-        err("<!here>"),
-        GrammarError::UnknownCommand {
-            word: "<!here>".into()
-        }
-    );
+    assert_eq!(err("<!here>"), GrammarError::UnknownCommand { word: "<!here>".into() });
 }
 
 #[test]
@@ -553,10 +470,7 @@ fn thousands_of_random_inputs_never_panic_and_titles_are_taken_verbatim() {
             input.push_str(pieces[next(pieces.len())]);
             input.push_str(separators[next(separators.len())]);
         }
-        if let Ok(Command::Declare(DeclareOptions {
-            title: Some(title), ..
-        })) = parse(&input, &policy)
-        {
+        if let Ok(Command::Declare(DeclareOptions { title: Some(title), .. })) = parse(&input, &policy) {
             assert!(input.contains(title.as_str()), "{input:?} → {title:?}");
             assert_eq!(title.trim(), title, "titles are trimmed");
             assert!(!title.is_empty());

@@ -28,10 +28,7 @@ fn is_slack_id(id: &str, prefixes: &[char]) -> bool {
 
 /// Strips Slack's escaped-mention wrapping: `<@U1|name>` → `U1`, `<#C1|name>` → `C1`.
 fn unwrap_mention(text: &str, sigil: char) -> Option<&str> {
-    let inner = text
-        .strip_prefix('<')?
-        .strip_suffix('>')?
-        .strip_prefix(sigil)?;
+    let inner = text.strip_prefix('<')?.strip_suffix('>')?.strip_prefix(sigil)?;
     Some(inner.split_once('|').map_or(inner, |(id, _label)| id))
 }
 
@@ -98,13 +95,7 @@ mod tests {
 
     #[test]
     fn user_ids_are_accepted_in_every_form_slack_sends() {
-        for form in [
-            "U123",
-            "W0LONGER99ID",
-            "<@U123>",
-            "<@U123|alice>",
-            " <@W9|bob> ",
-        ] {
+        for form in ["U123", "W0LONGER99ID", "<@U123>", "<@U123|alice>", " <@W9|bob> "] {
             assert!(UserId::parse(form).is_some(), "{form}");
         }
         assert_eq!(UserId::parse("<@U123|alice>").unwrap().as_str(), "U123");
@@ -112,24 +103,16 @@ mod tests {
 
     #[test]
     fn things_that_are_not_user_ids_are_refused() {
-        for form in [
-            "", "U", "@alice", "alice", "C123", "<@u123>", "<!here>", "<@>", "U12-3",
-        ] {
+        for form in ["", "U", "@alice", "alice", "C123", "<@u123>", "<!here>", "<@>", "U12-3"] {
             assert!(UserId::parse(form).is_none(), "{form}");
         }
     }
 
     #[test]
     fn channel_ids_are_accepted_with_or_without_the_mention_wrapping() {
-        assert_eq!(
-            ChannelId::parse("<#C0PAY|payments>").unwrap().as_str(),
-            "C0PAY"
-        );
+        assert_eq!(ChannelId::parse("<#C0PAY|payments>").unwrap().as_str(), "C0PAY");
         assert_eq!(ChannelId::parse("<#G1>").unwrap().as_str(), "G1");
-        assert_eq!(
-            ChannelId::parse("C08ABCDEF12").unwrap().as_str(),
-            "C08ABCDEF12"
-        );
+        assert_eq!(ChannelId::parse("C08ABCDEF12").unwrap().as_str(), "C08ABCDEF12");
         assert!(ChannelId::parse("#payments").is_none());
         assert!(ChannelId::parse("U123").is_none());
     }

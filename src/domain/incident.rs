@@ -80,9 +80,7 @@ impl IncidentStatus {
 
     /// Reads the storage spelling back; `None` for anything else.
     pub fn parse(text: &str) -> Option<IncidentStatus> {
-        IncidentStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        IncidentStatus::ALL.into_iter().find(|status| status.as_str() == text)
     }
 
     /// Open statuses are the ones a responder can set with `status …`.
@@ -152,10 +150,7 @@ mod tests {
 
     #[test]
     fn only_the_three_working_statuses_are_open() {
-        let open: Vec<_> = IncidentStatus::ALL
-            .into_iter()
-            .filter(|s| s.is_open())
-            .collect();
+        let open: Vec<_> = IncidentStatus::ALL.into_iter().filter(|s| s.is_open()).collect();
         assert_eq!(open.len(), 3);
         assert!(!IncidentStatus::Resolved.is_open());
     }

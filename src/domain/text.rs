@@ -39,13 +39,7 @@ mod tests {
 
     #[test]
     fn mass_mentions_typed_by_users_are_neutralised() {
-        for ping in [
-            "<!here>",
-            "<!channel>",
-            "<!everyone>",
-            "<!subteam^S123|sre>",
-            "<@U1>",
-        ] {
+        for ping in ["<!here>", "<!channel>", "<!everyone>", "<!subteam^S123|sre>", "<@U1>"] {
             let safe = escape_mrkdwn(ping);
             assert!(!safe.contains('<') && !safe.contains('>'), "{safe}");
         }
@@ -59,10 +53,7 @@ mod tests {
 
     #[test]
     fn plain_and_korean_text_passes_unchanged() {
-        assert_eq!(
-            escape_mrkdwn("결제 장애 checkout 5xx"),
-            "결제 장애 checkout 5xx"
-        );
+        assert_eq!(escape_mrkdwn("결제 장애 checkout 5xx"), "결제 장애 checkout 5xx");
     }
 
     #[test]

@@ -28,21 +28,15 @@ impl IntoResponse for HttpError {
         match self {
             HttpError::Unauthorized(reason) => {
                 tracing::warn!(%reason, "refused an unverified Slack request");
-                (
-                    StatusCode::UNAUTHORIZED,
-                    format!("invalid request signature: {reason}"),
-                )
-                    .into_response()
+                (StatusCode::UNAUTHORIZED, format!("invalid request signature: {reason}")).into_response()
             }
             HttpError::BadRequest(reason) => {
                 tracing::info!(%reason, "refused an unreadable Slack request");
                 (StatusCode::BAD_REQUEST, format!("bad request: {reason}")).into_response()
             }
-            HttpError::WrongWorkspace => (
-                StatusCode::FORBIDDEN,
-                "this firebell serves another workspace",
-            )
-                .into_response(),
+            HttpError::WrongWorkspace => {
+                (StatusCode::FORBIDDEN, "this firebell serves another workspace").into_response()
+            }
             HttpError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()

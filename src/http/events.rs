@@ -11,11 +11,7 @@ use super::{AppState, HttpError, verify};
 use crate::app::events::EventOutcome;
 use crate::slack::inbound::EventEnvelope;
 
-pub async fn receive(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, HttpError> {
+pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
     let envelope = EventEnvelope::parse(&body)?;
     let retry_num = headers
@@ -29,12 +25,8 @@ pub async fn receive(
         .await
         .map_err(HttpError::Internal)?;
     Ok(match outcome {
-        EventOutcome::Challenge(challenge) => {
-            Json(json!({ "challenge": challenge })).into_response()
-        }
-        EventOutcome::Recorded | EventOutcome::Duplicate | EventOutcome::Ignored => {
-            StatusCode::OK.into_response()
-        }
+        EventOutcome::Challenge(challenge) => Json(json!({ "challenge": challenge })).into_response(),
+        EventOutcome::Recorded | EventOutcome::Duplicate | EventOutcome::Ignored => StatusCode::OK.into_response(),
         EventOutcome::WrongWorkspace => return Err(HttpError::WrongWorkspace),
     })
 }

@@ -43,9 +43,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            observe::record,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::record))
         .with_state(state)
 }

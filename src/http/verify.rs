@@ -7,11 +7,7 @@ use super::{AppState, HttpError};
 use crate::slack::signature;
 
 /// Verifies the signature headers against the raw body with the app's clock.
-pub fn slack_signature(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(), HttpError> {
+pub fn slack_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), HttpError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     signature::verify(
         state.signing_secret.expose_secret().as_bytes(),

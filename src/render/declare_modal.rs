@@ -38,15 +38,11 @@ pub fn build(policy: &Policy, prefill: &DeclareOptions, metadata: &str) -> Value
         .take(100)
         .map(|s| option(&format!("{} — {}", s.name, s.label), s.name.as_str()))
         .collect();
-    let chosen = prefill
-        .severity
-        .as_ref()
-        .unwrap_or(&policy.default_severity);
+    let chosen = prefill.severity.as_ref().unwrap_or(&policy.default_severity);
     let initial_severity = policy
         .severity(chosen.as_str())
         .map(|s| option(&format!("{} — {}", s.name, s.label), s.name.as_str()));
-    let mut severity_select =
-        json!({"type": "static_select", "action_id": SEVERITY, "options": severity_options});
+    let mut severity_select = json!({"type": "static_select", "action_id": SEVERITY, "options": severity_options});
     if let Some(initial) = initial_severity {
         severity_select["initial_option"] = initial;
     }
@@ -81,8 +77,7 @@ pub fn build(policy: &Policy, prefill: &DeclareOptions, metadata: &str) -> Value
     blocks.push(json!({"type": "input", "block_id": DESCRIPTION, "optional": true, "label": plain(t(Key::ModalFieldDescription), 2000),
         "element": {"type": "plain_text_input", "action_id": DESCRIPTION, "multiline": true, "max_length": 2500}}));
     let private_option = option(t(Key::ModalPrivateOption), "private");
-    let mut checkboxes =
-        json!({"type": "checkboxes", "action_id": PRIVATE, "options": [private_option.clone()]});
+    let mut checkboxes = json!({"type": "checkboxes", "action_id": PRIVATE, "options": [private_option.clone()]});
     if prefill.private {
         checkboxes["initial_options"] = json!([private_option]);
     }
@@ -124,45 +119,25 @@ pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'stati
     let mut errors = Vec::new();
     let title = text_of(TITLE).unwrap_or_default();
     if title.is_empty() {
-        errors.push((
-            TITLE,
-            text(locale, Key::ModalErrorTitleEmpty).as_str().to_owned(),
-        ));
+        errors.push((TITLE, text(locale, Key::ModalErrorTitleEmpty).as_str().to_owned()));
     } else if title.chars().count() > TITLE_MAX {
         errors.push((
             TITLE,
             text(locale, Key::ModalErrorTitleLong).fill(&[("max", &TITLE_MAX.to_string())]),
         ));
     }
-    let chosen = field(SEVERITY)["selected_option"]["value"]
-        .as_str()
-        .unwrap_or_default();
+    let chosen = field(SEVERITY)["selected_option"]["value"].as_str().unwrap_or_default();
     let severity = policy.severity(chosen).map(|s| s.name.clone());
     if severity.is_none() {
-        errors.push((
-            SEVERITY,
-            text(locale, Key::ModalErrorSeverity).as_str().to_owned(),
-        ));
+        errors.push((SEVERITY, text(locale, Key::ModalErrorSeverity).as_str().to_owned()));
     }
     let mut services = Vec::new();
-    for picked in field(SERVICES)["selected_options"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        match picked["value"]
-            .as_str()
-            .and_then(|name| policy.service(name))
-        {
-            Some(service) if !services.contains(&service.name) => {
-                services.push(service.name.clone())
-            }
+    for picked in field(SERVICES)["selected_options"].as_array().into_iter().flatten() {
+        match picked["value"].as_str().and_then(|name| policy.service(name)) {
+            Some(service) if !services.contains(&service.name) => services.push(service.name.clone()),
             Some(_) => {}
             None => {
-                errors.push((
-                    SERVICES,
-                    text(locale, Key::ModalErrorService).as_str().to_owned(),
-                ));
+                errors.push((SERVICES, text(locale, Key::ModalErrorService).as_str().to_owned()));
                 break;
             }
         }
@@ -218,10 +193,7 @@ mod tests {
         let blocks = view["blocks"].as_array().unwrap();
         assert_eq!(view["callback_id"], "declare");
         assert_eq!(blocks[1]["element"]["initial_option"]["value"], "SEV1");
-        assert_eq!(
-            blocks[2]["element"]["initial_options"][0]["value"],
-            "payments"
-        );
+        assert_eq!(blocks[2]["element"]["initial_options"][0]["value"], "payments");
         assert_eq!(
             blocks.last().unwrap()["element"]["initial_options"][0]["value"],
             "private"
@@ -246,19 +218,12 @@ mod tests {
     #[test]
     fn an_empty_title_is_an_error_on_the_title_field() {
         let errors = read(&values("  ", "SEV2", &[], false), &contract_policy()).unwrap_err();
-        assert_eq!(
-            errors,
-            vec![("title", "Give the incident a title.".to_owned())]
-        );
+        assert_eq!(errors, vec![("title", "Give the incident a title.".to_owned())]);
     }
 
     #[test]
     fn an_unknown_severity_or_service_is_an_error_on_its_field() {
-        let errors = read(
-            &values("x", "SEV9", &["billing"], false),
-            &contract_policy(),
-        )
-        .unwrap_err();
+        let errors = read(&values("x", "SEV9", &["billing"], false), &contract_policy()).unwrap_err();
         let blocks: Vec<&str> = errors.iter().map(|(b, _)| *b).collect();
         assert_eq!(blocks, ["severity", "services"]);
     }

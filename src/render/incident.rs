@@ -40,12 +40,7 @@ fn channel_link(incident: &Incident) -> String {
 }
 
 fn impact(incident: &Incident, policy: &Policy) -> String {
-    match incident
-        .impact
-        .as_deref()
-        .map(str::trim)
-        .filter(|i| !i.is_empty())
-    {
+    match incident.impact.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
         Some(impact) => user_text(impact, IMPACT_MAX),
         None => text(policy.locale, Key::ValueUnknown).as_str().to_owned(),
     }
@@ -75,10 +70,7 @@ pub fn notice(incident: &Incident, policy: &Policy, mention: Mention) -> SlackMe
     let label = |key| text(locale, key).as_str().to_owned();
     let facts = fields(&[
         (label(Key::FieldSeverity), severity_label(incident, policy)),
-        (
-            label(Key::FieldStatus),
-            status_word(locale, incident.status).to_owned(),
-        ),
+        (label(Key::FieldStatus), status_word(locale, incident.status).to_owned()),
         (label(Key::FieldStarted), started(incident, policy)),
         (label(Key::FieldChannel), channel_link(incident)),
         (label(Key::FieldImpact), impact(incident, policy)),
@@ -113,22 +105,14 @@ pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
         section(&title),
         fields(&[
             (label(Key::FieldSeverity), severity_label(incident, policy)),
-            (
-                label(Key::FieldStatus),
-                status_word(locale, incident.status).to_owned(),
-            ),
+            (label(Key::FieldStatus), status_word(locale, incident.status).to_owned()),
             (label(Key::FieldStarted), started(incident, policy)),
             (label(Key::FieldLead), lead(incident, policy)),
             (label(Key::FieldServices), services),
             (label(Key::FieldImpact), impact(incident, policy)),
         ]),
     ];
-    if let Some(description) = incident
-        .description
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
+    if let Some(description) = incident.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         blocks.push(section(&format!(
             "*{}*\n{}",
             label(Key::FieldDescription),
@@ -136,8 +120,7 @@ pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
         )));
     }
     blocks.push(context(
-        &text(locale, Key::SummaryFooter)
-            .fill_trusted(&[("reporter", &incident.reporter.mention())]),
+        &text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())]),
     ));
     SlackMessage {
         text: title,
@@ -193,11 +176,7 @@ mod tests {
 
     #[test]
     fn a_notice_carries_the_minimum_confirmed_facts() {
-        let message = notice(
-            &incident("Checkout is down"),
-            &contract_policy(),
-            Mention::None,
-        );
+        let message = notice(&incident("Checkout is down"), &contract_policy(), Mention::None);
         let body = all_text(&message);
         for fact in [
             "SEV1 incident #42: Checkout is down",

@@ -69,9 +69,7 @@ impl SlackCallError {
             {
                 SlackCallError::Auth(format!("HTTP {}", http.status_code))
             }
-            SlackClientError::HttpError(http) => {
-                SlackCallError::Refused(format!("HTTP {}", http.status_code))
-            }
+            SlackClientError::HttpError(http) => SlackCallError::Refused(format!("HTTP {}", http.status_code)),
             SlackClientError::ProtocolError(protocol) => {
                 SlackCallError::Refused(format!("unreadable response: {}", protocol.json_error))
             }
@@ -125,8 +123,8 @@ impl SlackApi {
             .enable_http2()
             .build();
         // slack-morphism joins base and method with a `/` of its own.
-        let connector = SlackClientHyperConnector::with_connector(https)
-            .with_slack_api_url(api_url.trim_end_matches('/'));
+        let connector =
+            SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url.trim_end_matches('/'));
         let webhooks = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .build()
@@ -148,9 +146,7 @@ impl SlackApi {
 
     async fn call<T, F>(&self, method: &'static str, call: F) -> Result<T, SlackCallError>
     where
-        F: AsyncFnOnce(
-            SlackClientSession<'_, SlackClientHyperHttpsConnector>,
-        ) -> Result<T, SlackClientError>,
+        F: AsyncFnOnce(SlackClientSession<'_, SlackClientHyperHttpsConnector>) -> Result<T, SlackClientError>,
     {
         let session = self.client.open_session(&self.token);
         match tokio::time::timeout(CALL_TIMEOUT, call(session)).await {
@@ -164,11 +160,7 @@ impl SlackApi {
     }
 
     fn failed(&self, method: &'static str, error: SlackCallError) -> SlackCallError {
-        tracing::debug!(
-            slack.method = method,
-            slack.error = error.code(),
-            "Slack call failed"
-        );
+        tracing::debug!(slack.method = method, slack.error = error.code(), "Slack call failed");
         if let Some(metrics) = &self.metrics {
             metrics.count(
                 "firebell_slack_api_errors_total",
@@ -187,18 +179,10 @@ impl SlackApi {
     }
 
     /// Calls a read method with query parameters (`GET`), as Slack documents them.
-    pub async fn get(
-        &self,
-        method: &'static str,
-        params: &[(&str, String)],
-    ) -> Result<Value, SlackCallError> {
-        let pairs: Vec<(&str, Option<&String>)> =
-            params.iter().map(|(k, v)| (*k, Some(v))).collect();
+    pub async fn get(&self, method: &'static str, params: &[(&str, String)]) -> Result<Value, SlackCallError> {
+        let pairs: Vec<(&str, Option<&String>)> = params.iter().map(|(k, v)| (*k, Some(v))).collect();
         self.call(method, async |session| {
-            session
-                .http_session_api
-                .http_get(method, &pairs, None)
-                .await
+            session.http_session_api.http_get(method, &pairs, None).await
         })
         .await
     }
@@ -206,31 +190,18 @@ impl SlackApi {
     /// Posts to a slash command's `response_url` (a webhook: no token, its own limits).
     pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackCallError> {
         let sent = self.webhooks.post(response_url).json(body).send().await;
-        let response = sent.map_err(|e| {
-            self.failed(
-                "response_url",
-                SlackCallError::Transient(e.without_url().to_string()),
-            )
-        })?;
+        let response =
+            sent.map_err(|e| self.failed("response_url", SlackCallError::Transient(e.without_url().to_string())))?;
         let status = response.status();
         if status.is_success() {
             Ok(())
         } else if status.as_u16() == 429 {
-            Err(self.failed(
-                "response_url",
-                SlackCallError::RateLimited { retry_after: None },
-            ))
+            Err(self.failed("response_url", SlackCallError::RateLimited { retry_after: None }))
         } else if status.is_server_error() {
-            Err(self.failed(
-                "response_url",
-                SlackCallError::Transient(format!("HTTP {status}")),
-            ))
+            Err(self.failed("response_url", SlackCallError::Transient(format!("HTTP {status}"))))
         } else {
             // 404 `used_url` / `expired_url`: the URL is spent; retrying cannot help.
-            Err(self.failed(
-                "response_url",
-                SlackCallError::Refused(format!("HTTP {status}")),
-            ))
+            Err(self.failed("response_url", SlackCallError::Refused(format!("HTTP {status}"))))
         }
     }
 
@@ -244,25 +215,16 @@ impl SlackApi {
         let response = self
             .call("auth.test", async |session| session.auth_test().await)
             .await?;
-        let team_id = TeamId::parse(&response.team_id.0).ok_or_else(|| {
-            SlackCallError::Refused(format!(
-                "auth.test returned team id {:?}",
-                response.team_id.0
-            ))
-        })?;
-        let user_id = UserId::parse(&response.user_id.0).ok_or_else(|| {
-            SlackCallError::Refused(format!(
-                "auth.test returned user id {:?}",
-                response.user_id.0
-            ))
-        })?;
+        let team_id = TeamId::parse(&response.team_id.0)
+            .ok_or_else(|| SlackCallError::Refused(format!("auth.test returned team id {:?}", response.team_id.0)))?;
+        let user_id = UserId::parse(&response.user_id.0)
+            .ok_or_else(|| SlackCallError::Refused(format!("auth.test returned user id {:?}", response.user_id.0)))?;
         Ok(BotIdentity { team_id, user_id })
     }
 
     /// `conversations.info`: whether the channel exists and the bot can see it.
     pub async fn channel_exists(&self, channel: &ChannelId) -> Result<bool, SlackCallError> {
-        let request =
-            SlackApiConversationsInfoRequest::new(SlackChannelId(channel.as_str().to_owned()));
+        let request = SlackApiConversationsInfoRequest::new(SlackChannelId(channel.as_str().to_owned()));
         match self
             .call("conversations.info", async |session| {
                 session.conversations_info(&request).await

@@ -50,8 +50,7 @@ impl SlashCommand {
                 .ok_or_else(|| MalformedPayload("team_id is not a workspace id".into()))?,
             channel_id: ChannelId::parse(&form.channel_id)
                 .ok_or_else(|| MalformedPayload("channel_id is not a channel id".into()))?,
-            user_id: UserId::parse(&form.user_id)
-                .ok_or_else(|| MalformedPayload("user_id is not a user id".into()))?,
+            user_id: UserId::parse(&form.user_id).ok_or_else(|| MalformedPayload("user_id is not a user id".into()))?,
             command: form.command,
             text: form.text,
             response_url: form.response_url,
@@ -101,8 +100,7 @@ struct EventHead {
 impl EventEnvelope {
     /// Parses the JSON body of `POST /slack/events`.
     pub fn parse(body: &[u8]) -> Result<EventEnvelope, MalformedPayload> {
-        let raw: Value =
-            serde_json::from_slice(body).map_err(|e| MalformedPayload(format!("not JSON: {e}")))?;
+        let raw: Value = serde_json::from_slice(body).map_err(|e| MalformedPayload(format!("not JSON: {e}")))?;
         let head: EnvelopeHead = serde_json::from_value(raw.clone())
             .map_err(|e| MalformedPayload(format!("not an Events API envelope: {e}")))?;
         match head.kind.as_str() {
@@ -133,9 +131,7 @@ impl EventEnvelope {
                     raw,
                 }))
             }
-            other => Ok(EventEnvelope::Other {
-                kind: other.to_owned(),
-            }),
+            other => Ok(EventEnvelope::Other { kind: other.to_owned() }),
         }
     }
 }
@@ -174,8 +170,8 @@ impl Interaction {
     pub fn parse(body: &[u8]) -> Result<Interaction, MalformedPayload> {
         let form: PayloadForm = serde_urlencoded::from_bytes(body)
             .map_err(|e| MalformedPayload(format!("expected a form with a payload field: {e}")))?;
-        let raw: Value = serde_json::from_str(&form.payload)
-            .map_err(|e| MalformedPayload(format!("payload is not JSON: {e}")))?;
+        let raw: Value =
+            serde_json::from_str(&form.payload).map_err(|e| MalformedPayload(format!("payload is not JSON: {e}")))?;
         let head: InteractionHead = serde_json::from_value(raw.clone())
             .map_err(|e| MalformedPayload(format!("not an interaction payload: {e}")))?;
         let team_id = head
@@ -232,19 +228,13 @@ mod tests {
 
     #[test]
     fn a_callback_without_an_event_id_is_malformed() {
-        assert!(
-            EventEnvelope::parse(
-                br#"{"type":"event_callback","team_id":"T1","event":{"type":"x"}}"#
-            )
-            .is_err()
-        );
+        assert!(EventEnvelope::parse(br#"{"type":"event_callback","team_id":"T1","event":{"type":"x"}}"#).is_err());
         assert!(EventEnvelope::parse(b"[1,2]").is_err());
     }
 
     #[test]
     fn an_interaction_payload_parses() {
-        let payload =
-            r#"{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"actions":[]}"#;
+        let payload = r#"{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"actions":[]}"#;
         let body = serde_urlencoded::to_string([("payload", payload)]).unwrap();
         let interaction = Interaction::parse(body.as_bytes()).unwrap();
         assert_eq!(interaction.kind, "block_actions");

@@ -32,8 +32,7 @@ pub enum SignatureError {
 fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length, so this cannot fail; an empty key is still a key.
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| {
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&[0])
-            .unwrap_or_else(|_| unreachable!("HMAC takes any key"))
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&[0]).unwrap_or_else(|_| unreachable!("HMAC takes any key"))
     });
     mac.update(b"v0:");
     mac.update(timestamp.as_bytes());
@@ -94,10 +93,7 @@ mod tests {
 
     #[test]
     fn slacks_documented_example_verifies() {
-        assert_eq!(
-            sign(SECRET.as_bytes(), TIMESTAMP, BODY.as_bytes()),
-            SIGNATURE
-        );
+        assert_eq!(sign(SECRET.as_bytes(), TIMESTAMP, BODY.as_bytes()), SIGNATURE);
         let result = verify(
             SECRET.as_bytes(),
             Some(TIMESTAMP),

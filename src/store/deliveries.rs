@@ -33,11 +33,7 @@ pub struct Delivery {
 
 impl Store {
     /// Records a delivery; `true` when it is new, `false` when this `event_id` was seen before.
-    pub async fn record_delivery(
-        &self,
-        delivery: &NewDelivery<'_>,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
+    pub async fn record_delivery(&self, delivery: &NewDelivery<'_>, now: DateTime<Utc>) -> anyhow::Result<bool> {
         let result = sqlx::query(
             "INSERT INTO slack_deliveries (event_id, event_type, team_id, payload, retry_num, received_at)
              VALUES ($1, $2, $3, $4, $5, $6)
@@ -71,9 +67,7 @@ impl Store {
                 payload: row.try_get("payload")?,
                 retry_num: row.try_get("retry_num")?,
                 received_at: from_millis(row.try_get("received_at")?),
-                handled_at: row
-                    .try_get::<Option<i64>, _>("handled_at")?
-                    .map(from_millis),
+                handled_at: row.try_get::<Option<i64>, _>("handled_at")?.map(from_millis),
             })
         })
         .transpose()
@@ -87,11 +81,7 @@ impl Store {
     }
 
     /// Marks a delivery handled, so a restart does not handle it again.
-    pub async fn mark_delivery_handled(
-        &self,
-        event_id: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    pub async fn mark_delivery_handled(&self, event_id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
         sqlx::query("UPDATE slack_deliveries SET handled_at = $1 WHERE event_id = $2 AND handled_at IS NULL")
             .bind(to_millis(now))
             .bind(event_id)

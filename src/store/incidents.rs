@@ -6,9 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::{
-    Incident, IncidentNumber, IncidentStatus, ServiceName, SeverityName,
-};
+use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, ServiceName, SeverityName};
 
 /// What declaring records before any Slack call is made.
 #[derive(Clone, Debug)]
@@ -34,8 +32,7 @@ fn read(row: &AnyRow) -> anyhow::Result<Incident> {
         number: IncidentNumber(row.try_get("number")?),
         title: row.try_get("title")?,
         severity: SeverityName::from_stored(row.try_get("severity")?),
-        status: IncidentStatus::parse(&status)
-            .ok_or_else(|| anyhow::anyhow!("unknown stored status {status:?}"))?,
+        status: IncidentStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("unknown stored status {status:?}"))?,
         private: row.try_get::<i64, _>("is_private")? != 0,
         reporter: UserId::parse(&reporter)
             .ok_or_else(|| anyhow::anyhow!("stored reporter {reporter:?} is not a user id"))?,
@@ -62,11 +59,7 @@ fn read(row: &AnyRow) -> anyhow::Result<Incident> {
 ///
 /// The number is `MAX + 1` in the same statement; two replicas racing on PostgreSQL collide
 /// on the unique constraint and the loser's transaction fails, to be retried by the caller.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    incident: &NewIncident,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Incident> {
+pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateTime<Utc>) -> anyhow::Result<Incident> {
     let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
     let row = sqlx::query(&format!(
         "INSERT INTO incidents (number, title, severity, status, is_private, reporter, impact, description, services,
@@ -115,30 +108,20 @@ impl Store {
     }
 
     /// The incident with this number.
-    pub async fn incident_by_number(
-        &self,
-        number: IncidentNumber,
-    ) -> anyhow::Result<Option<Incident>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM incidents WHERE number = $1"
-        ))
-        .bind(number.0)
-        .fetch_optional(self.pool())
-        .await?;
+    pub async fn incident_by_number(&self, number: IncidentNumber) -> anyhow::Result<Option<Incident>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE number = $1"))
+            .bind(number.0)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(read).transpose()
     }
 
     /// The incident whose dedicated channel is `channel`.
-    pub async fn incident_by_channel(
-        &self,
-        channel: &ChannelId,
-    ) -> anyhow::Result<Option<Incident>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM incidents WHERE channel_id = $1"
-        ))
-        .bind(channel.as_str())
-        .fetch_optional(self.pool())
-        .await?;
+    pub async fn incident_by_channel(&self, channel: &ChannelId) -> anyhow::Result<Option<Incident>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE channel_id = $1"))
+            .bind(channel.as_str())
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(read).transpose()
     }
 
@@ -162,12 +145,7 @@ impl Store {
     }
 
     /// Remembers the pinned summary message.
-    pub async fn set_summary_ts(
-        &self,
-        id: i64,
-        ts: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
+    pub async fn set_summary_ts(&self, id: i64, ts: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
         sqlx::query("UPDATE incidents SET summary_ts = $1, updated_at = $2 WHERE id = $3")
             .bind(ts)
             .bind(to_millis(now))

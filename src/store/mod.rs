@@ -48,12 +48,8 @@ impl Store {
         let backend = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).with_context(|| {
-                        format!(
-                            "creating the directory of the SQLite file {}",
-                            path.display()
-                        )
-                    })?;
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating the directory of the SQLite file {}", path.display()))?;
                 }
                 Backend::Sqlite
             }
@@ -95,19 +91,15 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         let before = self.applied_migrations().await.unwrap_or(0);
-        migrator
-            .run(&self.pool)
-            .await
-            .context("applying migrations")?;
+        migrator.run(&self.pool).await.context("applying migrations")?;
         let after = self.applied_migrations().await.unwrap_or(before);
         Ok(after.saturating_sub(before))
     }
 
     async fn applied_migrations(&self) -> anyhow::Result<usize> {
-        let count: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = true")
-                .fetch_one(&self.pool)
-                .await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = true")
+            .fetch_one(&self.pool)
+            .await?;
         Ok(usize::try_from(count).unwrap_or(0))
     }
 
@@ -149,7 +141,5 @@ pub fn to_millis(at: DateTime<Utc>) -> i64 {
 
 /// Reads a stored instant back; out-of-range values (never written by us) clamp to the epoch.
 pub fn from_millis(millis: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(millis)
-        .single()
-        .unwrap_or_default()
+    Utc.timestamp_millis_opt(millis).single().unwrap_or_default()
 }

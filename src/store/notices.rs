@@ -42,16 +42,17 @@ impl Store {
 
     /// Every notice of an incident, in the order they were recorded.
     pub async fn notices(&self, incident_id: i64) -> anyhow::Result<Vec<Notice>> {
-        let rows = sqlx::query("SELECT channel_id, ts, error, at FROM incident_notices WHERE incident_id = $1 ORDER BY at, channel_id")
-            .bind(incident_id)
-            .fetch_all(self.pool())
-            .await?;
+        let rows = sqlx::query(
+            "SELECT channel_id, ts, error, at FROM incident_notices WHERE incident_id = $1 ORDER BY at, channel_id",
+        )
+        .bind(incident_id)
+        .fetch_all(self.pool())
+        .await?;
         rows.iter()
             .map(|row| {
                 let channel: String = row.try_get("channel_id")?;
                 Ok(Notice {
-                    channel: ChannelId::parse(&channel)
-                        .ok_or_else(|| anyhow::anyhow!("stored channel {channel:?}"))?,
+                    channel: ChannelId::parse(&channel).ok_or_else(|| anyhow::anyhow!("stored channel {channel:?}"))?,
                     ts: row.try_get("ts")?,
                     error: row.try_get("error")?,
                     at: from_millis(row.try_get("at")?),

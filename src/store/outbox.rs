@@ -46,14 +46,9 @@ impl JobState {
     }
 
     fn parse(text: &str) -> Option<JobState> {
-        [
-            JobState::Pending,
-            JobState::Running,
-            JobState::Done,
-            JobState::Failed,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        [JobState::Pending, JobState::Running, JobState::Done, JobState::Failed]
+            .into_iter()
+            .find(|s| s.as_str() == text)
     }
 }
 
@@ -81,8 +76,7 @@ fn read(row: &AnyRow) -> anyhow::Result<Job> {
         kind: row.try_get("kind")?,
         payload: serde_json::from_str(&payload)?,
         incident_id: row.try_get("incident_id")?,
-        state: JobState::parse(&state)
-            .ok_or_else(|| anyhow::anyhow!("unknown job state {state:?}"))?,
+        state: JobState::parse(&state).ok_or_else(|| anyhow::anyhow!("unknown job state {state:?}"))?,
         attempts: row.try_get("attempts")?,
         run_at: from_millis(row.try_get("run_at")?),
         last_error: row.try_get("last_error")?,
@@ -90,11 +84,7 @@ fn read(row: &AnyRow) -> anyhow::Result<Job> {
 }
 
 /// Enqueues a job inside the caller's transaction; `None` when its dedupe key was taken.
-pub async fn enqueue(
-    conn: &mut AnyConnection,
-    job: &NewJob,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Option<i64>> {
+pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: DateTime<Utc>) -> anyhow::Result<Option<i64>> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO outbox_jobs (kind, payload, incident_id, dedupe_key, state, run_at, created_at)
          VALUES ($1, $2, $3, $4, 'pending', $5, $6)
@@ -141,8 +131,7 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let lease_until =
-            now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let lease_until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let mut claimed = Vec::new();
         for candidate in candidates {
             let id: i64 = candidate.try_get("id")?;
@@ -168,14 +157,8 @@ impl Store {
     }
 
     /// Marks a claimed job done; `false` when `owner` no longer holds it.
-    pub async fn complete_job(
-        &self,
-        id: i64,
-        owner: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
-        self.finish_job(id, owner, JobState::Done, None, None, now)
-            .await
+    pub async fn complete_job(&self, id: i64, owner: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        self.finish_job(id, owner, JobState::Done, None, None, now).await
     }
 
     /// Puts a claimed job back to run again at `run_at`, remembering why it failed.
@@ -192,13 +175,7 @@ impl Store {
     }
 
     /// Marks a claimed job failed for good.
-    pub async fn fail_job(
-        &self,
-        id: i64,
-        owner: &str,
-        error: &str,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<bool> {
+    pub async fn fail_job(&self, id: i64, owner: &str, error: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         self.finish_job(id, owner, JobState::Failed, None, Some(error), now)
             .await
     }
@@ -227,6 +204,33 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(result.rows_affected() == 1)
+    }
+
+    /// Jobs not yet done or failed (pending or running): zero when the outbox is drained.
+    pub async fn unfinished_jobs(&self) -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running')")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// Jobs that failed for good.
+    pub async fn failed_jobs(&self) -> anyhow::Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM outbox_jobs WHERE state = 'failed' ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// Every job ever enqueued, in order (for tests and diagnostics).
+    pub async fn all_jobs(&self) -> anyhow::Result<Vec<Job>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox_jobs ORDER BY id"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(read).collect()
     }
 
     /// The job with this id.

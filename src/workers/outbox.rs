@@ -41,10 +41,7 @@ fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
 pub async fn run(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
     tracing::info!(worker = owner, "outbox worker started");
     while !shutdown.is_cancelled() {
-        let claimed = app
-            .store
-            .claim_jobs(&owner, app.clock.now(), lease, 1)
-            .await;
+        let claimed = app.store.claim_jobs(&owner, app.clock.now(), lease, 1).await;
         match claimed {
             Ok(jobs) if !jobs.is_empty() => {
                 for job in jobs {
@@ -69,10 +66,8 @@ pub async fn run(app: App, owner: String, lease: Duration, shutdown: Cancellatio
 async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>) {
     let now = app.clock.now();
     let count = |outcome: &str| {
-        app.metrics.count(
-            "firebell_jobs_total",
-            &[("kind", &job.kind), ("outcome", outcome)],
-        )
+        app.metrics
+            .count("firebell_jobs_total", &[("kind", &job.kind), ("outcome", outcome)])
     };
     let recorded = match result {
         Ok(()) => {
@@ -98,29 +93,14 @@ async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>
             count("retried");
             tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
             app.store
-                .retry_job(
-                    job.id,
-                    owner,
-                    after(now, backoff(job.attempts)),
-                    &reason,
-                    now,
-                )
+                .retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now)
                 .await
         }
         Err(StepError::Internal(error)) => {
             count("retried");
-            tracing::warn!(
-                error = format!("{error:#}"),
-                "job failed on our side; will retry"
-            );
+            tracing::warn!(error = format!("{error:#}"), "job failed on our side; will retry");
             app.store
-                .retry_job(
-                    job.id,
-                    owner,
-                    after(now, backoff(job.attempts)),
-                    "internal error",
-                    now,
-                )
+                .retry_job(job.id, owner, after(now, backoff(job.attempts)), "internal error", now)
                 .await
         }
         Err(StepError::Slack(SlackCallError::Refused(code))) => {
@@ -140,10 +120,7 @@ async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>
         Ok(false) => {
             tracing::warn!("the job's lease expired while it ran; another worker owns it now")
         }
-        Err(error) => tracing::error!(
-            error = format!("{error:#}"),
-            "could not record a job's outcome"
-        ),
+        Err(error) => tracing::error!(error = format!("{error:#}"), "could not record a job's outcome"),
     }
 }
 

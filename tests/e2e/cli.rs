@@ -76,11 +76,7 @@ async fn check_config_refuses_a_bad_file_with_file_line_and_reason() {
         "firebell: {}:1: default_severity: unknown severity \"SEV9\"",
         path.display()
     );
-    assert!(
-        stderr(&output).starts_with(&expected),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).starts_with(&expected), "{}", stderr(&output));
 }
 
 #[tokio::test]
@@ -89,10 +85,7 @@ async fn serve_without_the_slack_variables_stops_with_one_line_naming_the_first(
     assert!(!output.status.success());
     let text = stderr(&output);
     assert_eq!(text.lines().count(), 1, "{text}");
-    assert!(
-        text.starts_with("firebell: SLACK_BOT_TOKEN: missing"),
-        "{text}"
-    );
+    assert!(text.starts_with("firebell: SLACK_BOT_TOKEN: missing"), "{text}");
 }
 
 #[tokio::test]
@@ -137,27 +130,16 @@ async fn serve_refuses_to_start_when_slack_rejects_the_token() {
         text.contains("SLACK_BOT_TOKEN: Slack rejected the token (token_revoked)"),
         "{text}"
     );
-    assert!(
-        !text.contains("xoxb-test-token"),
-        "the token never reaches the output"
-    );
+    assert!(!text.contains("xoxb-test-token"), "the token never reaches the output");
 }
 
 #[tokio::test]
 async fn migrate_creates_the_sqlite_database_and_applies_the_migrations() {
     let db = database::sqlite();
-    let output = firebell(
-        &["migrate"],
-        &[("DATABASE_URL", &db.url), ("RUST_LOG", "off")],
-    )
-    .await;
+    let output = firebell(&["migrate"], &[("DATABASE_URL", &db.url), ("RUST_LOG", "off")]).await;
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("2 migration(s) applied"));
-    let again = firebell(
-        &["migrate"],
-        &[("DATABASE_URL", &db.url), ("RUST_LOG", "off")],
-    )
-    .await;
+    let again = firebell(&["migrate"], &[("DATABASE_URL", &db.url), ("RUST_LOG", "off")]).await;
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
 }
 
@@ -194,10 +176,7 @@ async fn serve_stops_gracefully_on_sigterm() {
         .await
         .is_err()
     {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "serve never became healthy"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "serve never became healthy");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let pid = child.id().expect("running");

@@ -19,10 +19,7 @@ async fn help_lists_the_commands_ephemerally() {
         help.contains("declare [--private] [sevN] [service:NAME…] TITLE"),
         "{help}"
     );
-    assert!(
-        help.contains("Severities: SEV1, SEV2, SEV3, SEV4."),
-        "{help}"
-    );
+    assert!(help.contains("Severities: SEV1, SEV2, SEV3, SEV4."), "{help}");
 }
 
 #[tokio::test]
@@ -48,9 +45,7 @@ async fn an_unknown_severity_lists_the_policys_severities() {
         ..Options::default()
     })
     .await;
-    let reply = app
-        .command("declare sev9 service:payments Checkout is down")
-        .await;
+    let reply = app.command("declare sev9 service:payments Checkout is down").await;
     assert_eq!(
         text(&reply),
         "`sev9` is not a severity here. Accepted: SEV1, SEV2, SEV3, SEV4."
@@ -108,23 +103,10 @@ async fn an_incident_channel_command_elsewhere_says_where_it_works() {
 async fn commands_not_built_yet_say_they_are_coming_and_change_nothing() {
     let app = spawn_app().await;
     let reply = app.command("list").await;
-    assert_eq!(
-        text(&reply),
-        "`list` is coming soon to firebell; nothing was changed."
-    );
+    assert_eq!(text(&reply), "`list` is coming soon to firebell; nothing was changed.");
     assert!(app.app.store.open_incidents().await.unwrap().is_empty());
-    let startup_calls = app
-        .slack
-        .calls()
-        .iter()
-        .filter(|c| c.method != "auth.test")
-        .count();
-    assert_eq!(
-        startup_calls,
-        0,
-        "no Slack side effect: {:?}",
-        app.slack.calls()
-    );
+    let startup_calls = app.slack.calls().iter().filter(|c| c.method != "auth.test").count();
+    assert_eq!(startup_calls, 0, "no Slack side effect: {:?}", app.slack.calls());
 }
 
 #[tokio::test]

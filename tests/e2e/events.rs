@@ -27,17 +27,9 @@ async fn url_verification_is_answered_with_the_challenge() {
 #[tokio::test]
 async fn an_event_callback_is_recorded_with_its_event_id() {
     let app = spawn_app().await;
-    let response = app
-        .event(event_envelope("Ev0PV52K25", reaction_event()), None)
-        .await;
+    let response = app.event(event_envelope("Ev0PV52K25", reaction_event()), None).await;
     assert_eq!(response.status(), 200);
-    let stored = app
-        .app
-        .store
-        .delivery("Ev0PV52K25")
-        .await
-        .unwrap()
-        .expect("recorded");
+    let stored = app.app.store.delivery("Ev0PV52K25").await.unwrap().expect("recorded");
     assert_eq!(stored.event_type, "reaction_added");
     assert_eq!(stored.team_id, "T0FIREBELL");
     assert_eq!(stored.retry_num, 0);
@@ -66,12 +58,9 @@ async fn concurrent_copies_of_one_delivery_are_recorded_once() {
     let app = spawn_app().await;
     let body = event_envelope("Ev0RACE", reaction_event());
     let sends = (0..8).map(|n| app.event(body.clone(), (n > 0).then_some(n)));
-    let responses = tokio::time::timeout(
-        std::time::Duration::from_secs(20),
-        futures::future::join_all(sends),
-    )
-    .await
-    .expect("all copies are answered within 20 s");
+    let responses = tokio::time::timeout(std::time::Duration::from_secs(20), futures::future::join_all(sends))
+        .await
+        .expect("all copies are answered within 20 s");
     for response in responses {
         assert_eq!(response.status(), 200);
     }
@@ -83,9 +72,7 @@ async fn distinct_events_are_each_recorded() {
     let app = spawn_app().await;
     for id in ["Ev1", "Ev2", "Ev3"] {
         assert_eq!(
-            app.event(event_envelope(id, reaction_event()), None)
-                .await
-                .status(),
+            app.event(event_envelope(id, reaction_event()), None).await.status(),
             200
         );
     }

@@ -138,8 +138,7 @@ async fn conversations_create_makes_a_channel_with_the_bot_in_it_and_refuses_a_t
         "name_taken"
     );
 
-    let private =
-        SlackApiConversationsCreateRequest::new("inc-secret".into()).with_is_private(true);
+    let private = SlackApiConversationsCreateRequest::new("inc-secret".into()).with_is_private(true);
     let private = within(session.conversations_create(&private))
         .await
         .expect("private channel");
@@ -160,10 +159,7 @@ async fn conversations_create_refuses_names_slack_refuses() {
         ("", "invalid_name_required"),
     ];
     let too_long = "a".repeat(81);
-    for (name, code) in cases
-        .into_iter()
-        .chain([(too_long.as_str(), "invalid_name_maxlength")])
-    {
+    for (name, code) in cases.into_iter().chain([(too_long.as_str(), "invalid_name_maxlength")]) {
         let request = SlackApiConversationsCreateRequest::new(name.to_string());
         assert_eq!(
             api_error(within(session.conversations_create(&request)).await).code,
@@ -190,14 +186,10 @@ async fn inviting_with_one_unknown_user_invites_nobody_and_names_that_user() {
         SlackApiConversationsInviteRequest::new(id.clone(), users)
     };
 
-    let error =
-        api_error(within(session.conversations_invite(&invite(&["U0ALICE", "U0NOBODY"]))).await);
+    let error = api_error(within(session.conversations_invite(&invite(&["U0ALICE", "U0NOBODY"]))).await);
     assert_eq!(error.code, "user_not_found");
     let errors = error.errors.expect("per-user errors").join(" ");
-    assert!(
-        errors.contains("U0NOBODY") && !errors.contains("U0ALICE"),
-        "{errors}"
-    );
+    assert!(errors.contains("U0NOBODY") && !errors.contains("U0ALICE"), "{errors}");
     assert_eq!(
         fake.channel(id.value()).expect("channel").members,
         vec![BOT_USER_ID.to_string()]
@@ -211,10 +203,7 @@ async fn inviting_with_one_unknown_user_invites_nobody_and_names_that_user() {
     assert_eq!(gone.code, "cant_invite");
     let me = api_error(within(session.conversations_invite(&invite(&[BOT_USER_ID]))).await);
     assert_eq!(me.code, "cant_invite_self");
-    let request = SlackApiConversationsInviteRequest::new(
-        channel_id("C0MISSING"),
-        vec![SlackUserId("U0BOB".into())],
-    );
+    let request = SlackApiConversationsInviteRequest::new(channel_id("C0MISSING"), vec![SlackUserId("U0BOB".into())]);
     assert_eq!(
         api_error(within(session.conversations_invite(&request)).await).code,
         "channel_not_found"
@@ -230,11 +219,8 @@ async fn history_pages_newest_first_and_replies_list_the_parent_first() {
     let id = create_channel(&session, "inc-history").await;
     let mut posted = Vec::new();
     for n in 1..=5 {
-        let request =
-            SlackApiChatPostMessageRequest::new(id.clone(), text_message(&format!("m{n}")));
-        let answer = within(session.chat_post_message(&request))
-            .await
-            .expect("posted");
+        let request = SlackApiChatPostMessageRequest::new(id.clone(), text_message(&format!("m{n}")));
+        let answer = within(session.chat_post_message(&request)).await.expect("posted");
         assert_eq!(answer.channel, id);
         posted.push(answer.ts);
     }
@@ -263,20 +249,11 @@ async fn history_pages_newest_first_and_replies_list_the_parent_first() {
     }
     assert_eq!(pages, 3);
     assert_eq!(texts, ["m5", "m4", "m3", "m2", "m1"]);
-    assert_eq!(
-        fake.calls_to("conversations.history")[0].params["limit"],
-        "2"
-    );
+    assert_eq!(fake.calls_to("conversations.history")[0].params["limit"], "2");
 
     let request = SlackApiConversationsRepliesRequest::new(id.clone(), posted[0].clone());
-    let thread = within(session.conversations_replies(&request))
-        .await
-        .expect("replies");
-    let thread: Vec<_> = thread
-        .messages
-        .iter()
-        .map(|m| m.origin.ts.value().clone())
-        .collect();
+    let thread = within(session.conversations_replies(&request)).await.expect("replies");
+    let thread: Vec<_> = thread.messages.iter().map(|m| m.origin.ts.value().clone()).collect();
     assert_eq!(thread, [posted[0].value().clone(), reply]);
 }
 
@@ -287,32 +264,19 @@ async fn chat_update_edits_the_message_in_place_and_an_unknown_ts_is_message_not
     let token = token(TOKEN);
     let session = client.open_session(&token);
     let id = create_channel(&session, "inc-update").await;
-    let blocks = vec![
-        SlackSectionBlock::new()
-            .with_text(md!("*SEV2* investigating"))
-            .into(),
-    ];
+    let blocks = vec![SlackSectionBlock::new().with_text(md!("*SEV2* investigating")).into()];
     let content = text_message("SEV2 investigating").with_blocks(blocks);
     let request = SlackApiChatPostMessageRequest::new(id.clone(), content);
-    let ts = within(session.chat_post_message(&request))
-        .await
-        .expect("posted")
-        .ts;
+    let ts = within(session.chat_post_message(&request)).await.expect("posted").ts;
 
-    let request =
-        SlackApiChatUpdateRequest::new(id.clone(), text_message("SEV2 identified"), ts.clone());
-    let updated = within(session.chat_update(&request))
-        .await
-        .expect("updated");
+    let request = SlackApiChatUpdateRequest::new(id.clone(), text_message("SEV2 identified"), ts.clone());
+    let updated = within(session.chat_update(&request)).await.expect("updated");
     assert_eq!(updated.ts, ts);
     let messages = fake.messages(id.value());
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].text, "SEV2 identified");
     assert!(messages[0].edited);
-    assert_eq!(
-        messages[0].blocks[0]["type"], "section",
-        "blocks kept when not sent"
-    );
+    assert_eq!(messages[0].blocks[0]["type"], "section", "blocks kept when not sent");
 
     let missing = SlackApiChatUpdateRequest::new(id, text_message("x"), SlackTs("1.000001".into()));
     assert_eq!(
@@ -331,8 +295,7 @@ async fn chat_post_message_needs_a_channel_the_bot_can_post_in() {
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
-    let post =
-        |id: &str| SlackApiChatPostMessageRequest::new(channel_id(id), text_message("hello"));
+    let post = |id: &str| SlackApiChatPostMessageRequest::new(channel_id(id), text_message("hello"));
 
     within(session.chat_post_message(&post("C0PUBLIC")))
         .await
@@ -362,12 +325,7 @@ async fn chat_post_message_needs_a_channel_the_bot_can_post_in() {
 async fn a_rate_limit_fault_surfaces_as_rate_limit_error_with_retry_after() {
     let fake = FakeSlack::start().await;
     fake.add_channel("C0ROOM", "room", false);
-    fake.inject(
-        "chat.postMessage",
-        Fault::RateLimited {
-            retry_after_secs: 7,
-        },
-    );
+    fake.inject("chat.postMessage", Fault::RateLimited { retry_after_secs: 7 });
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -395,9 +353,7 @@ async fn a_slack_error_fault_surfaces_as_api_error_with_its_code() {
     let token = token(TOKEN);
     let error = api_error(within(client.open_session(&token).auth_test()).await);
     assert_eq!(error.code, "missing_scope");
-    within(client.open_session(&token).auth_test())
-        .await
-        .expect("one-shot");
+    within(client.open_session(&token).auth_test()).await.expect("one-shot");
 }
 
 #[tokio::test]
@@ -413,9 +369,7 @@ async fn server_error_and_latency_faults_play_out_in_order() {
         other => panic!("expected an HTTP error, got {other:?}"),
     }
     let started = Instant::now();
-    within(session.auth_test())
-        .await
-        .expect("answers after the delay");
+    within(session.auth_test()).await.expect("answers after the delay");
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
 
@@ -442,10 +396,7 @@ async fn users_info_decodes_into_slack_user_and_unknown_users_are_not_found() {
     let token = token(TOKEN);
     let session = client.open_session(&token);
     let request = SlackApiUsersInfoRequest::new(SlackUserId("U0ALICE".into()));
-    let user = within(session.users_info(&request))
-        .await
-        .expect("users.info")
-        .user;
+    let user = within(session.users_info(&request)).await.expect("users.info").user;
     assert_eq!(user.name.as_deref(), Some("alice"));
     assert_eq!(user.deleted, Some(false));
     let request = SlackApiUsersInfoRequest::new(SlackUserId("U0NOBODY".into()));
@@ -463,35 +414,23 @@ async fn topic_pins_reactions_bookmarks_and_permalinks_act_on_the_channel() {
     let token = token(TOKEN);
     let session = client.open_session(&token);
     let id = create_channel(&session, "inc-pins").await;
-    let request =
-        SlackApiConversationsSetTopicRequest::new(id.clone(), "SEV1 | investigating".into());
+    let request = SlackApiConversationsSetTopicRequest::new(id.clone(), "SEV1 | investigating".into());
     within(session.conversations_set_topic(&request))
         .await
         .expect("topic set");
-    let ts = within(
-        session.chat_post_message(&SlackApiChatPostMessageRequest::new(
-            id.clone(),
-            text_message("summary"),
-        )),
-    )
+    let ts = within(session.chat_post_message(&SlackApiChatPostMessageRequest::new(
+        id.clone(),
+        text_message("summary"),
+    )))
     .await
     .expect("posted")
     .ts;
 
     let pin = SlackApiPinsAddRequest::new(id.clone(), ts.clone());
     within(session.pins_add(&pin)).await.expect("pinned");
-    assert_eq!(
-        api_error(within(session.pins_add(&pin)).await).code,
-        "already_pinned"
-    );
-    let reaction = SlackApiReactionsAddRequest::new(
-        id.clone(),
-        SlackReactionName("pushpin".into()),
-        ts.clone(),
-    );
-    within(session.reactions_add(&reaction))
-        .await
-        .expect("reacted");
+    assert_eq!(api_error(within(session.pins_add(&pin)).await).code, "already_pinned");
+    let reaction = SlackApiReactionsAddRequest::new(id.clone(), SlackReactionName("pushpin".into()), ts.clone());
+    within(session.reactions_add(&reaction)).await.expect("reacted");
     assert_eq!(
         api_error(within(session.reactions_add(&reaction)).await).code,
         "already_reacted"
@@ -507,20 +446,13 @@ async fn topic_pins_reactions_bookmarks_and_permalinks_act_on_the_channel() {
     );
 
     let bookmark = json!({"channel_id": id, "title": "Runbook", "type": "link", "link": "https://runbooks.example/db"});
-    let answer: Value = within(session.http_session_api.http_post(
-        "bookmarks.add",
-        &bookmark,
-        None,
-    ))
-    .await
-    .expect("bookmark");
+    let answer: Value = within(session.http_session_api.http_post("bookmarks.add", &bookmark, None))
+        .await
+        .expect("bookmark");
     assert_eq!(answer["bookmark"]["title"], "Runbook");
 
-    let ephemeral = SlackApiChatPostEphemeralRequest::new(
-        id.clone(),
-        SlackUserId("U0ALICE".into()),
-        text_message("psst"),
-    );
+    let ephemeral =
+        SlackApiChatPostEphemeralRequest::new(id.clone(), SlackUserId("U0ALICE".into()), text_message("psst"));
     assert_eq!(
         api_error(within(session.chat_post_ephemeral(&ephemeral)).await).code,
         "user_not_in_channel"
@@ -530,10 +462,7 @@ async fn topic_pins_reactions_bookmarks_and_permalinks_act_on_the_channel() {
     assert_eq!(channel.topic, "SEV1 | investigating");
     assert_eq!(channel.pins, vec![ts.value().clone()]);
     assert_eq!(channel.bookmarks[0].link, "https://runbooks.example/db");
-    assert_eq!(
-        fake.messages(id.value())[0].reactions,
-        vec!["pushpin".to_string()]
-    );
+    assert_eq!(fake.messages(id.value())[0].reactions, vec!["pushpin".to_string()]);
 }
 
 #[tokio::test]
@@ -542,31 +471,19 @@ async fn views_open_once_per_trigger_and_update_by_view_id() {
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
-    let modal = |title: &str| {
-        SlackView::Modal(
-            SlackModalView::new(title.into(), vec![]).with_callback_id("declare".into()),
-        )
-    };
-    let open =
-        SlackApiViewsOpenRequest::new(SlackTriggerId("123.456.abc".into()), modal("Declare"));
-    let view = within(session.views_open(&open))
-        .await
-        .expect("opened")
-        .view;
+    let modal =
+        |title: &str| SlackView::Modal(SlackModalView::new(title.into(), vec![]).with_callback_id("declare".into()));
+    let open = SlackApiViewsOpenRequest::new(SlackTriggerId("123.456.abc".into()), modal("Declare"));
+    let view = within(session.views_open(&open)).await.expect("opened").view;
     assert_eq!(
         api_error(within(session.views_open(&open)).await).code,
         "exchanged_trigger_id"
     );
 
-    let update = SlackApiViewsUpdateRequest::new(modal("Declared"))
-        .with_view_id(view.state_params.id.clone());
-    let updated = within(session.views_update(&update))
-        .await
-        .expect("updated")
-        .view;
+    let update = SlackApiViewsUpdateRequest::new(modal("Declared")).with_view_id(view.state_params.id.clone());
+    let updated = within(session.views_update(&update)).await.expect("updated").view;
     assert_eq!(updated.state_params.id, view.state_params.id);
-    let missing =
-        SlackApiViewsUpdateRequest::new(modal("x")).with_view_id(SlackViewId("V0NOPE".into()));
+    let missing = SlackApiViewsUpdateRequest::new(modal("x")).with_view_id(SlackViewId("V0NOPE".into()));
     assert_eq!(
         api_error(within(session.views_update(&missing)).await).code,
         "not_found"
@@ -585,18 +502,12 @@ async fn a_file_upload_goes_through_the_upload_url_and_is_shared_in_the_channel(
     let target = within(session.get_upload_url_external(&request))
         .await
         .expect("upload url");
-    let upload = SlackApiFilesUploadViaUrlRequest::new(
-        target.upload_url,
-        bytes.clone(),
-        "text/markdown".into(),
-    );
+    let upload = SlackApiFilesUploadViaUrlRequest::new(target.upload_url, bytes.clone(), "text/markdown".into());
     within(session.files_upload_via_url(&upload))
         .await
         .expect("bytes uploaded");
-    let file =
-        SlackApiFilesComplete::new(target.file_id.clone()).with_title("Retrospective".into());
-    let complete =
-        SlackApiFilesCompleteUploadExternalRequest::new(vec![file]).with_channel_id(id.clone());
+    let file = SlackApiFilesComplete::new(target.file_id.clone()).with_title("Retrospective".into());
+    let complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![file]).with_channel_id(id.clone());
     let done = within(session.files_complete_upload_external(&complete))
         .await
         .expect("completed");
@@ -615,8 +526,7 @@ async fn a_channel_canvas_is_created_once_and_edited_in_place() {
     let session = client.open_session(&token);
     let id = create_channel(&session, "inc-canvas").await;
     let content = |md: &str| SlackCanvasDocumentContent::new(md.into());
-    let create = SlackApiConversationsCanvasesCreateRequest::new(id.clone())
-        .with_document_content(content("# v1"));
+    let create = SlackApiConversationsCanvasesCreateRequest::new(id.clone()).with_document_content(content("# v1"));
     let canvas = within(session.conversations_canvases_create(&create))
         .await
         .expect("canvas")
@@ -624,26 +534,19 @@ async fn a_channel_canvas_is_created_once_and_edited_in_place() {
     let again = api_error(within(session.conversations_canvases_create(&create)).await);
     assert_eq!(again.code, "channel_canvas_already_exists");
 
-    let change = SlackCanvasChange::new(SlackCanvasOperation::Replace)
-        .with_document_content(content("# v2"));
+    let change = SlackCanvasChange::new(SlackCanvasOperation::Replace).with_document_content(content("# v2"));
     let edit = SlackApiCanvasesEditRequest::new(canvas.clone(), vec![change]);
     within(session.canvases_edit(&edit)).await.expect("edited");
-    let access =
-        SlackApiCanvasesAccessSetRequest::new(canvas.clone(), SlackCanvasAccessLevel::Read)
-            .with_channel_ids(vec![channel_id("C0INCIDENTS")]);
-    within(session.canvases_access_set(&access))
-        .await
-        .expect("access set");
+    let access = SlackApiCanvasesAccessSetRequest::new(canvas.clone(), SlackCanvasAccessLevel::Read)
+        .with_channel_ids(vec![channel_id("C0INCIDENTS")]);
+    within(session.canvases_access_set(&access)).await.expect("access set");
 
     let stored = &fake.canvases()[0];
     assert_eq!(
         (stored.markdown.as_str(), stored.channel.as_deref()),
         ("# v2", Some(id.value().as_str()))
     );
-    assert_eq!(
-        fake.channel(id.value()).expect("channel").canvas,
-        Some(canvas.0)
-    );
+    assert_eq!(fake.channel(id.value()).expect("channel").canvas, Some(canvas.0));
 }
 
 #[tokio::test]
@@ -653,9 +556,7 @@ async fn response_url_posts_are_recorded_and_the_sixth_is_refused() {
     let url = fake.response_url("cmd-1");
     for n in 1..=6 {
         let body = json!({"response_type": "ephemeral", "text": format!("reply {n}")});
-        let answer = within(http.post(&url).json(&body).send())
-            .await
-            .expect("posted");
+        let answer = within(http.post(&url).json(&body).send()).await.expect("posted");
         let expected = if n <= 5 { 200 } else { 404 };
         assert_eq!(answer.status().as_u16(), expected, "post {n}");
     }
@@ -669,8 +570,7 @@ async fn form_posts_and_query_strings_are_read_like_json_bodies() {
     let fake = FakeSlack::start().await;
     fake.add_channel("C0ROOM", "room", false);
     let http = reqwest::Client::new();
-    let blocks =
-        json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]).to_string();
+    let blocks = json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]).to_string();
     let form = [
         ("token", TOKEN),
         ("channel", "C0ROOM"),
@@ -678,9 +578,7 @@ async fn form_posts_and_query_strings_are_read_like_json_bodies() {
         ("blocks", &blocks),
     ];
     let url = format!("{}chat.postMessage", fake.api_url());
-    let response = within(http.post(&url).form(&form).send())
-        .await
-        .expect("form post");
+    let response = within(http.post(&url).form(&form).send()).await.expect("form post");
     let answer: Value = within(response.json()).await.expect("JSON answer");
     assert_eq!(answer["ok"], true, "{answer}");
     assert_eq!(fake.messages("C0ROOM")[0].blocks[0]["type"], "section");
@@ -689,9 +587,7 @@ async fn form_posts_and_query_strings_are_read_like_json_bodies() {
     assert_eq!(call.params["channel"], "C0ROOM");
 
     let url = format!("{}conversations.info?channel=C0ROOM", fake.api_url());
-    let response = within(http.get(&url).bearer_auth(TOKEN).send())
-        .await
-        .expect("GET");
+    let response = within(http.get(&url).bearer_auth(TOKEN).send()).await.expect("GET");
     assert_eq!(response.headers()["content-type"], "application/json");
     let answer: Value = within(response.json()).await.expect("JSON answer");
     assert_eq!(answer["channel"]["name"], "room");

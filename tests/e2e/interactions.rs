@@ -49,11 +49,7 @@ async fn an_interaction_from_another_workspace_gets_403() {
 async fn an_interaction_payload_that_is_not_json_gets_400() {
     let app = spawn_app().await;
     let response = app
-        .post_signed(
-            "/slack/interactions",
-            FORM,
-            "payload=%7Bnot-json".to_owned(),
-        )
+        .post_signed("/slack/interactions", FORM, "payload=%7Bnot-json".to_owned())
         .await;
     assert_eq!(response.status(), 400);
 }

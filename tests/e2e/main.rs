@@ -15,6 +15,7 @@ mod support;
 
 mod cli;
 mod commands;
+mod declare;
 mod events;
 mod fake_slack;
 mod interactions;

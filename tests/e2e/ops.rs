@@ -24,13 +24,7 @@ async fn readyz_is_503_with_the_reason_when_the_database_is_gone() {
     app.app.store.close().await;
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .starts_with("database unavailable")
-    );
+    assert!(response.text().await.unwrap().starts_with("database unavailable"));
 }
 
 #[tokio::test]
@@ -48,13 +42,7 @@ async fn readyz_is_503_when_the_postgres_database_is_dropped() {
     database::drop_postgres(&url).await;
     let response = app.get("/readyz").await;
     assert_eq!(response.status(), 503);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .starts_with("database unavailable")
-    );
+    assert!(response.text().await.unwrap().starts_with("database unavailable"));
 }
 
 #[tokio::test]
@@ -76,17 +64,10 @@ async fn readyz_is_503_when_slack_rejects_the_token() {
             );
             break;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "readyz never turned 503"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "readyz never turned 503");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(
-        app.get("/healthz").await.status(),
-        200,
-        "alive even when not ready"
-    );
+    assert_eq!(app.get("/healthz").await.status(), 200, "alive even when not ready");
 }
 
 #[tokio::test]
@@ -97,22 +78,16 @@ async fn metrics_count_requests_by_endpoint_and_status_and_time_acks() {
         .await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        metrics.contains(
-            "firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 1"
-        ),
+        metrics.contains("firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 1"),
         "{metrics}"
     );
     assert!(
-        metrics
-            .contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"),
+        metrics.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"),
         "{metrics}"
     );
     assert!(
         metrics.contains("firebell_ack_seconds_count{endpoint=\"/slack/commands\"} 1"),
         "{metrics}"
     );
-    assert!(
-        metrics.contains("# TYPE firebell_ack_seconds histogram"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("# TYPE firebell_ack_seconds histogram"), "{metrics}");
 }

@@ -91,9 +91,7 @@ async fn incidents_round_trip_with_increasing_numbers_on_every_backend() {
     for database in database::all().await {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
-        let first = incidents::insert(&mut tx, &payments_outage(), at(0))
-            .await
-            .unwrap();
+        let first = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
         let second = incidents::insert(
             &mut tx,
             &NewIncident {
@@ -112,19 +110,11 @@ async fn incidents_round_trip_with_increasing_numbers_on_every_backend() {
             database.backend
         );
 
-        let loaded = store
-            .incident_by_number(IncidentNumber(2))
-            .await
-            .unwrap()
-            .unwrap();
+        let loaded = store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap();
         assert_eq!(loaded.title, "결제 지연");
         assert_eq!(loaded.status, IncidentStatus::Investigating);
         assert_eq!(
-            loaded
-                .services
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>(),
+            loaded.services.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             ["payments", "checkout"]
         );
         assert_eq!(loaded.declared_at, at(5));
@@ -163,9 +153,7 @@ async fn a_rolled_back_transaction_leaves_no_incident_and_no_job() {
     for database in database::all().await {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
-        let incident = incidents::insert(&mut tx, &payments_outage(), at(0))
-            .await
-            .unwrap();
+        let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
         outbox::enqueue(
             &mut tx,
             &NewJob {
@@ -177,11 +165,7 @@ async fn a_rolled_back_transaction_leaves_no_incident_and_no_job() {
         .await
         .unwrap();
         tx.rollback().await.unwrap();
-        assert!(
-            store.open_incidents().await.unwrap().is_empty(),
-            "{}",
-            database.backend
-        );
+        assert!(store.open_incidents().await.unwrap().is_empty(), "{}", database.backend);
         assert!(
             store
                 .claim_jobs("w1", at(10), Duration::from_secs(30), 10)
@@ -197,9 +181,7 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
     for database in database::all().await {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
-        let incident = incidents::insert(&mut tx, &payments_outage(), at(0))
-            .await
-            .unwrap();
+        let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
         timeline::append(
             &mut tx,
             incident.id,
@@ -226,12 +208,7 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
         tx.commit().await.unwrap();
         let events = store.timeline(incident.id).await.unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(
-            kinds,
-            ["declared", "update", "alert"],
-            "{}",
-            database.backend
-        );
+        assert_eq!(kinds, ["declared", "update", "alert"], "{}", database.backend);
         assert_eq!(events[1].author.as_deref(), Some("U0LEAD"));
         assert_eq!(events[1].body["text"], "Rolled back");
         assert_eq!(events[2].author, None);
@@ -255,11 +232,7 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
             None,
             "deduplicated"
         );
-        let later = store
-            .enqueue(&job("remind", None, 100), at(0))
-            .await
-            .unwrap()
-            .unwrap();
+        let later = store.enqueue(&job("remind", None, 100), at(0)).await.unwrap().unwrap();
 
         let claimed = store
             .claim_jobs("w1", at(1), Duration::from_secs(30), 10)
@@ -287,10 +260,7 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
             "only the lease holder finishes a job"
         );
         assert!(store.complete_job(first, "w1", at(3)).await.unwrap());
-        assert_eq!(
-            store.job(first).await.unwrap().unwrap().state,
-            JobState::Done
-        );
+        assert_eq!(store.job(first).await.unwrap().unwrap().state, JobState::Done);
 
         let due = store
             .claim_jobs("w1", at(100), Duration::from_secs(30), 10)
@@ -320,16 +290,8 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
             .await
             .unwrap();
         assert_eq!(again[0].attempts, 2);
-        assert!(
-            store
-                .fail_job(later, "w1", "channel_not_found", at(161))
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            store.job(later).await.unwrap().unwrap().state,
-            JobState::Failed
-        );
+        assert!(store.fail_job(later, "w1", "channel_not_found", at(161)).await.unwrap());
+        assert_eq!(store.job(later).await.unwrap().unwrap().state, JobState::Failed);
     }
 }
 
@@ -398,10 +360,9 @@ async fn racing_workers_claim_each_job_exactly_once() {
                 }
             })
         });
-        let results =
-            tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(workers))
-                .await
-                .expect("workers finish");
+        let results = tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(workers))
+            .await
+            .expect("workers finish");
         let mut all: Vec<i64> = results.into_iter().flat_map(|r| r.unwrap()).collect();
         all.sort_unstable();
         let before = all.len();
@@ -449,10 +410,7 @@ async fn deliveries_are_recorded_once_per_event_id_on_every_backend() {
             (0, at(0), None)
         );
         store.mark_delivery_handled("Ev1", at(2)).await.unwrap();
-        assert_eq!(
-            store.delivery("Ev1").await.unwrap().unwrap().handled_at,
-            Some(at(2))
-        );
+        assert_eq!(store.delivery("Ev1").await.unwrap().unwrap().handled_at, Some(at(2)));
         assert_eq!(store.delivery_count().await.unwrap(), 1);
     }
 }

@@ -15,11 +15,7 @@ async fn a_forged_signature_gets_401_and_nothing_is_stored() {
     let app = spawn_app().await;
     let body = event_envelope("Ev1", mention_event());
     let timestamp = signing::now_seconds();
-    let forged = firebell::slack::signature::sign(
-        b"not-the-secret",
-        &timestamp.to_string(),
-        body.as_bytes(),
-    );
+    let forged = firebell::slack::signature::sign(b"not-the-secret", &timestamp.to_string(), body.as_bytes());
     let response = app
         .post_raw(
             "/slack/events",
@@ -41,10 +37,7 @@ async fn a_missing_signature_gets_401_and_nothing_is_stored() {
     let body = event_envelope("Ev1", mention_event());
     let response = app.post_raw("/slack/events", JSON, body.clone(), &[]).await;
     assert_eq!(response.status(), 401);
-    let only_timestamp = [(
-        "x-slack-request-timestamp",
-        signing::now_seconds().to_string(),
-    )];
+    let only_timestamp = [("x-slack-request-timestamp", signing::now_seconds().to_string())];
     assert_eq!(
         app.post_raw("/slack/events", JSON, body, &only_timestamp)
             .await
@@ -75,10 +68,7 @@ async fn a_forged_command_gets_401_and_no_reply() {
             FORM,
             body,
             &[
-                (
-                    "x-slack-request-timestamp",
-                    signing::now_seconds().to_string(),
-                ),
+                ("x-slack-request-timestamp", signing::now_seconds().to_string()),
                 ("x-slack-signature", "v0=00".into()),
             ],
         )
@@ -117,9 +107,7 @@ async fn a_signed_garbage_body_gets_400_on_every_slack_endpoint() {
         ("/slack/commands", FORM),
         ("/slack/interactions", FORM),
     ] {
-        let response = app
-            .post_signed(path, content_type, "\u{1}garbage{{{".to_owned())
-            .await;
+        let response = app.post_signed(path, content_type, "\u{1}garbage{{{".to_owned()).await;
         assert_eq!(response.status(), 400, "{path}");
         let reason = response.text().await.unwrap();
         assert!(reason.starts_with("bad request:"), "{path}: {reason}");

@@ -98,12 +98,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 impl TestApp {
     /// POSTs `body` to `path`, signed as Slack signs it now.
-    pub async fn post_signed(
-        &self,
-        path: &str,
-        content_type: &str,
-        body: String,
-    ) -> reqwest::Response {
+    pub async fn post_signed(&self, path: &str, content_type: &str, body: String) -> reqwest::Response {
         self.post_signed_at(path, content_type, body, signing::now_seconds())
             .await
     }
@@ -148,17 +143,29 @@ impl TestApp {
         request.send().await.expect("the app answers")
     }
 
-    /// Runs `/incident TEXT` in `channel` as `user` and returns the JSON reply.
+    /// Runs `/incident TEXT` in `channel` as `user` and returns the JSON reply. The
+    /// command's `response_url` points at the fake (`response_url("cmd")`).
     pub async fn command_in(&self, text: &str, channel: &str, user: &str) -> serde_json::Value {
-        let response = self
-            .post_signed(
-                "/slack/commands",
-                "application/x-www-form-urlencoded",
-                signing::command_form(text, channel, user),
-            )
-            .await;
+        let response = self.command_response(text, channel, user).await;
         assert_eq!(response.status(), 200, "slash commands always get 200");
         response.json().await.expect("a JSON reply")
+    }
+
+    /// Runs `/incident TEXT` and returns the raw HTTP response.
+    pub async fn command_response(&self, text: &str, channel: &str, user: &str) -> reqwest::Response {
+        let form = signing::command_form_full(signing::TEAM_ID, text, channel, user, &self.slack.response_url("cmd"));
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form)
+            .await
+    }
+
+    /// Waits (bounded) until the outbox has no pending or running job.
+    pub async fn outbox_drained(&self) {
+        let store = self.app.store.clone();
+        super::wait::until("the outbox to drain", || {
+            let store = store.clone();
+            async move { store.unfinished_jobs().await.unwrap() == 0 }
+        })
+        .await;
     }
 
     /// Runs `/incident TEXT` in a general channel.
@@ -171,17 +178,13 @@ impl TestApp {
         let timestamp = signing::now_seconds();
         let mut headers = vec![
             ("x-slack-request-timestamp", timestamp.to_string()),
-            (
-                "x-slack-signature",
-                signing::signature_for(timestamp, body.as_bytes()),
-            ),
+            ("x-slack-signature", signing::signature_for(timestamp, body.as_bytes())),
         ];
         if let Some(retry) = retry_num {
             headers.push(("x-slack-retry-num", retry.to_string()));
             headers.push(("x-slack-retry-reason", "http_timeout".to_owned()));
         }
-        self.post_raw("/slack/events", "application/json", body, &headers)
-            .await
+        self.post_raw("/slack/events", "application/json", body, &headers).await
     }
 
     /// GETs `path`.

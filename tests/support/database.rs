@@ -81,9 +81,7 @@ pub async fn drop_postgres(url: &str) {
         .next()
         .unwrap_or_default()
         .to_owned();
-    let mut admin = sqlx::PgConnection::connect(&admin_url)
-        .await
-        .expect("connect admin");
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect admin");
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await

@@ -199,10 +199,7 @@ impl Drop for FakeSlack {
 impl FakeSlack {
     /// Starts the server on `127.0.0.1:0` in a tokio task, with only the bot user and no
     /// channels. It stops accepting connections when the `FakeSlack` is dropped.
-    #[allow(
-        clippy::expect_used,
-        reason = "a fixture that cannot listen fails the test"
-    )]
+    #[allow(clippy::expect_used, reason = "a fixture that cannot listen fails the test")]
     pub async fn start() -> FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -244,16 +241,21 @@ impl FakeSlack {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FakeSlack {
-            state,
-            base,
-            server,
-        }
+        FakeSlack { state, base, server }
     }
 
     /// Every Web API call answers HTTP `status` for `duration` from now (a Slack outage).
     pub fn outage(&self, duration: Duration, status: u16) {
         self.lock().outage = Some((std::time::Instant::now() + duration, status));
+    }
+
+    /// How many channels have a name starting with `prefix`.
+    pub fn channels_named_like(&self, prefix: &str) -> usize {
+        self.lock()
+            .channels
+            .values()
+            .filter(|c| c.name.starts_with(prefix))
+            .count()
     }
 
     /// Seeds a channel made by someone else than the bot, with the bot not in it.
@@ -346,13 +348,7 @@ impl FakeSlack {
 
     /// Adds a message as if `user` wrote it; returns its ts. An unknown channel is
     /// created public, named after its id.
-    pub fn add_message(
-        &self,
-        channel: &str,
-        user: &str,
-        text: &str,
-        thread_ts: Option<&str>,
-    ) -> String {
+    pub fn add_message(&self, channel: &str, user: &str, text: &str, thread_ts: Option<&str>) -> String {
         let mut st = self.lock();
         let seed = || seeded_channel(channel, &channel.to_lowercase(), false);
         st.channels.entry(channel.to_string()).or_insert_with(seed);
@@ -435,27 +431,13 @@ fn seeded_channel(id: &str, name: &str, is_private: bool) -> Channel {
 }
 
 fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-async fn route(
-    Shared(state): Shared<Arc<Mutex<State>>>,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn route(Shared(state): Shared<Arc<Mutex<State>>>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_string();
     if let Some(method) = path.strip_prefix("/api/") {
-        web_api(
-            &state,
-            method.trim_start_matches('/'),
-            &uri,
-            &headers,
-            &body,
-        )
-        .await
+        web_api(&state, method.trim_start_matches('/'), &uri, &headers, &body).await
     } else if let Some(id) = path.strip_prefix("/response/") {
         response_url(&state, id, &body).await
     } else if let Some(id) = path.strip_prefix("/upload/") {
@@ -465,13 +447,7 @@ async fn route(
     }
 }
 
-async fn web_api(
-    state: &Mutex<State>,
-    method: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Response {
+async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
     let (params, token, malformed) = parse_request(uri, headers, body);
     let fault = {
         let mut st = lock(state);
@@ -483,8 +459,7 @@ async fn web_api(
         st.calls.push(call);
         if let Some((until, status)) = st.outage {
             if std::time::Instant::now() < until {
-                let status =
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
                 return refuse(status, "internal_error");
             }
             st.outage = None;
@@ -537,19 +512,9 @@ async fn play(fault: Option<Fault>) -> Option<Response> {
 
 /// Merges query, form and JSON parameters; the token comes from `Authorization:
 /// Bearer` or a `token` parameter. The third value is Slack's code for a bad request.
-fn parse_request(
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> (Value, Option<String>, Option<&'static str>) {
-    let get = |name| {
-        headers
-            .get(name)
-            .and_then(|v: &HeaderValue| v.to_str().ok())
-    };
-    let content_type = get(header::CONTENT_TYPE)
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+fn parse_request(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> (Value, Option<String>, Option<&'static str>) {
+    let get = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let content_type = get(header::CONTENT_TYPE).unwrap_or_default().to_ascii_lowercase();
     let mut params = Map::new();
     let mut malformed = None;
     match form_pairs(uri.query().unwrap_or_default().as_bytes()) {
@@ -571,21 +536,14 @@ fn parse_request(
         malformed = Some("invalid_post_type");
     }
     let bearer = get(header::AUTHORIZATION).and_then(|v| v.strip_prefix("Bearer "));
-    let param_token = params
-        .remove("token")
-        .and_then(|v| v.as_str().map(str::to_string));
+    let param_token = params.remove("token").and_then(|v| v.as_str().map(str::to_string));
     let token = bearer.map(str::to_string).or(param_token);
     (Value::Object(params), token, malformed)
 }
 
 fn form_pairs(bytes: &[u8]) -> Option<Vec<(String, Value)>> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes).ok()?;
-    Some(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
+    Some(pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
 }
 
 /// A JSON answer `{"ok": false, "error": code}` with that status.
@@ -596,10 +554,7 @@ fn refuse(status: StatusCode, code: &str) -> Response {
 // ---- response URLs and uploads ----
 
 async fn response_url(state: &Mutex<State>, id: &str, body: &Bytes) -> Response {
-    let fault = lock(state)
-        .faults
-        .get_mut("response_url")
-        .and_then(VecDeque::pop_front);
+    let fault = lock(state).faults.get_mut("response_url").and_then(VecDeque::pop_front);
     if let Some(response) = play(fault).await {
         return response;
     }

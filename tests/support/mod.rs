@@ -7,3 +7,4 @@ pub mod app;
 pub mod database;
 pub mod fake_slack;
 pub mod signing;
+pub mod wait;

@@ -25,6 +25,17 @@ pub fn command_form(text: &str, channel_id: &str, user_id: &str) -> String {
 
 /// A slash command form body from a given workspace.
 pub fn command_form_from(team_id: &str, text: &str, channel_id: &str, user_id: &str) -> String {
+    command_form_full(
+        team_id,
+        text,
+        channel_id,
+        user_id,
+        "https://hooks.slack.com/commands/T0FIREBELL/1/abc",
+    )
+}
+
+/// A slash command form body with every field chosen.
+pub fn command_form_full(team_id: &str, text: &str, channel_id: &str, user_id: &str, response_url: &str) -> String {
     serde_urlencoded::to_string([
         ("token", "legacy-verification-token"),
         ("team_id", team_id),
@@ -37,10 +48,7 @@ pub fn command_form_from(team_id: &str, text: &str, channel_id: &str, user_id: &
         ("text", text),
         ("api_app_id", "A0FIREBELL"),
         ("is_enterprise_install", "false"),
-        (
-            "response_url",
-            "https://hooks.slack.com/commands/T0FIREBELL/1/abc",
-        ),
+        ("response_url", response_url),
         ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
     ])
     .expect("form encodes")

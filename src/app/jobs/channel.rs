@@ -15,21 +15,14 @@ use crate::store::incidents;
 const MAX_NAME_ATTEMPTS: u32 = 20;
 
 impl App {
-    pub(super) async fn open_channel(
-        &self,
-        incident_id: i64,
-        response_url: Option<String>,
-    ) -> Result<(), StepError> {
+    pub(super) async fn open_channel(&self, incident_id: i64, response_url: Option<String>) -> Result<(), StepError> {
         let mut incident = self.incident_or_invalid(incident_id).await?;
         if let Some(channel) = incident.channel.clone() {
             // A rerun after a crash: the channel is recorded; make sure what follows is queued.
             return self.channel_opened(&incident, &channel, response_url).await;
         }
         loop {
-            let date = incident
-                .declared_at
-                .with_timezone(&self.policy.timezone)
-                .date_naive();
+            let date = incident.declared_at.with_timezone(&self.policy.timezone).date_naive();
             let name = channel_name(
                 &self.policy.channels.prefix,
                 date,
@@ -39,12 +32,7 @@ impl App {
             );
             if incident.channel_name.as_deref() != Some(name.as_str()) {
                 self.store
-                    .reserve_channel_name(
-                        incident.id,
-                        &name,
-                        incident.channel_attempt,
-                        self.clock.now(),
-                    )
+                    .reserve_channel_name(incident.id, &name, incident.channel_attempt, self.clock.now())
                     .await?;
                 incident.channel_name = Some(name.clone());
             }
@@ -157,7 +145,5 @@ fn channel_id(answer: &Value) -> Result<ChannelId, StepError> {
     answer["channel"]["id"]
         .as_str()
         .and_then(ChannelId::parse)
-        .ok_or_else(|| {
-            StepError::Invalid("conversations.create answered without a channel id".to_owned())
-        })
+        .ok_or_else(|| StepError::Invalid("conversations.create answered without a channel id".to_owned()))
 }

@@ -79,21 +79,13 @@ impl Step {
     fn dedupe_key(&self) -> String {
         match self {
             Step::TellReporter { key, .. } => format!("tell_reporter:{key}"),
-            other => format!(
-                "{}:{}",
-                other.kind(),
-                other.incident_id().unwrap_or_default()
-            ),
+            other => format!("{}:{}", other.kind(), other.incident_id().unwrap_or_default()),
         }
     }
 }
 
 /// Enqueues `step` inside the caller's transaction (a duplicate is silently dropped).
-pub async fn enqueue(
-    conn: &mut AnyConnection,
-    step: &Step,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn enqueue(conn: &mut AnyConnection, step: &Step, now: DateTime<Utc>) -> anyhow::Result<()> {
     let job = NewJob {
         kind: step.kind().to_owned(),
         payload: serde_json::to_value(step)?,
@@ -142,10 +134,7 @@ impl App {
                 response_url,
                 text,
                 ..
-            } => {
-                self.tell_reporter(&user, response_url.as_deref(), &text)
-                    .await
-            }
+            } => self.tell_reporter(&user, response_url.as_deref(), &text).await,
         }
     }
 
@@ -159,10 +148,7 @@ impl App {
         }
     }
 
-    async fn incident_or_invalid(
-        &self,
-        incident_id: i64,
-    ) -> Result<crate::domain::incident::Incident, StepError> {
+    async fn incident_or_invalid(&self, incident_id: i64) -> Result<crate::domain::incident::Incident, StepError> {
         self.store
             .incident(incident_id)
             .await?

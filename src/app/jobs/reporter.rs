@@ -44,8 +44,7 @@ impl App {
     ) -> Result<(), StepError> {
         let user = self.reporter_of(user)?;
         if let Some(url) = response_url {
-            let body =
-                json!({"response_type": "ephemeral", "replace_original": false, "text": message});
+            let body = json!({"response_type": "ephemeral", "replace_original": false, "text": message});
             match self.slack.respond(url, &body).await {
                 Ok(()) => return Ok(()),
                 Err(SlackCallError::Refused(reason)) => {
@@ -55,10 +54,7 @@ impl App {
             }
         }
         self.slack
-            .post(
-                "chat.postMessage",
-                &json!({"channel": user.as_str(), "text": message}),
-            )
+            .post("chat.postMessage", &json!({"channel": user.as_str(), "text": message}))
             .await?;
         Ok(())
     }

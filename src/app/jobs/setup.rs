@@ -11,9 +11,10 @@ use crate::slack::client::SlackCallError;
 
 impl App {
     fn channel_of(incident: &Incident) -> Result<ChannelId, StepError> {
-        incident.channel.clone().ok_or_else(|| {
-            StepError::Invalid(format!("incident {} has no channel yet", incident.id))
-        })
+        incident
+            .channel
+            .clone()
+            .ok_or_else(|| StepError::Invalid(format!("incident {} has no channel yet", incident.id)))
     }
 
     /// Invites people one at a time, so one who cannot be invited does not stop the others.
@@ -67,25 +68,13 @@ impl App {
             let message = render::incident::summary(&incident, &self.policy);
             let body = json!({"channel": channel.as_str(), "text": message.text, "blocks": message.blocks});
             let answer = self.slack.post("chat.postMessage", &body).await?;
-            let ts = answer["ts"].as_str().ok_or_else(|| {
-                StepError::Invalid("chat.postMessage answered without a ts".into())
-            })?;
-            self.store
-                .set_summary_ts(incident_id, ts, self.clock.now())
-                .await?;
+            let ts = answer["ts"]
+                .as_str()
+                .ok_or_else(|| StepError::Invalid("chat.postMessage answered without a ts".into()))?;
+            self.store.set_summary_ts(incident_id, ts, self.clock.now()).await?;
         }
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(anyhow::Error::from)?;
-        enqueue(
-            &mut conn,
-            &Step::PinSummary { incident_id },
-            self.clock.now(),
-        )
-        .await?;
+        let mut conn = self.store.pool().acquire().await.map_err(anyhow::Error::from)?;
+        enqueue(&mut conn, &Step::PinSummary { incident_id }, self.clock.now()).await?;
         self.wake_outbox();
         Ok(())
     }
@@ -98,10 +87,7 @@ impl App {
             .ok_or_else(|| StepError::Invalid("no summary to pin".into()))?;
         match self
             .slack
-            .post(
-                "pins.add",
-                &json!({"channel": channel.as_str(), "timestamp": ts}),
-            )
+            .post("pins.add", &json!({"channel": channel.as_str(), "timestamp": ts}))
             .await
         {
             Ok(_) => Ok(()),

@@ -10,23 +10,11 @@ use crate::render;
 use crate::slack::client::SlackCallError;
 
 impl App {
-    pub(super) async fn share_notices(
-        &self,
-        incident_id: i64,
-        response_url: Option<String>,
-    ) -> Result<(), StepError> {
+    pub(super) async fn share_notices(&self, incident_id: i64, response_url: Option<String>) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         let told = self.store.notices(incident_id).await?;
-        for recipient in audience(
-            &self.policy,
-            &incident.severity,
-            &incident.services,
-            incident.private,
-        ) {
-            if told
-                .iter()
-                .any(|notice| notice.channel == recipient.channel)
-            {
+        for recipient in audience(&self.policy, &incident.severity, &incident.services, incident.private) {
+            if told.iter().any(|notice| notice.channel == recipient.channel) {
                 continue;
             }
             let message = render::incident::notice(&incident, &self.policy, recipient.mention);
@@ -36,10 +24,7 @@ impl App {
                     // A public channel the bot may join; a private one needs an invitation.
                     match self
                         .slack
-                        .post(
-                            "conversations.join",
-                            &json!({"channel": recipient.channel.as_str()}),
-                        )
+                        .post("conversations.join", &json!({"channel": recipient.channel.as_str()}))
                         .await
                     {
                         Ok(_) => self.slack.post("chat.postMessage", &body).await,
@@ -65,25 +50,19 @@ impl App {
                     self.store
                         .record_notice(incident_id, &recipient.channel, None, Some(&code), now)
                         .await?;
-                    let message =
-                        text(self.policy.locale, Key::DeclareNoticeFailed).fill_trusted(&[
-                            ("number", &incident.number.to_string()),
-                            ("channel", &format!("<#{}>", recipient.channel)),
-                            ("code", &crate::domain::text::escape_mrkdwn(&code)),
-                            ("hint", self.hint(&code)),
-                        ]);
+                    let message = text(self.policy.locale, Key::DeclareNoticeFailed).fill_trusted(&[
+                        ("number", &incident.number.to_string()),
+                        ("channel", &format!("<#{}>", recipient.channel)),
+                        ("code", &crate::domain::text::escape_mrkdwn(&code)),
+                        ("hint", self.hint(&code)),
+                    ]);
                     let tell = Step::TellReporter {
                         user: incident.reporter.to_string(),
                         response_url: response_url.clone(),
                         text: message,
                         key: format!("notice_failed:{incident_id}:{}", recipient.channel),
                     };
-                    let mut conn = self
-                        .store
-                        .pool()
-                        .acquire()
-                        .await
-                        .map_err(anyhow::Error::from)?;
+                    let mut conn = self.store.pool().acquire().await.map_err(anyhow::Error::from)?;
                     enqueue(&mut conn, &tell, now).await?;
                     self.wake_outbox();
                 }

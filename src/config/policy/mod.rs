@@ -145,14 +145,19 @@ pub fn summary(loaded: &Loaded) -> String {
         policy.roles.len(),
         policy.alert_rules.len(),
         policy.admins.len(),
-        policy.channels.announcements.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
-        policy.channels.triage.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
+        policy
+            .channels
+            .announcements
+            .as_ref()
+            .map_or("not set".to_owned(), |c| c.to_string()),
+        policy
+            .channels
+            .triage
+            .as_ref()
+            .map_or("not set".to_owned(), |c| c.to_string()),
     ));
     for warning in &loaded.warnings {
-        lines.push(format!(
-            "warning: line {}: {}",
-            warning.line, warning.message
-        ));
+        lines.push(format!("warning: line {}: {}", warning.line, warning.message));
     }
     lines.join("\n")
 }

@@ -38,17 +38,11 @@ fn the_contracts_own_example_loads() {
         policy.severity("SEV1").unwrap().update_every,
         std::time::Duration::from_secs(900)
     );
-    assert_eq!(
-        policy.service("checkout").unwrap().depends_on[0].as_str(),
-        "payments"
-    );
+    assert_eq!(policy.service("checkout").unwrap().depends_on[0].as_str(), "payments");
     assert_eq!(policy.role_names(), ["lead", "comms", "scribe", "liaison"]);
     assert_eq!(policy.alert_rules.len(), 1);
     assert!(policy.reminders.digest.is_some());
-    assert_eq!(
-        policy.channels.announcements.as_ref().unwrap().as_str(),
-        "C0INCIDENTS"
-    );
+    assert_eq!(policy.channels.announcements.as_ref().unwrap().as_str(), "C0INCIDENTS");
     assert!(warnings.is_empty(), "{warnings:?}");
 }
 
@@ -71,10 +65,7 @@ fn an_unknown_default_severity_names_the_line_and_the_choices() {
         )),
         "{error}"
     );
-    assert!(
-        error.contains("expected one of SEV1, SEV2, SEV3, SEV4"),
-        "{error}"
-    );
+    assert!(error.contains("expected one of SEV1, SEV2, SEV3, SEV4"), "{error}");
 }
 
 #[test]
@@ -98,9 +89,7 @@ fn an_unknown_service_in_depends_on_is_refused() {
     let source = example_with("depends_on = [\"payments\"]", "depends_on = [\"billing\"]");
     let error = error_of(&source);
     assert!(
-        error.contains(
-            "depends_on names unknown service \"billing\"; expected one of payments, checkout"
-        ),
+        error.contains("depends_on names unknown service \"billing\"; expected one of payments, checkout"),
         "{error}"
     );
     assert!(
@@ -125,15 +114,10 @@ fn a_service_depending_on_itself_is_refused() {
 
 #[test]
 fn bad_durations_are_refused_with_an_example_of_a_good_one() {
-    let source = example_with(
-        "update_every = \"15m\"",
-        "update_every = \"15 minutes please\"",
-    );
+    let source = example_with("update_every = \"15m\"", "update_every = \"15 minutes please\"");
     let error = error_of(&source);
     assert!(
-        error.contains(
-            "update_every = \"15 minutes please\" is not a duration; expected e.g. \"90s\""
-        ),
+        error.contains("update_every = \"15 minutes please\" is not a duration; expected e.g. \"90s\""),
         "{error}"
     );
     let zero = example_with("lead_within = \"10m\"", "lead_within = \"0s\"");
@@ -142,10 +126,7 @@ fn bad_durations_are_refused_with_an_example_of_a_good_one() {
 
 #[test]
 fn a_bad_cron_expression_is_refused_with_the_expected_shape() {
-    let source = example_with(
-        "digest = \"0 0 9 * * Mon-Fri\"",
-        "digest = \"every morning\"",
-    );
+    let source = example_with("digest = \"0 0 9 * * Mon-Fri\"", "digest = \"every morning\"");
     let error = error_of(&source);
     assert!(
         error.contains(&format!(
@@ -212,11 +193,7 @@ fn bad_ids_enums_and_names_are_each_refused() {
             "timezone = \"Mars/Olympus\"",
             "is not an IANA time zone",
         ),
-        (
-            "locale = \"en\"",
-            "locale = \"fr\"",
-            "expected \"en\" or \"ko\"",
-        ),
+        ("locale = \"en\"", "locale = \"fr\"", "expected \"en\" or \"ko\""),
         (
             "share = \"narrow\"",
             "share = \"wide\"",
@@ -293,8 +270,5 @@ fn the_summary_lists_every_severity() {
     };
     let text = summary(&loaded);
     assert!(text.contains("built-in defaults"));
-    assert!(
-        text.contains("SEV1 (Critical): broad, update every 15m"),
-        "{text}"
-    );
+    assert!(text.contains("SEV1 (Critical): broad, update every 15m"), "{text}");
 }

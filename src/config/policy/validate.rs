@@ -13,8 +13,8 @@ use crate::catalog::Locale;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
 use crate::domain::policy::{
-    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, RetroPolicy, Role,
-    Service, Severity, Share,
+    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, RetroPolicy, Role, Service, Severity,
+    Share,
 };
 
 /// One problem found in a policy file.
@@ -42,11 +42,7 @@ impl<'a> Checker<'a> {
     /// The 1-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> usize {
         let end = offset.min(self.source.len());
-        self.source.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.source.as_bytes()[..end].iter().filter(|&&b| b == b'\n').count() + 1
     }
 
     pub fn problem(&mut self, span: Range<usize>, message: String) {
@@ -62,26 +58,21 @@ fn is_name(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-fn duration(
-    check: &mut Checker<'_>,
-    key: &str,
-    value: Option<&Text>,
-    default: Duration,
-) -> Duration {
+fn duration(check: &mut Checker<'_>, key: &str, value: Option<&Text>, default: Duration) -> Duration {
     let Some(value) = value else { return default };
     match humantime::parse_duration(value.get_ref()) {
         Ok(parsed) if !parsed.is_zero() => parsed,
         Ok(_) => {
-            check.problem(
-                value.span(),
-                format!("{key} must be longer than zero, e.g. \"15m\""),
-            );
+            check.problem(value.span(), format!("{key} must be longer than zero, e.g. \"15m\""));
             default
         }
         Err(_) => {
             check.problem(
                 value.span(),
-                format!("{key} = \"{}\" is not a duration; expected e.g. \"90s\", \"15m\", \"1h\" or \"2d\"", value.get_ref()),
+                format!(
+                    "{key} = \"{}\" is not a duration; expected e.g. \"90s\", \"15m\", \"1h\" or \"2d\"",
+                    value.get_ref()
+                ),
             );
             default
         }
@@ -123,10 +114,7 @@ fn users(check: &mut Checker<'_>, key: &str, values: &[Text]) -> Vec<UserId> {
 }
 
 /// Validates the whole file. `Err` holds every problem found, in file order.
-pub(super) fn validate(
-    raw: RawPolicy,
-    source: &str,
-) -> Result<(Policy, Vec<Problem>), Vec<Problem>> {
+pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Problem>), Vec<Problem>> {
     let mut check = Checker::new(source);
     let mut warnings = Vec::new();
 
@@ -135,7 +123,10 @@ pub(super) fn validate(
         Some(value) => chrono_tz::Tz::from_str(value.get_ref()).unwrap_or_else(|_| {
             check.problem(
                 value.span(),
-                format!("timezone = \"{}\" is not an IANA time zone; expected e.g. \"Asia/Seoul\" or \"UTC\"", value.get_ref()),
+                format!(
+                    "timezone = \"{}\" is not an IANA time zone; expected e.g. \"Asia/Seoul\" or \"UTC\"",
+                    value.get_ref()
+                ),
             );
             chrono_tz::UTC
         }),
@@ -160,23 +151,22 @@ pub(super) fn validate(
         severities(&mut check, &raw.severities)
     };
     let severity_names: Vec<String> = severities.iter().map(|s| s.name.to_string()).collect();
-    let known_severity =
-        |check: &mut Checker<'_>, key: &str, value: &Text| -> Option<SeverityName> {
-            let found = severities
-                .iter()
-                .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
-            if found.is_none() {
-                check.problem(
-                    value.span(),
-                    format!(
-                        "{key}: unknown severity \"{}\"; expected one of {}",
-                        value.get_ref(),
-                        severity_names.join(", ")
-                    ),
-                );
-            }
-            found.map(|s| s.name.clone())
-        };
+    let known_severity = |check: &mut Checker<'_>, key: &str, value: &Text| -> Option<SeverityName> {
+        let found = severities
+            .iter()
+            .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+        if found.is_none() {
+            check.problem(
+                value.span(),
+                format!(
+                    "{key}: unknown severity \"{}\"; expected one of {}",
+                    value.get_ref(),
+                    severity_names.join(", ")
+                ),
+            );
+        }
+        found.map(|s| s.name.clone())
+    };
 
     let default_severity = match &raw.default_severity {
         Some(value) => known_severity(&mut check, "default_severity", value),
@@ -318,13 +308,17 @@ pub(super) fn validate(
         if channels.announcements.is_none() && severities.iter().any(|s| s.share == Share::Broad) {
             warnings.push(Problem {
                 line: 1,
-                message: "channels.announcements is not set, so broad incidents reach only the affected teams".to_owned(),
+                message: "channels.announcements is not set, so broad incidents reach only the affected teams"
+                    .to_owned(),
             });
         }
         for service in raw.services.iter().filter(|s| s.team_channel.is_none()) {
             warnings.push(Problem {
                 line: check.line_of(service.name.span().start),
-                message: format!("service \"{}\" has no team_channel, so its team is not told about narrow incidents", service.name.get_ref()),
+                message: format!(
+                    "service \"{}\" has no team_channel, so its team is not told about narrow incidents",
+                    service.name.get_ref()
+                ),
             });
         }
     }
@@ -357,14 +351,14 @@ fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
     for severity in raw {
         let name = severity.name.get_ref();
         if !is_name(name) {
-            check.problem(severity.name.span(), format!("severities: \"{name}\" is not a severity name; expected letters and digits, e.g. \"SEV1\""));
+            check.problem(
+                severity.name.span(),
+                format!("severities: \"{name}\" is not a severity name; expected letters and digits, e.g. \"SEV1\""),
+            );
             continue;
         }
         if !seen.insert(name.to_lowercase()) {
-            check.problem(
-                severity.name.span(),
-                format!("severities: \"{name}\" is defined twice"),
-            );
+            check.problem(severity.name.span(), format!("severities: \"{name}\" is defined twice"));
             continue;
         }
         let share = match severity.share.get_ref().as_str() {
@@ -373,33 +367,25 @@ fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
             other => {
                 check.problem(
                     severity.share.span(),
-                    format!(
-                        "severity {name}: share = \"{other}\"; expected \"broad\" or \"narrow\""
-                    ),
+                    format!("severity {name}: share = \"{other}\"; expected \"broad\" or \"narrow\""),
                 );
                 Share::Narrow
             }
         };
-        let mention = match severity
-            .mention
-            .as_ref()
-            .map(|m| (m.get_ref().as_str(), m.span()))
-        {
+        let mention = match severity.mention.as_ref().map(|m| (m.get_ref().as_str(), m.span())) {
             None | Some(("none", _)) => Mention::None,
             Some(("here", _)) => Mention::Here,
             Some(("channel", _)) => Mention::Channel,
             Some((other, span)) => {
-                check.problem(span, format!("severity {name}: mention = \"{other}\"; expected \"here\", \"channel\" or \"none\""));
+                check.problem(
+                    span,
+                    format!("severity {name}: mention = \"{other}\"; expected \"here\", \"channel\" or \"none\""),
+                );
                 Mention::None
             }
         };
         let key = format!("severity {name}: update_every");
-        let update_every = duration(
-            check,
-            &key,
-            Some(&severity.update_every),
-            defaults::UPDATE_EVERY,
-        );
+        let update_every = duration(check, &key, Some(&severity.update_every), defaults::UPDATE_EVERY);
         out.push(Severity {
             name: SeverityName(name.clone()),
             label: if severity.label.is_empty() {
@@ -420,12 +406,12 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
     for service in raw {
         let name = service.name.get_ref();
         if !is_name(name) {
-            check.problem(service.name.span(), format!("services: \"{name}\" is not a service name; expected letters, digits, ., - or _"));
-        } else if !seen.insert(name.to_lowercase()) {
             check.problem(
                 service.name.span(),
-                format!("services: \"{name}\" is defined twice"),
+                format!("services: \"{name}\" is not a service name; expected letters, digits, ., - or _"),
             );
+        } else if !seen.insert(name.to_lowercase()) {
+            check.problem(service.name.span(), format!("services: \"{name}\" is defined twice"));
         }
     }
     let canonical = |name: &str| {
@@ -448,7 +434,10 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
                     format!(
                         "service {name}: depends_on names unknown service \"{}\"; expected one of {}",
                         dependency.get_ref(),
-                        raw.iter().map(|s| s.name.get_ref().as_str()).collect::<Vec<_>>().join(", ")
+                        raw.iter()
+                            .map(|s| s.name.get_ref().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ),
             }
@@ -460,11 +449,7 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
                 &format!("service {name}: team_channel"),
                 service.team_channel.as_ref(),
             ),
-            responders: users(
-                check,
-                &format!("service {name}: responders"),
-                &service.responders,
-            ),
+            responders: users(check, &format!("service {name}: responders"), &service.responders),
             depends_on,
         });
     }
@@ -488,12 +473,7 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
 fn find_cycle(services: &[Service]) -> Option<Vec<String>> {
     let edges: BTreeMap<&str, Vec<&str>> = services
         .iter()
-        .map(|s| {
-            (
-                s.name.as_str(),
-                s.depends_on.iter().map(|d| d.as_str()).collect(),
-            )
-        })
+        .map(|s| (s.name.as_str(), s.depends_on.iter().map(|d| d.as_str()).collect()))
         .collect();
     // Depth-first search with an explicit path; the graph is small (tens of services).
     fn visit<'a>(
@@ -540,15 +520,16 @@ fn alert_rules(
             other => {
                 check.problem(
                     rule.action.span(),
-                    format!(
-                        "alerts.rules: action = \"{other}\"; expected \"declare\" or \"prompt\""
-                    ),
+                    format!("alerts.rules: action = \"{other}\"; expected \"declare\" or \"prompt\""),
                 );
                 continue;
             }
         };
         if rule.matchers.get_ref().is_empty() {
-            check.problem(rule.matchers.span(), "alerts.rules: match is empty; name at least one label, e.g. { service = \"payments\" }".to_owned());
+            check.problem(
+                rule.matchers.span(),
+                "alerts.rules: match is empty; name at least one label, e.g. { service = \"payments\" }".to_owned(),
+            );
         }
         let severity = rule.severity.as_ref().and_then(|value| {
             let found = severities

@@ -140,11 +140,7 @@ fn conversations_info(st: &mut State, p: &Value) -> Answer {
 
 fn set_detail(st: &mut State, p: &Value, which: &str) -> Answer {
     let c = writable(&mut st.channels, text(p, "channel"))?;
-    let value = p
-        .get(which)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let value = p.get(which).and_then(Value::as_str).unwrap_or_default().to_string();
     if value.chars().count() > 250 {
         return fail("too_long");
     }
@@ -175,10 +171,7 @@ fn conversations_list(st: &mut State, p: &Value) -> Answer {
         .unwrap_or(100)
         .clamp(1, 1000);
     let start = text(p, "cursor")
-        .and_then(|c| {
-            c.strip_prefix("offset:")
-                .and_then(|n| n.parse::<usize>().ok())
-        })
+        .and_then(|c| c.strip_prefix("offset:").and_then(|n| n.parse::<usize>().ok()))
         .unwrap_or(0);
     let wanted = |c: &&Channel| {
         let kind_ok = if c.is_private {
@@ -189,12 +182,7 @@ fn conversations_list(st: &mut State, p: &Value) -> Answer {
         !c.is_im && kind_ok && !(exclude_archived && c.archived)
     };
     let all: Vec<&Channel> = st.channels.values().filter(wanted).collect();
-    let page: Vec<Value> = all
-        .iter()
-        .skip(start)
-        .take(limit)
-        .map(|c| channel_json(c))
-        .collect();
+    let page: Vec<Value> = all.iter().skip(start).take(limit).map(|c| channel_json(c)).collect();
     let next = if start + limit < all.len() {
         format!("offset:{}", start + limit)
     } else {
@@ -209,11 +197,7 @@ fn conversations_history(st: &mut State, p: &Value) -> Answer {
         return fail("not_in_channel");
     }
     let pin_count = c.pins.len();
-    let all = st
-        .messages
-        .get(&c.id)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let all = st.messages.get(&c.id).map(Vec::as_slice).unwrap_or_default();
     let bound = |key: &str| text(p, key).and_then(|t| ts_key(&t));
     let (latest, oldest, inclusive) = (bound("latest"), bound("oldest"), flag(p, "inclusive"));
     let in_range = |m: &&Message| {
@@ -236,13 +220,8 @@ fn conversations_replies(st: &mut State, p: &Value) -> Answer {
         return fail("not_in_channel");
     }
     let id = c.id.clone();
-    let parent = st
-        .message(&id, text(p, "ts"))
-        .map_err(|_| error("thread_not_found"))?;
-    let root = parent
-        .thread_ts
-        .clone()
-        .unwrap_or_else(|| parent.ts.clone());
+    let parent = st.message(&id, text(p, "ts")).map_err(|_| error("thread_not_found"))?;
+    let root = parent.thread_ts.clone().unwrap_or_else(|| parent.ts.clone());
     let all = st.messages.get(&id).map(Vec::as_slice).unwrap_or_default();
     let in_thread = |m: &&Message| m.ts == root || m.thread_ts.as_deref() == Some(root.as_str());
     let mut items: Vec<&Message> = all.iter().filter(in_thread).collect();
@@ -435,16 +414,14 @@ fn views_open(st: &mut State, p: &Value) -> Answer {
 
 fn views_update(st: &mut State, p: &Value) -> Answer {
     let external = text(p, "external_id");
-    let by_external = |v: &&Value| {
-        external.is_some() && v.get("external_id").and_then(Value::as_str) == external.as_deref()
-    };
+    let by_external =
+        |v: &&Value| external.is_some() && v.get("external_id").and_then(Value::as_str) == external.as_deref();
     let found = match text(p, "view_id") {
         Some(id) => st.views.get(&id),
         None => st.views.values().find(by_external),
     };
     let old = found.cloned().ok_or_else(|| error("not_found"))?;
-    if text(p, "hash").is_some_and(|h| old.get("hash").and_then(Value::as_str) != Some(h.as_str()))
-    {
+    if text(p, "hash").is_some_and(|h| old.get("hash").and_then(Value::as_str) != Some(h.as_str())) {
         return fail("hash_conflict");
     }
     let view = view_arg(p)?;
@@ -485,11 +462,7 @@ fn files_complete_upload(st: &mut State, p: &Value) -> Answer {
         writable(&mut st.channels, Some(id.clone()))?;
     }
     let ids: Vec<&str> = files.iter().filter_map(|f| f.get("id")?.as_str()).collect();
-    if ids.len() != files.len()
-        || ids
-            .iter()
-            .any(|id| !st.files.get(*id).is_some_and(|f| f.uploaded))
-    {
+    if ids.len() != files.len() || ids.iter().any(|id| !st.files.get(*id).is_some_and(|f| f.uploaded)) {
         return fail("file_not_found");
     }
     let mut done = Vec::new();
@@ -498,10 +471,7 @@ fn files_complete_upload(st: &mut State, p: &Value) -> Answer {
             continue;
         };
         file.completed = true;
-        let title = entry
-            .get("title")
-            .and_then(Value::as_str)
-            .map(str::to_string);
+        let title = entry.get("title").and_then(Value::as_str).map(str::to_string);
         file.title = title.or(file.title.take());
         file.channels.extend(channels.iter().cloned());
         done.push(json!({"id": file.id, "name": file.filename, "title": file.title}));
@@ -522,10 +492,7 @@ fn files_complete_upload(st: &mut State, p: &Value) -> Answer {
 
 fn markdown(p: &Value, key: &str) -> Option<String> {
     let content = json_arg(p, key).ok().flatten()?;
-    content
-        .get("markdown")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    content.get("markdown").and_then(Value::as_str).map(str::to_string)
 }
 
 fn new_canvas(st: &mut State, p: &Value, channel: Option<String>) -> Answer {
@@ -567,40 +534,21 @@ fn conversations_canvases_create(st: &mut State, p: &Value) -> Answer {
 /// (`insert_before`/`insert_after` likewise, sections are not modelled), `rename`.
 fn canvases_edit(st: &mut State, p: &Value) -> Answer {
     let id = text(p, "canvas_id").unwrap_or_default();
-    let canvas = st
-        .canvases
-        .get_mut(&id)
-        .ok_or_else(|| error("canvas_not_found"))?;
+    let canvas = st.canvases.get_mut(&id).ok_or_else(|| error("canvas_not_found"))?;
     let changes = json_arg(p, "changes").ok().flatten();
-    let changes = changes
-        .as_ref()
-        .and_then(Value::as_array)
-        .filter(|c| !c.is_empty());
+    let changes = changes.as_ref().and_then(Value::as_array).filter(|c| !c.is_empty());
     let (mut markdown, mut title) = (canvas.markdown.clone(), canvas.title.clone());
     for change in changes.ok_or_else(|| error("invalid_arguments"))? {
-        let content = change
-            .pointer("/document_content/markdown")
-            .and_then(Value::as_str);
-        let operation = change
-            .get("operation")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let content = change.pointer("/document_content/markdown").and_then(Value::as_str);
+        let operation = change.get("operation").and_then(Value::as_str).unwrap_or_default();
         match (operation, content) {
             ("replace", Some(md)) => markdown = md.to_string(),
             ("insert_at_end" | "insert_after", Some(md)) => markdown = format!("{markdown}\n{md}"),
-            ("insert_at_start" | "insert_before", Some(md)) => {
-                markdown = format!("{md}\n{markdown}")
-            }
+            ("insert_at_start" | "insert_before", Some(md)) => markdown = format!("{md}\n{markdown}"),
             ("delete", _) => {}
             ("rename", _) => {
-                let new_title = change
-                    .pointer("/title_content/markdown")
-                    .and_then(Value::as_str);
-                title = Some(
-                    new_title
-                        .ok_or_else(|| error("invalid_arguments"))?
-                        .to_string(),
-                );
+                let new_title = change.pointer("/title_content/markdown").and_then(Value::as_str);
+                title = Some(new_title.ok_or_else(|| error("invalid_arguments"))?.to_string());
             }
             _ => return fail("invalid_arguments"),
         }
@@ -611,21 +559,14 @@ fn canvases_edit(st: &mut State, p: &Value) -> Answer {
 
 fn canvases_access_set(st: &mut State, p: &Value) -> Answer {
     let id = text(p, "canvas_id").unwrap_or_default();
-    let canvas = st
-        .canvases
-        .get_mut(&id)
-        .ok_or_else(|| error("canvas_not_found"))?;
-    let level =
-        text(p, "access_level").filter(|l| ["read", "write", "owner"].contains(&l.as_str()));
+    let canvas = st.canvases.get_mut(&id).ok_or_else(|| error("canvas_not_found"))?;
+    let level = text(p, "access_level").filter(|l| ["read", "write", "owner"].contains(&l.as_str()));
     let (channels, users) = (list(p, "channel_ids"), list(p, "user_ids"));
     let Some(level) = level.filter(|_| channels.is_empty() != users.is_empty()) else {
         return fail("invalid_arguments");
     };
-    canvas.access.extend(
-        channels
-            .into_iter()
-            .chain(users)
-            .map(|who| (who, level.clone())),
-    );
+    canvas
+        .access
+        .extend(channels.into_iter().chain(users).map(|who| (who, level.clone())));
     Ok(json!({}))
 }

@@ -29,11 +29,7 @@ pub(super) fn flag(p: &Value, key: &str) -> bool {
 /// A JSON array or a comma-separated string.
 pub(super) fn list(p: &Value, key: &str) -> Vec<String> {
     match p.get(key) {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => text(p, key)
             .map(|s| {
                 s.split(',')
@@ -84,10 +80,7 @@ pub(super) fn is_member(c: &Channel, user: &str) -> bool {
 }
 
 /// A channel the bot can see: private ones only when it is a member.
-pub(super) fn visible(
-    channels: &mut BTreeMap<String, Channel>,
-    id: Option<String>,
-) -> Result<&mut Channel, Value> {
+pub(super) fn visible(channels: &mut BTreeMap<String, Channel>, id: Option<String>) -> Result<&mut Channel, Value> {
     match id.and_then(|id| channels.get_mut(&id)) {
         Some(c) if !c.is_private || is_member(c, BOT_USER_ID) => Ok(c),
         _ => Err(error("channel_not_found")),
@@ -95,10 +88,7 @@ pub(super) fn visible(
 }
 
 /// A channel the bot may change: visible, not archived, bot a member.
-pub(super) fn writable(
-    channels: &mut BTreeMap<String, Channel>,
-    id: Option<String>,
-) -> Result<&mut Channel, Value> {
+pub(super) fn writable(channels: &mut BTreeMap<String, Channel>, id: Option<String>) -> Result<&mut Channel, Value> {
     let c = visible(channels, id)?;
     if c.archived {
         return Err(error("is_archived"));
@@ -118,9 +108,7 @@ pub(super) fn check_blocks(blocks: &Value, max: usize) -> Result<(), Value> {
         _ => return invalid("blocks must be an array".into()),
     };
     if list.len() > max {
-        return invalid(format!(
-            "no more than {max} items allowed [json-pointer:/blocks]"
-        ));
+        return invalid(format!("no more than {max} items allowed [json-pointer:/blocks]"));
     }
     let chars = |v: Option<&Value>| v.and_then(Value::as_str).map_or(0, |s| s.chars().count());
     for (i, block) in list.iter().enumerate() {
@@ -129,18 +117,12 @@ pub(super) fn check_blocks(blocks: &Value, max: usize) -> Result<(), Value> {
         let too_long = match block.get("type").and_then(Value::as_str) {
             None => Some("missing type"),
             Some("header") if text_len > 150 => Some("header text must be at most 150 characters"),
-            Some("section") if text_len > 3000 => {
-                Some("section text must be at most 3000 characters")
-            }
+            Some("section") if text_len > 3000 => Some("section text must be at most 3000 characters"),
             Some("section") if fields.is_some_and(|f| f.len() > 10) => Some("at most 10 fields"),
-            Some("section")
-                if fields.is_some_and(|f| f.iter().any(|x| chars(x.get("text")) > 2000)) =>
-            {
+            Some("section") if fields.is_some_and(|f| f.iter().any(|x| chars(x.get("text")) > 2000)) => {
                 Some("field text must be at most 2000 characters")
             }
-            _ if chars(block.get("block_id")) > 255 => {
-                Some("block_id must be at most 255 characters")
-            }
+            _ if chars(block.get("block_id")) > 255 => Some("block_id must be at most 255 characters"),
             _ => None,
         };
         if let Some(why) = too_long {
@@ -165,11 +147,7 @@ impl State {
     /// A fresh ts, unique and increasing.
     pub(super) fn next_ts(&mut self) -> String {
         self.last_ts = now_micros().max(self.last_ts + 1);
-        format!(
-            "{}.{:06}",
-            self.last_ts / 1_000_000,
-            self.last_ts % 1_000_000
-        )
+        format!("{}.{:06}", self.last_ts / 1_000_000, self.last_ts % 1_000_000)
     }
 
     /// Stores a message under a fresh ts; a reply to a reply joins the root's thread.
@@ -177,10 +155,7 @@ impl State {
         message.ts = self.next_ts();
         let list = self.messages.entry(channel.to_string()).or_default();
         if let Some(parent) = &message.thread_ts {
-            let root = list
-                .iter()
-                .find(|m| &m.ts == parent)
-                .and_then(|m| m.thread_ts.clone());
+            let root = list.iter().find(|m| &m.ts == parent).and_then(|m| m.thread_ts.clone());
             message.thread_ts = root.or(message.thread_ts);
         }
         let ts = message.ts.clone();
@@ -211,21 +186,13 @@ impl State {
 
     pub(super) fn message(&self, channel: &str, ts: Option<String>) -> Result<&Message, Value> {
         let ts = ts.ok_or_else(|| error("message_not_found"))?;
-        let list = self
-            .messages
-            .get(channel)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let list = self.messages.get(channel).map(Vec::as_slice).unwrap_or_default();
         list.iter()
             .find(|m| m.ts == ts)
             .ok_or_else(|| error("message_not_found"))
     }
 
-    pub(super) fn message_mut(
-        &mut self,
-        channel: &str,
-        ts: Option<String>,
-    ) -> Result<&mut Message, Value> {
+    pub(super) fn message_mut(&mut self, channel: &str, ts: Option<String>) -> Result<&mut Message, Value> {
         let ts = ts.ok_or_else(|| error("message_not_found"))?;
         let list = self
             .messages
@@ -274,8 +241,7 @@ pub(super) fn channel_json(c: &Channel) -> Value {
 
 /// A message as history, replies and chat methods show it; `all` is its channel.
 pub(super) fn message_json(m: &Message, all: &[Message], team: &str) -> Value {
-    let mut v =
-        json!({"type": "message", "ts": m.ts, "user": m.user, "text": m.text, "team": team});
+    let mut v = json!({"type": "message", "ts": m.ts, "user": m.user, "text": m.text, "team": team});
     if m.blocks.as_array().is_some_and(|b| !b.is_empty()) {
         v["blocks"] = m.blocks.clone();
     }
@@ -319,24 +285,13 @@ pub(super) fn message_json(m: &Message, all: &[Message], team: &str) -> Value {
     }
     if !m.files.is_empty() {
         v["upload"] = json!(true);
-        v["files"] = json!(
-            m.files
-                .iter()
-                .map(|id| json!({"id": id}))
-                .collect::<Vec<_>>()
-        );
+        v["files"] = json!(m.files.iter().map(|id| json!({"id": id})).collect::<Vec<_>>());
     }
     v
 }
 
 /// One page of `items` from `cursor` on; `newest_first` orders history, not replies.
-pub(super) fn page(
-    items: &[&Message],
-    all: &[Message],
-    p: &Value,
-    team: &str,
-    newest_first: bool,
-) -> Answer {
+pub(super) fn page(items: &[&Message], all: &[Message], p: &Value, team: &str, newest_first: bool) -> Answer {
     let start = match text(p, "cursor") {
         None => 0,
         Some(cursor) => {
@@ -346,20 +301,13 @@ pub(super) fn page(
                 .ok_or_else(|| error("invalid_cursor"))?;
             let reached = |m: &Message| {
                 let k = ts_key(&m.ts);
-                if newest_first {
-                    k <= Some(key)
-                } else {
-                    k >= Some(key)
-                }
+                if newest_first { k <= Some(key) } else { k >= Some(key) }
             };
             items.iter().position(|m| reached(m)).unwrap_or(items.len())
         }
     };
     let end = (start + limit(p)).min(items.len());
-    let messages: Vec<Value> = items[start..end]
-        .iter()
-        .map(|m| message_json(m, all, team))
-        .collect();
+    let messages: Vec<Value> = items[start..end].iter().map(|m| message_json(m, all, team)).collect();
     let mut v = json!({"messages": messages, "has_more": end < items.len()});
     if let Some(next) = items.get(end) {
         v["response_metadata"] = json!({"next_cursor": format!("next_ts:{}", next.ts)});
