@@ -7,77 +7,34 @@ use firebell::domain::incident::IncidentNumber;
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
-use crate::support::fake_slack::{FakeSlack, Fault};
+use crate::support::fake_slack::Fault;
 use crate::support::signing;
-
-const CONTRACT_POLICY: &str = include_str!("../fixtures/contract_policy.toml");
-
-/// The contract's policy plus an unrelated `search` service with its own team.
-fn policy() -> String {
-    format!(
-        "{CONTRACT_POLICY}\n[[services]]\nname = \"search\"\nteam_channel = \"C0SEARCH\"\nresponders = [\"U0SEARCHER\"]\n"
-    )
-}
-
-/// The workspace the policy describes: its channels and people.
-fn workspace(slack: &FakeSlack) {
-    for (id, name) in [
-        ("C0INCIDENTS", "incidents"),
-        ("C0TRIAGE", "triage"),
-        ("C0PAYMENTS", "team-payments"),
-        ("C0CHECKOUT", "team-checkout"),
-        ("C0SEARCH", "team-search"),
-        ("C0GENERAL", "general"),
-    ] {
-        slack.add_channel(id, name, false);
-    }
-    for (id, name) in [
-        ("U0REPORTER", "alice"),
-        ("U0ONCALL1", "oncall"),
-        ("U0SEARCHER", "sam"),
-        ("U0ADMIN", "admin"),
-    ] {
-        slack.add_user(id, name);
-    }
-}
+use crate::support::workspace;
 
 async fn app() -> TestApp {
     spawn_app_with(Options {
-        policy: Some(policy()),
-        prepare_slack: Some(workspace),
+        policy: Some(workspace::policy()),
+        prepare_slack: Some(workspace::seed),
         ..Options::default()
     })
     .await
 }
 
-/// Today's date as the policy (Asia/Seoul) writes it in channel names.
-fn seoul_today() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Seoul)
-        .format("%Y%m%d")
-        .to_string()
-}
-
-/// Top-level messages posted by the bot in a channel.
-fn posts(app: &TestApp, channel: &str) -> Vec<firebell_message::Posted> {
-    app.slack
-        .messages(channel)
+/// Top-level bot messages in a channel: their `ts` and all their text and blocks.
+fn posts(app: &TestApp, channel: &str) -> Vec<Posted> {
+    workspace::bot_posts(&app.slack, channel)
         .into_iter()
-        .filter(|m| m.user == crate::support::fake_slack::BOT_USER_ID && m.thread_ts.is_none())
-        .map(|m| firebell_message::Posted {
+        .map(|m| Posted {
             ts: m.ts.clone(),
             text: format!("{} {}", m.text, m.blocks),
         })
         .collect()
 }
 
-mod firebell_message {
-    /// A message as the tests read it: its `ts` and all of its text and blocks.
-    #[derive(Debug)]
-    pub struct Posted {
-        pub ts: String,
-        pub text: String,
-    }
+#[derive(Debug)]
+struct Posted {
+    ts: String,
+    text: String,
 }
 
 fn ts_number(ts: &str) -> f64 {
@@ -105,7 +62,7 @@ async fn a_sev1_on_payments_gets_a_channel_its_people_and_notices_in_order() {
     );
     app.outbox_drained().await;
 
-    let name = format!("inc-{}-1-checkout-is-down", seoul_today());
+    let name = format!("inc-{}-1-checkout-is-down", workspace::seoul_today());
     let channel = incident_channel(&app, &name);
     assert_eq!(app.slack.calls_to("conversations.create").len(), 1);
     assert!(!channel.is_private);
@@ -193,7 +150,10 @@ async fn a_sev3_on_an_unrelated_service_reaches_its_own_team_only() {
     for other in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS", "C0TRIAGE"] {
         assert!(posts(&app, other).is_empty(), "nothing in {other}");
     }
-    let channel = incident_channel(&app, &format!("inc-{}-1-search-results-are-stale", seoul_today()));
+    let channel = incident_channel(
+        &app,
+        &format!("inc-{}-1-search-results-are-stale", workspace::seoul_today()),
+    );
     assert!(channel.members.contains(&"U0SEARCHER".to_owned()));
 }
 
@@ -256,12 +216,14 @@ async fn mentions_in_a_title_ping_nobody_and_korean_titles_name_channels() {
         app.slack
             .channel_by_name(&format!(
                 "inc-{}-1-channel-here-everyone-subteam-s1-sre-cards-wallets-down",
-                seoul_today()
+                workspace::seoul_today()
             ))
             .is_some()
     );
     assert!(
-        app.slack.channel_by_name(&format!("inc-{}-2", seoul_today())).is_some(),
+        app.slack
+            .channel_by_name(&format!("inc-{}-2", workspace::seoul_today()))
+            .is_some(),
         "an all-Korean title has no slug"
     );
 }
@@ -280,7 +242,10 @@ async fn rate_limited_posts_are_retried_after_retry_after_and_posted_once() {
     }
     let metrics = app.get("/metrics").await.text().await.unwrap();
     let limited = "firebell_slack_api_errors_total{method=\"chat.postMessage\",code=\"ratelimited\"} 2";
-    assert!(metrics.contains(limited), "both 429s were seen and waited out: {metrics}");
+    assert!(
+        metrics.contains(limited),
+        "both 429s were seen and waited out: {metrics}"
+    );
 }
 
 #[tokio::test]
@@ -289,11 +254,15 @@ async fn a_slack_outage_of_a_few_seconds_delays_everything_and_doubles_nothing()
     app.slack.outage(Duration::from_secs(3), 503);
     declare(&app, "declare sev1 service:payments Checkout is down").await;
     app.outbox_drained().await;
-    assert_eq!(app.slack.channels_named_like(&format!("inc-{}-1", seoul_today())), 1);
+    assert_eq!(
+        app.slack
+            .channels_named_like(&format!("inc-{}-1", workspace::seoul_today())),
+        1
+    );
     for channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
         assert_eq!(posts(&app, channel).len(), 1, "{channel}");
     }
-    let name = format!("inc-{}-1-checkout-is-down", seoul_today());
+    let name = format!("inc-{}-1-checkout-is-down", workspace::seoul_today());
     assert_eq!(incident_channel(&app, &name).pins.len(), 1);
     assert!(app.app.store.failed_jobs().await.unwrap().is_empty());
 }
@@ -321,7 +290,7 @@ async fn a_slow_slack_does_not_slow_the_acknowledgement() {
 #[tokio::test]
 async fn a_foreign_channel_holding_the_name_gets_a_numbered_name() {
     let app = app().await;
-    let taken = format!("inc-{}-1-checkout-is-down", seoul_today());
+    let taken = format!("inc-{}-1-checkout-is-down", workspace::seoul_today());
     app.slack.add_foreign_channel("C0SOMEONEELSE", &taken);
     declare(&app, "declare sev1 service:payments Checkout is down").await;
     app.outbox_drained().await;
@@ -348,7 +317,11 @@ async fn two_declares_at_the_same_moment_get_two_channels_and_numbers() {
         "{numbers:?}"
     );
     assert_eq!(app.slack.calls_to("conversations.create").len(), 2);
-    assert_eq!(app.slack.channels_named_like(&format!("inc-{}-", seoul_today())), 2);
+    assert_eq!(
+        app.slack
+            .channels_named_like(&format!("inc-{}-", workspace::seoul_today())),
+        2
+    );
     assert_eq!(posts(&app, "C0SEARCH").len(), 2);
 }
 
@@ -447,10 +420,10 @@ async fn a_submission_with_an_empty_title_is_answered_with_an_error_on_the_title
 
 #[tokio::test]
 async fn a_team_channel_that_does_not_exist_is_reported_and_the_others_are_still_told() {
-    let policy = policy().replace("team_channel = \"C0CHECKOUT\"", "team_channel = \"C0MISSING\"");
+    let policy = workspace::policy().replace("team_channel = \"C0CHECKOUT\"", "team_channel = \"C0MISSING\"");
     let app = spawn_app_with(Options {
         policy: Some(policy),
-        prepare_slack: Some(workspace),
+        prepare_slack: Some(workspace::seed),
         ..Options::default()
     })
     .await;
@@ -469,5 +442,54 @@ async fn a_team_channel_that_does_not_exist_is_reported_and_the_others_are_still
             && t.contains("channel_not_found")
             && t.contains("Check that the channel id")),
         "{told:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_channel_slack_refuses_to_create_is_reported_with_what_to_fix() {
+    let app = app().await;
+    app.slack
+        .inject("conversations.create", Fault::SlackError("restricted_action".into()));
+    declare(&app, "declare sev2 Checkout is down").await;
+    app.outbox_drained().await;
+    let told: Vec<String> = app
+        .slack
+        .responses()
+        .iter()
+        .map(|r| r["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let expected = "Incident #1: creating the incident channel failed because Slack said `restricted_action`. A workspace setting stops apps from doing this; ask a Slack admin.";
+    assert!(told.iter().any(|t| t == expected), "{told:?}");
+    assert_eq!(app.app.store.failed_jobs().await.unwrap().len(), 1);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("firebell_jobs_total{kind=\"open_channel\",outcome=\"failed\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn configured_channels_are_checked_at_start() {
+    let policy = workspace::policy().replace("team_channel = \"C0CHECKOUT\"", "team_channel = \"C0GONE\"");
+    let app = spawn_app_with(Options {
+        policy: Some(policy),
+        prepare_slack: Some(workspace::seed),
+        ..Options::default()
+    })
+    .await;
+    let checked = || {
+        let mut channels: Vec<String> = app
+            .slack
+            .calls_to("conversations.info")
+            .iter()
+            .map(|c| c.params["channel"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        channels.sort();
+        channels
+    };
+    crate::support::wait::until_sync("every configured channel to be checked", || checked().len() == 5).await;
+    assert_eq!(
+        checked(),
+        ["C0GONE", "C0INCIDENTS", "C0PAYMENTS", "C0SEARCH", "C0TRIAGE"]
     );
 }

@@ -15,6 +15,7 @@ mod support;
 
 mod cli;
 mod commands;
+mod crash;
 mod declare;
 mod events;
 mod fake_slack;

@@ -6,5 +6,7 @@
 pub mod app;
 pub mod database;
 pub mod fake_slack;
+pub mod process;
 pub mod signing;
 pub mod wait;
+pub mod workspace;

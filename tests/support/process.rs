@@ -1,0 +1,119 @@
+//! The real `firebell` binary as a child process, for tests that kill it (SIGKILL) and
+//! start it again on the same database.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use super::fake_slack::FakeSlack;
+use super::signing::{self, SIGNING_SECRET, TEAM_ID};
+use super::wait;
+
+/// A running `firebell serve`.
+pub struct Firebell {
+    child: tokio::process::Child,
+    pub base_url: String,
+    client: reqwest::Client,
+}
+
+/// What a started binary needs: the fake, the database and the policy file.
+pub struct Setup<'a> {
+    pub slack: &'a FakeSlack,
+    pub database_url: &'a str,
+    pub policy: &'a Path,
+    /// Where the child's log goes (read it when a test fails).
+    pub log: PathBuf,
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("an address").port()
+}
+
+impl Firebell {
+    /// Starts `firebell serve` and waits (bounded) until `/healthz` answers.
+    pub async fn start(setup: &Setup<'_>) -> Firebell {
+        let port = free_port();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&setup.log)
+            .expect("log file");
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_firebell"))
+            .arg("serve")
+            .env_clear()
+            .envs([
+                ("SLACK_BOT_TOKEN", "xoxb-test-token".to_owned()),
+                ("SLACK_SIGNING_SECRET", SIGNING_SECRET.to_owned()),
+                ("SLACK_API_URL", setup.slack.api_url()),
+                ("DATABASE_URL", setup.database_url.to_owned()),
+                ("FIREBELL_CONFIG", setup.policy.display().to_string()),
+                ("FIREBELL_LISTEN", format!("127.0.0.1:{port}")),
+                // Short leases so the restarted process takes over the killed one's job soon.
+                ("FIREBELL_JOB_LEASE", "2s".to_owned()),
+                ("RUST_LOG", "info".to_owned()),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("firebell starts");
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .expect("client");
+        let base_url = format!("http://127.0.0.1:{port}");
+        let health = format!("{base_url}/healthz");
+        wait::until("firebell to answer /healthz", || {
+            let (client, health) = (client.clone(), health.clone());
+            async move { client.get(&health).send().await.is_ok_and(|r| r.status().is_success()) }
+        })
+        .await;
+        Firebell {
+            child,
+            base_url,
+            client,
+        }
+    }
+
+    /// Sends a signed `/incident TEXT` from U0REPORTER in C0GENERAL; returns the reply text.
+    pub async fn command(&self, text: &str, response_url: &str) -> String {
+        let body = signing::command_form_full(TEAM_ID, text, "C0GENERAL", "U0REPORTER", response_url);
+        let timestamp = signing::now_seconds();
+        let response = self
+            .client
+            .post(format!("{}/slack/commands", self.base_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header("x-slack-signature", signing::signature_for(timestamp, body.as_bytes()))
+            .body(body)
+            .send()
+            .await
+            .expect("firebell answers");
+        let reply: serde_json::Value = response.json().await.expect("a JSON reply");
+        reply["text"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// SIGTERM, then waits (bounded) for the process to exit; returns its exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("still running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("exits within 20 s")
+            .expect("wait")
+    }
+
+    /// SIGKILL: no shutdown, no cleanup, exactly like a crash.
+    pub async fn kill(mut self) {
+        self.child.start_kill().expect("kill");
+        tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .expect("dies within 10 s")
+            .expect("wait");
+    }
+}
