@@ -493,3 +493,37 @@ async fn configured_channels_are_checked_at_start() {
         ["C0GONE", "C0INCIDENTS", "C0PAYMENTS", "C0SEARCH", "C0TRIAGE"]
     );
 }
+
+#[tokio::test]
+async fn declaring_works_the_same_on_postgres() {
+    let Some(database) = crate::support::database::postgres().await else {
+        return;
+    };
+    let options = Options {
+        policy: Some(workspace::policy()),
+        prepare_slack: Some(workspace::seed),
+        database: Some(database),
+        ..Options::default()
+    };
+    let app = spawn_app_with(options).await;
+    let (first, second) = tokio::join!(
+        declare(&app, "declare sev1 service:payments Checkout is down"),
+        declare(&app, "declare sev3 service:search Search is slow")
+    );
+    assert!(first.starts_with("Declaring incident #") && second.starts_with("Declaring incident #"));
+    app.outbox_drained().await;
+    for (channel, expected) in [
+        ("C0PAYMENTS", 1),
+        ("C0CHECKOUT", 1),
+        ("C0INCIDENTS", 1),
+        ("C0SEARCH", 1),
+    ] {
+        assert_eq!(posts(&app, channel).len(), expected, "{channel}");
+    }
+    assert_eq!(
+        app.slack
+            .channels_named_like(&format!("inc-{}-", workspace::seoul_today())),
+        2
+    );
+    assert!(app.app.store.failed_jobs().await.unwrap().is_empty());
+}
