@@ -7,7 +7,10 @@ use super::declare::Declaration;
 use super::reply::{self, Reply};
 use crate::catalog::{Key, text};
 use crate::domain::command::{Command, DeclareOptions, parse};
+use crate::domain::incident::{Incident, RoleName};
+use crate::domain::lifecycle::Action;
 use crate::render;
+use crate::render::lifecycle_modals::QuickAction;
 use crate::slack::client::SlackCallError;
 use crate::slack::inbound::SlashCommand;
 
@@ -38,7 +41,8 @@ impl App {
         match parsed {
             Command::Help => Some(reply::help(&self.policy)),
             Command::Declare(options) => self.declare_command(command, options).await,
-            other if other.needs_incident_channel() => Some(self.in_incident_channel(command, &other).await),
+            Command::List => Some(self.list().await),
+            other if other.needs_incident_channel() => self.in_incident_channel(command, other).await,
             other => Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
         }
     }
@@ -58,13 +62,19 @@ impl App {
             response_url: Some(command.response_url.clone()).filter(|url| !url.is_empty()),
         };
         match self.declare(declaration).await {
-            Ok(incident) => Some(Reply::ephemeral(text(self.policy.locale, Key::DeclareDeclaring).fill(
-                &[
+            Ok(incident) => {
+                // A private incident's title is not repeated outside its channel, even here.
+                let key = if incident.private {
+                    Key::DeclareDeclaringPrivate
+                } else {
+                    Key::DeclareDeclaring
+                };
+                Some(Reply::ephemeral(text(self.policy.locale, key).fill(&[
                     ("number", &incident.number.to_string()),
                     ("title", &incident.title),
                     ("severity", incident.severity.as_str()),
-                ],
-            ))),
+                ])))
+            }
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "declaring failed");
                 Some(reply::simple(&self.policy, Key::InternalError, &[]))
@@ -75,7 +85,67 @@ impl App {
     async fn open_declare_modal(&self, command: &SlashCommand, options: &DeclareOptions) -> Option<Reply> {
         let metadata = json!({"channel": command.channel_id.as_str()}).to_string();
         let view = render::declare_modal::build(&self.policy, options, &metadata);
-        let body = json!({"trigger_id": command.trigger_id, "view": view});
+        self.open_modal(&command.trigger_id, view).await
+    }
+
+    /// Commands that act on the incident of the channel they were typed in.
+    async fn in_incident_channel(&self, command: &SlashCommand, parsed: Command) -> Option<Reply> {
+        let incident = match self.store.incident_by_channel(&command.channel_id).await {
+            Ok(Some(incident)) => incident,
+            Ok(None) => {
+                return Some(reply::simple(
+                    &self.policy,
+                    Key::NeedsIncidentChannel,
+                    &[("command", parsed.word())],
+                ));
+            }
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "looking up the incident of a channel");
+                return Some(reply::simple(&self.policy, Key::InternalError, &[]));
+            }
+        };
+        let action = match parsed {
+            Command::Update(Some(text)) => Action::Update { text, status: None },
+            Command::Update(None) => {
+                return self
+                    .open_quick_action(&command.trigger_id, QuickAction::PostUpdate, &incident)
+                    .await;
+            }
+            Command::Status(status) => Action::SetStatus(status),
+            Command::Severity(severity) => Action::SetSeverity(severity),
+            Command::Lead(user) => Action::AssignRole {
+                role: RoleName::from_stored("lead".to_owned()),
+                user,
+            },
+            Command::Role { role, user } => Action::AssignRole { role, user },
+            Command::Title(title) => Action::SetTitle(title),
+            Command::Impact(impact) => Action::SetImpact(impact),
+            Command::ServiceAdd(service) => Action::AddService(service),
+            Command::ServiceRemove(service) => Action::RemoveService(service),
+            Command::Note(text) => Action::Note(text),
+            Command::Resolve(summary) => Action::Resolve(summary),
+            Command::Close => Action::Close,
+            other => return Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
+        };
+        Some(match self.act(&incident, action, &command.user_id).await {
+            Ok(Ok(())) => reply::simple(&self.policy, Key::LifecycleDone, &[]),
+            Ok(Err(refusal)) => Reply::ephemeral(refusal),
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "changing an incident failed");
+                reply::simple(&self.policy, Key::InternalError, &[])
+            }
+        })
+    }
+
+    /// Opens one of the summary's quick-action modals; `None` when it opened.
+    pub async fn open_quick_action(&self, trigger_id: &str, action: QuickAction, incident: &Incident) -> Option<Reply> {
+        let view = render::lifecycle_modals::build(action, incident, &self.policy);
+        self.open_modal(trigger_id, view).await
+    }
+
+    /// `views.open` within the trigger's 3 seconds; a reply saying why when it fails.
+    async fn open_modal(&self, trigger_id: &str, view: serde_json::Value) -> Option<Reply> {
+        let body = json!({"trigger_id": trigger_id, "view": view});
         let opened = tokio::time::timeout(VIEWS_OPEN_TIMEOUT, self.slack.post("views.open", &body)).await;
         let code = match opened {
             Ok(Ok(_)) => return None,
@@ -83,17 +153,15 @@ impl App {
             Ok(Err(error)) => error.code().to_owned(),
             Err(_) => "timeout".to_owned(),
         };
-        tracing::warn!(slack.error = code, "could not open the declare modal");
+        tracing::warn!(slack.error = code, "could not open a modal");
         Some(reply::simple(&self.policy, Key::ModalOpenFailed, &[("code", &code)]))
     }
 
-    /// Commands that act on the incident of the channel they were typed in.
-    async fn in_incident_channel(&self, command: &SlashCommand, parsed: &Command) -> Reply {
-        match self.store.incident_by_channel(&command.channel_id).await {
-            Ok(Some(_incident)) => reply::simple(&self.policy, Key::NotYet, &[("command", parsed.word())]),
-            Ok(None) => reply::simple(&self.policy, Key::NeedsIncidentChannel, &[("command", parsed.word())]),
+    async fn list(&self) -> Reply {
+        match self.store.open_incidents().await {
+            Ok(open) => Reply::ephemeral(render::incident::list(&open, &self.policy)),
             Err(error) => {
-                tracing::error!(error = format!("{error:#}"), "looking up the incident of a channel");
+                tracing::error!(error = format!("{error:#}"), "listing incidents");
                 reply::simple(&self.policy, Key::InternalError, &[])
             }
         }

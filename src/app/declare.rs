@@ -77,7 +77,7 @@ impl App {
             incident_id: incident.id,
             response_url: declaration.response_url.clone(),
         };
-        jobs::enqueue(&mut tx, &step, now).await?;
+        jobs::enqueue(&mut tx, &step, jobs::DECLARED, now).await?;
         tx.commit().await?;
         Ok(incident)
     }

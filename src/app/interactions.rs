@@ -4,7 +4,11 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use super::declare::Declaration;
+use crate::catalog::{Key, text};
+use crate::domain::incident::RoleName;
+use crate::domain::lifecycle::Action;
 use crate::render::declare_modal;
+use crate::render::lifecycle_modals::{self, QuickAction, Submitted};
 use crate::slack::inbound::Interaction;
 
 /// What to answer an interaction with.
@@ -29,9 +33,95 @@ impl App {
         let callback = interaction.raw["view"]["callback_id"].as_str().unwrap_or_default();
         match (interaction.kind.as_str(), callback) {
             ("view_submission", declare_modal::CALLBACK_ID) => self.submit_declare(interaction).await,
+            ("view_submission", id) if QuickAction::from_id(id).is_some() => {
+                self.submit_quick_action(interaction, id).await
+            }
+            ("block_actions", _) => self.click(interaction).await,
             _ => {
                 tracing::debug!("interaction acknowledged");
                 InteractionOutcome::Acknowledged
+            }
+        }
+    }
+
+    /// A button on the pinned summary: open its modal (within the trigger's 3 seconds).
+    async fn click(&self, interaction: &Interaction) -> InteractionOutcome {
+        let Some(action) = interaction.raw["actions"].as_array().and_then(|a| a.first()) else {
+            return InteractionOutcome::Acknowledged;
+        };
+        let Some(quick) = action["action_id"].as_str().and_then(QuickAction::from_id) else {
+            return InteractionOutcome::Acknowledged;
+        };
+        let incident = match action["value"].as_str().and_then(|v| v.parse::<i64>().ok()) {
+            Some(id) => self.store.incident(id).await.ok().flatten(),
+            None => None,
+        };
+        let trigger = interaction.raw["trigger_id"].as_str().unwrap_or_default();
+        if let Some(incident) = incident
+            && let Some(failed) = self.open_quick_action(trigger, quick, &incident).await
+        {
+            tracing::warn!(reply = failed.text, "a summary button could not open its modal");
+        }
+        InteractionOutcome::Acknowledged
+    }
+
+    /// A submitted quick-action modal: the same effect as its command.
+    async fn submit_quick_action(&self, interaction: &Interaction, id: &str) -> InteractionOutcome {
+        let Some(quick) = QuickAction::from_id(id) else {
+            return InteractionOutcome::Acknowledged;
+        };
+        let incident_id = interaction.raw["view"]["private_metadata"]
+            .as_str()
+            .and_then(|v| v.parse::<i64>().ok());
+        let incident = match incident_id {
+            Some(id) => self.store.incident(id).await,
+            None => Ok(None),
+        };
+        let field = |block: &str, message: String| {
+            InteractionOutcome::Respond(json!({"response_action": "errors", "errors": {block: message}}))
+        };
+        let first_field = match quick {
+            QuickAction::PostUpdate => "text",
+            QuickAction::ChangeSeverity => "severity",
+            QuickAction::AssignLead => "lead",
+            QuickAction::Resolve => "summary",
+        };
+        let incident = match incident {
+            Ok(Some(incident)) => incident,
+            Ok(None) => {
+                return field(
+                    first_field,
+                    text(self.policy.locale, Key::ModalGone).as_str().to_owned(),
+                );
+            }
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "loading the incident of a modal");
+                return field(
+                    first_field,
+                    text(self.policy.locale, Key::InternalError).as_str().to_owned(),
+                );
+            }
+        };
+        let values = &interaction.raw["view"]["state"]["values"];
+        let action = match lifecycle_modals::read(quick, values, &self.policy) {
+            Ok(Submitted::Update { text, status }) => Action::Update { text, status },
+            Ok(Submitted::Severity(severity)) => Action::SetSeverity(severity),
+            Ok(Submitted::Lead(user)) => Action::AssignRole {
+                role: RoleName::from_stored("lead".to_owned()),
+                user,
+            },
+            Ok(Submitted::Resolve(summary)) => Action::Resolve(summary),
+            Err((block, message)) => return field(block, message),
+        };
+        match self.act(&incident, action, &interaction.user_id).await {
+            Ok(Ok(())) => InteractionOutcome::Acknowledged,
+            Ok(Err(refusal)) => field(first_field, refusal),
+            Err(error) => {
+                tracing::error!(error = format!("{error:#}"), "a quick action failed");
+                field(
+                    first_field,
+                    text(self.policy.locale, Key::InternalError).as_str().to_owned(),
+                )
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod health;
 pub mod interactions;
 pub mod jobs;
+pub mod lifecycle;
 pub mod reply;
 
 use std::sync::Arc;

@@ -136,6 +136,13 @@ impl ServiceName {
     }
 }
 
+impl RoleName {
+    /// See [`SeverityName::from_stored`].
+    pub fn from_stored(name: String) -> RoleName {
+        RoleName(name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

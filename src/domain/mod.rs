@@ -5,5 +5,6 @@ pub mod channel_name;
 pub mod command;
 pub mod ids;
 pub mod incident;
+pub mod lifecycle;
 pub mod policy;
 pub mod text;

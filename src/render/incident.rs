@@ -21,12 +21,14 @@ fn severity_label(incident: &Incident, policy: &Policy) -> String {
     }
 }
 
-fn started(incident: &Incident, policy: &Policy) -> String {
-    incident
-        .declared_at
-        .with_timezone(&policy.timezone)
+fn local_time(at: chrono::DateTime<chrono::Utc>, policy: &Policy) -> String {
+    at.with_timezone(&policy.timezone)
         .format("%Y-%m-%d %H:%M %Z")
         .to_string()
+}
+
+fn started(incident: &Incident, policy: &Policy) -> String {
+    local_time(incident.declared_at, policy)
 }
 
 fn channel_link(incident: &Incident) -> String {
@@ -75,6 +77,7 @@ pub fn notice(incident: &Incident, policy: &Policy, mention: Mention) -> SlackMe
         (label(Key::FieldChannel), channel_link(incident)),
         (label(Key::FieldImpact), impact(incident, policy)),
         (label(Key::FieldLead), lead(incident, policy)),
+        (label(Key::FieldLastUpdate), local_time(incident.last_update_at, policy)),
     ]);
     let headline = format!("{ping}{title}");
     SlackMessage {
@@ -122,6 +125,9 @@ pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
     blocks.push(context(
         &text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())]),
     ));
+    if incident.status != crate::domain::incident::IncidentStatus::Closed {
+        blocks.push(super::lifecycle_modals::summary_buttons(incident, policy));
+    }
     SlackMessage {
         text: title,
         blocks: Value::Array(blocks),
@@ -137,6 +143,37 @@ pub fn topic(incident: &Incident, policy: &Policy) -> String {
         ("lead", &lead(incident, policy)),
     ]);
     truncate_chars(&topic, 250)
+}
+
+/// The ephemeral `list` of open incidents. A private incident shows only its number,
+/// severity and status — never its title or channel.
+pub fn list(incidents: &[Incident], policy: &Policy) -> String {
+    let locale = policy.locale;
+    if incidents.is_empty() {
+        return text(locale, Key::ListEmpty).as_str().to_owned();
+    }
+    let mut lines = vec![text(locale, Key::ListHeader).as_str().to_owned()];
+    for incident in incidents.iter().take(50) {
+        let number = incident.number.to_string();
+        let severity = user_text(incident.severity.as_str(), 50);
+        let status = status_word(locale, incident.status);
+        lines.push(if incident.private {
+            text(locale, Key::ListPrivateItem).fill_trusted(&[
+                ("number", &number),
+                ("severity", &severity),
+                ("status", status),
+            ])
+        } else {
+            text(locale, Key::ListItem).fill_trusted(&[
+                ("number", &number),
+                ("severity", &severity),
+                ("status", status),
+                ("title", &user_text(&incident.title, TITLE_MAX)),
+                ("channel", &channel_link(incident)),
+            ])
+        });
+    }
+    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 pub mod declare_modal;
 pub mod incident;
+pub mod lifecycle;
+pub mod lifecycle_modals;
 
 use serde_json::{Value, json};
 

@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, ServiceName, SeverityName};
+use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
 
 /// What declaring records before any Slack call is made.
 #[derive(Clone, Debug)]
@@ -97,7 +97,82 @@ pub async fn set_channel(
     Ok(())
 }
 
+/// Writes an incident's current state inside the caller's transaction, stamping the
+/// acknowledgement (once), the resolution and the closing as the status says.
+pub async fn save(
+    conn: &mut AnyConnection,
+    incident: &Incident,
+    acknowledged: bool,
+    resolution: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
+    sqlx::query(
+        "UPDATE incidents SET title = $1, severity = $2, status = $3, lead_user = $4, impact = $5, services = $6,
+                last_update_at = $7, updated_at = $8,
+                acknowledged_at = CASE WHEN $9 = 1 THEN COALESCE(acknowledged_at, $8) ELSE acknowledged_at END,
+                resolved_at = CASE WHEN $3 = 'resolved' THEN COALESCE(resolved_at, $8)
+                                   WHEN $3 = 'closed' THEN resolved_at ELSE NULL END,
+                resolution = CASE WHEN $3 = 'resolved' AND resolved_at IS NULL THEN $10 ELSE resolution END,
+                closed_at = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $8) ELSE NULL END
+         WHERE id = $11",
+    )
+    .bind(&incident.title)
+    .bind(incident.severity.as_str())
+    .bind(incident.status.as_str())
+    .bind(incident.lead.as_ref().map(|u| u.as_str().to_owned()))
+    .bind(incident.impact.as_deref())
+    .bind(serde_json::to_string(&services)?)
+    .bind(to_millis(incident.last_update_at))
+    .bind(to_millis(now))
+    .bind(i64::from(acknowledged))
+    .bind(resolution)
+    .bind(incident.id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Gives `role` to `user` (replacing whoever held it) inside the caller's transaction.
+pub async fn assign_role(
+    conn: &mut AnyConnection,
+    incident_id: i64,
+    role: &RoleName,
+    user: &UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (incident_id, role) DO UPDATE SET user_id = excluded.user_id, assigned_at = excluded.assigned_at",
+    )
+    .bind(incident_id)
+    .bind(role.as_str())
+    .bind(user.as_str())
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
+    /// Who holds which role (besides the lead), in the order they were given.
+    pub async fn roles(&self, incident_id: i64) -> anyhow::Result<Vec<(RoleName, UserId)>> {
+        let rows =
+            sqlx::query("SELECT role, user_id FROM incident_roles WHERE incident_id = $1 ORDER BY assigned_at, role")
+                .bind(incident_id)
+                .fetch_all(self.pool())
+                .await?;
+        rows.iter()
+            .map(|row| {
+                let user: String = row.try_get("user_id")?;
+                Ok((
+                    RoleName::from_stored(row.try_get("role")?),
+                    UserId::parse(&user).ok_or_else(|| anyhow::anyhow!("stored role holder {user:?}"))?,
+                ))
+            })
+            .collect()
+    }
+
     /// The incident with this storage id.
     pub async fn incident(&self, id: i64) -> anyhow::Result<Option<Incident>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"))

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Step, StepError, enqueue};
+use super::{DECLARED, Step, StepError, enqueue};
 use crate::app::App;
 use crate::domain::channel_name::channel_name;
 use crate::domain::ids::ChannelId;
@@ -84,6 +84,7 @@ impl App {
                 incident_id: id,
                 response_url: response_url.clone(),
             },
+            DECLARED,
             now,
         )
         .await?;
@@ -94,10 +95,10 @@ impl App {
             text: declared,
             key: format!("declared:{id}"),
         };
-        enqueue(&mut tx, &tell, now).await?;
-        enqueue(&mut tx, &Step::InviteResponders { incident_id: id }, now).await?;
-        enqueue(&mut tx, &Step::SetTopic { incident_id: id }, now).await?;
-        enqueue(&mut tx, &Step::PostSummary { incident_id: id }, now).await?;
+        enqueue(&mut tx, &tell, DECLARED, now).await?;
+        enqueue(&mut tx, &Step::InviteResponders { incident_id: id }, DECLARED, now).await?;
+        enqueue(&mut tx, &Step::SetTopic { incident_id: id }, DECLARED, now).await?;
+        enqueue(&mut tx, &Step::PostSummary { incident_id: id }, DECLARED, now).await?;
         tx.commit().await.map_err(anyhow::Error::from)?;
         self.wake_outbox();
         Ok(())

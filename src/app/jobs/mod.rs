@@ -4,6 +4,7 @@
 //! A step that makes the next ones possible enqueues them in the same transaction as the
 //! state it recorded; dedupe keys make a step that runs twice (after a crash) harmless.
 
+mod announce;
 mod channel;
 mod reporter;
 mod setup;
@@ -47,6 +48,21 @@ pub enum Step {
         text: String,
         key: String,
     },
+    /// Post a message in the incident channel.
+    PostInChannel { incident_id: i64, text: String },
+    /// Edit every notice and the pinned summary in place, and set the topic, from the
+    /// current state.
+    RefreshNotices { incident_id: i64 },
+    /// Reply in one notice's thread (`broadcast` also shows it in the channel).
+    ReplyInThread {
+        incident_id: i64,
+        channel: String,
+        thread_ts: String,
+        text: String,
+        broadcast: bool,
+    },
+    /// Archive the incident channel (on close, when the policy says so).
+    ArchiveChannel { incident_id: i64 },
 }
 
 impl Step {
@@ -60,6 +76,10 @@ impl Step {
             Step::PostSummary { .. } => "post_summary",
             Step::PinSummary { .. } => "pin_summary",
             Step::TellReporter { .. } => "tell_reporter",
+            Step::PostInChannel { .. } => "post_in_channel",
+            Step::RefreshNotices { .. } => "refresh_notices",
+            Step::ReplyInThread { .. } => "reply_in_thread",
+            Step::ArchiveChannel { .. } => "archive_channel",
         }
     }
 
@@ -70,27 +90,35 @@ impl Step {
             | Step::InviteResponders { incident_id }
             | Step::SetTopic { incident_id }
             | Step::PostSummary { incident_id }
-            | Step::PinSummary { incident_id } => Some(*incident_id),
+            | Step::PinSummary { incident_id }
+            | Step::PostInChannel { incident_id, .. }
+            | Step::RefreshNotices { incident_id }
+            | Step::ReplyInThread { incident_id, .. }
+            | Step::ArchiveChannel { incident_id } => Some(*incident_id),
             Step::TellReporter { .. } => None,
         }
     }
 
-    /// Enqueueing the same step for the same incident twice does nothing.
-    fn dedupe_key(&self) -> String {
+    /// Enqueueing the same step for the same incident in the same `scope` (the declaration,
+    /// or the timeline event that caused it) twice does nothing.
+    fn dedupe_key(&self, scope: &str) -> String {
         match self {
             Step::TellReporter { key, .. } => format!("tell_reporter:{key}"),
-            other => format!("{}:{}", other.kind(), other.incident_id().unwrap_or_default()),
+            other => format!("{}:{}:{scope}", other.kind(), other.incident_id().unwrap_or_default()),
         }
     }
 }
 
-/// Enqueues `step` inside the caller's transaction (a duplicate is silently dropped).
-pub async fn enqueue(conn: &mut AnyConnection, step: &Step, now: DateTime<Utc>) -> anyhow::Result<()> {
+/// The scope of the steps a declaration causes.
+pub const DECLARED: &str = "declared";
+
+/// Enqueues `step` inside the caller's transaction (a duplicate in the same scope is dropped).
+pub async fn enqueue(conn: &mut AnyConnection, step: &Step, scope: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
     let job = NewJob {
         kind: step.kind().to_owned(),
         payload: serde_json::to_value(step)?,
         incident_id: step.incident_id(),
-        dedupe_key: Some(step.dedupe_key()),
+        dedupe_key: Some(step.dedupe_key(scope)),
         run_at: now,
     };
     outbox::enqueue(conn, &job, now).await?;
@@ -129,6 +157,16 @@ impl App {
             Step::SetTopic { incident_id } => self.set_topic(incident_id).await,
             Step::PostSummary { incident_id } => self.post_summary(incident_id).await,
             Step::PinSummary { incident_id } => self.pin_summary(incident_id).await,
+            Step::PostInChannel { incident_id, text } => self.post_in_channel(incident_id, &text).await,
+            Step::RefreshNotices { incident_id } => self.refresh_notices(incident_id).await,
+            Step::ReplyInThread {
+                channel,
+                thread_ts,
+                text,
+                broadcast,
+                ..
+            } => self.reply_in_thread(&channel, &thread_ts, &text, broadcast).await,
+            Step::ArchiveChannel { incident_id } => self.archive_channel(incident_id).await,
             Step::TellReporter {
                 user,
                 response_url,

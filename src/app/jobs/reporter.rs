@@ -69,8 +69,13 @@ impl App {
             Step::InviteResponders { .. } => (None, Key::StepInvite),
             Step::SetTopic { .. } => (None, Key::StepTopic),
             Step::PostSummary { .. } | Step::PinSummary { .. } => (None, Key::StepSummary),
-            // Telling the reporter failed: there is nobody left to tell.
-            Step::TellReporter { .. } => return Ok(()),
+            // Telling the reporter failed: there is nobody left to tell. Failures while running
+            // the incident are logged and counted; the people are in the channel already.
+            Step::TellReporter { .. }
+            | Step::PostInChannel { .. }
+            | Step::RefreshNotices { .. }
+            | Step::ReplyInThread { .. }
+            | Step::ArchiveChannel { .. } => return Ok(()),
         };
         let Some(incident) = (match job.incident_id {
             Some(id) => self.store.incident(id).await?,
@@ -92,7 +97,7 @@ impl App {
             key: format!("failed:{}", job.id),
         };
         let mut conn = self.store.pool().acquire().await?;
-        enqueue(&mut conn, &tell, self.clock.now()).await?;
+        enqueue(&mut conn, &tell, "", self.clock.now()).await?;
         self.wake_outbox();
         Ok(())
     }

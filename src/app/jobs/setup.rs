@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Step, StepError, enqueue};
+use super::{DECLARED, Step, StepError, enqueue};
 use crate::app::App;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::Incident;
@@ -10,7 +10,7 @@ use crate::render;
 use crate::slack::client::SlackCallError;
 
 impl App {
-    fn channel_of(incident: &Incident) -> Result<ChannelId, StepError> {
+    pub(super) fn channel_of(incident: &Incident) -> Result<ChannelId, StepError> {
         incident
             .channel
             .clone()
@@ -74,7 +74,7 @@ impl App {
             self.store.set_summary_ts(incident_id, ts, self.clock.now()).await?;
         }
         let mut conn = self.store.pool().acquire().await.map_err(anyhow::Error::from)?;
-        enqueue(&mut conn, &Step::PinSummary { incident_id }, self.clock.now()).await?;
+        enqueue(&mut conn, &Step::PinSummary { incident_id }, DECLARED, self.clock.now()).await?;
         self.wake_outbox();
         Ok(())
     }

@@ -63,7 +63,7 @@ impl App {
                         key: format!("notice_failed:{incident_id}:{}", recipient.channel),
                     };
                     let mut conn = self.store.pool().acquire().await.map_err(anyhow::Error::from)?;
-                    enqueue(&mut conn, &tell, now).await?;
+                    enqueue(&mut conn, &tell, "", now).await?;
                     self.wake_outbox();
                 }
                 Err(other) => return Err(other.into()),

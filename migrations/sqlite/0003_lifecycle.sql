@@ -1,0 +1,13 @@
+-- Running an incident: acknowledgement and resolution facts, and role holders.
+
+ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
+ALTER TABLE incidents ADD COLUMN resolution TEXT;
+
+-- Roles other than the lead (kept on the incident): comms, scribe, and the policy's roles.
+CREATE TABLE incident_roles (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    role        TEXT    NOT NULL,
+    user_id     TEXT    NOT NULL,
+    assigned_at INTEGER NOT NULL,
+    PRIMARY KEY (incident_id, role)
+);

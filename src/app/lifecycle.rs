@@ -1,0 +1,116 @@
+//! Running an incident: every command, button and modal that changes an incident comes
+//! through [`App::act`] — decide with the domain, then record the new state, the timeline
+//! event and the announcements in one transaction.
+
+use serde_json::{Value, json};
+
+use super::App;
+use super::jobs::{self, Step};
+use crate::domain::ids::UserId;
+use crate::domain::incident::Incident;
+use crate::domain::lifecycle::{Action, Change, decide};
+use crate::render;
+use crate::store::{incidents, timeline};
+
+/// The timeline details of a change.
+fn details(change: &Change) -> Value {
+    match change {
+        Change::Updated { text, status } => json!({"text": text, "status": status.map(|(_, to)| to.as_str())}),
+        Change::StatusChanged { from, to } => json!({"from": from.as_str(), "to": to.as_str()}),
+        Change::Reopened { to } => json!({"to": to.as_str()}),
+        Change::SeverityChanged { from, to, lowered } => {
+            json!({"from": from.as_str(), "to": to.as_str(), "lowered": lowered})
+        }
+        Change::RoleAssigned { role, user } => json!({"role": role.as_str(), "user": user.as_str()}),
+        Change::TitleChanged { to } => json!({"title": to}),
+        Change::ImpactChanged { to } => json!({"impact": to}),
+        Change::ServiceAdded(service) | Change::ServiceRemoved(service) => json!({"service": service.as_str()}),
+        Change::Noted { text } => json!({"text": text}),
+        Change::Resolved { summary, duration } => {
+            json!({"summary": summary, "duration_seconds": duration.num_seconds()})
+        }
+        Change::Closed => json!({}),
+    }
+}
+
+impl App {
+    /// Applies `action` by `actor`. `Ok(Err(reply))` is a refusal to show the actor.
+    #[tracing::instrument(skip_all, fields(incident.number = %incident.number))]
+    pub async fn act(&self, incident: &Incident, action: Action, actor: &UserId) -> anyhow::Result<Result<(), String>> {
+        let roles = self.store.roles(incident.id).await?;
+        let now = self.clock.now();
+        let decision = match decide(incident, &roles, action, actor, &self.policy, now) {
+            Ok(decision) => decision,
+            Err(refusal) => return Ok(Err(render::lifecycle::refusal(&refusal, incident, self.policy.locale))),
+        };
+        let change = &decision.change;
+        let next = &decision.incident;
+        let notices = self.store.notices(incident.id).await?;
+
+        let mut tx = self.store.begin().await?;
+        let resolution = match change {
+            Change::Resolved { summary, .. } => summary.as_deref(),
+            _ => None,
+        };
+        incidents::save(&mut tx, next, change.acknowledges(), resolution, now).await?;
+        if let Change::RoleAssigned { role, user } = change
+            && role.as_str() != "lead"
+        {
+            incidents::assign_role(&mut tx, incident.id, role, user, now).await?;
+        }
+        let event = timeline::append(
+            &mut tx,
+            incident.id,
+            change.kind(),
+            now,
+            Some(actor.as_str()),
+            &details(change),
+        )
+        .await?;
+        let scope = event.to_string();
+        let id = incident.id;
+        if next.channel.is_some() {
+            let text = render::lifecycle::channel_post(change, next, actor, &self.policy);
+            jobs::enqueue(&mut tx, &Step::PostInChannel { incident_id: id, text }, &scope, now).await?;
+        }
+        if !matches!(change, Change::Noted { .. }) {
+            jobs::enqueue(&mut tx, &Step::RefreshNotices { incident_id: id }, &scope, now).await?;
+        }
+        let widens = matches!(
+            change,
+            Change::SeverityChanged { lowered: false, .. } | Change::ServiceAdded(_)
+        );
+        if widens {
+            // The share step tells only the channels that have not seen the notice.
+            jobs::enqueue(
+                &mut tx,
+                &Step::ShareNotices {
+                    incident_id: id,
+                    response_url: None,
+                },
+                &scope,
+                now,
+            )
+            .await?;
+        }
+        if let Some((text, broadcast)) = render::lifecycle::thread_reply(change, next, &self.policy) {
+            for notice in notices.iter().filter(|n| n.ts.is_some()) {
+                let step = Step::ReplyInThread {
+                    incident_id: id,
+                    channel: notice.channel.to_string(),
+                    thread_ts: notice.ts.clone().unwrap_or_default(),
+                    text: text.clone(),
+                    broadcast,
+                };
+                jobs::enqueue(&mut tx, &step, &format!("{scope}:{}", notice.channel), now).await?;
+            }
+        }
+        if matches!(change, Change::Closed) && self.policy.archive_on_close {
+            jobs::enqueue(&mut tx, &Step::ArchiveChannel { incident_id: id }, &scope, now).await?;
+        }
+        tx.commit().await?;
+        self.wake_outbox();
+        tracing::info!(incident.change = change.kind(), "incident changed");
+        Ok(Ok(()))
+    }
+}
