@@ -20,6 +20,7 @@ mod declare;
 mod events;
 mod fake_slack;
 mod interactions;
+mod lifecycle;
 mod ops;
 mod storage;
 mod verification;
