@@ -2,6 +2,8 @@
 
 ALTER TABLE incidents ADD COLUMN acknowledged_at INTEGER;
 ALTER TABLE incidents ADD COLUMN resolution TEXT;
+-- Bumped by every lifecycle change: concurrent changes retry instead of overwriting each other.
+ALTER TABLE incidents ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
 
 -- Roles other than the lead (kept on the incident): comms, scribe, and the policy's roles.
 CREATE TABLE incident_roles (

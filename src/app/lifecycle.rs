@@ -12,6 +12,9 @@ use crate::domain::lifecycle::{Action, Change, decide};
 use crate::render;
 use crate::store::{incidents, timeline};
 
+/// Attempts before a change that keeps colliding with others is given up.
+const CONCURRENT_ATTEMPTS: usize = 8;
+
 /// The timeline details of a change.
 fn details(change: &Change) -> Value {
     match change {
@@ -35,13 +38,46 @@ fn details(change: &Change) -> Value {
 
 impl App {
     /// Applies `action` by `actor`. `Ok(Err(reply))` is a refusal to show the actor.
+    ///
+    /// When someone changed the incident at the same moment, the action is decided again on
+    /// the fresh state, so neither change is lost.
     #[tracing::instrument(skip_all, fields(incident.number = %incident.number))]
     pub async fn act(&self, incident: &Incident, action: Action, actor: &UserId) -> anyhow::Result<Result<(), String>> {
+        let mut current = incident.clone();
+        for _ in 0..CONCURRENT_ATTEMPTS {
+            if let Some(outcome) = self.try_act(&current, action.clone(), actor).await? {
+                return Ok(outcome);
+            }
+            current = self
+                .store
+                .incident(incident.id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("incident {} vanished", incident.id))?;
+        }
+        anyhow::bail!(
+            "incident {} kept changing under {CONCURRENT_ATTEMPTS} attempts",
+            incident.number
+        )
+    }
+
+    /// One attempt; `None` when the incident changed since it was read.
+    async fn try_act(
+        &self,
+        incident: &Incident,
+        action: Action,
+        actor: &UserId,
+    ) -> anyhow::Result<Option<Result<(), String>>> {
         let roles = self.store.roles(incident.id).await?;
         let now = self.clock.now();
         let decision = match decide(incident, &roles, action, actor, &self.policy, now) {
             Ok(decision) => decision,
-            Err(refusal) => return Ok(Err(render::lifecycle::refusal(&refusal, incident, self.policy.locale))),
+            Err(refusal) => {
+                return Ok(Some(Err(render::lifecycle::refusal(
+                    &refusal,
+                    incident,
+                    self.policy.locale,
+                ))));
+            }
         };
         let change = &decision.change;
         let next = &decision.incident;
@@ -52,7 +88,10 @@ impl App {
             Change::Resolved { summary, .. } => summary.as_deref(),
             _ => None,
         };
-        incidents::save(&mut tx, next, change.acknowledges(), resolution, now).await?;
+        if !incidents::save(&mut tx, next, change.acknowledges(), resolution, now).await? {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         if let Change::RoleAssigned { role, user } = change
             && role.as_str() != "lead"
         {
@@ -111,6 +150,6 @@ impl App {
         tx.commit().await?;
         self.wake_outbox();
         tracing::info!(incident.change = change.kind(), "incident changed");
-        Ok(Ok(()))
+        Ok(Some(Ok(())))
     }
 }

@@ -45,6 +45,8 @@ pub struct Incident {
     pub summary_ts: Option<String>,
     pub declared_at: DateTime<Utc>,
     pub last_update_at: DateTime<Utc>,
+    /// Storage version, for optimistic concurrency between simultaneous changes.
+    pub version: i64,
 }
 
 /// `investigating → identified → monitoring → resolved → closed`.

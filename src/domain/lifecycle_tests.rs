@@ -37,6 +37,7 @@ fn incident() -> Incident {
         summary_ts: None,
         declared_at: at(0),
         last_update_at: at(0),
+        version: 0,
     }
 }
 

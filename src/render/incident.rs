@@ -204,6 +204,7 @@ mod tests {
             summary_ts: None,
             declared_at: Utc.with_ymd_and_hms(2026, 11, 26, 0, 31, 0).unwrap(),
             last_update_at: Utc.with_ymd_and_hms(2026, 11, 26, 0, 31, 0).unwrap(),
+            version: 0,
         }
     }
 

@@ -21,7 +21,7 @@ pub struct NewIncident {
 }
 
 const COLUMNS: &str = "id, number, title, severity, status, is_private, reporter, lead_user, impact, description, \
-                       services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at";
+                       services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at, version";
 
 fn read(row: &AnyRow) -> anyhow::Result<Incident> {
     let status: String = row.try_get("status")?;
@@ -52,6 +52,7 @@ fn read(row: &AnyRow) -> anyhow::Result<Incident> {
         summary_ts: row.try_get("summary_ts")?,
         declared_at: from_millis(row.try_get("declared_at")?),
         last_update_at: from_millis(row.try_get("last_update_at")?),
+        version: row.try_get("version")?,
     })
 }
 
@@ -98,24 +99,26 @@ pub async fn set_channel(
 }
 
 /// Writes an incident's current state inside the caller's transaction, stamping the
-/// acknowledgement (once), the resolution and the closing as the status says.
+/// acknowledgement (once), the resolution and the closing as the status says. `false` when
+/// someone else changed the incident since `incident.version` was read: nothing was written.
 pub async fn save(
     conn: &mut AnyConnection,
     incident: &Incident,
     acknowledged: bool,
     resolution: Option<&str>,
     now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
-    sqlx::query(
+    let result = sqlx::query(
         "UPDATE incidents SET title = $1, severity = $2, status = $3, lead_user = $4, impact = $5, services = $6,
                 last_update_at = $7, updated_at = $8,
                 acknowledged_at = CASE WHEN $9 = 1 THEN COALESCE(acknowledged_at, $8) ELSE acknowledged_at END,
                 resolved_at = CASE WHEN $3 = 'resolved' THEN COALESCE(resolved_at, $8)
                                    WHEN $3 = 'closed' THEN resolved_at ELSE NULL END,
                 resolution = CASE WHEN $3 = 'resolved' AND resolved_at IS NULL THEN $10 ELSE resolution END,
-                closed_at = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $8) ELSE NULL END
-         WHERE id = $11",
+                closed_at = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $8) ELSE NULL END,
+                version = version + 1
+         WHERE id = $11 AND version = $12",
     )
     .bind(&incident.title)
     .bind(incident.severity.as_str())
@@ -128,9 +131,10 @@ pub async fn save(
     .bind(i64::from(acknowledged))
     .bind(resolution)
     .bind(incident.id)
+    .bind(incident.version)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(result.rows_affected() == 1)
 }
 
 /// Gives `role` to `user` (replacing whoever held it) inside the caller's transaction.

@@ -553,3 +553,56 @@ async fn a_request_from_another_workspace_changes_nothing() {
     assert_eq!(incident(&app, 1).await.status, IncidentStatus::Investigating);
     assert_eq!(app.app.store.timeline(declared_incident.id).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn simultaneous_changes_are_all_kept() {
+    let app = app().await;
+    let (_, channel) = declared(&app, "declare sev2 service:payments Cards declined", 1).await;
+    let (lead, status, title, impact) = tokio::join!(
+        app.command_in("lead <@U0ONCALL1>", &channel, "U0REPORTER"),
+        app.command_in("status identified", &channel, "U0ONCALL1"),
+        app.command_in("title Card payments declined", &channel, "U0ONCALL1"),
+        app.command_in("impact 30% of card payments fail", &channel, "U0ONCALL1"),
+    );
+    for reply in [lead, status, title, impact] {
+        assert_eq!(reply["text"], "Done.");
+    }
+    app.outbox_drained().await;
+    let after = incident(&app, 1).await;
+    assert_eq!(after.lead.unwrap().as_str(), "U0ONCALL1");
+    assert_eq!(after.status, IncidentStatus::Identified);
+    assert_eq!(after.title, "Card payments declined");
+    assert_eq!(after.impact.as_deref(), Some("30% of card payments fail"));
+    assert_eq!(app.app.store.timeline(after.id).await.unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn the_lifecycle_works_the_same_on_postgres() {
+    let Some(database) = crate::support::database::postgres().await else {
+        return;
+    };
+    let app = spawn_app_with(Options {
+        policy: Some(workspace::policy()),
+        prepare_slack: Some(workspace::seed),
+        database: Some(database),
+        ..Options::default()
+    })
+    .await;
+    let (_, channel) = declared(&app, "declare sev3 service:search Search is slow", 1).await;
+    for (user, command) in [
+        ("U0SEARCHER", "lead <@U0SEARCHER>"),
+        ("U0SEARCHER", "role scribe <@U0ADMIN>"),
+        ("U0SEARCHER", "sev sev1"),
+        ("U0SEARCHER", "update Reindexing"),
+        ("U0SEARCHER", "status monitoring"),
+        ("U0SEARCHER", "resolve Reindexed"),
+        ("U0SEARCHER", "close"),
+    ] {
+        assert_eq!(say(&app, &channel, user, command).await, "Done.", "{command}");
+    }
+    let closed = incident(&app, 1).await;
+    assert_eq!(closed.status, IncidentStatus::Closed);
+    assert_eq!(top_level(&app, "C0INCIDENTS").len(), 1);
+    assert_eq!(app.app.store.roles(closed.id).await.unwrap().len(), 1);
+    assert!(app.app.store.failed_jobs().await.unwrap().is_empty());
+}
