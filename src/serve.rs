@@ -130,7 +130,7 @@ async fn workspace(slack: &SlackApi, configured: Option<TeamId>, health: &Arc<He
         // Known already: check the token in the background so start-up does not wait on Slack.
         let (slack, health, expected) = (slack.clone(), Arc::clone(health), team_id.clone());
         tokio::spawn(async move {
-            match slack.auth_test().await {
+            match slack.bot().await {
                 Ok(identity) if identity.team_id != expected => tracing::warn!(
                     token.team = %identity.team_id, configured.team = %expected,
                     "SLACK_BOT_TOKEN belongs to another workspace than SLACK_TEAM_ID"
@@ -144,7 +144,7 @@ async fn workspace(slack: &SlackApi, configured: Option<TeamId>, health: &Arc<He
         });
         return Ok(team_id);
     }
-    match slack.auth_test().await {
+    match slack.bot().await {
         Ok(identity) => {
             tracing::info!(slack.team = %identity.team_id, slack.bot_user = %identity.user_id, "authenticated with Slack");
             Ok(identity.team_id)

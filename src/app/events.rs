@@ -1,42 +1,61 @@
-//! Events API deliveries: verify the workspace, record, acknowledge.
+//! Events API deliveries: the record of each incident channel, kept as events arrive.
 //!
-//! A delivery is recorded by `event_id` before it is acknowledged, so a repeat (Slack's
-//! retries, or a copy arriving while the first is still being handled) is recognised and has
-//! its effect once. The handlers that act on recorded events arrive with the events feature.
+//! Verify the workspace, parse the event, and — for events in incident channels — record the
+//! delivery by `event_id` and apply its effect to the database in one transaction, so a
+//! repeated or concurrent copy of a delivery has its effect once. Slack calls the effect needs
+//! (fetching a message to highlight, answering a mention, a newcomer's catch-up) become
+//! outbox jobs in that same transaction. Events elsewhere leave no trace.
+
+use sqlx::AnyConnection;
 
 use super::App;
-use crate::slack::inbound::EventEnvelope;
-use crate::store::deliveries::NewDelivery;
+use super::jobs::{self, Step};
+use crate::domain::incident::Incident;
+use crate::slack::events::{MessageEvent, SlackEvent};
+use crate::slack::inbound::{EventCallback, EventEnvelope};
+use crate::store::deliveries::{self, NewDelivery};
+use crate::store::messages::{self, NewMessage};
+
+/// The reaction that adds a message to the timeline.
+const HIGHLIGHT_REACTION: &str = "pushpin";
 
 /// What became of an Events API delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EventOutcome {
     /// `url_verification`: answer with this challenge.
     Challenge(String),
-    /// A new event, recorded.
+    /// A new event, recorded and applied.
     Recorded,
     /// An `event_id` seen before: acknowledged, nothing done.
     Duplicate,
-    /// An envelope type firebell does not use: acknowledged, nothing done.
+    /// Nothing for firebell (another envelope or event type, a channel that is not an
+    /// incident's, the bot's own message): acknowledged, nothing stored.
     Ignored,
     /// From another workspace: refused.
     WrongWorkspace,
 }
 
+fn as_new(message: &MessageEvent) -> NewMessage<'_> {
+    NewMessage {
+        channel: &message.channel,
+        ts: &message.ts,
+        thread_ts: message.thread_ts.as_deref(),
+        user: message.user.as_ref().map(|u| u.as_str()),
+        text: &message.text,
+        file_count: message.file_count,
+        subtype: message.subtype.as_deref(),
+    }
+}
+
 impl App {
-    /// Records an Events API delivery (de-duplicated by `event_id`).
+    /// Records and applies an Events API delivery (de-duplicated by `event_id`).
     #[tracing::instrument(skip_all)]
     pub async fn receive_event(&self, envelope: EventEnvelope, retry_num: i64) -> anyhow::Result<EventOutcome> {
         let callback = match envelope {
-            EventEnvelope::UrlVerification { challenge } => {
-                return Ok(EventOutcome::Challenge(challenge));
-            }
+            EventEnvelope::UrlVerification { challenge } => return Ok(EventOutcome::Challenge(challenge)),
             EventEnvelope::Other { kind } => {
                 tracing::debug!(slack.envelope = kind, "ignored an Events API envelope");
-                self.metrics.count(
-                    "firebell_slack_events_total",
-                    &[("type", "other"), ("outcome", "ignored")],
-                );
+                self.count_event("other", "ignored");
                 return Ok(EventOutcome::Ignored);
             }
             EventEnvelope::Callback(callback) => callback,
@@ -45,31 +64,142 @@ impl App {
             tracing::warn!(slack.team = %callback.team_id, "refused an event from another workspace");
             return Ok(EventOutcome::WrongWorkspace);
         }
-        let payload = callback.raw.to_string();
+        let event = SlackEvent::parse(&callback.raw["event"]);
+        let kind = known_event_type(&callback.event_type);
+        let incident = match event.channel() {
+            Some(channel) => self.store.incident_by_channel(channel).await?,
+            None => None,
+        };
+        if !self.concerns_us(&event, &callback, incident.as_ref()) {
+            tracing::debug!(slack.event_type = callback.event_type, "ignored an event");
+            self.count_event(kind, "ignored");
+            return Ok(EventOutcome::Ignored);
+        }
+        let now = self.clock.now();
+        let mut tx = self.store.begin().await?;
+        // Only the event's id and type are kept: message text lives in the channel record,
+        // where a deletion can drop it.
         let delivery = NewDelivery {
             event_id: &callback.event_id,
             event_type: &callback.event_type,
             team_id: callback.team_id.as_str(),
-            payload: &payload,
+            payload: "{}",
             retry_num,
         };
-        let fresh = self.store.record_delivery(&delivery, self.clock.now()).await?;
-        let outcome = if fresh { "recorded" } else { "duplicate" };
-        self.metrics.count(
-            "firebell_slack_events_total",
-            &[("type", known_event_type(&callback.event_type)), ("outcome", outcome)],
-        );
-        tracing::debug!(
-            slack.event_id = callback.event_id,
-            slack.event_type = callback.event_type,
-            outcome,
-            "event delivery"
-        );
-        Ok(if fresh {
-            EventOutcome::Recorded
-        } else {
-            EventOutcome::Duplicate
-        })
+        if !deliveries::record(&mut tx, &delivery, now).await? {
+            tx.rollback().await?;
+            self.count_event(kind, "duplicate");
+            return Ok(EventOutcome::Duplicate);
+        }
+        let woke = self
+            .apply(&mut tx, &event, incident.as_ref(), &callback.event_id)
+            .await?;
+        tx.commit().await?;
+        if woke {
+            self.wake_outbox();
+        }
+        self.count_event(kind, "recorded");
+        Ok(EventOutcome::Recorded)
+    }
+
+    fn count_event(&self, kind: &str, outcome: &str) {
+        self.metrics
+            .count("firebell_slack_events_total", &[("type", kind), ("outcome", outcome)]);
+    }
+
+    /// Whether an event has any effect for firebell.
+    fn concerns_us(&self, event: &SlackEvent, callback: &EventCallback, incident: Option<&Incident>) -> bool {
+        let ours = |message: &MessageEvent| {
+            let own_app = message.app_id.is_some() && message.app_id.as_deref() == callback.raw["api_app_id"].as_str();
+            let own_user = self
+                .slack
+                .cached_bot()
+                .is_some_and(|bot| message.user.as_ref() == Some(&bot.user_id));
+            own_app || own_user
+        };
+        match event {
+            SlackEvent::Other(_) => false,
+            // Mentions are answered anywhere; everything else only in incident channels.
+            SlackEvent::AppMention { .. } => true,
+            _ if incident.is_none() => false,
+            SlackEvent::Message(message) | SlackEvent::MessageChanged(message) => !ours(message),
+            SlackEvent::Reaction { reaction, .. } => reaction == HIGHLIGHT_REACTION,
+            // The bot pins the summary itself; that is not a highlight.
+            SlackEvent::Pin { ts, .. } => incident.is_some_and(|i| i.summary_ts.as_deref() != Some(ts.as_str())),
+            SlackEvent::MemberJoined { user, .. } => self.slack.cached_bot().is_none_or(|bot| bot.user_id != *user),
+            SlackEvent::MessageDeleted { .. } => true,
+        }
+    }
+
+    /// Applies an event inside the delivery's transaction; `true` when a job was enqueued.
+    async fn apply(
+        &self,
+        tx: &mut AnyConnection,
+        event: &SlackEvent,
+        incident: Option<&Incident>,
+        event_id: &str,
+    ) -> anyhow::Result<bool> {
+        let now = self.clock.now();
+        let incident_id = incident.map_or(0, |i| i.id);
+        match event {
+            SlackEvent::Message(message) => messages::insert(tx, incident_id, &as_new(message)).await?,
+            SlackEvent::MessageChanged(message) => messages::edit(tx, incident_id, &as_new(message)).await?,
+            SlackEvent::MessageDeleted { channel, ts } => messages::delete(tx, incident_id, channel, ts).await?,
+            SlackEvent::Reaction {
+                added: true,
+                user,
+                channel,
+                ts,
+                ..
+            }
+            | SlackEvent::Pin {
+                added: true,
+                user,
+                channel,
+                ts,
+            } => {
+                match self.store.message(channel, ts).await? {
+                    Some(stored) => messages::highlight(tx, &stored, user.as_str()).await?,
+                    None => {
+                        // Older than firebell's record: fetch it from Slack, then highlight it.
+                        let step = Step::FetchHighlight {
+                            incident_id,
+                            channel: channel.to_string(),
+                            ts: ts.clone(),
+                            by: user.to_string(),
+                        };
+                        jobs::enqueue(tx, &step, event_id, now).await?;
+                        return Ok(true);
+                    }
+                }
+            }
+            SlackEvent::Reaction { added: false, ts, .. } | SlackEvent::Pin { added: false, ts, .. } => {
+                messages::unhighlight(tx, incident_id, ts).await?;
+            }
+            SlackEvent::AppMention { channel, ts, thread_ts } => {
+                let step = Step::AnswerMention {
+                    channel: channel.to_string(),
+                    thread_ts: thread_ts.clone().unwrap_or_else(|| ts.clone()),
+                };
+                jobs::enqueue(tx, &step, event_id, now).await?;
+                return Ok(true);
+            }
+            SlackEvent::MemberJoined { user, .. } => {
+                jobs::enqueue(
+                    tx,
+                    &Step::CatchUp {
+                        incident_id,
+                        user: user.to_string(),
+                    },
+                    event_id,
+                    now,
+                )
+                .await?;
+                return Ok(true);
+            }
+            SlackEvent::Other(_) => {}
+        }
+        Ok(false)
     }
 }
 

@@ -141,4 +141,9 @@ keys! {
     ListEmpty = "list.empty",
     DeclareDeclaringPrivate = "declare.declaring_private",
     FieldLastUpdate = "field.last_update",
+    MentionHelp = "mention.help",
+    CatchupText = "catchup.text",
+    CatchupNoUpdate = "catchup.no_update",
+    CatchupNoHighlights = "catchup.no_highlights",
+    CatchupSummary = "catchup.summary",
 }

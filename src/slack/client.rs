@@ -205,6 +205,11 @@ impl SlackApi {
         }
     }
 
+    /// The bot's identity if it is known already (never calls Slack: safe on request paths).
+    pub fn cached_bot(&self) -> Option<BotIdentity> {
+        self.bot.get().cloned()
+    }
+
     /// The bot's own identity, asked once from `auth.test` and remembered.
     pub async fn bot(&self) -> Result<BotIdentity, SlackCallError> {
         self.bot.get_or_try_init(|| self.auth_test()).await.cloned()

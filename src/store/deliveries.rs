@@ -4,7 +4,7 @@
 //! copy is still being handled; an insert that ignores conflicts makes the effect happen once.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 
@@ -29,6 +29,25 @@ pub struct Delivery {
     pub retry_num: i64,
     pub received_at: DateTime<Utc>,
     pub handled_at: Option<DateTime<Utc>>,
+}
+
+/// Records a delivery inside the caller's transaction; `true` when it is new, `false` when
+/// this `event_id` was seen before (its effects must not happen again).
+pub async fn record(conn: &mut AnyConnection, delivery: &NewDelivery<'_>, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO slack_deliveries (event_id, event_type, team_id, payload, retry_num, received_at, handled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6)
+         ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(delivery.event_id)
+    .bind(delivery.event_type)
+    .bind(delivery.team_id)
+    .bind(delivery.payload)
+    .bind(delivery.retry_num)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 impl Store {

@@ -6,6 +6,7 @@
 
 pub mod deliveries;
 pub mod incidents;
+pub mod messages;
 pub mod notices;
 pub mod outbox;
 pub mod timeline;

@@ -21,6 +21,7 @@ mod events;
 mod fake_slack;
 mod interactions;
 mod lifecycle;
+mod listening;
 mod ops;
 mod storage;
 mod verification;

@@ -6,6 +6,7 @@
 
 mod announce;
 mod channel;
+mod listen;
 mod reporter;
 mod setup;
 mod share;
@@ -63,6 +64,17 @@ pub enum Step {
     },
     /// Archive the incident channel (on close, when the policy says so).
     ArchiveChannel { incident_id: i64 },
+    /// Fetch a message firebell did not see and highlight it with its own time.
+    FetchHighlight {
+        incident_id: i64,
+        channel: String,
+        ts: String,
+        by: String,
+    },
+    /// Answer an `@firebell` mention in its thread with short help.
+    AnswerMention { channel: String, thread_ts: String },
+    /// Send a newcomer to an incident channel an ephemeral catch-up.
+    CatchUp { incident_id: i64, user: String },
 }
 
 impl Step {
@@ -80,6 +92,9 @@ impl Step {
             Step::RefreshNotices { .. } => "refresh_notices",
             Step::ReplyInThread { .. } => "reply_in_thread",
             Step::ArchiveChannel { .. } => "archive_channel",
+            Step::FetchHighlight { .. } => "fetch_highlight",
+            Step::AnswerMention { .. } => "answer_mention",
+            Step::CatchUp { .. } => "catch_up",
         }
     }
 
@@ -94,8 +109,10 @@ impl Step {
             | Step::PostInChannel { incident_id, .. }
             | Step::RefreshNotices { incident_id }
             | Step::ReplyInThread { incident_id, .. }
-            | Step::ArchiveChannel { incident_id } => Some(*incident_id),
-            Step::TellReporter { .. } => None,
+            | Step::ArchiveChannel { incident_id }
+            | Step::FetchHighlight { incident_id, .. }
+            | Step::CatchUp { incident_id, .. } => Some(*incident_id),
+            Step::TellReporter { .. } | Step::AnswerMention { .. } => None,
         }
     }
 
@@ -167,6 +184,14 @@ impl App {
                 ..
             } => self.reply_in_thread(&channel, &thread_ts, &text, broadcast).await,
             Step::ArchiveChannel { incident_id } => self.archive_channel(incident_id).await,
+            Step::FetchHighlight {
+                incident_id,
+                channel,
+                ts,
+                by,
+            } => self.fetch_highlight(incident_id, &channel, &ts, &by).await,
+            Step::AnswerMention { channel, thread_ts } => self.answer_mention(&channel, &thread_ts).await,
+            Step::CatchUp { incident_id, user } => self.catch_up(incident_id, &user).await,
             Step::TellReporter {
                 user,
                 response_url,

@@ -75,7 +75,10 @@ impl App {
             | Step::PostInChannel { .. }
             | Step::RefreshNotices { .. }
             | Step::ReplyInThread { .. }
-            | Step::ArchiveChannel { .. } => return Ok(()),
+            | Step::ArchiveChannel { .. }
+            | Step::FetchHighlight { .. }
+            | Step::AnswerMention { .. }
+            | Step::CatchUp { .. } => return Ok(()),
         };
         let Some(incident) = (match job.incident_id {
             Some(id) => self.store.incident(id).await?,

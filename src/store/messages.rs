@@ -1,0 +1,199 @@
+//! Messages of incident channels and the highlights pinned from them.
+//!
+//! Written as Events API deliveries arrive; the retrospective reads them back. An edit
+//! replaces the text (marked edited); a deletion drops the text and keeps only a mark, and a
+//! late copy of a deleted message never brings the text back.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Store, from_millis, to_millis};
+use crate::domain::ids::{ChannelId, UserId};
+
+/// A message as Slack delivered it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewMessage<'a> {
+    pub channel: &'a ChannelId,
+    pub ts: &'a str,
+    pub thread_ts: Option<&'a str>,
+    pub user: Option<&'a str>,
+    pub text: &'a str,
+    pub file_count: i64,
+    pub subtype: Option<&'a str>,
+}
+
+/// A stored message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub incident_id: i64,
+    pub channel: ChannelId,
+    pub ts: String,
+    pub thread_ts: Option<String>,
+    pub user: Option<UserId>,
+    /// `None` once deleted.
+    pub text: Option<String>,
+    pub file_count: i64,
+    pub subtype: Option<String>,
+    pub edited: bool,
+    pub deleted: bool,
+    pub posted_at: DateTime<Utc>,
+}
+
+/// A Slack `ts` (`1700000000.000100`) as an instant; `None` when it is not one.
+pub fn ts_instant(ts: &str) -> Option<DateTime<Utc>> {
+    let (seconds, micros) = ts.split_once('.').unwrap_or((ts, "0"));
+    let seconds: i64 = seconds.parse().ok()?;
+    let micros: u32 = format!("{micros:0<6}").get(..6)?.parse().ok()?;
+    DateTime::from_timestamp(seconds, micros * 1000)
+}
+
+const COLUMNS: &str =
+    "incident_id, channel_id, ts, thread_ts, user_id, text, file_count, subtype, edited, deleted, posted_at";
+
+fn read(row: &AnyRow) -> anyhow::Result<StoredMessage> {
+    let channel: String = row.try_get("channel_id")?;
+    Ok(StoredMessage {
+        incident_id: row.try_get("incident_id")?,
+        channel: ChannelId::parse(&channel).ok_or_else(|| anyhow::anyhow!("stored channel {channel:?}"))?,
+        ts: row.try_get("ts")?,
+        thread_ts: row.try_get("thread_ts")?,
+        user: row
+            .try_get::<Option<String>, _>("user_id")?
+            .as_deref()
+            .and_then(UserId::parse),
+        text: row.try_get("text")?,
+        file_count: row.try_get("file_count")?,
+        subtype: row.try_get("subtype")?,
+        edited: row.try_get::<i64, _>("edited")? != 0,
+        deleted: row.try_get::<i64, _>("deleted")? != 0,
+        posted_at: from_millis(row.try_get("posted_at")?),
+    })
+}
+
+/// Stores a new message (a repeat, or a message already marked deleted, changes nothing).
+pub async fn insert(conn: &mut AnyConnection, incident_id: i64, message: &NewMessage<'_>) -> anyhow::Result<()> {
+    let posted_at = ts_instant(message.ts).unwrap_or_default();
+    sqlx::query(&format!(
+        "INSERT INTO channel_messages ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9)
+         ON CONFLICT (channel_id, ts) DO NOTHING"
+    ))
+    .bind(incident_id)
+    .bind(message.channel.as_str())
+    .bind(message.ts)
+    .bind(message.thread_ts)
+    .bind(message.user)
+    .bind(message.text)
+    .bind(message.file_count)
+    .bind(message.subtype)
+    .bind(to_millis(posted_at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a message's text after an edit (an edit of a deleted message stays deleted).
+pub async fn edit(conn: &mut AnyConnection, incident_id: i64, message: &NewMessage<'_>) -> anyhow::Result<()> {
+    insert(&mut *conn, incident_id, message).await?;
+    sqlx::query("UPDATE channel_messages SET text = $1, edited = 1 WHERE channel_id = $2 AND ts = $3 AND deleted = 0")
+        .bind(message.text)
+        .bind(message.channel.as_str())
+        .bind(message.ts)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Drops a message's text and keeps a deleted mark (even when the message itself never came).
+pub async fn delete(conn: &mut AnyConnection, incident_id: i64, channel: &ChannelId, ts: &str) -> anyhow::Result<()> {
+    let deleted = NewMessage {
+        channel,
+        ts,
+        thread_ts: None,
+        user: None,
+        text: "",
+        file_count: 0,
+        subtype: None,
+    };
+    insert(&mut *conn, incident_id, &deleted).await?;
+    sqlx::query("UPDATE channel_messages SET text = NULL, deleted = 1 WHERE channel_id = $1 AND ts = $2")
+        .bind(channel.as_str())
+        .bind(ts)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Adds a highlight for the message at `ts`, stamped with the message's own time; a second
+/// highlight of the same message changes nothing.
+pub async fn highlight(conn: &mut AnyConnection, message: &StoredMessage, by: &str) -> anyhow::Result<()> {
+    let body = serde_json::json!({"channel": message.channel.as_str(), "ts": message.ts, "by": by});
+    sqlx::query(
+        "INSERT INTO timeline_events (incident_id, kind, at, author, body, ref_ts) VALUES ($1, 'highlight', $2, $3, $4, $5)
+         ON CONFLICT (incident_id, kind, ref_ts) DO NOTHING",
+    )
+    .bind(message.incident_id)
+    .bind(to_millis(message.posted_at))
+    .bind(message.user.as_ref().map(|u| u.as_str().to_owned()))
+    .bind(body.to_string())
+    .bind(&message.ts)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes the highlight of the message at `ts`.
+pub async fn unhighlight(conn: &mut AnyConnection, incident_id: i64, ts: &str) -> anyhow::Result<()> {
+    sqlx::query("DELETE FROM timeline_events WHERE incident_id = $1 AND kind = 'highlight' AND ref_ts = $2")
+        .bind(incident_id)
+        .bind(ts)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// One stored message.
+    pub async fn message(&self, channel: &ChannelId, ts: &str) -> anyhow::Result<Option<StoredMessage>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND ts = $2"
+        ))
+        .bind(channel.as_str())
+        .bind(ts)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(read).transpose()
+    }
+
+    /// Every stored message of an incident, oldest first.
+    pub async fn messages(&self, incident_id: i64) -> anyhow::Result<Vec<StoredMessage>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM channel_messages WHERE incident_id = $1 ORDER BY posted_at, ts"
+        ))
+        .bind(incident_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// How many messages are stored in all (tests check that nothing leaks in).
+    pub async fn message_count(&self) -> anyhow::Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM channel_messages")
+            .fetch_one(self.pool())
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slack_timestamps_read_as_instants() {
+        let at = ts_instant("1700000000.000100").unwrap();
+        assert_eq!(at.timestamp(), 1_700_000_000);
+        assert_eq!(at.timestamp_subsec_micros(), 100);
+        assert_eq!(ts_instant("1700000000").unwrap().timestamp(), 1_700_000_000);
+        assert!(ts_instant("soon").is_none());
+    }
+}
