@@ -7,6 +7,7 @@ use super::App;
 use super::jobs::{self, Step};
 use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, ServiceName, SeverityName};
+use crate::domain::reminders;
 use crate::store::incidents::{self, NewIncident};
 use crate::store::timeline;
 
@@ -39,6 +40,7 @@ impl App {
             impact: declaration.impact.clone(),
             description: declaration.description.clone(),
             services: declaration.services.clone(),
+            timers: reminders::declared(&self.policy, &declaration.severity, self.clock.now()),
         };
         let mut last_error = None;
         for _ in 0..INSERT_ATTEMPTS {
@@ -59,8 +61,13 @@ impl App {
 
     async fn try_declare(&self, new: &NewIncident, declaration: &Declaration) -> anyhow::Result<Incident> {
         let now = self.clock.now();
+        // The reminder clock starts at the same instant as the incident.
+        let new = NewIncident {
+            timers: reminders::declared(&self.policy, &new.severity, now),
+            ..new.clone()
+        };
         let mut tx = self.store.begin().await?;
-        let incident = incidents::insert(&mut tx, new, now).await?;
+        let incident = incidents::insert(&mut tx, &new, now).await?;
         let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
         let details =
             json!({"severity": incident.severity.as_str(), "services": services, "private": incident.private});

@@ -47,6 +47,10 @@ pub struct Incident {
     pub last_update_at: DateTime<Utc>,
     /// Storage version, for optimistic concurrency between simultaneous changes.
     pub version: i64,
+    /// The reminder clock.
+    pub timers: crate::domain::reminders::Timers,
+    /// The latest reminder message (a 👀 on it snoozes once).
+    pub last_reminder_ts: Option<String>,
 }
 
 /// `investigating → identified → monitoring → resolved → closed`.

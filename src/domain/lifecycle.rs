@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::policy::Policy;
+use crate::domain::reminders;
 
 /// Something a person does to an incident.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -299,6 +300,7 @@ pub fn decide(
             Change::Closed
         }
     };
+    next.timers = reminders::after_change(&incident.timers, &change, next.status, &next.severity, policy, now);
     Ok(Decision { incident: next, change })
 }
 

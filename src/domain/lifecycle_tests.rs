@@ -38,6 +38,8 @@ fn incident() -> Incident {
         declared_at: at(0),
         last_update_at: at(0),
         version: 0,
+        timers: Default::default(),
+        last_reminder_ts: None,
     }
 }
 

@@ -7,4 +7,6 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod policy;
+pub mod reminders;
+pub mod simulate;
 pub mod text;

@@ -205,6 +205,8 @@ mod tests {
             declared_at: Utc.with_ymd_and_hms(2026, 11, 26, 0, 31, 0).unwrap(),
             last_update_at: Utc.with_ymd_and_hms(2026, 11, 26, 0, 31, 0).unwrap(),
             version: 0,
+            timers: Default::default(),
+            last_reminder_ts: None,
         }
     }
 

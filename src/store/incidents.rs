@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Row};
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
+use crate::domain::reminders::Timers;
 
 /// What declaring records before any Slack call is made.
 #[derive(Clone, Debug)]
@@ -18,10 +19,13 @@ pub struct NewIncident {
     pub impact: Option<String>,
     pub description: Option<String>,
     pub services: Vec<ServiceName>,
+    /// The reminder clock from the moment of declaring.
+    pub timers: Timers,
 }
 
 const COLUMNS: &str = "id, number, title, severity, status, is_private, reporter, lead_user, impact, description, \
-                       services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at, version";
+                       services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at, version, \
+                       reminder_due_at, reminders_unanswered, escalated, lead_nudge_due_at, retro_nudge_due_at, last_reminder_ts";
 
 fn read(row: &AnyRow) -> anyhow::Result<Incident> {
     let status: String = row.try_get("status")?;
@@ -53,6 +57,14 @@ fn read(row: &AnyRow) -> anyhow::Result<Incident> {
         declared_at: from_millis(row.try_get("declared_at")?),
         last_update_at: from_millis(row.try_get("last_update_at")?),
         version: row.try_get("version")?,
+        timers: Timers {
+            reminder_due_at: row.try_get::<Option<i64>, _>("reminder_due_at")?.map(from_millis),
+            unanswered: u32::try_from(row.try_get::<i64, _>("reminders_unanswered")?).unwrap_or(0),
+            escalated: row.try_get::<i64, _>("escalated")? != 0,
+            lead_nudge_due_at: row.try_get::<Option<i64>, _>("lead_nudge_due_at")?.map(from_millis),
+            retro_nudge_due_at: row.try_get::<Option<i64>, _>("retro_nudge_due_at")?.map(from_millis),
+        },
+        last_reminder_ts: row.try_get("last_reminder_ts")?,
     })
 }
 
@@ -64,8 +76,8 @@ pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateT
     let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
     let row = sqlx::query(&format!(
         "INSERT INTO incidents (number, title, severity, status, is_private, reporter, impact, description, services,
-                                declared_at, last_update_at, updated_at)
-         SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9 FROM incidents
+                                declared_at, last_update_at, updated_at, reminder_due_at, lead_nudge_due_at)
+         SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11 FROM incidents
          RETURNING {COLUMNS}"
     ))
     .bind(&incident.title)
@@ -77,6 +89,8 @@ pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateT
     .bind(incident.description.as_deref())
     .bind(serde_json::to_string(&services)?)
     .bind(to_millis(now))
+    .bind(incident.timers.reminder_due_at.map(to_millis))
+    .bind(incident.timers.lead_nudge_due_at.map(to_millis))
     .fetch_one(conn)
     .await?;
     read(&row)
@@ -117,6 +131,8 @@ pub async fn save(
                                    WHEN $3 = 'closed' THEN resolved_at ELSE NULL END,
                 resolution = CASE WHEN $3 = 'resolved' AND resolved_at IS NULL THEN $10 ELSE resolution END,
                 closed_at = CASE WHEN $3 = 'closed' THEN COALESCE(closed_at, $8) ELSE NULL END,
+                reminder_due_at = $13, reminders_unanswered = $14, escalated = $15,
+                lead_nudge_due_at = $16, retro_nudge_due_at = $17,
                 version = version + 1
          WHERE id = $11 AND version = $12",
     )
@@ -132,6 +148,11 @@ pub async fn save(
     .bind(resolution)
     .bind(incident.id)
     .bind(incident.version)
+    .bind(incident.timers.reminder_due_at.map(to_millis))
+    .bind(i64::from(incident.timers.unanswered))
+    .bind(i64::from(incident.timers.escalated))
+    .bind(incident.timers.lead_nudge_due_at.map(to_millis))
+    .bind(incident.timers.retro_nudge_due_at.map(to_millis))
     .execute(conn)
     .await?;
     Ok(result.rows_affected() == 1)

@@ -39,6 +39,7 @@ fn payments_outage() -> NewIncident {
             ServiceName::from_stored("payments".into()),
             ServiceName::from_stored("checkout".into()),
         ],
+        timers: Default::default(),
     }
 }
 
