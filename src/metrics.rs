@@ -34,7 +34,7 @@ pub struct Metrics {
 }
 
 /// Help texts of the counters, in the order they are rendered.
-const COUNTERS: [(&str, &str); 5] = [
+const COUNTERS: [(&str, &str); 6] = [
     (
         "firebell_http_requests_total",
         "HTTP requests by endpoint and status code.",
@@ -50,6 +50,10 @@ const COUNTERS: [(&str, &str); 5] = [
     (
         "firebell_slack_api_errors_total",
         "Slack Web API errors by method and error code.",
+    ),
+    (
+        "firebell_reminders_total",
+        "Reminders, escalations and nudges claimed, by kind.",
     ),
     (
         "firebell_jobs_total",

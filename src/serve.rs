@@ -80,6 +80,7 @@ pub async fn start(
         settings.job_lease,
         shutdown.clone(),
     ));
+    let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
     let state = AppState {
         app: app.clone(),
         signing_secret: Arc::new(settings.signing_secret.clone()),
@@ -96,6 +97,7 @@ pub async fn start(
             .await
             .context("HTTP server")?;
         // Requests are done; let the job in flight finish (bounded), then close the store.
+        let _ = reminder_worker.await;
         if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
             tracing::warn!("the outbox worker did not stop in time; its job will be retried after the lease");
         }

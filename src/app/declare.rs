@@ -40,7 +40,8 @@ impl App {
             impact: declaration.impact.clone(),
             description: declaration.description.clone(),
             services: declaration.services.clone(),
-            timers: reminders::declared(&self.policy, &declaration.severity, self.clock.now()),
+            // Set at the instant of recording, in `try_declare`.
+            timers: Default::default(),
         };
         let mut last_error = None;
         for _ in 0..INSERT_ATTEMPTS {

@@ -18,6 +18,8 @@ use crate::store::messages::{self, NewMessage};
 
 /// The reaction that adds a message to the timeline.
 const HIGHLIGHT_REACTION: &str = "pushpin";
+/// The reaction that snoozes a reminder once ("I'm on it").
+const SNOOZE_REACTION: &str = "eyes";
 
 /// What became of an Events API delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,7 +125,14 @@ impl App {
             SlackEvent::AppMention { .. } => true,
             _ if incident.is_none() => false,
             SlackEvent::Message(message) | SlackEvent::MessageChanged(message) => !ours(message),
-            SlackEvent::Reaction { reaction, .. } => reaction == HIGHLIGHT_REACTION,
+            SlackEvent::Reaction {
+                reaction, ts, added, ..
+            } => {
+                reaction == HIGHLIGHT_REACTION
+                    || (*added
+                        && reaction == SNOOZE_REACTION
+                        && incident.is_some_and(|i| i.last_reminder_ts.as_deref() == Some(ts.as_str())))
+            }
             // The bot pins the summary itself; that is not a highlight.
             SlackEvent::Pin { ts, .. } => incident.is_some_and(|i| i.summary_ts.as_deref() != Some(ts.as_str())),
             SlackEvent::MemberJoined { user, .. } => self.slack.cached_bot().is_none_or(|bot| bot.user_id != *user),
@@ -173,6 +182,9 @@ impl App {
                     }
                 }
             }
+            SlackEvent::Reaction {
+                added: false, reaction, ..
+            } if reaction == SNOOZE_REACTION => {}
             SlackEvent::Reaction { added: false, ts, .. } | SlackEvent::Pin { added: false, ts, .. } => {
                 messages::unhighlight(tx, incident_id, ts).await?;
             }

@@ -7,8 +7,8 @@ use super::declare::Declaration;
 use crate::catalog::{Key, text};
 use crate::domain::incident::RoleName;
 use crate::domain::lifecycle::Action;
-use crate::render::declare_modal;
 use crate::render::lifecycle_modals::{self, QuickAction, Submitted};
+use crate::render::{declare_modal, reminders};
 use crate::slack::inbound::Interaction;
 
 /// What to answer an interaction with.
@@ -44,11 +44,18 @@ impl App {
         }
     }
 
-    /// A button on the pinned summary: open its modal (within the trigger's 3 seconds).
+    /// A button on the pinned summary or a reminder: open its modal (within the trigger's
+    /// 3 seconds), or snooze.
     async fn click(&self, interaction: &Interaction) -> InteractionOutcome {
         let Some(action) = interaction.raw["actions"].as_array().and_then(|a| a.first()) else {
             return InteractionOutcome::Acknowledged;
         };
+        if let Some((incident_id, delay)) = self.snooze_request(action).await {
+            if let Err(error) = self.snooze(incident_id, delay, &interaction.user_id, None).await {
+                tracing::error!(error = format!("{error:#}"), "snoozing failed");
+            }
+            return InteractionOutcome::Acknowledged;
+        }
         let Some(quick) = action["action_id"].as_str().and_then(QuickAction::from_id) else {
             return InteractionOutcome::Acknowledged;
         };
@@ -63,6 +70,25 @@ impl App {
             tracing::warn!(reply = failed.text, "a summary button could not open its modal");
         }
         InteractionOutcome::Acknowledged
+    }
+
+    /// A Snooze button (by the severity's cadence) or overflow choice: the incident and delay.
+    async fn snooze_request(&self, action: &serde_json::Value) -> Option<(i64, std::time::Duration)> {
+        match action["action_id"].as_str()? {
+            reminders::SNOOZE => {
+                let id: i64 = action["value"].as_str()?.parse().ok()?;
+                let incident = self.store.incident(id).await.ok()??;
+                Some((
+                    id,
+                    crate::domain::reminders::update_every(&self.policy, &incident.severity),
+                ))
+            }
+            reminders::SNOOZE_FOR => {
+                let (id, seconds) = action["selected_option"]["value"].as_str()?.split_once(':')?;
+                Some((id.parse().ok()?, std::time::Duration::from_secs(seconds.parse().ok()?)))
+            }
+            _ => None,
+        }
     }
 
     /// A submitted quick-action modal: the same effect as its command.

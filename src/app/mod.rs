@@ -10,6 +10,7 @@ pub mod health;
 pub mod interactions;
 pub mod jobs;
 pub mod lifecycle;
+pub mod reminders;
 pub mod reply;
 
 use std::sync::Arc;

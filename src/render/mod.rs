@@ -9,6 +9,7 @@ pub mod declare_modal;
 pub mod incident;
 pub mod lifecycle;
 pub mod lifecycle_modals;
+pub mod reminders;
 
 use serde_json::{Value, json};
 

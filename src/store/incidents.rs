@@ -23,11 +23,11 @@ pub struct NewIncident {
     pub timers: Timers,
 }
 
-const COLUMNS: &str = "id, number, title, severity, status, is_private, reporter, lead_user, impact, description, \
+pub(super) const COLUMNS: &str = "id, number, title, severity, status, is_private, reporter, lead_user, impact, description, \
                        services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at, version, \
                        reminder_due_at, reminders_unanswered, escalated, lead_nudge_due_at, retro_nudge_due_at, last_reminder_ts";
 
-fn read(row: &AnyRow) -> anyhow::Result<Incident> {
+pub(super) fn read(row: &AnyRow) -> anyhow::Result<Incident> {
     let status: String = row.try_get("status")?;
     let services: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("services")?)?;
     let reporter: String = row.try_get("reporter")?;

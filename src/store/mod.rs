@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod messages;
 pub mod notices;
 pub mod outbox;
+pub mod reminders;
 pub mod timeline;
 
 use std::time::Duration;

@@ -7,6 +7,7 @@
 mod announce;
 mod channel;
 mod listen;
+mod remind;
 mod reporter;
 mod setup;
 mod share;
@@ -75,6 +76,16 @@ pub enum Step {
     AnswerMention { channel: String, thread_ts: String },
     /// Send a newcomer to an incident channel an ephemeral catch-up.
     CatchUp { incident_id: i64, user: String },
+    /// Post the update reminder in the incident channel.
+    PostReminder { incident_id: i64, number: u32 },
+    /// Tell one channel of the widest audience that the incident is missing updates.
+    Escalate { incident_id: i64, channel: String },
+    /// Nudge the channel once when nobody leads.
+    LeadNudge { incident_id: i64 },
+    /// Nudge a resolved incident's channel for its retrospective.
+    RetroNudge { incident_id: i64 },
+    /// Post the digest of open incidents scheduled at `at` (milliseconds).
+    Digest { at: i64 },
 }
 
 impl Step {
@@ -95,6 +106,11 @@ impl Step {
             Step::FetchHighlight { .. } => "fetch_highlight",
             Step::AnswerMention { .. } => "answer_mention",
             Step::CatchUp { .. } => "catch_up",
+            Step::PostReminder { .. } => "post_reminder",
+            Step::Escalate { .. } => "escalate",
+            Step::LeadNudge { .. } => "lead_nudge",
+            Step::RetroNudge { .. } => "retro_nudge",
+            Step::Digest { .. } => "digest",
         }
     }
 
@@ -111,8 +127,12 @@ impl Step {
             | Step::ReplyInThread { incident_id, .. }
             | Step::ArchiveChannel { incident_id }
             | Step::FetchHighlight { incident_id, .. }
-            | Step::CatchUp { incident_id, .. } => Some(*incident_id),
-            Step::TellReporter { .. } | Step::AnswerMention { .. } => None,
+            | Step::CatchUp { incident_id, .. }
+            | Step::PostReminder { incident_id, .. }
+            | Step::Escalate { incident_id, .. }
+            | Step::LeadNudge { incident_id }
+            | Step::RetroNudge { incident_id } => Some(*incident_id),
+            Step::TellReporter { .. } | Step::AnswerMention { .. } | Step::Digest { .. } => None,
         }
     }
 
@@ -192,6 +212,11 @@ impl App {
             } => self.fetch_highlight(incident_id, &channel, &ts, &by).await,
             Step::AnswerMention { channel, thread_ts } => self.answer_mention(&channel, &thread_ts).await,
             Step::CatchUp { incident_id, user } => self.catch_up(incident_id, &user).await,
+            Step::PostReminder { incident_id, .. } => self.post_reminder(incident_id).await,
+            Step::Escalate { incident_id, channel } => self.escalate(incident_id, &channel).await,
+            Step::LeadNudge { incident_id } => self.lead_nudge(incident_id).await,
+            Step::RetroNudge { incident_id } => self.retro_nudge(incident_id).await,
+            Step::Digest { .. } => self.digest().await,
             Step::TellReporter {
                 user,
                 response_url,

@@ -78,7 +78,12 @@ impl App {
             | Step::ArchiveChannel { .. }
             | Step::FetchHighlight { .. }
             | Step::AnswerMention { .. }
-            | Step::CatchUp { .. } => return Ok(()),
+            | Step::CatchUp { .. }
+            | Step::PostReminder { .. }
+            | Step::Escalate { .. }
+            | Step::LeadNudge { .. }
+            | Step::RetroNudge { .. }
+            | Step::Digest { .. } => return Ok(()),
         };
         let Some(incident) = (match job.incident_id {
             Some(id) => self.store.incident(id).await?,
