@@ -37,6 +37,32 @@ pub enum Commands {
         /// The policy file (default: FIREBELL_CONFIG, else ./firebell.toml, else built-in defaults).
         path: Option<PathBuf>,
     },
+    /// Dry-run the policy: every reminder, escalation, nudge and digest an incident of this
+    /// severity and duration would fire, in order, in the policy's time zone.
+    Simulate(SimulateArgs),
+}
+
+/// `firebell simulate` options.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The severity, as the policy names it (e.g. SEV2).
+    #[arg(long)]
+    pub severity: String,
+    /// From declaration to resolution, e.g. 3h or 90m.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub duration: std::time::Duration,
+    /// When it is declared, in the policy's time zone, e.g. 2026-11-25T23:00 (default: now).
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Nobody posts an update (the default).
+    #[arg(long, conflicts_with = "update_every")]
+    pub no_updates: bool,
+    /// Someone posts an update this often, e.g. 40m.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub update_every: Option<std::time::Duration>,
+    /// The policy file (default: FIREBELL_CONFIG, else ./firebell.toml, else built-in defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// Parses the arguments and runs the chosen command.
@@ -94,7 +120,44 @@ pub fn main() -> ExitCode {
                 Err(error) => fail(&error.to_string()),
             }
         }
+        Commands::Simulate(args) => match simulate(&args, common.config_path) {
+            Ok(output) => {
+                println!("{output}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error),
+        },
     }
+}
+
+/// Runs the dry run and returns what to print, or a one-line error.
+fn simulate(args: &SimulateArgs, config: Option<PathBuf>) -> Result<String, String> {
+    let explicit = args.config.clone().or(config);
+    let loaded = policy::load(policy::locate(explicit.as_deref()).as_deref()).map_err(|e| e.to_string())?;
+    let policy = loaded.policy;
+    let severity = policy.severity(&args.severity).map(|s| s.name.clone()).ok_or_else(|| {
+        format!("--severity {}: not in the policy; expected one of {}", args.severity, policy.severity_names().join(", "))
+    })?;
+    let start = match &args.start {
+        None => chrono::Utc::now(),
+        Some(text) => {
+            let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+                .map_err(|_| format!("--start {text}: expected YYYY-MM-DDTHH:MM in {}", policy.timezone))?;
+            local
+                .and_local_timezone(policy.timezone)
+                .earliest()
+                .ok_or_else(|| format!("--start {text}: that time does not exist in {}", policy.timezone))?
+                .with_timezone(&chrono::Utc)
+        }
+    };
+    let scenario = crate::domain::simulate::Scenario {
+        severity,
+        start,
+        duration: args.duration,
+        updates_every: if args.no_updates { None } else { args.update_every },
+    };
+    let firings = crate::domain::simulate::simulate(&policy, &scenario);
+    Ok(crate::render::simulate::run(&policy, &scenario, &firings))
 }
 
 fn fail(message: &str) -> ExitCode {

@@ -10,6 +10,7 @@ pub mod incident;
 pub mod lifecycle;
 pub mod lifecycle_modals;
 pub mod reminders;
+pub mod simulate;
 
 use serde_json::{Value, json};
 
