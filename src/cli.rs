@@ -136,7 +136,11 @@ fn simulate(args: &SimulateArgs, config: Option<PathBuf>) -> Result<String, Stri
     let loaded = policy::load(policy::locate(explicit.as_deref()).as_deref()).map_err(|e| e.to_string())?;
     let policy = loaded.policy;
     let severity = policy.severity(&args.severity).map(|s| s.name.clone()).ok_or_else(|| {
-        format!("--severity {}: not in the policy; expected one of {}", args.severity, policy.severity_names().join(", "))
+        format!(
+            "--severity {}: not in the policy; expected one of {}",
+            args.severity,
+            policy.severity_names().join(", ")
+        )
     })?;
     let start = match &args.start {
         None => chrono::Utc::now(),

@@ -100,6 +100,23 @@ impl App {
         if woke {
             self.wake_outbox();
         }
+        // A snooze is compare-and-set on the incident, in a transaction of its own (SQLite
+        // allows one writer: it must not start while the delivery's transaction is open).
+        if let (
+            SlackEvent::Reaction {
+                added: true,
+                reaction,
+                user,
+                ts,
+                ..
+            },
+            Some(incident),
+        ) = (&event, incident.as_ref())
+            && reaction == SNOOZE_REACTION
+        {
+            let every = crate::domain::reminders::update_every(&self.policy, &incident.severity);
+            self.snooze(incident.id, every, user, Some(ts)).await?;
+        }
         self.count_event(kind, "recorded");
         Ok(EventOutcome::Recorded)
     }
@@ -154,6 +171,8 @@ impl App {
             SlackEvent::Message(message) => messages::insert(tx, incident_id, &as_new(message)).await?,
             SlackEvent::MessageChanged(message) => messages::edit(tx, incident_id, &as_new(message)).await?,
             SlackEvent::MessageDeleted { channel, ts } => messages::delete(tx, incident_id, channel, ts).await?,
+            // Applied after the delivery commits (see `receive_event`).
+            SlackEvent::Reaction { reaction, .. } if reaction == SNOOZE_REACTION => {}
             SlackEvent::Reaction {
                 added: true,
                 user,
@@ -182,9 +201,6 @@ impl App {
                     }
                 }
             }
-            SlackEvent::Reaction {
-                added: false, reaction, ..
-            } if reaction == SNOOZE_REACTION => {}
             SlackEvent::Reaction { added: false, ts, .. } | SlackEvent::Pin { added: false, ts, .. } => {
                 messages::unhighlight(tx, incident_id, ts).await?;
             }

@@ -37,6 +37,7 @@ async fn every_subcommand_has_help() {
         &["serve", "--help"],
         &["migrate", "--help"],
         &["check-config", "--help"],
+        &["simulate", "--help"],
     ] {
         let output = firebell(sub, &[]).await;
         assert!(output.status.success(), "{sub:?}");
@@ -196,4 +197,92 @@ async fn serve_stops_gracefully_on_sigterm() {
         .expect("exits within 10 s after SIGTERM")
         .unwrap();
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+#[tokio::test]
+async fn simulate_prints_what_a_sev2_over_three_hours_would_fire() {
+    let args = [
+        "simulate",
+        "--severity",
+        "sev2",
+        "--duration",
+        "3h",
+        "--start",
+        "2026-11-25T23:00",
+        "--no-updates",
+        "--config",
+        CONTRACT_POLICY,
+    ];
+    let output = firebell(&args, &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Hand-computed from the contract's policy: SEV2 every 30m, escalate after 2, lead within
+    // 10m, weekday digests at 09:00 (none in this window), retrospective within 2d.
+    let expected = [
+        "2026-11-25 23:00:00 KST  declared",
+        "2026-11-25 23:10:00 KST  lead nudge in the incident channel (no lead assigned)",
+        "2026-11-25 23:30:00 KST  reminder #1 in the incident channel (no update for 30m)",
+        "2026-11-26 00:00:00 KST  reminder #2 in the incident channel (no update for 1h 0m)",
+        "2026-11-26 00:00:00 KST  escalation to the announcements channel (no update for 1h 0m)",
+        "2026-11-26 00:30:00 KST  reminder #3 in the incident channel (no update for 1h 30m)",
+        "2026-11-26 01:00:00 KST  reminder #4 in the incident channel (no update for 2h 0m)",
+        "2026-11-26 01:30:00 KST  reminder #5 in the incident channel (no update for 2h 30m)",
+        "2026-11-26 02:00:00 KST  resolved (reminders stop)",
+        "2026-11-28 02:00:00 KST  retrospective nudge in the incident channel",
+    ];
+    let lines: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(lines, expected, "{stdout}");
+}
+
+#[tokio::test]
+async fn simulate_with_updates_slower_than_the_cadence_and_a_digest_in_the_window() {
+    let args = [
+        "simulate",
+        "--severity",
+        "SEV2",
+        "--duration",
+        "3h",
+        "--start",
+        "2026-11-26T08:00",
+        "--update-every",
+        "40m",
+        "--config",
+        CONTRACT_POLICY,
+    ];
+    let output = firebell(&args, &[]).await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let reminders: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("reminder #"))
+        .map(|l| &l[11..16])
+        .collect();
+    assert_eq!(reminders, ["08:30", "09:10", "09:50", "10:30"], "{stdout}");
+    assert!(
+        stdout.contains("2026-11-26 09:00:00 KST  digest of open incidents"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("escalation"), "{stdout}");
+}
+
+#[tokio::test]
+async fn simulate_refuses_an_unknown_severity() {
+    let output = firebell(
+        &[
+            "simulate",
+            "--severity",
+            "SEV9",
+            "--duration",
+            "1h",
+            "--config",
+            CONTRACT_POLICY,
+        ],
+        &[],
+    )
+    .await;
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("--severity SEV9: not in the policy; expected one of SEV1, SEV2, SEV3, SEV4"),
+        "{}",
+        stderr(&output)
+    );
 }

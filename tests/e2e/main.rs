@@ -23,5 +23,6 @@ mod interactions;
 mod lifecycle;
 mod listening;
 mod ops;
+mod reminders;
 mod storage;
 mod verification;

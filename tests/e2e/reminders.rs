@@ -1,0 +1,487 @@
+//! Reminders with second-scale cadences: they fire on time, mention the lead, are answered
+//! by updates and snoozes, escalate once per silence, stop at resolve, survive restarts and
+//! are sent once by two replicas.
+
+use std::time::Duration;
+
+use firebell::config::env::DatabaseUrl;
+use firebell::domain::incident::IncidentNumber;
+use firebell::store::Store;
+use serde_json::{Value, json};
+
+use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::fake_slack::{FakeSlack, Message};
+use crate::support::process::{Firebell, Setup};
+use crate::support::signing::{self, event_envelope};
+use crate::support::{database, wait, workspace};
+
+/// A policy whose clocks tick in seconds.
+fn fast_policy(extra: &str) -> String {
+    format!(
+        r#"
+timezone = "UTC"
+default_severity = "SEV1"
+[channels]
+announcements = "C0INCIDENTS"
+[reminders]
+escalate_after = 2
+lead_within = "1h"
+retro_within = "2s"
+{extra}
+[retro]
+required_for = ["SEV1"]
+[[severities]]
+name = "SEV1"
+label = "Critical"
+share = "broad"
+update_every = "2s"
+[[severities]]
+name = "SEV3"
+label = "Minor"
+share = "narrow"
+update_every = "1h"
+[[services]]
+name = "payments"
+team_channel = "C0PAYMENTS"
+responders = ["U0ONCALL1"]
+"#
+    )
+}
+
+async fn app(extra: &str) -> TestApp {
+    spawn_app_with(Options {
+        policy: Some(fast_policy(extra)),
+        prepare_slack: Some(workspace::seed),
+        ..Options::default()
+    })
+    .await
+}
+
+async fn declare(app: &TestApp, text: &str) -> String {
+    app.command_in(text, "C0GENERAL", "U0REPORTER").await;
+    app.outbox_drained().await;
+    app.app
+        .store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .channel
+        .unwrap()
+        .to_string()
+}
+
+fn reminders_in(slack: &FakeSlack, channel: &str) -> Vec<Message> {
+    workspace::bot_posts(slack, channel)
+        .into_iter()
+        .filter(|m| m.text.contains("No update on incident #1"))
+        .collect()
+}
+
+fn escalations(slack: &FakeSlack) -> Vec<Message> {
+    workspace::bot_posts(slack, "C0INCIDENTS")
+        .into_iter()
+        .filter(|m| m.text.contains("has had no update for"))
+        .collect()
+}
+
+async fn until_reminders(slack: &FakeSlack, channel: &str, count: usize) {
+    wait::until_sync(&format!("{count} reminder(s)"), || {
+        reminders_in(slack, channel).len() >= count
+    })
+    .await;
+}
+
+async fn interact(app: &TestApp, payload: Value) {
+    let response = app
+        .post_signed(
+            "/slack/interactions",
+            "application/x-www-form-urlencoded",
+            signing::interaction_form(&payload),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+}
+
+fn click(action: Value) -> Value {
+    json!({"type": "block_actions", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0ONCALL1"}, "trigger_id": "t-1", "actions": [action]})
+}
+
+#[tokio::test]
+async fn a_sev1_without_updates_gets_a_reminder_that_mentions_the_lead() {
+    let app = app("").await;
+    let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+    app.command_in("lead <@U0ONCALL1>", &channel, "U0REPORTER").await;
+    until_reminders(&app.slack, &channel, 1).await;
+    let reminder = &reminders_in(&app.slack, &channel)[0];
+    assert!(reminder.text.starts_with("<@U0ONCALL1> "), "{}", reminder.text);
+    let blocks = reminder.blocks.to_string();
+    for part in [
+        "incident_update",
+        "reminder_snooze",
+        "reminder_snooze_for",
+        "what is being tried",
+    ] {
+        assert!(blocks.contains(part), "the reminder lacks {part}: {blocks}");
+    }
+}
+
+#[tokio::test]
+async fn posting_an_update_from_the_reminder_resets_the_clock() {
+    let app = app("").await;
+    let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+    until_reminders(&app.slack, &channel, 1).await;
+    let id = app
+        .app
+        .store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    interact(
+        &app,
+        click(json!({"action_id": "incident_update", "value": id.to_string(), "type": "button"})),
+    )
+    .await;
+    assert_eq!(
+        app.slack.calls_to("views.open").last().unwrap().params["view"]["callback_id"],
+        "incident_update"
+    );
+    let values = json!({"text": {"text": {"type": "plain_text_input", "value": "Rolled back"}}, "status": {"status": {"selected_option": null}}});
+    let submitted = app.post_signed(
+        "/slack/interactions",
+        "application/x-www-form-urlencoded",
+        signing::interaction_form(&json!({"type": "view_submission", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0ONCALL1"},
+            "view": {"callback_id": "incident_update", "private_metadata": id.to_string(), "state": {"values": values}}})),
+    );
+    let before = chrono::Utc::now();
+    assert_eq!(submitted.await.status(), 200);
+    let incident = app.app.store.incident(id).await.unwrap().unwrap();
+    assert_eq!(incident.timers.unanswered, 0);
+    assert!(
+        incident.timers.reminder_due_at.unwrap() >= before + chrono::Duration::milliseconds(1900),
+        "a full cadence from the update"
+    );
+}
+
+#[tokio::test]
+async fn snoozing_delays_the_next_reminder_and_an_eyes_reaction_snoozes_once() {
+    let app = app("").await;
+    let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+    until_reminders(&app.slack, &channel, 1).await;
+    let incident = app
+        .app
+        .store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap();
+    let before = chrono::Utc::now();
+    interact(&app, click(json!({"action_id": "reminder_snooze_for", "type": "overflow", "selected_option": {"value": format!("{}:3600", incident.id)}}))).await;
+    let snoozed = app.app.store.incident(incident.id).await.unwrap().unwrap();
+    assert!(
+        snoozed.timers.reminder_due_at.unwrap() >= before + chrono::Duration::minutes(59),
+        "{:?}",
+        snoozed.timers
+    );
+
+    // The eyes reaction on the latest reminder snoozes by the cadence, once per reminder.
+    let reminder_ts = app
+        .app
+        .store
+        .incident(incident.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_reminder_ts
+        .unwrap();
+    let eyes = |id: &str| {
+        event_envelope(
+            id,
+            json!({"type": "reaction_added", "user": "U0ONCALL1", "reaction": "eyes", "item": {"type": "message", "channel": &channel, "ts": &reminder_ts}}),
+        )
+    };
+    assert_eq!(app.event(eyes("Ev1"), None).await.status(), 200);
+    app.event(eyes("Ev2"), None).await;
+    let snoozes = app
+        .app
+        .store
+        .timeline(incident.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "reminder_snoozed")
+        .count();
+    assert_eq!(snoozes, 2, "the overflow snooze and one eyes snooze");
+}
+
+#[tokio::test]
+async fn two_ignored_reminders_escalate_once_and_resolve_stops_them() {
+    let app = app("").await;
+    let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+    until_reminders(&app.slack, &channel, 3).await;
+    app.outbox_drained().await;
+    let escalated = escalations(&app.slack);
+    assert_eq!(escalated.len(), 1, "once per silence, not once per reminder");
+    assert!(escalated[0].text.contains(&format!("<#{channel}>")));
+    assert!(
+        workspace::bot_posts(&app.slack, "C0PAYMENTS")
+            .iter()
+            .all(|m| !m.text.contains("has had no update")),
+        "broad: announcements only"
+    );
+
+    app.command_in("resolve Rolled back", &channel, "U0REPORTER").await;
+    app.outbox_drained().await;
+    let after_resolve = reminders_in(&app.slack, &channel).len();
+    let incident = app
+        .app
+        .store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(incident.timers.reminder_due_at, None);
+    // Longer than a cadence: nothing more comes.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    app.outbox_drained().await;
+    assert_eq!(
+        reminders_in(&app.slack, &channel).len(),
+        after_resolve,
+        "no reminder after resolve"
+    );
+    let nudges = workspace::bot_posts(&app.slack, &channel)
+        .into_iter()
+        .filter(|m| m.text.contains("has no retrospective yet"))
+        .count();
+    assert!(nudges <= 1);
+}
+
+#[tokio::test]
+async fn a_missing_lead_is_nudged_once_with_an_assign_lead_button() {
+    let policy = fast_policy("")
+        .replace("lead_within = \"1h\"", "lead_within = \"1s\"")
+        .replace("update_every = \"2s\"", "update_every = \"1h\"");
+    let app = spawn_app_with(Options {
+        policy: Some(policy),
+        prepare_slack: Some(workspace::seed),
+        ..Options::default()
+    })
+    .await;
+    let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+    let nudges = || {
+        workspace::bot_posts(&app.slack, &channel)
+            .into_iter()
+            .filter(|m| m.text.contains("has no lead yet"))
+            .collect::<Vec<_>>()
+    };
+    wait::until_sync("the lead nudge", || !nudges().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.outbox_drained().await;
+    let found = nudges();
+    assert_eq!(found.len(), 1, "once");
+    assert!(found[0].blocks.to_string().contains("incident_lead"));
+}
+
+#[tokio::test]
+async fn a_resolved_sev1_without_a_retrospective_is_nudged() {
+    let app = app("").await;
+    let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+    app.command_in("resolve Fixed", &channel, "U0REPORTER").await;
+    wait::until_sync("the retro nudge", || {
+        workspace::bot_posts(&app.slack, &channel)
+            .iter()
+            .any(|m| m.text.contains("has no retrospective yet") && m.text.contains("/incident retro"))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_digest_runs_on_its_cron_schedule_and_lists_open_incidents() {
+    let app = app("digest = \"*/2 * * * * *\"").await;
+    let channel = declare(&app, "declare sev3 service:payments Slow refunds").await;
+    app.command_in("declare --private sev3 Quiet trouble", "C0GENERAL", "U0REPORTER")
+        .await;
+    let digests = || {
+        workspace::bot_posts(&app.slack, "C0INCIDENTS")
+            .into_iter()
+            .filter(|m| m.text.contains("*Open incidents*"))
+            .collect::<Vec<_>>()
+    };
+    wait::until_sync("two digests", || digests().len() >= 2).await;
+    wait::until_sync("a digest after the channel exists", || {
+        digests().last().is_some_and(|m| m.text.contains(&channel))
+    })
+    .await;
+    let first = digests().pop().unwrap();
+    assert!(
+        first.text.contains("#1 SEV3 · Investigating · Slow refunds") && first.text.contains(&format!("<#{channel}>")),
+        "{}",
+        first.text
+    );
+    let latest = digests().pop().unwrap();
+    assert!(
+        latest.text.contains("a private incident") && !latest.text.contains("Quiet trouble"),
+        "{}",
+        latest.text
+    );
+    app.outbox_drained().await;
+    let jobs: Vec<_> = app
+        .app
+        .store
+        .all_jobs()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.kind == "digest")
+        .collect();
+    let mut instants: Vec<i64> = jobs.iter().map(|j| j.payload["at"].as_i64().unwrap()).collect();
+    instants.dedup();
+    assert_eq!(instants.len(), jobs.len(), "one digest per scheduled instant");
+    assert!(
+        instants.windows(2).all(|w| w[1] - w[0] >= 2000),
+        "on the cron's 2 s grid: {instants:?}"
+    );
+    // Read after the jobs: a digest scheduled meanwhile may add a post, never remove one.
+    let done = jobs
+        .iter()
+        .filter(|j| j.state == firebell::store::outbox::JobState::Done)
+        .count();
+    let posts = digests().len();
+    assert!(
+        posts >= done && posts <= done + 1,
+        "each scheduled digest posted once: {posts} posts, {done} jobs"
+    );
+}
+
+/// Starts the real binary on `db` with the fast policy.
+fn setup<'a>(
+    slack: &'a FakeSlack,
+    db: &'a database::TestDatabase,
+    policy: &'a std::path::Path,
+    name: &str,
+) -> Setup<'a> {
+    Setup {
+        slack,
+        database_url: &db.url,
+        policy,
+        log: db.dir.path().join(name),
+    }
+}
+
+#[tokio::test]
+async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let db = database::sqlite();
+    let policy = db.dir.path().join("firebell.toml");
+    std::fs::write(
+        &policy,
+        fast_policy("").replace("update_every = \"2s\"", "update_every = \"3s\""),
+    )
+    .unwrap();
+    let first = Firebell::start(&setup(&slack, &db, &policy, "first.log")).await;
+    first
+        .command(
+            "declare sev1 service:payments Checkout is down",
+            &slack.response_url("cmd"),
+        )
+        .await;
+    wait::until_sync("the incident channel", || slack.channels_named_like("inc-").eq(&1)).await;
+    first.kill().await;
+    // Down for more than two cadences.
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    let _second = Firebell::start(&setup(&slack, &db, &policy, "second.log")).await;
+    let channel = slack.channels_named_like("inc-");
+    assert_eq!(channel, 1);
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    let channel = store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .channel
+        .unwrap()
+        .to_string();
+    until_reminders(&slack, &channel, 1).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        reminders_in(&slack, &channel).len(),
+        1,
+        "once, not once per missed cadence"
+    );
+}
+
+async fn two_replicas_send_each_reminder_once(db: database::TestDatabase) {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let policy = db.dir.path().join("firebell.toml");
+    std::fs::write(&policy, fast_policy("")).unwrap();
+    let one = Firebell::start(&setup(&slack, &db, &policy, "one.log")).await;
+    let two = Firebell::start(&setup(&slack, &db, &policy, "two.log")).await;
+    one.command(
+        "declare sev1 service:payments Checkout is down",
+        &slack.response_url("cmd"),
+    )
+    .await;
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    wait::until("the incident channel", || {
+        let store = store.clone();
+        async move {
+            store
+                .incident_by_number(IncidentNumber(1))
+                .await
+                .unwrap()
+                .and_then(|i| i.channel)
+                .is_some()
+        }
+    })
+    .await;
+    let channel = store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .channel
+        .unwrap()
+        .to_string();
+    until_reminders(&slack, &channel, 3).await;
+    one.kill().await;
+    two.kill().await;
+    let posted = reminders_in(&slack, &channel);
+    let claimed = store
+        .incident_by_number(IncidentNumber(1))
+        .await
+        .unwrap()
+        .unwrap()
+        .timers
+        .unanswered;
+    assert_eq!(
+        posted.len(),
+        usize::try_from(claimed).unwrap(),
+        "every claimed reminder posted once"
+    );
+    let times: Vec<f64> = posted.iter().map(|m| m.ts.parse().unwrap()).collect();
+    assert!(
+        times.windows(2).all(|w| w[1] - w[0] > 1.0),
+        "no reminder posted twice: {times:?}"
+    );
+    assert_eq!(escalations(&slack).len(), 1);
+    assert_eq!(
+        workspace::bot_posts(&slack, "C0PAYMENTS").len(),
+        1,
+        "the notice went out once"
+    );
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_sqlite_file_send_each_reminder_once() {
+    two_replicas_send_each_reminder_once(database::sqlite()).await;
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_postgres_database_send_each_reminder_once() {
+    let Some(db) = database::postgres().await else { return };
+    two_replicas_send_each_reminder_once(db).await;
+}
