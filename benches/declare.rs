@@ -5,12 +5,7 @@
 //! declaration at a time, and prints percentiles. Run with `cargo bench --bench declare`;
 //! `FIREBELL_BENCH_DECLARES` sets how many (default 200).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "a benchmark fails loudly"
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark fails loudly")]
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -40,10 +35,7 @@ fn report(what: &str, mut samples: Vec<Duration>) {
 
 #[tokio::main]
 async fn main() {
-    let count: usize = std::env::var("FIREBELL_BENCH_DECLARES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(200);
+    let count: usize = std::env::var("FIREBELL_BENCH_DECLARES").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
     let app = spawn_app_with(Options {
         policy: Some(workspace::policy()),
         prepare_slack: Some(workspace::seed),
@@ -58,21 +50,13 @@ async fn main() {
     for n in 0..count {
         let before = workspace::bot_posts(&app.slack, "C0PAYMENTS").len();
         let started = Instant::now();
-        let response = app
-            .command_response(
-                "declare sev1 service:payments Checkout is down",
-                "C0GENERAL",
-                "U0REPORTER",
-            )
-            .await;
+        let response =
+            app.command_response("declare sev1 service:payments Checkout is down", "C0GENERAL", "U0REPORTER").await;
         acks.push(started.elapsed());
         assert_eq!(response.status(), 200);
         let deadline = started + Duration::from_secs(10);
         while workspace::bot_posts(&app.slack, "C0PAYMENTS").len() == before {
-            assert!(
-                Instant::now() < deadline,
-                "declaration {n} never reached the payments team"
-            );
+            assert!(Instant::now() < deadline, "declaration {n} never reached the payments team");
             tokio::time::sleep(Duration::from_micros(200)).await;
         }
         first_notices.push(started.elapsed());

@@ -35,26 +35,11 @@ pub struct Metrics {
 
 /// Help texts of the counters, in the order they are rendered.
 const COUNTERS: [(&str, &str); 6] = [
-    (
-        "firebell_http_requests_total",
-        "HTTP requests by endpoint and status code.",
-    ),
-    (
-        "firebell_slack_events_total",
-        "Events API deliveries by event type and outcome (recorded, duplicate, ignored).",
-    ),
-    (
-        "firebell_commands_total",
-        "Slash commands by subcommand (or 'invalid').",
-    ),
-    (
-        "firebell_slack_api_errors_total",
-        "Slack Web API errors by method and error code.",
-    ),
-    (
-        "firebell_reminders_total",
-        "Reminders, escalations and nudges claimed, by kind.",
-    ),
+    ("firebell_http_requests_total", "HTTP requests by endpoint and status code."),
+    ("firebell_slack_events_total", "Events API deliveries by event type and outcome (recorded, duplicate, ignored)."),
+    ("firebell_commands_total", "Slash commands by subcommand (or 'invalid')."),
+    ("firebell_slack_api_errors_total", "Slack Web API errors by method and error code."),
+    ("firebell_reminders_total", "Reminders, escalations and nudges claimed, by kind."),
     (
         "firebell_jobs_total",
         "Outbox jobs by kind and outcome (done, retried, rate_limited, auth_rejected, failed, channel_failed).",
@@ -77,10 +62,7 @@ impl Metrics {
 
     /// Records one HTTP request.
     pub fn http_request(&self, endpoint: &str, status: u16) {
-        self.count(
-            "firebell_http_requests_total",
-            &[("endpoint", endpoint), ("status", &status.to_string())],
-        );
+        self.count("firebell_http_requests_total", &[("endpoint", endpoint), ("status", &status.to_string())]);
     }
 
     /// Records how long a Slack request took to acknowledge.
@@ -130,11 +112,7 @@ impl Metrics {
                 for (bound, count) in ACK_BUCKETS.iter().zip(histogram.buckets) {
                     let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"{bound}\"}} {count}");
                 }
-                let _ = writeln!(
-                    out,
-                    "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}",
-                    histogram.count
-                );
+                let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}", histogram.count);
                 let _ = writeln!(out, "{name}_sum{{endpoint=\"{endpoint}\"}} {}", histogram.sum);
                 let _ = writeln!(out, "{name}_count{{endpoint=\"{endpoint}\"}} {}", histogram.count);
             }
@@ -149,12 +127,7 @@ fn render_labels(labels: &Labels) -> String {
     }
     let inner: Vec<String> = labels
         .iter()
-        .map(|(k, v)| {
-            format!(
-                "{k}=\"{}\"",
-                v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
-            )
-        })
+        .map(|(k, v)| format!("{k}=\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")))
         .collect();
     format!("{{{}}}", inner.join(","))
 }
@@ -170,14 +143,8 @@ mod tests {
         metrics.http_request("/slack/commands", 200);
         metrics.http_request("/slack/events", 401);
         let text = metrics.render();
-        assert!(
-            text.contains("firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 2"),
-            "{text}"
-        );
-        assert!(
-            text.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"),
-            "{text}"
-        );
+        assert!(text.contains("firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 2"), "{text}");
+        assert!(text.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"), "{text}");
         assert_eq!(metrics.counter("firebell_http_requests_total", &[("status", "200")]), 2);
     }
 
@@ -187,18 +154,9 @@ mod tests {
         metrics.ack_latency("/slack/events", Duration::from_millis(3));
         metrics.ack_latency("/slack/events", Duration::from_millis(40));
         let text = metrics.render();
-        assert!(
-            text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.005\"} 1"),
-            "{text}"
-        );
-        assert!(
-            text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.05\"} 2"),
-            "{text}"
-        );
-        assert!(
-            text.contains("firebell_ack_seconds_count{endpoint=\"/slack/events\"} 2"),
-            "{text}"
-        );
+        assert!(text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.005\"} 1"), "{text}");
+        assert!(text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.05\"} 2"), "{text}");
+        assert!(text.contains("firebell_ack_seconds_count{endpoint=\"/slack/events\"} 2"), "{text}");
     }
 
     #[test]

@@ -46,22 +46,14 @@ pub async fn start(
     }
     let store = Store::connect(&settings.common.database_url).await?;
     let applied = store.migrate().await?;
-    tracing::info!(
-        database = settings.common.database_url.describe(),
-        migrations.applied = applied,
-        "database ready"
-    );
+    tracing::info!(database = settings.common.database_url.describe(), migrations.applied = applied, "database ready");
 
     let metrics = Arc::new(Metrics::default());
     let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?.with_metrics(Arc::clone(&metrics));
     let health = Arc::new(Health::default());
     let team_id = workspace(&slack, settings.team_id.clone(), &health).await?;
     let policy = Arc::new(loaded.policy);
-    tokio::spawn(check_configured_channels(
-        slack.clone(),
-        Arc::clone(&policy),
-        Arc::clone(&health),
-    ));
+    tokio::spawn(check_configured_channels(slack.clone(), Arc::clone(&policy), Arc::clone(&health)));
 
     let app = App {
         store: store.clone(),
@@ -74,17 +66,9 @@ pub async fn start(
         outbox_wakeup: Arc::new(Notify::new()),
     };
     let owner = format!("{}-{}", std::process::id(), uuid_like());
-    let worker = tokio::spawn(workers::outbox::run(
-        app.clone(),
-        owner,
-        settings.job_lease,
-        shutdown.clone(),
-    ));
+    let worker = tokio::spawn(workers::outbox::run(app.clone(), owner, settings.job_lease, shutdown.clone()));
     let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
-    let state = AppState {
-        app: app.clone(),
-        signing_secret: Arc::new(settings.signing_secret.clone()),
-    };
+    let state = AppState { app: app.clone(), signing_secret: Arc::new(settings.signing_secret.clone()) };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("FIREBELL_LISTEN: cannot listen on {}", settings.listen))?;
@@ -114,9 +98,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
 /// A worker name unique enough across processes and restarts: time and randomness from the OS.
 fn uuid_like() -> String {
     use std::hash::{BuildHasher, RandomState};
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     format!("{:x}{:x}", nanos, RandomState::new().hash_one(nanos))
 }
 

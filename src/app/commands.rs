@@ -36,8 +36,7 @@ impl App {
                 return Some(reply::grammar_error(&error, &self.policy));
             }
         };
-        self.metrics
-            .count("firebell_commands_total", &[("command", parsed.word())]);
+        self.metrics.count("firebell_commands_total", &[("command", parsed.word())]);
         match parsed {
             Command::Help => Some(reply::help(&self.policy)),
             Command::Declare(options) => self.declare_command(command, options).await,
@@ -64,11 +63,7 @@ impl App {
         match self.declare(declaration).await {
             Ok(incident) => {
                 // A private incident's title is not repeated outside its channel, even here.
-                let key = if incident.private {
-                    Key::DeclareDeclaringPrivate
-                } else {
-                    Key::DeclareDeclaring
-                };
+                let key = if incident.private { Key::DeclareDeclaringPrivate } else { Key::DeclareDeclaring };
                 Some(Reply::ephemeral(text(self.policy.locale, key).fill(&[
                     ("number", &incident.number.to_string()),
                     ("title", &incident.title),
@@ -93,11 +88,7 @@ impl App {
         let incident = match self.store.incident_by_channel(&command.channel_id).await {
             Ok(Some(incident)) => incident,
             Ok(None) => {
-                return Some(reply::simple(
-                    &self.policy,
-                    Key::NeedsIncidentChannel,
-                    &[("command", parsed.word())],
-                ));
+                return Some(reply::simple(&self.policy, Key::NeedsIncidentChannel, &[("command", parsed.word())]));
             }
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "looking up the incident of a channel");
@@ -107,16 +98,11 @@ impl App {
         let action = match parsed {
             Command::Update(Some(text)) => Action::Update { text, status: None },
             Command::Update(None) => {
-                return self
-                    .open_quick_action(&command.trigger_id, QuickAction::PostUpdate, &incident)
-                    .await;
+                return self.open_quick_action(&command.trigger_id, QuickAction::PostUpdate, &incident).await;
             }
             Command::Status(status) => Action::SetStatus(status),
             Command::Severity(severity) => Action::SetSeverity(severity),
-            Command::Lead(user) => Action::AssignRole {
-                role: RoleName::from_stored("lead".to_owned()),
-                user,
-            },
+            Command::Lead(user) => Action::AssignRole { role: RoleName::from_stored("lead".to_owned()), user },
             Command::Role { role, user } => Action::AssignRole { role, user },
             Command::Title(title) => Action::SetTitle(title),
             Command::Impact(impact) => Action::SetImpact(impact),

@@ -63,28 +63,14 @@ impl App {
     async fn try_declare(&self, new: &NewIncident, declaration: &Declaration) -> anyhow::Result<Incident> {
         let now = self.clock.now();
         // The reminder clock starts at the same instant as the incident.
-        let new = NewIncident {
-            timers: reminders::declared(&self.policy, &new.severity, now),
-            ..new.clone()
-        };
+        let new = NewIncident { timers: reminders::declared(&self.policy, &new.severity, now), ..new.clone() };
         let mut tx = self.store.begin().await?;
         let incident = incidents::insert(&mut tx, &new, now).await?;
         let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
         let details =
             json!({"severity": incident.severity.as_str(), "services": services, "private": incident.private});
-        timeline::append(
-            &mut tx,
-            incident.id,
-            "declared",
-            now,
-            Some(incident.reporter.as_str()),
-            &details,
-        )
-        .await?;
-        let step = Step::OpenChannel {
-            incident_id: incident.id,
-            response_url: declaration.response_url.clone(),
-        };
+        timeline::append(&mut tx, incident.id, "declared", now, Some(incident.reporter.as_str()), &details).await?;
+        let step = Step::OpenChannel { incident_id: incident.id, response_url: declaration.response_url.clone() };
         jobs::enqueue(&mut tx, &step, jobs::DECLARED, now).await?;
         tx.commit().await?;
         Ok(incident)

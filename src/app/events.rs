@@ -93,25 +93,15 @@ impl App {
             self.count_event(kind, "duplicate");
             return Ok(EventOutcome::Duplicate);
         }
-        let woke = self
-            .apply(&mut tx, &event, incident.as_ref(), &callback.event_id)
-            .await?;
+        let woke = self.apply(&mut tx, &event, incident.as_ref(), &callback.event_id).await?;
         tx.commit().await?;
         if woke {
             self.wake_outbox();
         }
         // A snooze is compare-and-set on the incident, in a transaction of its own (SQLite
         // allows one writer: it must not start while the delivery's transaction is open).
-        if let (
-            SlackEvent::Reaction {
-                added: true,
-                reaction,
-                user,
-                ts,
-                ..
-            },
-            Some(incident),
-        ) = (&event, incident.as_ref())
+        if let (SlackEvent::Reaction { added: true, reaction, user, ts, .. }, Some(incident)) =
+            (&event, incident.as_ref())
             && reaction == SNOOZE_REACTION
         {
             let every = crate::domain::reminders::update_every(&self.policy, &incident.severity);
@@ -122,18 +112,14 @@ impl App {
     }
 
     fn count_event(&self, kind: &str, outcome: &str) {
-        self.metrics
-            .count("firebell_slack_events_total", &[("type", kind), ("outcome", outcome)]);
+        self.metrics.count("firebell_slack_events_total", &[("type", kind), ("outcome", outcome)]);
     }
 
     /// Whether an event has any effect for firebell.
     fn concerns_us(&self, event: &SlackEvent, callback: &EventCallback, incident: Option<&Incident>) -> bool {
         let ours = |message: &MessageEvent| {
             let own_app = message.app_id.is_some() && message.app_id.as_deref() == callback.raw["api_app_id"].as_str();
-            let own_user = self
-                .slack
-                .cached_bot()
-                .is_some_and(|bot| message.user.as_ref() == Some(&bot.user_id));
+            let own_user = self.slack.cached_bot().is_some_and(|bot| message.user.as_ref() == Some(&bot.user_id));
             own_app || own_user
         };
         match event {
@@ -142,9 +128,7 @@ impl App {
             SlackEvent::AppMention { .. } => true,
             _ if incident.is_none() => false,
             SlackEvent::Message(message) | SlackEvent::MessageChanged(message) => !ours(message),
-            SlackEvent::Reaction {
-                reaction, ts, added, ..
-            } => {
+            SlackEvent::Reaction { reaction, ts, added, .. } => {
                 reaction == HIGHLIGHT_REACTION
                     || (*added
                         && reaction == SNOOZE_REACTION
@@ -173,19 +157,8 @@ impl App {
             SlackEvent::MessageDeleted { channel, ts } => messages::delete(tx, incident_id, channel, ts).await?,
             // Applied after the delivery commits (see `receive_event`).
             SlackEvent::Reaction { reaction, .. } if reaction == SNOOZE_REACTION => {}
-            SlackEvent::Reaction {
-                added: true,
-                user,
-                channel,
-                ts,
-                ..
-            }
-            | SlackEvent::Pin {
-                added: true,
-                user,
-                channel,
-                ts,
-            } => {
+            SlackEvent::Reaction { added: true, user, channel, ts, .. }
+            | SlackEvent::Pin { added: true, user, channel, ts } => {
                 match self.store.message(channel, ts).await? {
                     Some(stored) => messages::highlight(tx, &stored, user.as_str()).await?,
                     None => {
@@ -213,16 +186,7 @@ impl App {
                 return Ok(true);
             }
             SlackEvent::MemberJoined { user, .. } => {
-                jobs::enqueue(
-                    tx,
-                    &Step::CatchUp {
-                        incident_id,
-                        user: user.to_string(),
-                    },
-                    event_id,
-                    now,
-                )
-                .await?;
+                jobs::enqueue(tx, &Step::CatchUp { incident_id, user: user.to_string() }, event_id, now).await?;
                 return Ok(true);
             }
             SlackEvent::Other(_) => {}

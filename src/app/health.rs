@@ -20,10 +20,7 @@ impl Health {
     pub fn slack_rejected(&self, reason: &str) {
         let mut slot = self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
-            tracing::error!(
-                slack.error = reason,
-                "Slack rejected the bot token; check SLACK_BOT_TOKEN"
-            );
+            tracing::error!(slack.error = reason, "Slack rejected the bot token; check SLACK_BOT_TOKEN");
         }
         *slot = Some(reason.to_owned());
     }

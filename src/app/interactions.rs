@@ -78,10 +78,7 @@ impl App {
             reminders::SNOOZE => {
                 let id: i64 = action["value"].as_str()?.parse().ok()?;
                 let incident = self.store.incident(id).await.ok()??;
-                Some((
-                    id,
-                    crate::domain::reminders::update_every(&self.policy, &incident.severity),
-                ))
+                Some((id, crate::domain::reminders::update_every(&self.policy, &incident.severity)))
             }
             reminders::SNOOZE_FOR => {
                 let (id, seconds) = action["selected_option"]["value"].as_str()?.split_once(':')?;
@@ -96,9 +93,7 @@ impl App {
         let Some(quick) = QuickAction::from_id(id) else {
             return InteractionOutcome::Acknowledged;
         };
-        let incident_id = interaction.raw["view"]["private_metadata"]
-            .as_str()
-            .and_then(|v| v.parse::<i64>().ok());
+        let incident_id = interaction.raw["view"]["private_metadata"].as_str().and_then(|v| v.parse::<i64>().ok());
         let incident = match incident_id {
             Some(id) => self.store.incident(id).await,
             None => Ok(None),
@@ -115,27 +110,18 @@ impl App {
         let incident = match incident {
             Ok(Some(incident)) => incident,
             Ok(None) => {
-                return field(
-                    first_field,
-                    text(self.policy.locale, Key::ModalGone).as_str().to_owned(),
-                );
+                return field(first_field, text(self.policy.locale, Key::ModalGone).as_str().to_owned());
             }
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "loading the incident of a modal");
-                return field(
-                    first_field,
-                    text(self.policy.locale, Key::InternalError).as_str().to_owned(),
-                );
+                return field(first_field, text(self.policy.locale, Key::InternalError).as_str().to_owned());
             }
         };
         let values = &interaction.raw["view"]["state"]["values"];
         let action = match lifecycle_modals::read(quick, values, &self.policy) {
             Ok(Submitted::Update { text, status }) => Action::Update { text, status },
             Ok(Submitted::Severity(severity)) => Action::SetSeverity(severity),
-            Ok(Submitted::Lead(user)) => Action::AssignRole {
-                role: RoleName::from_stored("lead".to_owned()),
-                user,
-            },
+            Ok(Submitted::Lead(user)) => Action::AssignRole { role: RoleName::from_stored("lead".to_owned()), user },
             Ok(Submitted::Resolve(summary)) => Action::Resolve(summary),
             Err((block, message)) => return field(block, message),
         };
@@ -144,10 +130,7 @@ impl App {
             Ok(Err(refusal)) => field(first_field, refusal),
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "a quick action failed");
-                field(
-                    first_field,
-                    text(self.policy.locale, Key::InternalError).as_str().to_owned(),
-                )
+                field(first_field, text(self.policy.locale, Key::InternalError).as_str().to_owned())
             }
         }
     }
@@ -157,10 +140,8 @@ impl App {
         let form = match declare_modal::read(values, &self.policy) {
             Ok(form) => form,
             Err(errors) => {
-                let errors: Map<String, Value> = errors
-                    .into_iter()
-                    .map(|(block, message)| (block.to_owned(), Value::String(message)))
-                    .collect();
+                let errors: Map<String, Value> =
+                    errors.into_iter().map(|(block, message)| (block.to_owned(), Value::String(message))).collect();
                 return InteractionOutcome::Respond(json!({"response_action": "errors", "errors": errors}));
             }
         };

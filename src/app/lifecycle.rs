@@ -54,10 +54,7 @@ impl App {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("incident {} vanished", incident.id))?;
         }
-        anyhow::bail!(
-            "incident {} kept changing under {CONCURRENT_ATTEMPTS} attempts",
-            incident.number
-        )
+        anyhow::bail!("incident {} kept changing under {CONCURRENT_ATTEMPTS} attempts", incident.number)
     }
 
     /// One attempt; `None` when the incident changed since it was read.
@@ -72,11 +69,7 @@ impl App {
         let decision = match decide(incident, &roles, action, actor, &self.policy, now) {
             Ok(decision) => decision,
             Err(refusal) => {
-                return Ok(Some(Err(render::lifecycle::refusal(
-                    &refusal,
-                    incident,
-                    self.policy.locale,
-                ))));
+                return Ok(Some(Err(render::lifecycle::refusal(&refusal, incident, self.policy.locale))));
             }
         };
         let change = &decision.change;
@@ -97,15 +90,8 @@ impl App {
         {
             incidents::assign_role(&mut tx, incident.id, role, user, now).await?;
         }
-        let event = timeline::append(
-            &mut tx,
-            incident.id,
-            change.kind(),
-            now,
-            Some(actor.as_str()),
-            &details(change),
-        )
-        .await?;
+        let event =
+            timeline::append(&mut tx, incident.id, change.kind(), now, Some(actor.as_str()), &details(change)).await?;
         let scope = event.to_string();
         let id = incident.id;
         if next.channel.is_some() {
@@ -115,22 +101,10 @@ impl App {
         if !matches!(change, Change::Noted { .. }) {
             jobs::enqueue(&mut tx, &Step::RefreshNotices { incident_id: id }, &scope, now).await?;
         }
-        let widens = matches!(
-            change,
-            Change::SeverityChanged { lowered: false, .. } | Change::ServiceAdded(_)
-        );
+        let widens = matches!(change, Change::SeverityChanged { lowered: false, .. } | Change::ServiceAdded(_));
         if widens {
             // The share step tells only the channels that have not seen the notice.
-            jobs::enqueue(
-                &mut tx,
-                &Step::ShareNotices {
-                    incident_id: id,
-                    response_url: None,
-                },
-                &scope,
-                now,
-            )
-            .await?;
+            jobs::enqueue(&mut tx, &Step::ShareNotices { incident_id: id, response_url: None }, &scope, now).await?;
         }
         if let Some((text, broadcast)) = render::lifecycle::thread_reply(change, next, &self.policy) {
             for notice in notices.iter().filter(|n| n.ts.is_some()) {

@@ -21,11 +21,7 @@ use crate::store::timeline;
 fn escalation_channels(policy: &Policy, incident: &Incident) -> Vec<ChannelId> {
     let everyone = audience(policy, &incident.severity, &incident.services, incident.private);
     let broad = everyone.iter().any(|r| r.reason == Reason::Announcements);
-    everyone
-        .into_iter()
-        .filter(|r| (r.reason == Reason::Announcements) == broad)
-        .map(|r| r.channel)
-        .collect()
+    everyone.into_iter().filter(|r| (r.reason == Reason::Announcements) == broad).map(|r| r.channel).collect()
 }
 
 /// The digest's name in the schedules table.
@@ -47,22 +43,13 @@ impl App {
                     &incident,
                     Nudge::Lead,
                     due,
-                    wanted.then_some(Step::LeadNudge {
-                        incident_id: incident.id,
-                    }),
+                    wanted.then_some(Step::LeadNudge { incident_id: incident.id }),
                 )
                 .await?;
             }
             if let Some(due) = incident.timers.retro_nudge_due_at.filter(|due| *due <= now) {
-                self.send_nudge(
-                    &incident,
-                    Nudge::Retro,
-                    due,
-                    Some(Step::RetroNudge {
-                        incident_id: incident.id,
-                    }),
-                )
-                .await?;
+                self.send_nudge(&incident, Nudge::Retro, due, Some(Step::RetroNudge { incident_id: incident.id }))
+                    .await?;
             }
         }
         self.tick_digest(now).await
@@ -77,30 +64,18 @@ impl App {
             tx.rollback().await?;
             return Ok(());
         }
-        jobs::enqueue(
-            &mut tx,
-            &Step::PostReminder {
-                incident_id: incident.id,
-                number: fired.number,
-            },
-            &scope,
-            now,
-        )
-        .await?;
+        jobs::enqueue(&mut tx, &Step::PostReminder { incident_id: incident.id, number: fired.number }, &scope, now)
+            .await?;
         if fired.escalate {
             for channel in escalation_channels(&self.policy, incident) {
-                let step = Step::Escalate {
-                    incident_id: incident.id,
-                    channel: channel.to_string(),
-                };
+                let step = Step::Escalate { incident_id: incident.id, channel: channel.to_string() };
                 jobs::enqueue(&mut tx, &step, &format!("{scope}:{channel}"), now).await?;
             }
         }
         tx.commit().await?;
         self.metrics.count("firebell_reminders_total", &[("kind", "update")]);
         if fired.escalate {
-            self.metrics
-                .count("firebell_reminders_total", &[("kind", "escalation")]);
+            self.metrics.count("firebell_reminders_total", &[("kind", "escalation")]);
         }
         self.wake_outbox();
         Ok(())
@@ -139,15 +114,8 @@ impl App {
         };
         let last = self.store.schedule_last_fired(DIGEST).await?;
         let grace_start = now - chrono::Duration::from_std(DIGEST_GRACE).unwrap_or_default();
-        let from = last
-            .map_or(grace_start, |l| l.max(grace_start))
-            .with_timezone(&self.policy.timezone);
-        let Some(due) = schedule
-            .after(&from)
-            .map(|t| t.with_timezone(&Utc))
-            .take_while(|t| *t <= now)
-            .last()
-        else {
+        let from = last.map_or(grace_start, |l| l.max(grace_start)).with_timezone(&self.policy.timezone);
+        let Some(due) = schedule.after(&from).map(|t| t.with_timezone(&Utc)).take_while(|t| *t <= now).last() else {
             return Ok(());
         };
         let mut tx = self.store.begin().await?;
@@ -155,15 +123,8 @@ impl App {
             tx.rollback().await?;
             return Ok(());
         }
-        jobs::enqueue(
-            &mut tx,
-            &Step::Digest {
-                at: due.timestamp_millis(),
-            },
-            &due.timestamp_millis().to_string(),
-            now,
-        )
-        .await?;
+        jobs::enqueue(&mut tx, &Step::Digest { at: due.timestamp_millis() }, &due.timestamp_millis().to_string(), now)
+            .await?;
         tx.commit().await?;
         self.wake_outbox();
         Ok(())
@@ -200,15 +161,7 @@ impl App {
             }
             let until = plus(now, delay);
             let details = serde_json::json!({"until": until.to_rfc3339(), "seconds": delay.as_secs()});
-            timeline::append(
-                &mut tx,
-                incident_id,
-                "reminder_snoozed",
-                now,
-                Some(by.as_str()),
-                &details,
-            )
-            .await?;
+            timeline::append(&mut tx, incident_id, "reminder_snoozed", now, Some(by.as_str()), &details).await?;
             tx.commit().await?;
             return Ok(true);
         }

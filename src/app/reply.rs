@@ -7,19 +7,23 @@ use crate::domain::command::GrammarError;
 use crate::domain::policy::Policy;
 
 /// An ephemeral reply: only the person who typed the command sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reply {
     pub response_type: &'static str,
     pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocks: Option<serde_json::Value>,
 }
 
 impl Reply {
     /// An ephemeral reply with this text.
     pub fn ephemeral(text: String) -> Reply {
-        Reply {
-            response_type: "ephemeral",
-            text,
-        }
+        Reply { response_type: "ephemeral", text, blocks: None }
+    }
+
+    /// An ephemeral reply with Block Kit blocks (and `text` as the fallback).
+    pub fn ephemeral_blocks(text: String, blocks: serde_json::Value) -> Reply {
+        Reply { response_type: "ephemeral", text, blocks: Some(blocks) }
     }
 }
 
@@ -88,10 +92,7 @@ mod tests {
 
     #[test]
     fn an_unknown_severity_reply_lists_the_accepted_ones() {
-        assert_eq!(
-            reply_to("declare sev9 Down"),
-            "`sev9` is not a severity here. Accepted: SEV1, SEV2, SEV3, SEV4."
-        );
+        assert_eq!(reply_to("declare sev9 Down"), "`sev9` is not a severity here. Accepted: SEV1, SEV2, SEV3, SEV4.");
     }
 
     #[test]
@@ -102,10 +103,7 @@ mod tests {
     #[test]
     fn replies_echoing_user_text_cannot_ping() {
         let reply = reply_to("<!channel> now");
-        assert!(
-            reply.contains("&lt;!channel&gt;") && !reply.contains("<!channel>"),
-            "{reply}"
-        );
+        assert!(reply.contains("&lt;!channel&gt;") && !reply.contains("<!channel>"), "{reply}");
     }
 
     #[test]
@@ -128,19 +126,13 @@ mod tests {
         ] {
             let error = parse(input, &policy).unwrap_err();
             let reply = grammar_error(&error, &policy).text;
-            assert!(
-                reply.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)),
-                "{input}: {reply}"
-            );
+            assert!(reply.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c)), "{input}: {reply}");
         }
     }
 
     #[test]
     fn help_names_the_installs_severities_and_services() {
         let text = help(&contract_policy()).text;
-        assert!(
-            text.contains("Severities: SEV1, SEV2, SEV3, SEV4. Services: payments, checkout."),
-            "{text}"
-        );
+        assert!(text.contains("Severities: SEV1, SEV2, SEV3, SEV4. Services: payments, checkout."), "{text}");
     }
 }

@@ -108,11 +108,8 @@ impl Template {
 /// The `{placeholder}` names in a text, sorted, for the completeness test.
 #[cfg(test)]
 fn placeholders(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = text
-        .split('{')
-        .skip(1)
-        .filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned()))
-        .collect();
+    let mut names: Vec<String> =
+        text.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name.to_owned())).collect();
     names.sort();
     names.dedup();
     names
@@ -135,12 +132,7 @@ mod tests {
         for locale in Locale::ALL {
             for key in Key::ALL {
                 let value = texts(locale).get(key.id());
-                assert!(
-                    value.is_some_and(|v| !v.trim().is_empty()),
-                    "{} lacks {}",
-                    locale.code(),
-                    key.id()
-                );
+                assert!(value.is_some_and(|v| !v.trim().is_empty()), "{} lacks {}", locale.code(), key.id());
             }
         }
     }

@@ -29,10 +29,7 @@ pub struct EnvError {
 }
 
 fn error(var: &'static str, problem: impl Into<String>) -> EnvError {
-    EnvError {
-        var,
-        problem: problem.into(),
-    }
+    EnvError { var, problem: problem.into() }
 }
 
 /// Which database a `DATABASE_URL` names.
@@ -59,10 +56,7 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl::Postgres(SecretString::from(url.to_owned())));
         }
         let scheme = url.split_once(':').map_or(url, |(scheme, _)| scheme);
-        Err(error(
-            "DATABASE_URL",
-            format!("unknown scheme \"{scheme}\"; expected sqlite://PATH or postgres://…"),
-        ))
+        Err(error("DATABASE_URL", format!("unknown scheme \"{scheme}\"; expected sqlite://PATH or postgres://…")))
     }
 
     /// A description safe to log: the SQLite path, or "PostgreSQL" without credentials.
@@ -137,17 +131,10 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(error(
-                    "FIREBELL_LOG_FORMAT",
-                    format!("\"{other}\"; expected \"json\" or \"text\""),
-                ));
+                return Err(error("FIREBELL_LOG_FORMAT", format!("\"{other}\"; expected \"json\" or \"text\"")));
             }
         };
-        Ok(CommonSettings {
-            database_url,
-            config_path: self.get("FIREBELL_CONFIG").map(PathBuf::from),
-            log_format,
-        })
+        Ok(CommonSettings { database_url, config_path: self.get("FIREBELL_CONFIG").map(PathBuf::from), log_format })
     }
 
     /// The settings `serve` needs; the first problem found stops it.
@@ -161,10 +148,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             ));
         }
         let bot_token = self.get("SLACK_BOT_TOKEN").ok_or_else(|| {
-            error(
-                "SLACK_BOT_TOKEN",
-                "missing; expected the bot token (xoxb-…) from the Slack app's OAuth page",
-            )
+            error("SLACK_BOT_TOKEN", "missing; expected the bot token (xoxb-…) from the Slack app's OAuth page")
         })?;
         if !bot_token.starts_with("xoxb-") {
             warnings.push("SLACK_BOT_TOKEN does not start with xoxb-; bot tokens usually do".to_owned());
@@ -177,43 +161,25 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         })?;
         let slack_api_url = self.get("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_owned());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
-            return Err(error(
-                "SLACK_API_URL",
-                format!("\"{slack_api_url}\"; expected an http:// or https:// URL"),
-            ));
+            return Err(error("SLACK_API_URL", format!("\"{slack_api_url}\"; expected an http:// or https:// URL")));
         }
-        let slack_api_url = if slack_api_url.ends_with('/') {
-            slack_api_url
-        } else {
-            format!("{slack_api_url}/")
-        };
+        let slack_api_url = if slack_api_url.ends_with('/') { slack_api_url } else { format!("{slack_api_url}/") };
         let team_id = match self.get("SLACK_TEAM_ID") {
             None => None,
             Some(text) => Some(TeamId::parse(&text).ok_or_else(|| {
-                error(
-                    "SLACK_TEAM_ID",
-                    format!("\"{text}\"; expected a workspace id like T0123ABCD"),
-                )
+                error("SLACK_TEAM_ID", format!("\"{text}\"; expected a workspace id like T0123ABCD"))
             })?),
         };
         let listen_text = self.get("FIREBELL_LISTEN").unwrap_or_else(|| LISTEN.to_owned());
         let listen = listen_text.parse().map_err(|_| {
-            error(
-                "FIREBELL_LISTEN",
-                format!("\"{listen_text}\"; expected HOST:PORT like 0.0.0.0:3000"),
-            )
+            error("FIREBELL_LISTEN", format!("\"{listen_text}\"; expected HOST:PORT like 0.0.0.0:3000"))
         })?;
         let job_lease = match self.get("FIREBELL_JOB_LEASE") {
             None => DEFAULT_JOB_LEASE,
             Some(text) => humantime::parse_duration(&text)
                 .ok()
                 .filter(|d| !d.is_zero())
-                .ok_or_else(|| {
-                    error(
-                        "FIREBELL_JOB_LEASE",
-                        format!("\"{text}\"; expected a duration like 30s"),
-                    )
-                })?,
+                .ok_or_else(|| error("FIREBELL_JOB_LEASE", format!("\"{text}\"; expected a duration like 30s")))?,
         };
         Ok(ServeSettings {
             common,
@@ -262,17 +228,13 @@ mod tests {
 
     #[test]
     fn an_empty_value_counts_as_missing() {
-        let error = env(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "  ")])
-            .serve()
-            .unwrap_err();
+        let error = env(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "  ")]).serve().unwrap_err();
         assert_eq!(error.var, "SLACK_SIGNING_SECRET");
     }
 
     #[test]
     fn a_token_without_xoxb_is_a_warning_not_an_error() {
-        let settings = env(&[("SLACK_BOT_TOKEN", "abc"), ("SLACK_SIGNING_SECRET", "x")])
-            .serve()
-            .unwrap();
+        let settings = env(&[("SLACK_BOT_TOKEN", "abc"), ("SLACK_SIGNING_SECRET", "x")]).serve().unwrap();
         assert_eq!(settings.warnings.len(), 1);
     }
 

@@ -41,29 +41,17 @@ pub fn audience(policy: &Policy, severity: &SeverityName, services: &[ServiceNam
         if let Some(channel) = channel
             && !out.iter().any(|r| &r.channel == channel)
         {
-            out.push(Recipient {
-                channel: channel.clone(),
-                reason,
-                mention,
-            });
+            out.push(Recipient { channel: channel.clone(), reason, mention });
         }
     };
     for name in services {
         if let Some(service) = policy.service(name.as_str()) {
-            push(
-                service.team_channel.as_ref(),
-                Reason::Affected(service.name.clone()),
-                Mention::None,
-            );
+            push(service.team_channel.as_ref(), Reason::Affected(service.name.clone()), Mention::None);
         }
     }
     for dependent in dependents(policy, services) {
         if let Some(service) = policy.service(dependent.as_str()) {
-            push(
-                service.team_channel.as_ref(),
-                Reason::Dependent(service.name.clone()),
-                Mention::None,
-            );
+            push(service.team_channel.as_ref(), Reason::Dependent(service.name.clone()), Mention::None);
         }
     }
     let level = policy.severity(severity.as_str());
@@ -130,10 +118,7 @@ mod tests {
 
     #[test]
     fn a_broad_incident_without_services_reaches_announcements_only() {
-        assert_eq!(
-            names(&audience(&contract_policy(), &sev("SEV2"), &[], false)),
-            ["C0INCIDENTS"]
-        );
+        assert_eq!(names(&audience(&contract_policy(), &sev("SEV2"), &[], false)), ["C0INCIDENTS"]);
     }
 
     #[test]
@@ -163,17 +148,8 @@ mod tests {
         )
         .unwrap()
         .0;
-        assert_eq!(
-            dependents(&policy, &[svc("db")]),
-            [svc("api"), svc("mobile"), svc("web")]
-        );
-        assert_eq!(
-            names(&audience(&policy, &sev("SEV3"), &[svc("db")], false)),
-            ["C0DB", "C0API", "C0MOBILE"]
-        );
-        assert_eq!(
-            names(&audience(&policy, &sev("SEV4"), &[svc("search")], false)),
-            ["C0SEARCH"]
-        );
+        assert_eq!(dependents(&policy, &[svc("db")]), [svc("api"), svc("mobile"), svc("web")]);
+        assert_eq!(names(&audience(&policy, &sev("SEV3"), &[svc("db")], false)), ["C0DB", "C0API", "C0MOBILE"]);
+        assert_eq!(names(&audience(&policy, &sev("SEV4"), &[svc("search")], false)), ["C0SEARCH"]);
     }
 }

@@ -34,19 +34,11 @@ pub fn slug(title: &str) -> String {
 /// up add `-2`, `-3`… after it.
 pub fn channel_name(prefix: &str, date: NaiveDate, number: IncidentNumber, title: &str, attempt: u32) -> String {
     let base = format!("{prefix}-{}-{number}", date.format("%Y%m%d"));
-    let suffix = if attempt > 1 {
-        format!("-{attempt}")
-    } else {
-        String::new()
-    };
+    let suffix = if attempt > 1 { format!("-{attempt}") } else { String::new() };
     let room = MAX_LEN.saturating_sub(base.len() + suffix.len() + 1);
     let full = slug(title);
     let slug = fit(&full, room);
-    if slug.is_empty() {
-        format!("{base}{suffix}")
-    } else {
-        format!("{base}-{slug}{suffix}")
-    }
+    if slug.is_empty() { format!("{base}{suffix}") } else { format!("{base}-{slug}{suffix}") }
 }
 
 /// The longest run of whole words of `slug` within `room` bytes; a single word longer than
@@ -65,9 +57,7 @@ fn fit(slug: &str, room: usize) -> &str {
 pub fn is_valid(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= MAX_LEN
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 #[cfg(test)]
@@ -88,10 +78,7 @@ mod tests {
 
     #[test]
     fn an_all_korean_title_has_no_slug() {
-        assert_eq!(
-            channel_name("inc", day(), IncidentNumber(7), "결제 장애", 1),
-            "inc-20261126-7"
-        );
+        assert_eq!(channel_name("inc", day(), IncidentNumber(7), "결제 장애", 1), "inc-20261126-7");
     }
 
     #[test]
@@ -107,12 +94,7 @@ mod tests {
         let name = channel_name("inc", day(), IncidentNumber(1234), title, 1);
         assert!(name.len() <= 80, "{name}");
         assert!(!name.ends_with('-'));
-        assert!(
-            title
-                .replace(' ', "-")
-                .starts_with(name.trim_start_matches("inc-20261126-1234-")),
-            "{name}"
-        );
+        assert!(title.replace(' ', "-").starts_with(name.trim_start_matches("inc-20261126-1234-")), "{name}");
     }
 
     #[test]
@@ -123,25 +105,14 @@ mod tests {
 
     #[test]
     fn retries_after_a_foreign_name_add_a_counter_and_still_fit() {
-        assert_eq!(
-            channel_name("inc", day(), IncidentNumber(3), "Down", 2),
-            "inc-20261126-3-down-2"
-        );
+        assert_eq!(channel_name("inc", day(), IncidentNumber(3), "Down", 2), "inc-20261126-3-down-2");
         let long = channel_name("inc", day(), IncidentNumber(3), &"word ".repeat(40), 13);
         assert!(long.len() <= 80 && long.ends_with("-13"), "{long}");
     }
 
     #[test]
     fn every_generated_name_is_valid_for_slack() {
-        for title in [
-            "",
-            "!!!",
-            "결제",
-            "A",
-            "x y z",
-            &"long words ".repeat(30),
-            "<!channel> <!subteam^S1>",
-        ] {
+        for title in ["", "!!!", "결제", "A", "x y z", &"long words ".repeat(30), "<!channel> <!subteam^S1>"] {
             for attempt in [1, 2, 99] {
                 let name = channel_name("inc", day(), IncidentNumber(99_999), title, attempt);
                 assert!(is_valid(&name), "{name}");

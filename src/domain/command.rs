@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 
+pub use crate::domain::followup::FollowupGroup;
 use crate::domain::ids::UserId;
 use crate::domain::incident::{IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::policy::Policy;
@@ -62,17 +63,6 @@ pub struct FollowupRequest {
     pub text: String,
     pub owner: Option<UserId>,
     pub due: Option<NaiveDate>,
-}
-
-/// The three groups a retrospective's action items fall into.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FollowupGroup {
-    /// Preventing recurrence.
-    Prevent,
-    /// Improving detection.
-    Detect,
-    /// Improving handling.
-    Handle,
 }
 
 /// The window of `stats`.
@@ -268,41 +258,27 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
 fn no_more(words: &mut Words<'_>, usage: &'static str, command: Command) -> Result<Command, GrammarError> {
     match words.rest() {
         None => Ok(command),
-        Some(extra) => Err(GrammarError::UnexpectedWords {
-            usage: Usage::Simple(usage),
-            words: extra.to_owned(),
-        }),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Simple(usage), words: extra.to_owned() }),
     }
 }
 
 fn expect_text(words: &mut Words<'_>, usage: Usage) -> Result<String, GrammarError> {
-    words
-        .rest()
-        .map(str::to_owned)
-        .ok_or(GrammarError::MissingArgument { usage })
+    words.rest().map(str::to_owned).ok_or(GrammarError::MissingArgument { usage })
 }
 
 fn expect_user(words: &mut Words<'_>, usage: Usage) -> Result<UserId, GrammarError> {
     let word = words.next_word().ok_or(GrammarError::MissingArgument { usage })?;
-    let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser {
-        usage,
-        got: word.to_owned(),
-    })?;
+    let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser { usage, got: word.to_owned() })?;
     match words.rest() {
         None => Ok(user),
-        Some(extra) => Err(GrammarError::UnexpectedWords {
-            usage,
-            words: extra.to_owned(),
-        }),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage, words: extra.to_owned() }),
     }
 }
 
 /// `sev` followed by digits: a word the user meant as a severity even when the policy lacks it.
 fn looks_like_severity(word: &str) -> bool {
     let lower = word.to_ascii_lowercase();
-    lower
-        .strip_prefix("sev")
-        .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+    lower.strip_prefix("sev").is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn severity_named(word: &str, policy: &Policy) -> Option<SeverityName> {
@@ -361,10 +337,7 @@ fn parse_stats(words: &mut Words<'_>) -> Result<Command, GrammarError> {
         }
     };
     no_more(words, "stats [7d|30d|90d]", Command::Stats(window)).map_err(|e| match e {
-        GrammarError::UnexpectedWords { words, .. } => GrammarError::UnexpectedWords {
-            usage: Usage::Stats,
-            words,
-        },
+        GrammarError::UnexpectedWords { words, .. } => GrammarError::UnexpectedWords { usage: Usage::Stats, words },
         other => other,
     })
 }
@@ -388,54 +361,36 @@ fn parse_change(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gramm
 }
 
 fn parse_status(words: &mut Words<'_>) -> Result<Command, GrammarError> {
-    let word = words
-        .next_word()
-        .ok_or(GrammarError::MissingArgument { usage: Usage::Status })?;
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Status })?;
     let status = IncidentStatus::parse(&word.to_lowercase())
         .filter(|status| status.is_open())
         .ok_or_else(|| GrammarError::UnknownStatus { word: word.to_owned() })?;
     match words.rest() {
         None => Ok(Command::Status(status)),
-        Some(extra) => Err(GrammarError::UnexpectedWords {
-            usage: Usage::Status,
-            words: extra.to_owned(),
-        }),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Status, words: extra.to_owned() }),
     }
 }
 
 fn parse_severity(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let word = words
-        .next_word()
-        .ok_or(GrammarError::MissingArgument { usage: Usage::Severity })?;
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Severity })?;
     let severity =
         severity_named(word, policy).ok_or_else(|| GrammarError::UnknownSeverity { word: word.to_owned() })?;
     match words.rest() {
         None => Ok(Command::Severity(severity)),
-        Some(extra) => Err(GrammarError::UnexpectedWords {
-            usage: Usage::Severity,
-            words: extra.to_owned(),
-        }),
+        Some(extra) => Err(GrammarError::UnexpectedWords { usage: Usage::Severity, words: extra.to_owned() }),
     }
 }
 
 fn parse_role(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let word = words
-        .next_word()
-        .ok_or(GrammarError::MissingArgument { usage: Usage::Role })?;
-    let role = policy
-        .role(word)
-        .ok_or_else(|| GrammarError::UnknownRole { word: word.to_owned() })?;
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Role })?;
+    let role = policy.role(word).ok_or_else(|| GrammarError::UnknownRole { word: word.to_owned() })?;
     let user = expect_user(words, Usage::Role)?;
     Ok(Command::Role { role, user })
 }
 
 fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
-    let action = words
-        .next_word()
-        .ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
-    let name = words
-        .next_word()
-        .ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
+    let action = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
+    let name = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Service })?;
     let name = match name.split_once(':') {
         Some((prefix, name)) if prefix.eq_ignore_ascii_case("service") => name,
         _ => name,
@@ -445,10 +400,7 @@ fn parse_service(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gram
         .map(|s| s.name.clone())
         .ok_or_else(|| GrammarError::UnknownService { word: name.to_owned() })?;
     if let Some(extra) = words.rest() {
-        return Err(GrammarError::UnexpectedWords {
-            usage: Usage::Service,
-            words: extra.to_owned(),
-        });
+        return Err(GrammarError::UnexpectedWords { usage: Usage::Service, words: extra.to_owned() });
     }
     match action.to_lowercase().as_str() {
         "add" => Ok(Command::ServiceAdd(service)),
@@ -489,12 +441,7 @@ fn parse_followup(words: &mut Words<'_>) -> Result<FollowupRequest, GrammarError
         }
         text = head.trim_end().to_owned();
     }
-    Ok(FollowupRequest {
-        group: group.unwrap_or(FollowupGroup::Prevent),
-        text,
-        owner,
-        due,
-    })
+    Ok(FollowupRequest { group: group.unwrap_or(FollowupGroup::Prevent), text, owner, due })
 }
 
 #[cfg(test)]

@@ -43,9 +43,7 @@ fn declare_alone_opens_the_modal_with_nothing_prefilled() {
 
 #[test]
 fn quick_declare_takes_severity_services_and_title() {
-    let Command::Declare(options) = ok("declare sev1 service:payments Checkout is down") else {
-        panic!()
-    };
+    let Command::Declare(options) = ok("declare sev1 service:payments Checkout is down") else { panic!() };
     assert_eq!(options.severity, Some(sev("SEV1")));
     assert_eq!(options.services, vec![svc("payments")]);
     assert_eq!(options.title.as_deref(), Some("Checkout is down"));
@@ -71,39 +69,26 @@ fn quick_declare_options_may_come_in_any_order() {
 
 #[test]
 fn the_title_keeps_everything_after_the_first_other_word_verbatim() {
-    let Command::Declare(options) = ok("declare sev3 Login  slow for sev1 users  service:payments") else {
-        panic!()
-    };
-    assert_eq!(
-        options.title.as_deref(),
-        Some("Login  slow for sev1 users  service:payments")
-    );
+    let Command::Declare(options) = ok("declare sev3 Login  slow for sev1 users  service:payments") else { panic!() };
+    assert_eq!(options.title.as_deref(), Some("Login  slow for sev1 users  service:payments"));
     assert_eq!(options.services, vec![]);
 }
 
 #[test]
 fn declare_with_options_but_no_title_opens_a_prefilled_modal() {
-    let Command::Declare(options) = ok("declare sev2 service:payments") else {
-        panic!()
-    };
+    let Command::Declare(options) = ok("declare sev2 service:payments") else { panic!() };
     assert_eq!(options.title, None);
     assert_eq!(options.severity, Some(sev("SEV2")));
 }
 
 #[test]
 fn a_severity_the_policy_lacks_is_an_error_not_a_title() {
-    assert_eq!(
-        err("declare sev9 Checkout down"),
-        GrammarError::UnknownSeverity { word: "sev9".into() }
-    );
+    assert_eq!(err("declare sev9 Checkout down"), GrammarError::UnknownSeverity { word: "sev9".into() });
 }
 
 #[test]
 fn an_unknown_service_is_an_error() {
-    assert_eq!(
-        err("declare service:billing Down"),
-        GrammarError::UnknownService { word: "billing".into() }
-    );
+    assert_eq!(err("declare service:billing Down"), GrammarError::UnknownService { word: "billing".into() });
 }
 
 #[test]
@@ -113,19 +98,12 @@ fn two_severities_in_one_declare_are_refused() {
 
 #[test]
 fn an_unknown_flag_is_refused() {
-    assert_eq!(
-        err("declare --secret Down"),
-        GrammarError::UnknownOption {
-            word: "--secret".into()
-        }
-    );
+    assert_eq!(err("declare --secret Down"), GrammarError::UnknownOption { word: "--secret".into() });
 }
 
 #[test]
 fn a_korean_title_is_kept_as_typed() {
-    let Command::Declare(options) = ok("declare sev1 결제 장애") else {
-        panic!()
-    };
+    let Command::Declare(options) = ok("declare sev1 결제 장애") else { panic!() };
     assert_eq!(options.title.as_deref(), Some("결제 장애"));
 }
 
@@ -137,18 +115,9 @@ fn list_stats_and_change_parse_anywhere() {
     assert_eq!(ok("stats 90D"), Command::Stats(StatsWindow::Days90));
     assert_eq!(
         ok("change service:payments Rolling out v2 at 14:00"),
-        Command::Change {
-            services: vec![svc("payments")],
-            text: "Rolling out v2 at 14:00".into()
-        }
+        Command::Change { services: vec![svc("payments")], text: "Rolling out v2 at 14:00".into() }
     );
-    assert_eq!(
-        ok("change DB failover drill"),
-        Command::Change {
-            services: vec![],
-            text: "DB failover drill".into()
-        }
-    );
+    assert_eq!(ok("change DB failover drill"), Command::Change { services: vec![], text: "DB failover drill".into() });
 }
 
 #[test]
@@ -158,35 +127,21 @@ fn stats_with_an_unknown_window_is_refused() {
 
 #[test]
 fn change_without_text_is_refused() {
-    assert_eq!(
-        err("change service:payments"),
-        GrammarError::MissingArgument { usage: Usage::Change }
-    );
+    assert_eq!(err("change service:payments"), GrammarError::MissingArgument { usage: Usage::Change });
 }
 
 #[test]
 fn update_with_and_without_text() {
     assert_eq!(ok("update"), Command::Update(None));
-    assert_eq!(
-        ok("update Rolled back to v41"),
-        Command::Update(Some("Rolled back to v41".into()))
-    );
+    assert_eq!(ok("update Rolled back to v41"), Command::Update(Some("Rolled back to v41".into())));
 }
 
 #[test]
 fn status_accepts_the_three_open_statuses_only() {
     assert_eq!(ok("status identified"), Command::Status(IncidentStatus::Identified));
     assert_eq!(ok("STATUS Monitoring"), Command::Status(IncidentStatus::Monitoring));
-    assert_eq!(
-        ok("status investigating"),
-        Command::Status(IncidentStatus::Investigating)
-    );
-    assert_eq!(
-        err("status resolved"),
-        GrammarError::UnknownStatus {
-            word: "resolved".into()
-        }
-    );
+    assert_eq!(ok("status investigating"), Command::Status(IncidentStatus::Investigating));
+    assert_eq!(err("status resolved"), GrammarError::UnknownStatus { word: "resolved".into() });
     assert_eq!(err("status"), GrammarError::MissingArgument { usage: Usage::Status });
 }
 
@@ -195,10 +150,7 @@ fn severity_and_its_alias_sev() {
     assert_eq!(ok("severity sev2"), Command::Severity(sev("SEV2")));
     assert_eq!(ok("sev SEV4"), Command::Severity(sev("SEV4")));
     assert_eq!(err("sev sev7"), GrammarError::UnknownSeverity { word: "sev7".into() });
-    assert_eq!(
-        err("severity"),
-        GrammarError::MissingArgument { usage: Usage::Severity }
-    );
+    assert_eq!(err("severity"), GrammarError::MissingArgument { usage: Usage::Severity });
 }
 
 #[test]
@@ -211,50 +163,23 @@ fn lead_takes_a_mention_in_every_form_slack_sends() {
 
 #[test]
 fn lead_with_a_bare_name_asks_for_a_mention() {
-    assert_eq!(
-        err("lead @alice"),
-        GrammarError::ExpectedUser {
-            usage: Usage::Lead,
-            got: "@alice".into()
-        }
-    );
+    assert_eq!(err("lead @alice"), GrammarError::ExpectedUser { usage: Usage::Lead, got: "@alice".into() });
     assert_eq!(err("lead"), GrammarError::MissingArgument { usage: Usage::Lead });
 }
 
 #[test]
 fn roles_are_the_builtins_plus_the_policy_roles() {
-    assert_eq!(
-        ok("role comms <@U1|c>"),
-        Command::Role {
-            role: RoleName("comms".into()),
-            user: user("U1")
-        }
-    );
-    assert_eq!(
-        ok("role Liaison <@U2>"),
-        Command::Role {
-            role: RoleName("liaison".into()),
-            user: user("U2")
-        }
-    );
-    assert_eq!(
-        err("role janitor <@U2>"),
-        GrammarError::UnknownRole { word: "janitor".into() }
-    );
+    assert_eq!(ok("role comms <@U1|c>"), Command::Role { role: RoleName("comms".into()), user: user("U1") });
+    assert_eq!(ok("role Liaison <@U2>"), Command::Role { role: RoleName("liaison".into()), user: user("U2") });
+    assert_eq!(err("role janitor <@U2>"), GrammarError::UnknownRole { word: "janitor".into() });
     assert_eq!(err("role scribe"), GrammarError::MissingArgument { usage: Usage::Role });
 }
 
 #[test]
 fn title_impact_and_note_take_free_text() {
     assert_eq!(ok("title Payments API 5xx"), Command::Title("Payments API 5xx".into()));
-    assert_eq!(
-        ok("impact 30% of card payments fail"),
-        Command::Impact("30% of card payments fail".into())
-    );
-    assert_eq!(
-        ok("note Rolled back <!here>"),
-        Command::Note("Rolled back <!here>".into())
-    );
+    assert_eq!(ok("impact 30% of card payments fail"), Command::Impact("30% of card payments fail".into()));
+    assert_eq!(ok("note Rolled back <!here>"), Command::Note("Rolled back <!here>".into()));
     assert_eq!(err("title"), GrammarError::MissingArgument { usage: Usage::Title });
     assert_eq!(err("impact  "), GrammarError::MissingArgument { usage: Usage::Impact });
     assert_eq!(err("note"), GrammarError::MissingArgument { usage: Usage::Note });
@@ -265,18 +190,9 @@ fn service_add_and_remove_name_a_policy_service() {
     assert_eq!(ok("service add checkout"), Command::ServiceAdd(svc("checkout")));
     assert_eq!(ok("service remove PAYMENTS"), Command::ServiceRemove(svc("payments")));
     assert_eq!(ok("service add service:checkout"), Command::ServiceAdd(svc("checkout")));
-    assert_eq!(
-        err("service add billing"),
-        GrammarError::UnknownService { word: "billing".into() }
-    );
-    assert_eq!(
-        err("service rename checkout"),
-        GrammarError::MissingArgument { usage: Usage::Service }
-    );
-    assert_eq!(
-        err("service add"),
-        GrammarError::MissingArgument { usage: Usage::Service }
-    );
+    assert_eq!(err("service add billing"), GrammarError::UnknownService { word: "billing".into() });
+    assert_eq!(err("service rename checkout"), GrammarError::MissingArgument { usage: Usage::Service });
+    assert_eq!(err("service add"), GrammarError::MissingArgument { usage: Usage::Service });
 }
 
 #[test]
@@ -296,32 +212,16 @@ fn followup_defaults_to_prevent_and_reads_trailing_owner_and_due_date() {
         owner: Some(user("U9")),
         due: NaiveDate::from_ymd_opt(2026, 12, 1),
     };
-    assert_eq!(
-        ok("followup detect Alert on 5xx ratio <@U9|sam> due:2026-12-01"),
-        Command::Followup(expected.clone())
-    );
-    assert_eq!(
-        ok("followup DETECT Alert on 5xx ratio due:2026-12-01 <@U9>"),
-        Command::Followup(expected)
-    );
-    let Command::Followup(handle) = ok("followup handle Page the DBA sooner") else {
-        panic!()
-    };
+    assert_eq!(ok("followup detect Alert on 5xx ratio <@U9|sam> due:2026-12-01"), Command::Followup(expected.clone()));
+    assert_eq!(ok("followup DETECT Alert on 5xx ratio due:2026-12-01 <@U9>"), Command::Followup(expected));
+    let Command::Followup(handle) = ok("followup handle Page the DBA sooner") else { panic!() };
     assert_eq!(handle.group, FollowupGroup::Handle);
 }
 
 #[test]
 fn followup_with_a_bad_date_or_no_text_is_refused() {
-    assert_eq!(
-        err("followup Fix it due:2026-13-01"),
-        GrammarError::BadDueDate {
-            word: "due:2026-13-01".into()
-        }
-    );
-    assert_eq!(
-        err("followup prevent"),
-        GrammarError::MissingArgument { usage: Usage::Followup }
-    );
+    assert_eq!(err("followup Fix it due:2026-13-01"), GrammarError::BadDueDate { word: "due:2026-13-01".into() });
+    assert_eq!(err("followup prevent"), GrammarError::MissingArgument { usage: Usage::Followup });
 }
 
 #[test]
@@ -338,35 +238,14 @@ fn resolve_retro_close_and_followups() {
 
 #[test]
 fn words_after_a_complete_command_are_refused() {
-    assert_eq!(
-        err("close now"),
-        GrammarError::UnexpectedWords {
-            usage: Usage::Simple("close"),
-            words: "now".into()
-        }
-    );
-    assert_eq!(
-        err("list all"),
-        GrammarError::UnexpectedWords {
-            usage: Usage::Simple("list"),
-            words: "all".into()
-        }
-    );
-    assert_eq!(
-        err("stats 7d please"),
-        GrammarError::UnexpectedWords {
-            usage: Usage::Stats,
-            words: "please".into()
-        }
-    );
+    assert_eq!(err("close now"), GrammarError::UnexpectedWords { usage: Usage::Simple("close"), words: "now".into() });
+    assert_eq!(err("list all"), GrammarError::UnexpectedWords { usage: Usage::Simple("list"), words: "all".into() });
+    assert_eq!(err("stats 7d please"), GrammarError::UnexpectedWords { usage: Usage::Stats, words: "please".into() });
 }
 
 #[test]
 fn an_unknown_command_word_is_refused_with_the_word() {
-    assert_eq!(
-        err("deploy now"),
-        GrammarError::UnknownCommand { word: "deploy".into() }
-    );
+    assert_eq!(err("deploy now"), GrammarError::UnknownCommand { word: "deploy".into() });
     assert_eq!(err("<!here>"), GrammarError::UnknownCommand { word: "<!here>".into() });
 }
 
@@ -381,17 +260,9 @@ fn only_help_declare_list_stats_and_change_work_outside_incident_channels() {
     for text in ["help", "declare", "list", "stats", "change x"] {
         assert!(!ok(text).needs_incident_channel(), "{text}");
     }
-    for text in [
-        "update",
-        "status monitoring",
-        "sev sev1",
-        "lead <@U1>",
-        "note x",
-        "resolve",
-        "retro",
-        "close",
-        "followups",
-    ] {
+    for text in
+        ["update", "status monitoring", "sev sev1", "lead <@U1>", "note x", "resolve", "retro", "close", "followups"]
+    {
         assert!(ok(text).needs_incident_channel(), "{text}");
     }
 }

@@ -91,10 +91,7 @@ impl IncidentStatus {
 
     /// Open statuses are the ones a responder can set with `status …`.
     pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            IncidentStatus::Investigating | IncidentStatus::Identified | IncidentStatus::Monitoring
-        )
+        matches!(self, IncidentStatus::Investigating | IncidentStatus::Identified | IncidentStatus::Monitoring)
     }
 }
 

@@ -60,41 +60,17 @@ pub type RoleHolders = [(RoleName, UserId)];
 /// What changed, for the timeline and for the announcements that follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    Updated {
-        text: String,
-        status: Option<(IncidentStatus, IncidentStatus)>,
-    },
-    StatusChanged {
-        from: IncidentStatus,
-        to: IncidentStatus,
-    },
-    Reopened {
-        to: IncidentStatus,
-    },
-    SeverityChanged {
-        from: SeverityName,
-        to: SeverityName,
-        lowered: bool,
-    },
-    RoleAssigned {
-        role: RoleName,
-        user: UserId,
-    },
-    TitleChanged {
-        to: String,
-    },
-    ImpactChanged {
-        to: String,
-    },
+    Updated { text: String, status: Option<(IncidentStatus, IncidentStatus)> },
+    StatusChanged { from: IncidentStatus, to: IncidentStatus },
+    Reopened { to: IncidentStatus },
+    SeverityChanged { from: SeverityName, to: SeverityName, lowered: bool },
+    RoleAssigned { role: RoleName, user: UserId },
+    TitleChanged { to: String },
+    ImpactChanged { to: String },
     ServiceAdded(ServiceName),
     ServiceRemoved(ServiceName),
-    Noted {
-        text: String,
-    },
-    Resolved {
-        summary: Option<String>,
-        duration: chrono::Duration,
-    },
+    Noted { text: String },
+    Resolved { summary: Option<String>, duration: chrono::Duration },
     Closed,
 }
 
@@ -133,10 +109,7 @@ impl Change {
     pub fn acknowledges(&self) -> bool {
         match self {
             Change::RoleAssigned { role, .. } => role.as_str() == "lead",
-            other => matches!(
-                other,
-                Change::Updated { .. } | Change::StatusChanged { .. } | Change::Reopened { .. }
-            ),
+            other => matches!(other, Change::Updated { .. } | Change::StatusChanged { .. } | Change::Reopened { .. }),
         }
     }
 }
@@ -151,11 +124,7 @@ pub struct Decision {
 
 /// Lower index = more severe.
 fn rank(policy: &Policy, severity: &SeverityName) -> usize {
-    policy
-        .severities
-        .iter()
-        .position(|s| s.name == *severity)
-        .unwrap_or(usize::MAX)
+    policy.severities.iter().position(|s| s.name == *severity).unwrap_or(usize::MAX)
 }
 
 /// The people who may lower severity, remove services, resolve and close: the reporter, the
@@ -181,11 +150,7 @@ pub fn runners(incident: &Incident, roles: &RoleHolders, policy: &Policy) -> Vec
 
 fn permitted(incident: &Incident, roles: &RoleHolders, actor: &UserId, policy: &Policy) -> Result<(), Refusal> {
     let allowed = runners(incident, roles, policy);
-    if allowed.contains(actor) {
-        Ok(())
-    } else {
-        Err(Refusal::NotPermitted { allowed })
-    }
+    if allowed.contains(actor) { Ok(()) } else { Err(Refusal::NotPermitted { allowed }) }
 }
 
 /// Applies `action` by `actor` at `now`.
@@ -205,9 +170,7 @@ pub fn decide(
     let change = match action {
         Action::Note(text) => Change::Noted { text },
         Action::Update { text, status } => {
-            let moved = status
-                .filter(|s| *s != incident.status && s.is_open())
-                .map(|to| (incident.status, to));
+            let moved = status.filter(|s| *s != incident.status && s.is_open()).map(|to| (incident.status, to));
             if let Some((_, to)) = moved {
                 next.status = to;
             }
@@ -223,10 +186,7 @@ pub fn decide(
             if incident.status == IncidentStatus::Resolved {
                 Change::Reopened { to }
             } else {
-                Change::StatusChanged {
-                    from: incident.status,
-                    to,
-                }
+                Change::StatusChanged { from: incident.status, to }
             }
         }
         Action::SetSeverity(to) => {
@@ -239,11 +199,7 @@ pub fn decide(
             }
             next.severity = to.clone();
             next.last_update_at = now;
-            Change::SeverityChanged {
-                from: incident.severity.clone(),
-                to,
-                lowered,
-            }
+            Change::SeverityChanged { from: incident.severity.clone(), to, lowered }
         }
         Action::AssignRole { role, user } => {
             if role.as_str() == "lead" {
@@ -286,10 +242,7 @@ pub fn decide(
             permitted(incident, roles, actor, policy)?;
             next.status = IncidentStatus::Resolved;
             next.last_update_at = now;
-            Change::Resolved {
-                summary,
-                duration: now - incident.declared_at,
-            }
+            Change::Resolved { summary, duration: now - incident.declared_at }
         }
         Action::Close => {
             if incident.status != IncidentStatus::Resolved {

@@ -51,14 +51,8 @@ fn run(incident: &Incident, action: Action, actor: &str) -> Result<Decision, Ref
 fn the_full_lifecycle_runs_from_investigating_to_closed() {
     let mut current = incident();
     for (action, status) in [
-        (
-            Action::SetStatus(IncidentStatus::Identified),
-            IncidentStatus::Identified,
-        ),
-        (
-            Action::SetStatus(IncidentStatus::Monitoring),
-            IncidentStatus::Monitoring,
-        ),
+        (Action::SetStatus(IncidentStatus::Identified), IncidentStatus::Identified),
+        (Action::SetStatus(IncidentStatus::Monitoring), IncidentStatus::Monitoring),
         (Action::Resolve(Some("Rolled back".into())), IncidentStatus::Resolved),
         (Action::Close, IncidentStatus::Closed),
     ] {
@@ -71,70 +65,36 @@ fn the_full_lifecycle_runs_from_investigating_to_closed() {
 fn a_resolved_incident_reopens_with_a_status() {
     let resolved = run(&incident(), Action::Resolve(None), "U0REPORTER").unwrap().incident;
     let decision = run(&resolved, Action::SetStatus(IncidentStatus::Identified), "U0ANYONE").unwrap();
-    assert_eq!(
-        decision.change,
-        Change::Reopened {
-            to: IncidentStatus::Identified
-        }
-    );
+    assert_eq!(decision.change, Change::Reopened { to: IncidentStatus::Identified });
     assert_eq!(decision.incident.status, IncidentStatus::Identified);
 }
 
 #[test]
 fn illegal_moves_are_refused() {
     let resolved = run(&incident(), Action::Resolve(None), "U0REPORTER").unwrap().incident;
-    assert_eq!(
-        run(&resolved, Action::Resolve(None), "U0REPORTER"),
-        Err(Refusal::AlreadyResolved)
-    );
+    assert_eq!(run(&resolved, Action::Resolve(None), "U0REPORTER"), Err(Refusal::AlreadyResolved));
     assert_eq!(run(&incident(), Action::Close, "U0REPORTER"), Err(Refusal::NotResolved));
     let closed = run(&resolved, Action::Close, "U0REPORTER").unwrap().incident;
     for action in [
         Action::Resolve(None),
         Action::Close,
         Action::SetStatus(IncidentStatus::Investigating),
-        Action::Update {
-            text: "x".into(),
-            status: None,
-        },
+        Action::Update { text: "x".into(), status: None },
         Action::SetSeverity(sev("SEV1")),
         Action::SetTitle("x".into()),
     ] {
         assert_eq!(run(&closed, action, "U0REPORTER"), Err(Refusal::Closed));
     }
-    assert!(
-        run(&closed, Action::Note("learned something".into()), "U0ANYONE").is_ok(),
-        "notes work after close"
-    );
-    assert_eq!(
-        run(&incident(), Action::SetStatus(IncidentStatus::Investigating), "U0X"),
-        Err(Refusal::Unchanged)
-    );
+    assert!(run(&closed, Action::Note("learned something".into()), "U0ANYONE").is_ok(), "notes work after close");
+    assert_eq!(run(&incident(), Action::SetStatus(IncidentStatus::Investigating), "U0X"), Err(Refusal::Unchanged));
 }
 
 #[test]
 fn anyone_may_update_note_and_raise_severity() {
-    assert!(
-        run(
-            &incident(),
-            Action::Update {
-                text: "Looking".into(),
-                status: None
-            },
-            "U0BYSTANDER"
-        )
-        .is_ok()
-    );
+    assert!(run(&incident(), Action::Update { text: "Looking".into(), status: None }, "U0BYSTANDER").is_ok());
     assert!(run(&incident(), Action::Note("seen in logs".into()), "U0BYSTANDER").is_ok());
     let raised = run(&incident(), Action::SetSeverity(sev("SEV1")), "U0BYSTANDER").unwrap();
-    assert_eq!(
-        raised.change,
-        Change::SeverityChanged {
-            from: sev("SEV2"),
-            to: sev("SEV1"),
-            lowered: false
-        }
-    );
+    assert_eq!(raised.change, Change::SeverityChanged { from: sev("SEV2"), to: sev("SEV1"), lowered: false });
 }
 
 #[test]
@@ -144,11 +104,7 @@ fn a_bystander_cannot_lower_severity_resolve_close_or_remove_a_service() {
         other => panic!("{other:?}"),
     };
     let allowed = refused(Action::SetSeverity(sev("SEV4")));
-    assert_eq!(
-        allowed,
-        [user("U0REPORTER"), user("U0ONCALL1"), user("U0ADMIN")],
-        "reporter, responders, admins"
-    );
+    assert_eq!(allowed, [user("U0REPORTER"), user("U0ONCALL1"), user("U0ADMIN")], "reporter, responders, admins");
     refused(Action::Resolve(None));
     refused(Action::RemoveService(ServiceName("payments".into())));
 }
@@ -159,14 +115,7 @@ fn the_reporter_lead_role_holders_responders_and_admins_may() {
     led.lead = Some(user("U0LEAD"));
     let roles = [(RoleName("scribe".into()), user("U0SCRIBE"))];
     for actor in ["U0REPORTER", "U0LEAD", "U0SCRIBE", "U0ONCALL1", "U0ADMIN"] {
-        let decision = decide(
-            &led,
-            &roles,
-            Action::Resolve(None),
-            &user(actor),
-            &contract_policy(),
-            at(30),
-        );
+        let decision = decide(&led, &roles, Action::Resolve(None), &user(actor), &contract_policy(), at(30));
         assert!(decision.is_ok(), "{actor}");
     }
 }
@@ -174,27 +123,14 @@ fn the_reporter_lead_role_holders_responders_and_admins_may() {
 #[test]
 fn lowering_is_marked_so_the_audience_is_not_unshared() {
     let decision = run(&incident(), Action::SetSeverity(sev("SEV3")), "U0REPORTER").unwrap();
-    assert_eq!(
-        decision.change,
-        Change::SeverityChanged {
-            from: sev("SEV2"),
-            to: sev("SEV3"),
-            lowered: true
-        }
-    );
+    assert_eq!(decision.change, Change::SeverityChanged { from: sev("SEV2"), to: sev("SEV3"), lowered: true });
 }
 
 #[test]
 fn an_update_can_move_the_status_and_resets_the_update_clock() {
-    let decision = run(
-        &incident(),
-        Action::Update {
-            text: "Found it".into(),
-            status: Some(IncidentStatus::Identified),
-        },
-        "U0X",
-    )
-    .unwrap();
+    let decision =
+        run(&incident(), Action::Update { text: "Found it".into(), status: Some(IncidentStatus::Identified) }, "U0X")
+            .unwrap();
     assert_eq!(decision.incident.status, IncidentStatus::Identified);
     assert_eq!(decision.incident.last_update_at, at(30));
     assert!(decision.change.is_status_update() && decision.change.acknowledges());
@@ -203,55 +139,27 @@ fn an_update_can_move_the_status_and_resets_the_update_clock() {
 #[test]
 fn resolving_records_the_duration() {
     let decision = run(&incident(), Action::Resolve(Some("Fixed".into())), "U0REPORTER").unwrap();
-    assert_eq!(
-        decision.change,
-        Change::Resolved {
-            summary: Some("Fixed".into()),
-            duration: Duration::minutes(30)
-        }
-    );
+    assert_eq!(decision.change, Change::Resolved { summary: Some("Fixed".into()), duration: Duration::minutes(30) });
 }
 
 #[test]
 fn services_are_added_once_and_removed_only_when_affected() {
-    let added = run(&incident(), Action::AddService(ServiceName("checkout".into())), "U0X")
-        .unwrap()
-        .incident;
+    let added = run(&incident(), Action::AddService(ServiceName("checkout".into())), "U0X").unwrap().incident;
     assert_eq!(added.services.len(), 2);
+    assert_eq!(run(&added, Action::AddService(ServiceName("checkout".into())), "U0X"), Err(Refusal::Unchanged));
     assert_eq!(
-        run(&added, Action::AddService(ServiceName("checkout".into())), "U0X"),
-        Err(Refusal::Unchanged)
-    );
-    assert_eq!(
-        run(
-            &incident(),
-            Action::RemoveService(ServiceName("checkout".into())),
-            "U0REPORTER"
-        ),
+        run(&incident(), Action::RemoveService(ServiceName("checkout".into())), "U0REPORTER"),
         Err(Refusal::ServiceNotAffected(ServiceName("checkout".into())))
     );
 }
 
 #[test]
 fn assigning_the_lead_sets_it_and_acknowledges() {
-    let decision = run(
-        &incident(),
-        Action::AssignRole {
-            role: RoleName("lead".into()),
-            user: user("U0LEAD"),
-        },
-        "U0X",
-    )
-    .unwrap();
+    let decision =
+        run(&incident(), Action::AssignRole { role: RoleName("lead".into()), user: user("U0LEAD") }, "U0X").unwrap();
     assert_eq!(decision.incident.lead, Some(user("U0LEAD")));
     assert!(decision.change.acknowledges());
-    let again = run(
-        &decision.incident,
-        Action::AssignRole {
-            role: RoleName("lead".into()),
-            user: user("U0LEAD"),
-        },
-        "U0X",
-    );
+    let again =
+        run(&decision.incident, Action::AssignRole { role: RoleName("lead".into()), user: user("U0LEAD") }, "U0X");
     assert_eq!(again, Err(Refusal::Unchanged));
 }

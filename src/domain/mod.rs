@@ -3,6 +3,7 @@
 pub mod audience;
 pub mod channel_name;
 pub mod command;
+pub mod followup;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;

@@ -141,16 +141,12 @@ pub const BUILTIN_ROLES: [&str; 3] = ["lead", "comms", "scribe"];
 impl Policy {
     /// The severity named `name`, compared case-insensitively.
     pub fn severity(&self, name: &str) -> Option<&Severity> {
-        self.severities
-            .iter()
-            .find(|s| s.name.as_str().eq_ignore_ascii_case(name))
+        self.severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(name))
     }
 
     /// The service named `name`, compared case-insensitively.
     pub fn service(&self, name: &str) -> Option<&Service> {
-        self.services
-            .iter()
-            .find(|s| s.name.as_str().eq_ignore_ascii_case(name))
+        self.services.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(name))
     }
 
     /// The role named `name` (built-in or from the policy), compared case-insensitively.
@@ -164,11 +160,7 @@ impl Policy {
 
     /// Every role name, built-in first.
     pub fn role_names(&self) -> Vec<String> {
-        BUILTIN_ROLES
-            .iter()
-            .map(|r| (*r).to_owned())
-            .chain(self.roles.iter().map(|r| r.name.to_string()))
-            .collect()
+        BUILTIN_ROLES.iter().map(|r| (*r).to_owned()).chain(self.roles.iter().map(|r| r.name.to_string())).collect()
     }
 
     /// Severity names in policy order, for "accepted: …" replies.

@@ -31,17 +31,12 @@ pub struct Timers {
 
 /// `at + span`, saturating instead of overflowing.
 pub fn plus(at: DateTime<Utc>, span: Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(span)
-        .ok()
-        .and_then(|d| at.checked_add_signed(d))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    chrono::Duration::from_std(span).ok().and_then(|d| at.checked_add_signed(d)).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The severity's update cadence (an unknown severity falls back to an hour).
 pub fn update_every(policy: &Policy, severity: &SeverityName) -> Duration {
-    policy
-        .severity(severity.as_str())
-        .map_or(Duration::from_secs(3600), |s| s.update_every)
+    policy.severity(severity.as_str()).map_or(Duration::from_secs(3600), |s| s.update_every)
 }
 
 /// The timers of a newly declared incident.
@@ -107,20 +102,12 @@ pub fn fire_reminder(timers: &Timers, every: Duration, escalate_after: u32, now:
         escalated: timers.escalated || escalate,
         ..timers.clone()
     };
-    Fired {
-        timers: next,
-        number,
-        escalate,
-    }
+    Fired { timers: next, number, escalate }
 }
 
 /// A snooze: the reminder is answered and the next one waits `delay` from now.
 pub fn snooze(timers: &Timers, delay: Duration, now: DateTime<Utc>) -> Timers {
-    Timers {
-        reminder_due_at: timers.reminder_due_at.map(|_| plus(now, delay)),
-        unanswered: 0,
-        ..timers.clone()
-    }
+    Timers { reminder_due_at: timers.reminder_due_at.map(|_| plus(now, delay)), unanswered: 0, ..timers.clone() }
 }
 
 #[cfg(test)]

@@ -43,10 +43,7 @@ fn the_second_unanswered_reminder_escalates_once_per_silence() {
     assert!(second.escalate && second.timers.escalated);
     let third = fire_reminder(&second.timers, every, 2, at(3 * EVERY));
     assert!(!third.escalate, "once per silence");
-    let update = Change::Updated {
-        text: "x".into(),
-        status: None,
-    };
+    let update = Change::Updated { text: "x".into(), status: None };
     let answered = after_change(
         &third.timers,
         &update,
@@ -55,11 +52,7 @@ fn the_second_unanswered_reminder_escalates_once_per_silence() {
         &contract_policy(),
         at(3 * EVERY + 5),
     );
-    assert_eq!(
-        (answered.unanswered, answered.escalated),
-        (0, false),
-        "an update ends the silence"
-    );
+    assert_eq!((answered.unanswered, answered.escalated), (0, false), "an update ends the silence");
     assert_eq!(answered.reminder_due_at, Some(at(4 * EVERY + 5)));
 }
 
@@ -74,10 +67,7 @@ fn a_snooze_answers_the_reminder_and_delays_the_next() {
 
 #[test]
 fn resolving_stops_reminders_and_starts_the_retro_clock_for_required_severities() {
-    let resolved = Change::Resolved {
-        summary: None,
-        duration: chrono::Duration::zero(),
-    };
+    let resolved = Change::Resolved { summary: None, duration: chrono::Duration::zero() };
     let timers = after_change(
         &declared(&contract_policy(), &sev1(), at(0)),
         &resolved,
@@ -98,31 +88,15 @@ fn resolving_stops_reminders_and_starts_the_retro_clock_for_required_severities(
         at(100),
     );
     assert_eq!(minor.retro_nudge_due_at, None, "SEV4 needs no retrospective");
-    let reopened = Change::Reopened {
-        to: IncidentStatus::Identified,
-    };
-    let again = after_change(
-        &timers,
-        &reopened,
-        IncidentStatus::Identified,
-        &sev1(),
-        &contract_policy(),
-        at(200),
-    );
-    assert_eq!(
-        again.reminder_due_at,
-        Some(at(200 + EVERY)),
-        "reminders restart on reopen"
-    );
+    let reopened = Change::Reopened { to: IncidentStatus::Identified };
+    let again = after_change(&timers, &reopened, IncidentStatus::Identified, &sev1(), &contract_policy(), at(200));
+    assert_eq!(again.reminder_due_at, Some(at(200 + EVERY)), "reminders restart on reopen");
     assert_eq!(again.retro_nudge_due_at, None);
 }
 
 #[test]
 fn assigning_a_lead_cancels_the_lead_nudge() {
-    let change = Change::RoleAssigned {
-        role: RoleName("lead".into()),
-        user: UserId::parse("U1").unwrap(),
-    };
+    let change = Change::RoleAssigned { role: RoleName("lead".into()), user: UserId::parse("U1").unwrap() };
     let timers = after_change(
         &declared(&contract_policy(), &sev1(), at(0)),
         &change,
@@ -173,10 +147,7 @@ fn any_sequence_of_updates_snoozes_and_restarts_gives_reminders_exactly_on_time(
             }
             match random(10) {
                 0..=2 if open => {
-                    let change = Change::Updated {
-                        text: String::new(),
-                        status: None,
-                    };
+                    let change = Change::Updated { text: String::new(), status: None };
                     stored = after_change(&stored, &change, IncidentStatus::Investigating, &sev1(), &policy, now);
                     last_answer = now;
                     last_reminder = None;
@@ -187,17 +158,12 @@ fn any_sequence_of_updates_snoozes_and_restarts_gives_reminders_exactly_on_time(
                     snoozed_until = Some(now + chrono::Duration::seconds(600));
                 }
                 4 if open => {
-                    let change = Change::Resolved {
-                        summary: None,
-                        duration: chrono::Duration::zero(),
-                    };
+                    let change = Change::Resolved { summary: None, duration: chrono::Duration::zero() };
                     stored = after_change(&stored, &change, IncidentStatus::Resolved, &sev1(), &policy, now);
                     open = false;
                 }
                 5 if !open => {
-                    let change = Change::Reopened {
-                        to: IncidentStatus::Investigating,
-                    };
+                    let change = Change::Reopened { to: IncidentStatus::Investigating };
                     stored = after_change(&stored, &change, IncidentStatus::Investigating, &sev1(), &policy, now);
                     open = true;
                     last_answer = now;

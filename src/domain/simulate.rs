@@ -57,16 +57,11 @@ pub fn simulate(policy: &Policy, scenario: &Scenario) -> Vec<Firing> {
     let start = scenario.start;
     let end = plus(start, scenario.duration);
     let every = reminders::update_every(policy, &scenario.severity);
-    let mut out = vec![Firing {
-        at: start,
-        event: Event::Declared,
-    }];
+    let mut out = vec![Firing { at: start, event: Event::Declared }];
     let mut timers: Timers = reminders::declared(policy, &scenario.severity, start);
     let mut last_update = start;
     let mut next_update = scenario.updates_every.filter(|d| !d.is_zero()).map(|d| plus(start, d));
-    let broad = policy
-        .severity(scenario.severity.as_str())
-        .is_some_and(|s| s.share == Share::Broad);
+    let broad = policy.severity(scenario.severity.as_str()).is_some_and(|s| s.share == Share::Broad);
     loop {
         let reminder = timers.reminder_due_at.filter(|due| *due < end);
         let update = next_update.filter(|at| *at < end);
@@ -83,18 +78,12 @@ pub fn simulate(policy: &Policy, scenario: &Scenario) -> Vec<Firing> {
                 let fired = reminders::fire_reminder(&timers, every, policy.reminders.escalate_after, due);
                 out.push(Firing {
                     at: due,
-                    event: Event::Reminder {
-                        number: fired.number,
-                        silent_for: silence(last_update, due),
-                    },
+                    event: Event::Reminder { number: fired.number, silent_for: silence(last_update, due) },
                 });
                 if fired.escalate {
                     out.push(Firing {
                         at: due,
-                        event: Event::Escalation {
-                            silent_for: silence(last_update, due),
-                            broad,
-                        },
+                        event: Event::Escalation { silent_for: silence(last_update, due), broad },
                     });
                 }
                 timers = fired.timers;
@@ -103,46 +92,19 @@ pub fn simulate(policy: &Policy, scenario: &Scenario) -> Vec<Firing> {
         }
     }
     if let Some(at) = timers.lead_nudge_due_at.filter(|at| *at < end) {
-        out.push(Firing {
-            at,
-            event: Event::LeadNudge,
-        });
+        out.push(Firing { at, event: Event::LeadNudge });
     }
     if let Some(schedule) = &policy.reminders.digest {
         let local_start = start.with_timezone(&policy.timezone);
-        for at in schedule
-            .after(&local_start)
-            .map(|t| t.with_timezone(&Utc))
-            .take_while(|t| *t < end)
-            .take(1000)
-        {
-            out.push(Firing {
-                at,
-                event: Event::Digest,
-            });
+        for at in schedule.after(&local_start).map(|t| t.with_timezone(&Utc)).take_while(|t| *t < end).take(1000) {
+            out.push(Firing { at, event: Event::Digest });
         }
     }
-    out.push(Firing {
-        at: end,
-        event: Event::Resolved,
-    });
-    let resolved = Change::Resolved {
-        summary: None,
-        duration: chrono::Duration::zero(),
-    };
-    let after = reminders::after_change(
-        &timers,
-        &resolved,
-        IncidentStatus::Resolved,
-        &scenario.severity,
-        policy,
-        end,
-    );
+    out.push(Firing { at: end, event: Event::Resolved });
+    let resolved = Change::Resolved { summary: None, duration: chrono::Duration::zero() };
+    let after = reminders::after_change(&timers, &resolved, IncidentStatus::Resolved, &scenario.severity, policy, end);
     if let Some(at) = after.retro_nudge_due_at {
-        out.push(Firing {
-            at,
-            event: Event::RetroNudge,
-        });
+        out.push(Firing { at, event: Event::RetroNudge });
     }
     out.sort_by_key(|f| f.at);
     out
@@ -156,22 +118,9 @@ fn post_update(
     scenario: &Scenario,
     at: DateTime<Utc>,
 ) {
-    out.push(Firing {
-        at,
-        event: Event::Update,
-    });
-    let change = Change::Updated {
-        text: String::new(),
-        status: None,
-    };
-    *timers = reminders::after_change(
-        timers,
-        &change,
-        IncidentStatus::Investigating,
-        &scenario.severity,
-        policy,
-        at,
-    );
+    out.push(Firing { at, event: Event::Update });
+    let change = Change::Updated { text: String::new(), status: None };
+    *timers = reminders::after_change(timers, &change, IncidentStatus::Investigating, &scenario.severity, policy, at);
     *last_update = at;
 }
 
@@ -240,11 +189,7 @@ mod tests {
             updates_every: Some(Duration::from_secs(20 * 60)),
         };
         let run = simulate(&contract_policy(), &scenario);
-        assert!(
-            run.iter()
-                .all(|f| !matches!(f.event, Event::Reminder { .. } | Event::Escalation { .. })),
-            "{run:?}"
-        );
+        assert!(run.iter().all(|f| !matches!(f.event, Event::Reminder { .. } | Event::Escalation { .. })), "{run:?}");
         assert_eq!(run.iter().filter(|f| f.event == Event::Update).count(), 8);
     }
 

@@ -19,11 +19,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok())
         .unwrap_or(0);
-    let outcome = state
-        .app
-        .receive_event(envelope, retry_num)
-        .await
-        .map_err(HttpError::Internal)?;
+    let outcome = state.app.receive_event(envelope, retry_num).await.map_err(HttpError::Internal)?;
     Ok(match outcome {
         EventOutcome::Challenge(challenge) => Json(json!({ "challenge": challenge })).into_response(),
         EventOutcome::Recorded | EventOutcome::Duplicate | EventOutcome::Ignored => StatusCode::OK.into_response(),

@@ -11,11 +11,7 @@ use super::AppState;
 
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Only matched routes become labels, so random paths cannot grow the metrics.
-    let endpoint = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", |p| p.as_str())
-        .to_owned();
+    let endpoint = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let span = tracing::info_span!("request", http.endpoint = %endpoint, http.status = tracing::field::Empty);
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;

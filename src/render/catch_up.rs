@@ -18,14 +18,10 @@ pub fn catch_up(
     summary_link: Option<&str>,
 ) -> String {
     let locale = policy.locale;
-    let lead = incident
-        .lead
-        .as_ref()
-        .map_or_else(|| text(locale, Key::ValueNoLead).as_str().to_owned(), |u| u.mention());
-    let last_update = last_update.map_or_else(
-        || text(locale, Key::CatchupNoUpdate).as_str().to_owned(),
-        |u| user_text(u, 500),
-    );
+    let lead =
+        incident.lead.as_ref().map_or_else(|| text(locale, Key::ValueNoLead).as_str().to_owned(), |u| u.mention());
+    let last_update =
+        last_update.map_or_else(|| text(locale, Key::CatchupNoUpdate).as_str().to_owned(), |u| user_text(u, 500));
     let shown = &highlights[highlights.len().saturating_sub(HIGHLIGHTS_SHOWN)..];
     let highlights = if shown.is_empty() {
         text(locale, Key::CatchupNoHighlights).as_str().to_owned()
@@ -33,21 +29,14 @@ pub fn catch_up(
         shown
             .iter()
             .map(|m| {
-                let who = m
-                    .user
-                    .as_ref()
-                    .map_or_else(String::new, |u| format!("{}: ", u.mention()));
-                format!(
-                    "• {who}{}",
-                    m.text.as_deref().map_or_else(|| "…".to_owned(), |t| user_text(t, 200))
-                )
+                let who = m.user.as_ref().map_or_else(String::new, |u| format!("{}: ", u.mention()));
+                format!("• {who}{}", m.text.as_deref().map_or_else(|| "…".to_owned(), |t| user_text(t, 200)))
             })
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let summary = summary_link.map_or_else(String::new, |link| {
-        text(locale, Key::CatchupSummary).fill(&[("link", link)])
-    });
+    let summary =
+        summary_link.map_or_else(String::new, |link| text(locale, Key::CatchupSummary).fill(&[("link", link)]));
     text(locale, Key::CatchupText).fill_trusted(&[
         ("number", &incident.number.to_string()),
         ("title", &user_text(&incident.title, 150)),

@@ -39,9 +39,8 @@ pub fn build(policy: &Policy, prefill: &DeclareOptions, metadata: &str) -> Value
         .map(|s| option(&format!("{} — {}", s.name, s.label), s.name.as_str()))
         .collect();
     let chosen = prefill.severity.as_ref().unwrap_or(&policy.default_severity);
-    let initial_severity = policy
-        .severity(chosen.as_str())
-        .map(|s| option(&format!("{} — {}", s.name, s.label), s.name.as_str()));
+    let initial_severity =
+        policy.severity(chosen.as_str()).map(|s| option(&format!("{} — {}", s.name, s.label), s.name.as_str()));
     let mut severity_select = json!({"type": "static_select", "action_id": SEVERITY, "options": severity_options});
     if let Some(initial) = initial_severity {
         severity_select["initial_option"] = initial;
@@ -55,18 +54,10 @@ pub fn build(policy: &Policy, prefill: &DeclareOptions, metadata: &str) -> Value
         json!({"type": "input", "block_id": SEVERITY, "label": plain(t(Key::ModalFieldSeverity), 2000), "element": severity_select}),
     ];
     if !policy.services.is_empty() {
-        let service_options: Vec<Value> = policy
-            .services
-            .iter()
-            .take(100)
-            .map(|s| option(s.name.as_str(), s.name.as_str()))
-            .collect();
+        let service_options: Vec<Value> =
+            policy.services.iter().take(100).map(|s| option(s.name.as_str(), s.name.as_str())).collect();
         let mut select = json!({"type": "multi_static_select", "action_id": SERVICES, "options": service_options});
-        let initial: Vec<Value> = prefill
-            .services
-            .iter()
-            .map(|s| option(s.as_str(), s.as_str()))
-            .collect();
+        let initial: Vec<Value> = prefill.services.iter().map(|s| option(s.as_str(), s.as_str())).collect();
         if !initial.is_empty() {
             select["initial_options"] = Value::Array(initial);
         }
@@ -109,22 +100,14 @@ pub struct DeclareForm {
 pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'static str, String)>> {
     let locale: Locale = policy.locale;
     let field = |block: &str| &values[block][block];
-    let text_of = |block: &str| {
-        field(block)["value"]
-            .as_str()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+    let text_of =
+        |block: &str| field(block)["value"].as_str().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let mut errors = Vec::new();
     let title = text_of(TITLE).unwrap_or_default();
     if title.is_empty() {
         errors.push((TITLE, text(locale, Key::ModalErrorTitleEmpty).as_str().to_owned()));
     } else if title.chars().count() > TITLE_MAX {
-        errors.push((
-            TITLE,
-            text(locale, Key::ModalErrorTitleLong).fill(&[("max", &TITLE_MAX.to_string())]),
-        ));
+        errors.push((TITLE, text(locale, Key::ModalErrorTitleLong).fill(&[("max", &TITLE_MAX.to_string())])));
     }
     let chosen = field(SEVERITY)["selected_option"]["value"].as_str().unwrap_or_default();
     let severity = policy.severity(chosen).map(|s| s.name.clone());
@@ -142,9 +125,7 @@ pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'stati
             }
         }
     }
-    let private = field(PRIVATE)["selected_options"]
-        .as_array()
-        .is_some_and(|picked| !picked.is_empty());
+    let private = field(PRIVATE)["selected_options"].as_array().is_some_and(|picked| !picked.is_empty());
     match severity {
         Some(severity) if errors.is_empty() => Ok(DeclareForm {
             title,
@@ -165,11 +146,7 @@ mod tests {
 
     fn values(title: &str, severity: &str, services: &[&str], private: bool) -> Value {
         let picked: Vec<Value> = services.iter().map(|s| json!({"value": s})).collect();
-        let private: Vec<Value> = if private {
-            vec![json!({"value": "private"})]
-        } else {
-            vec![]
-        };
+        let private: Vec<Value> = if private { vec![json!({"value": "private"})] } else { vec![] };
         json!({
             "title": {"title": {"type": "plain_text_input", "value": title}},
             "severity": {"severity": {"type": "static_select", "selected_option": {"value": severity}}},
@@ -194,19 +171,12 @@ mod tests {
         assert_eq!(view["callback_id"], "declare");
         assert_eq!(blocks[1]["element"]["initial_option"]["value"], "SEV1");
         assert_eq!(blocks[2]["element"]["initial_options"][0]["value"], "payments");
-        assert_eq!(
-            blocks.last().unwrap()["element"]["initial_options"][0]["value"],
-            "private"
-        );
+        assert_eq!(blocks.last().unwrap()["element"]["initial_options"][0]["value"], "private");
     }
 
     #[test]
     fn a_complete_submission_reads_back() {
-        let form = read(
-            &values(" Checkout down ", "SEV2", &["checkout"], true),
-            &contract_policy(),
-        )
-        .unwrap();
+        let form = read(&values(" Checkout down ", "SEV2", &["checkout"], true), &contract_policy()).unwrap();
         assert_eq!(form.title, "Checkout down");
         assert_eq!(form.severity.as_str(), "SEV2");
         assert_eq!(form.services[0].as_str(), "checkout");

@@ -22,9 +22,7 @@ fn severity_label(incident: &Incident, policy: &Policy) -> String {
 }
 
 fn local_time(at: chrono::DateTime<chrono::Utc>, policy: &Policy) -> String {
-    at.with_timezone(&policy.timezone)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
+    at.with_timezone(&policy.timezone).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 fn started(incident: &Incident, policy: &Policy) -> String {
@@ -34,10 +32,7 @@ fn started(incident: &Incident, policy: &Policy) -> String {
 fn channel_link(incident: &Incident) -> String {
     match &incident.channel {
         Some(channel) => format!("<#{channel}>"),
-        None => incident
-            .channel_name
-            .as_ref()
-            .map_or_else(String::new, |name| format!("#{name}")),
+        None => incident.channel_name.as_ref().map_or_else(String::new, |name| format!("#{name}")),
     }
 }
 
@@ -49,10 +44,7 @@ fn impact(incident: &Incident, policy: &Policy) -> String {
 }
 
 fn lead(incident: &Incident, policy: &Policy) -> String {
-    incident.lead.as_ref().map_or_else(
-        || text(policy.locale, Key::ValueNoLead).as_str().to_owned(),
-        |u| u.mention(),
-    )
+    incident.lead.as_ref().map_or_else(|| text(policy.locale, Key::ValueNoLead).as_str().to_owned(), |u| u.mention())
 }
 
 /// The first notice: the minimum confirmed facts — title, severity, start time, impact, the
@@ -80,29 +72,19 @@ pub fn notice(incident: &Incident, policy: &Policy, mention: Mention) -> SlackMe
         (label(Key::FieldLastUpdate), local_time(incident.last_update_at, policy)),
     ]);
     let headline = format!("{ping}{title}");
-    SlackMessage {
-        text: truncate_chars(&headline, 3000),
-        blocks: Value::Array(vec![section(&headline), facts]),
-    }
+    SlackMessage { text: truncate_chars(&headline, 3000), blocks: Value::Array(vec![section(&headline), facts]) }
 }
 
 /// The summary pinned in the incident channel.
 pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
     let locale = policy.locale;
-    let title = text(locale, Key::SummaryTitle).fill_trusted(&[
-        ("number", &incident.number.to_string()),
-        ("title", &user_text(&incident.title, TITLE_MAX)),
-    ]);
+    let title = text(locale, Key::SummaryTitle)
+        .fill_trusted(&[("number", &incident.number.to_string()), ("title", &user_text(&incident.title, TITLE_MAX))]);
     let label = |key| text(locale, key).as_str().to_owned();
     let services = if incident.services.is_empty() {
         text(locale, Key::ValueNoServices).as_str().to_owned()
     } else {
-        incident
-            .services
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        incident.services.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
     };
     let mut blocks = vec![
         section(&title),
@@ -116,22 +98,13 @@ pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
         ]),
     ];
     if let Some(description) = incident.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-        blocks.push(section(&format!(
-            "*{}*\n{}",
-            label(Key::FieldDescription),
-            user_text(description, 2500)
-        )));
+        blocks.push(section(&format!("*{}*\n{}", label(Key::FieldDescription), user_text(description, 2500))));
     }
-    blocks.push(context(
-        &text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())]),
-    ));
+    blocks.push(context(&text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())])));
     if incident.status != crate::domain::incident::IncidentStatus::Closed {
         blocks.push(super::lifecycle_modals::summary_buttons(incident, policy));
     }
-    SlackMessage {
-        text: title,
-        blocks: Value::Array(blocks),
-    }
+    SlackMessage { text: title, blocks: Value::Array(blocks) }
 }
 
 /// The channel topic: severity, status and lead (Slack allows 250 characters).
@@ -239,10 +212,9 @@ mod tests {
     #[test]
     fn user_text_in_notices_and_summaries_pings_nobody() {
         let title = "<!channel> <!here> <!everyone> <!subteam^S1|sre> & co";
-        for message in [
-            notice(&incident(title), &contract_policy(), Mention::None),
-            summary(&incident(title), &contract_policy()),
-        ] {
+        for message in
+            [notice(&incident(title), &contract_policy(), Mention::None), summary(&incident(title), &contract_policy())]
+        {
             let body = all_text(&message);
             for ping in ["<!channel>", "<!here>", "<!everyone>", "<!subteam"] {
                 assert!(!body.contains(ping), "{ping} in {body}");
@@ -253,10 +225,7 @@ mod tests {
 
     #[test]
     fn the_topic_names_severity_status_and_lead() {
-        assert_eq!(
-            topic(&incident("x"), &contract_policy()),
-            "SEV1 · Investigating · Lead: not assigned"
-        );
+        assert_eq!(topic(&incident("x"), &contract_policy()), "SEV1 · Investigating · Lead: not assigned");
     }
 
     #[test]

@@ -52,10 +52,7 @@ pub fn channel_post(change: &Change, incident: &Incident, actor: &UserId, policy
     let who = actor.mention();
     let status = |s| status_word(locale, s);
     match change {
-        Change::Updated {
-            text: body,
-            status: moved,
-        } => {
+        Change::Updated { text: body, status: moved } => {
             let moved = moved.map_or_else(String::new, |(_, to)| {
                 t(Key::LifecycleUpdateStatus).fill_trusted(&[("status", status(to))])
             });
@@ -70,11 +67,7 @@ pub fn channel_post(change: &Change, incident: &Incident, actor: &UserId, policy
         }
         Change::Reopened { to } => t(Key::LifecycleReopened).fill_trusted(&[("actor", &who), ("status", status(*to))]),
         Change::SeverityChanged { from, to, lowered } => {
-            let key = if *lowered {
-                Key::LifecycleSeverityLowered
-            } else {
-                Key::LifecycleSeverityRaised
-            };
+            let key = if *lowered { Key::LifecycleSeverityLowered } else { Key::LifecycleSeverityRaised };
             t(key).fill_trusted(&[
                 ("actor", &who),
                 ("from", &user_text(from.as_str(), 50)),
@@ -100,10 +93,7 @@ pub fn channel_post(change: &Change, incident: &Incident, actor: &UserId, policy
         Change::Noted { text: body } => {
             t(Key::LifecycleNote).fill_trusted(&[("actor", &who), ("text", &user_text(body, TEXT_MAX))])
         }
-        Change::Resolved {
-            summary,
-            duration: span,
-        } => t(Key::LifecycleResolved).fill_trusted(&[
+        Change::Resolved { summary, duration: span } => t(Key::LifecycleResolved).fill_trusted(&[
             ("actor", &who),
             ("duration", &duration(*span)),
             ("summary", &summary_suffix(summary.as_ref())),
@@ -129,27 +119,15 @@ pub fn thread_reply(change: &Change, incident: &Incident, policy: &Policy) -> Op
             false,
         )),
         Change::SeverityChanged { from, to, lowered } => {
-            let key = if *lowered {
-                Key::ThreadSeverityLowered
-            } else {
-                Key::ThreadSeverity
-            };
+            let key = if *lowered { Key::ThreadSeverityLowered } else { Key::ThreadSeverity };
             Some((
-                t(key).fill_trusted(&[
-                    ("from", &user_text(from.as_str(), 50)),
-                    ("to", &user_text(to.as_str(), 50)),
-                ]),
+                t(key).fill_trusted(&[("from", &user_text(from.as_str(), 50)), ("to", &user_text(to.as_str(), 50))]),
                 false,
             ))
         }
-        Change::Resolved {
-            summary,
-            duration: span,
-        } => Some((
-            t(Key::ThreadResolved).fill_trusted(&[
-                ("duration", &duration(*span)),
-                ("summary", &summary_suffix(summary.as_ref())),
-            ]),
+        Change::Resolved { summary, duration: span } => Some((
+            t(Key::ThreadResolved)
+                .fill_trusted(&[("duration", &duration(*span)), ("summary", &summary_suffix(summary.as_ref()))]),
             true,
         )),
         _ => None,

@@ -21,12 +21,8 @@ pub enum QuickAction {
 }
 
 impl QuickAction {
-    const ALL: [QuickAction; 4] = [
-        QuickAction::PostUpdate,
-        QuickAction::ChangeSeverity,
-        QuickAction::AssignLead,
-        QuickAction::Resolve,
-    ];
+    const ALL: [QuickAction; 4] =
+        [QuickAction::PostUpdate, QuickAction::ChangeSeverity, QuickAction::AssignLead, QuickAction::Resolve];
 
     /// The id on the button and on its modal.
     pub fn id(self) -> &'static str {
@@ -94,14 +90,11 @@ pub fn build(action: QuickAction, incident: &Incident, policy: &Policy) -> Value
     let t = |key| text(locale, key).as_str();
     match action {
         QuickAction::PostUpdate => {
-            let statuses: Vec<Value> = [
-                IncidentStatus::Investigating,
-                IncidentStatus::Identified,
-                IncidentStatus::Monitoring,
-            ]
-            .into_iter()
-            .map(|s| option(status_word(locale, s), s.as_str()))
-            .collect();
+            let statuses: Vec<Value> =
+                [IncidentStatus::Investigating, IncidentStatus::Identified, IncidentStatus::Monitoring]
+                    .into_iter()
+                    .map(|s| option(status_word(locale, s), s.as_str()))
+                    .collect();
             let mut select = json!({"type": "static_select", "action_id": "status", "options": statuses});
             if incident.status.is_open() {
                 select["initial_option"] = option(status_word(locale, incident.status), incident.status.as_str());
@@ -163,10 +156,7 @@ pub fn build(action: QuickAction, incident: &Incident, policy: &Policy) -> Value
 /// What a submitted quick-action modal asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Submitted {
-    Update {
-        text: String,
-        status: Option<IncidentStatus>,
-    },
+    Update { text: String, status: Option<IncidentStatus> },
     Severity(SeverityName),
     Lead(UserId),
     Resolve(Option<String>),
@@ -176,13 +166,8 @@ pub enum Submitted {
 pub fn read(action: QuickAction, values: &Value, policy: &Policy) -> Result<Submitted, (&'static str, String)> {
     let t = |key| text(policy.locale, key).as_str().to_owned();
     let field = |block: &str| &values[block][block];
-    let text_of = |block: &str| {
-        field(block)["value"]
-            .as_str()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    };
+    let text_of =
+        |block: &str| field(block)["value"].as_str().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     match action {
         QuickAction::PostUpdate => {
             let text = text_of("text").ok_or(("text", t(Key::ModalErrorTextEmpty)))?;

@@ -6,6 +6,7 @@
 
 pub mod catch_up;
 pub mod declare_modal;
+pub mod followups;
 pub mod incident;
 pub mod lifecycle;
 pub mod lifecycle_modals;

@@ -38,14 +38,11 @@ pub fn reminder(incident: &Incident, policy: &Policy, who: &[UserId], now: DateT
         ("silence", &duration(now - incident.last_update_at)),
     ]);
     let id = incident.id.to_string();
-    let options: Vec<Value> = [
-        (Key::ReminderSnooze15m, 900),
-        (Key::ReminderSnooze30m, 1800),
-        (Key::ReminderSnooze1h, 3600),
-    ]
-    .into_iter()
-    .map(|(key, seconds)| json!({"text": plain(t(key)), "value": format!("{id}:{seconds}")}))
-    .collect();
+    let options: Vec<Value> =
+        [(Key::ReminderSnooze15m, 900), (Key::ReminderSnooze30m, 1800), (Key::ReminderSnooze1h, 3600)]
+            .into_iter()
+            .map(|(key, seconds)| json!({"text": plain(t(key)), "value": format!("{id}:{seconds}")}))
+            .collect();
     let buttons = json!({
         "type": "actions",
         "block_id": "reminder_actions",
@@ -63,10 +60,7 @@ pub fn reminder(incident: &Incident, policy: &Policy, who: &[UserId], now: DateT
 
 /// The post to the widest audience after ignored reminders.
 pub fn escalation(incident: &Incident, policy: &Policy, now: DateTime<Utc>) -> String {
-    let channel = incident
-        .channel
-        .as_ref()
-        .map_or_else(String::new, |c| format!("<#{c}>"));
+    let channel = incident.channel.as_ref().map_or_else(String::new, |c| format!("<#{c}>"));
     text(policy.locale, Key::EscalationText).fill_trusted(&[
         ("number", &incident.number.to_string()),
         ("severity", &user_text(incident.severity.as_str(), 50)),
@@ -82,18 +76,13 @@ pub fn lead_nudge(incident: &Incident, policy: &Policy) -> SlackMessage {
         {"type": "button", "action_id": QuickAction::AssignLead.id(), "value": incident.id.to_string(), "style": "primary",
          "text": plain(text(policy.locale, Key::ButtonAssignLead).as_str())}
     ]});
-    SlackMessage {
-        text: line.clone(),
-        blocks: Value::Array(vec![section(&line), button]),
-    }
+    SlackMessage { text: line.clone(), blocks: Value::Array(vec![section(&line), button]) }
 }
 
 /// The nudge when a resolved incident still has no retrospective.
 pub fn retro_nudge(incident: &Incident, policy: &Policy, resolved_for: chrono::Duration) -> String {
-    text(policy.locale, Key::NudgeRetro).fill_trusted(&[
-        ("number", &incident.number.to_string()),
-        ("ago", &duration(resolved_for)),
-    ])
+    text(policy.locale, Key::NudgeRetro)
+        .fill_trusted(&[("number", &incident.number.to_string()), ("ago", &duration(resolved_for))])
 }
 
 /// The digest of open incidents; `None` when there is nothing to say.
@@ -120,10 +109,7 @@ pub fn digest(open: &[Incident], policy: &Policy, now: DateTime<Utc>) -> Option<
                 .lead
                 .as_ref()
                 .map_or_else(|| text(locale, Key::ValueNoLead).as_str().to_owned(), UserId::mention);
-            let channel = incident
-                .channel
-                .as_ref()
-                .map_or_else(String::new, |c| format!("<#{c}>"));
+            let channel = incident.channel.as_ref().map_or_else(String::new, |c| format!("<#{c}>"));
             text(locale, Key::DigestItem).fill_trusted(&[
                 ("number", &number),
                 ("severity", &severity),

@@ -17,12 +17,7 @@ pub fn run(policy: &Policy, scenario: &Scenario, firings: &[Firing]) -> String {
         scenario.severity,
         level.map_or("unknown severity", |s| s.label.as_str()),
         silence(scenario.duration),
-        scenario
-            .updates_every
-            .map_or("no updates posted".to_owned(), |d| format!(
-                "an update every {}",
-                silence(d)
-            )),
+        scenario.updates_every.map_or("no updates posted".to_owned(), |d| format!("an update every {}", silence(d))),
         level.map_or("?".to_owned(), |s| silence(s.update_every)),
         policy.reminders.escalate_after,
         policy.timezone,
@@ -33,18 +28,11 @@ pub fn run(policy: &Policy, scenario: &Scenario, firings: &[Firing]) -> String {
             Event::Declared => "declared".to_owned(),
             Event::Update => "update posted (resets the reminder clock)".to_owned(),
             Event::Reminder { number, silent_for } => {
-                format!(
-                    "reminder #{number} in the incident channel (no update for {})",
-                    silence(*silent_for)
-                )
+                format!("reminder #{number} in the incident channel (no update for {})", silence(*silent_for))
             }
             Event::Escalation { silent_for, broad } => format!(
                 "escalation to {} (no update for {})",
-                if *broad {
-                    "the announcements channel"
-                } else {
-                    "the affected teams' channels"
-                },
+                if *broad { "the announcements channel" } else { "the affected teams' channels" },
                 silence(*silent_for)
             ),
             Event::LeadNudge => "lead nudge in the incident channel (no lead assigned)".to_owned(),

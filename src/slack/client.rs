@@ -21,14 +21,8 @@ use crate::metrics::Metrics;
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Slack error codes that mean the token itself is no good: loud, and `/readyz` turns 503.
-const AUTH_ERRORS: [&str; 6] = [
-    "invalid_auth",
-    "not_authed",
-    "token_revoked",
-    "token_expired",
-    "account_inactive",
-    "no_permission",
-];
+const AUTH_ERRORS: [&str; 6] =
+    ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission"];
 
 /// Why a call failed, sorted by what to do next.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -58,9 +52,7 @@ impl SlackCallError {
                 SlackCallError::Auth(api.code)
             }
             SlackClientError::ApiError(api) => SlackCallError::Refused(api.code),
-            SlackClientError::RateLimitError(limit) => SlackCallError::RateLimited {
-                retry_after: limit.retry_after,
-            },
+            SlackClientError::RateLimitError(limit) => SlackCallError::RateLimited { retry_after: limit.retry_after },
             SlackClientError::HttpError(http) if http.status_code.is_server_error() => {
                 SlackCallError::Transient(format!("HTTP {}", http.status_code))
             }
@@ -125,10 +117,8 @@ impl SlackApi {
         // slack-morphism joins base and method with a `/` of its own.
         let connector =
             SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_url.trim_end_matches('/'));
-        let webhooks = reqwest::Client::builder()
-            .timeout(CALL_TIMEOUT)
-            .build()
-            .context("building the webhook client")?;
+        let webhooks =
+            reqwest::Client::builder().timeout(CALL_TIMEOUT).build().context("building the webhook client")?;
         Ok(SlackApi {
             client: Arc::new(SlackClient::new(connector)),
             token: SlackApiToken::new(SlackApiTokenValue(bot_token.expose_secret().to_owned())),
@@ -152,39 +142,30 @@ impl SlackApi {
         match tokio::time::timeout(CALL_TIMEOUT, call(session)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(self.failed(method, SlackCallError::from_client(error))),
-            Err(_) => Err(self.failed(
-                method,
-                SlackCallError::Transient(format!("{method} timed out after {CALL_TIMEOUT:?}")),
-            )),
+            Err(_) => {
+                Err(self
+                    .failed(method, SlackCallError::Transient(format!("{method} timed out after {CALL_TIMEOUT:?}"))))
+            }
         }
     }
 
     fn failed(&self, method: &'static str, error: SlackCallError) -> SlackCallError {
         tracing::debug!(slack.method = method, slack.error = error.code(), "Slack call failed");
         if let Some(metrics) = &self.metrics {
-            metrics.count(
-                "firebell_slack_api_errors_total",
-                &[("method", method), ("code", error.code())],
-            );
+            metrics.count("firebell_slack_api_errors_total", &[("method", method), ("code", error.code())]);
         }
         error
     }
 
     /// Calls a Web API method with a JSON body (`POST`); returns Slack's answer.
     pub async fn post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
-        self.call(method, async |session| {
-            session.http_session_api.http_post(method, body, None).await
-        })
-        .await
+        self.call(method, async |session| session.http_session_api.http_post(method, body, None).await).await
     }
 
     /// Calls a read method with query parameters (`GET`), as Slack documents them.
     pub async fn get(&self, method: &'static str, params: &[(&str, String)]) -> Result<Value, SlackCallError> {
         let pairs: Vec<(&str, Option<&String>)> = params.iter().map(|(k, v)| (*k, Some(v))).collect();
-        self.call(method, async |session| {
-            session.http_session_api.http_get(method, &pairs, None).await
-        })
-        .await
+        self.call(method, async |session| session.http_session_api.http_get(method, &pairs, None).await).await
     }
 
     /// Posts to a slash command's `response_url` (a webhook: no token, its own limits).
@@ -217,9 +198,7 @@ impl SlackApi {
 
     /// `auth.test`: the workspace and user the token belongs to.
     pub async fn auth_test(&self) -> Result<BotIdentity, SlackCallError> {
-        let response = self
-            .call("auth.test", async |session| session.auth_test().await)
-            .await?;
+        let response = self.call("auth.test", async |session| session.auth_test().await).await?;
         let team_id = TeamId::parse(&response.team_id.0)
             .ok_or_else(|| SlackCallError::Refused(format!("auth.test returned team id {:?}", response.team_id.0)))?;
         let user_id = UserId::parse(&response.user_id.0)
@@ -230,12 +209,7 @@ impl SlackApi {
     /// `conversations.info`: whether the channel exists and the bot can see it.
     pub async fn channel_exists(&self, channel: &ChannelId) -> Result<bool, SlackCallError> {
         let request = SlackApiConversationsInfoRequest::new(SlackChannelId(channel.as_str().to_owned()));
-        match self
-            .call("conversations.info", async |session| {
-                session.conversations_info(&request).await
-            })
-            .await
-        {
+        match self.call("conversations.info", async |session| session.conversations_info(&request).await).await {
             Ok(_) => Ok(true),
             Err(SlackCallError::Refused(code)) if code == "channel_not_found" => Ok(false),
             Err(other) => Err(other),

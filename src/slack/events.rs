@@ -69,9 +69,7 @@ fn message(event: &Value, channel: ChannelId, body: &Value) -> Option<MessageEve
         thread_ts: text(body, "thread_ts").filter(|t| Some(t.as_str()) != body["ts"].as_str()),
         user: body["user"].as_str().and_then(UserId::parse),
         text: text(body, "text").unwrap_or_default(),
-        file_count: body["files"]
-            .as_array()
-            .map_or(0, |f| i64::try_from(f.len()).unwrap_or(i64::MAX)),
+        file_count: body["files"].as_array().map_or(0, |f| i64::try_from(f.len()).unwrap_or(i64::MAX)),
         subtype: text(body, "subtype").or_else(|| text(event, "subtype")),
         app_id: text(body, "app_id"),
     })
@@ -117,25 +115,15 @@ impl SlackEvent {
                 Some(SlackEvent::Pin {
                     added: kind == "pin_added",
                     user: event["user"].as_str().and_then(UserId::parse)?,
-                    channel: event["channel_id"]
-                        .as_str()
-                        .or(item["channel"].as_str())
-                        .and_then(ChannelId::parse)?,
+                    channel: event["channel_id"].as_str().or(item["channel"].as_str()).and_then(ChannelId::parse)?,
                     ts,
                 })
             })(),
             "app_mention" => channel().and_then(|channel| {
-                Some(SlackEvent::AppMention {
-                    channel,
-                    ts: text(event, "ts")?,
-                    thread_ts: text(event, "thread_ts"),
-                })
+                Some(SlackEvent::AppMention { channel, ts: text(event, "ts")?, thread_ts: text(event, "thread_ts") })
             }),
             "member_joined_channel" => channel().and_then(|channel| {
-                Some(SlackEvent::MemberJoined {
-                    channel,
-                    user: event["user"].as_str().and_then(UserId::parse)?,
-                })
+                Some(SlackEvent::MemberJoined { channel, user: event["user"].as_str().and_then(UserId::parse)? })
             }),
             _ => None,
         };
@@ -166,18 +154,11 @@ mod tests {
     fn a_plain_message_and_a_thread_reply_parse() {
         let event =
             json!({"type": "message", "channel": "C1", "user": "U1", "text": "hi", "ts": "1.2", "files": [{}, {}]});
-        let SlackEvent::Message(message) = SlackEvent::parse(&event) else {
-            panic!()
-        };
-        assert_eq!(
-            (message.text.as_str(), message.file_count, message.thread_ts),
-            ("hi", 2, None)
-        );
+        let SlackEvent::Message(message) = SlackEvent::parse(&event) else { panic!() };
+        assert_eq!((message.text.as_str(), message.file_count, message.thread_ts), ("hi", 2, None));
         let reply =
             json!({"type": "message", "channel": "C1", "user": "U1", "text": "re", "ts": "1.3", "thread_ts": "1.2"});
-        let SlackEvent::Message(reply) = SlackEvent::parse(&reply) else {
-            panic!()
-        };
+        let SlackEvent::Message(reply) = SlackEvent::parse(&reply) else { panic!() };
         assert_eq!(reply.thread_ts.as_deref(), Some("1.2"));
     }
 
@@ -191,20 +172,14 @@ mod tests {
         let deleted = json!({"type": "message", "subtype": "message_deleted", "channel": "C1", "deleted_ts": "1.2"});
         assert_eq!(
             SlackEvent::parse(&deleted),
-            SlackEvent::MessageDeleted {
-                channel: ChannelId::parse("C1").unwrap(),
-                ts: "1.2".into()
-            }
+            SlackEvent::MessageDeleted { channel: ChannelId::parse("C1").unwrap(), ts: "1.2".into() }
         );
     }
 
     #[test]
     fn reactions_pins_mentions_and_joins_parse() {
         let reaction = json!({"type": "reaction_added", "user": "U1", "reaction": "pushpin", "item": {"type": "message", "channel": "C1", "ts": "1.2"}});
-        assert!(matches!(
-            SlackEvent::parse(&reaction),
-            SlackEvent::Reaction { added: true, .. }
-        ));
+        assert!(matches!(SlackEvent::parse(&reaction), SlackEvent::Reaction { added: true, .. }));
         let pin = json!({"type": "pin_added", "user": "U1", "channel_id": "C1", "item": {"type": "message", "message": {"ts": "1.2"}}});
         assert!(matches!(SlackEvent::parse(&pin), SlackEvent::Pin { added: true, ts, .. } if ts == "1.2"));
         let mention =
@@ -216,14 +191,8 @@ mod tests {
 
     #[test]
     fn unknown_or_incomplete_events_are_other() {
-        assert_eq!(
-            SlackEvent::parse(&json!({"type": "team_join"})),
-            SlackEvent::Other("team_join".into())
-        );
-        assert_eq!(
-            SlackEvent::parse(&json!({"type": "reaction_added"})),
-            SlackEvent::Other("reaction_added".into())
-        );
+        assert_eq!(SlackEvent::parse(&json!({"type": "team_join"})), SlackEvent::Other("team_join".into()));
+        assert_eq!(SlackEvent::parse(&json!({"type": "reaction_added"})), SlackEvent::Other("reaction_added".into()));
         assert!(matches!(
             SlackEvent::parse(&json!({"type": "message", "subtype": "channel_join", "channel": "C1", "ts": "1"})),
             SlackEvent::Other(_)

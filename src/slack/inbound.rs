@@ -105,9 +105,8 @@ impl EventEnvelope {
             .map_err(|e| MalformedPayload(format!("not an Events API envelope: {e}")))?;
         match head.kind.as_str() {
             "url_verification" => {
-                let challenge = head
-                    .challenge
-                    .ok_or_else(|| MalformedPayload("url_verification without challenge".into()))?;
+                let challenge =
+                    head.challenge.ok_or_else(|| MalformedPayload("url_verification without challenge".into()))?;
                 Ok(EventEnvelope::UrlVerification { challenge })
             }
             "event_callback" => {
@@ -124,12 +123,7 @@ impl EventEnvelope {
                     .event
                     .map(|e| e.kind)
                     .ok_or_else(|| MalformedPayload("event_callback without an event".into()))?;
-                Ok(EventEnvelope::Callback(EventCallback {
-                    team_id,
-                    event_id,
-                    event_type,
-                    raw,
-                }))
+                Ok(EventEnvelope::Callback(EventCallback { team_id, event_id, event_type, raw }))
             }
             other => Ok(EventEnvelope::Other { kind: other.to_owned() }),
         }
@@ -182,12 +176,7 @@ impl Interaction {
             .user
             .and_then(|user| UserId::parse(&user.id))
             .ok_or_else(|| MalformedPayload("interaction without a user".into()))?;
-        Ok(Interaction {
-            kind: head.kind,
-            team_id,
-            user_id,
-            raw,
-        })
+        Ok(Interaction { kind: head.kind, team_id, user_id, raw })
     }
 }
 
@@ -220,10 +209,7 @@ mod tests {
             matches!(EventEnvelope::parse(callback).unwrap(), EventEnvelope::Callback(c) if c.event_id == "Ev1" && c.event_type == "app_mention")
         );
         let other = br#"{"type":"app_rate_limited","team_id":"T1"}"#;
-        assert!(matches!(
-            EventEnvelope::parse(other).unwrap(),
-            EventEnvelope::Other { .. }
-        ));
+        assert!(matches!(EventEnvelope::parse(other).unwrap(), EventEnvelope::Other { .. }));
     }
 
     #[test]

@@ -43,10 +43,7 @@ fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
 
 /// The `X-Slack-Signature` value Slack would send for this body (`v0=` + hex).
 pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
-    format!(
-        "v0={}",
-        hex::encode(mac(secret, timestamp, body).finalize().into_bytes())
-    )
+    format!("v0={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
 }
 
 /// Checks a request's signature headers against its raw body.
@@ -58,10 +55,7 @@ pub fn verify(
     now: DateTime<Utc>,
 ) -> Result<(), SignatureError> {
     let timestamp = timestamp.ok_or(SignatureError::MissingTimestamp)?;
-    let seconds: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| SignatureError::MalformedTimestamp)?;
+    let seconds: i64 = timestamp.trim().parse().map_err(|_| SignatureError::MalformedTimestamp)?;
     if (now.timestamp() - seconds).abs() > WINDOW_SECONDS {
         return Err(SignatureError::Stale);
     }
@@ -70,9 +64,7 @@ pub fn verify(
         .strip_prefix("v0=")
         .and_then(|hex_tag| hex::decode(hex_tag).ok())
         .ok_or(SignatureError::MalformedSignature)?;
-    mac(secret, timestamp, body)
-        .verify_slice(&tag)
-        .map_err(|_| SignatureError::Mismatch)
+    mac(secret, timestamp, body).verify_slice(&tag).map_err(|_| SignatureError::Mismatch)
 }
 
 #[cfg(test)]
@@ -94,40 +86,20 @@ mod tests {
     #[test]
     fn slacks_documented_example_verifies() {
         assert_eq!(sign(SECRET.as_bytes(), TIMESTAMP, BODY.as_bytes()), SIGNATURE);
-        let result = verify(
-            SECRET.as_bytes(),
-            Some(TIMESTAMP),
-            Some(SIGNATURE),
-            BODY.as_bytes(),
-            at(1_531_420_618),
-        );
+        let result = verify(SECRET.as_bytes(), Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), at(1_531_420_618));
         assert_eq!(result, Ok(()));
     }
 
     #[test]
     fn a_changed_body_does_not_verify() {
         let body = BODY.replace("roadrunner", "coyote");
-        let result = verify(
-            SECRET.as_bytes(),
-            Some(TIMESTAMP),
-            Some(SIGNATURE),
-            body.as_bytes(),
-            at(1_531_420_618),
-        );
+        let result = verify(SECRET.as_bytes(), Some(TIMESTAMP), Some(SIGNATURE), body.as_bytes(), at(1_531_420_618));
         assert_eq!(result, Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn the_window_is_five_minutes_either_way() {
-        let check = |now| {
-            verify(
-                SECRET.as_bytes(),
-                Some(TIMESTAMP),
-                Some(SIGNATURE),
-                BODY.as_bytes(),
-                at(now),
-            )
-        };
+        let check = |now| verify(SECRET.as_bytes(), Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), at(now));
         assert_eq!(check(1_531_420_618 + 300), Ok(()));
         assert_eq!(check(1_531_420_618 - 300), Ok(()));
         assert_eq!(check(1_531_420_618 + 301), Err(SignatureError::Stale));
@@ -139,41 +111,17 @@ mod tests {
         let now = at(1_531_420_618);
         let secret = SECRET.as_bytes();
         let body = BODY.as_bytes();
-        assert_eq!(
-            verify(secret, None, Some(SIGNATURE), body, now),
-            Err(SignatureError::MissingTimestamp)
-        );
-        assert_eq!(
-            verify(secret, Some("soon"), Some(SIGNATURE), body, now),
-            Err(SignatureError::MalformedTimestamp)
-        );
-        assert_eq!(
-            verify(secret, Some(TIMESTAMP), None, body, now),
-            Err(SignatureError::MissingSignature)
-        );
-        assert_eq!(
-            verify(secret, Some(TIMESTAMP), Some("v1=abc"), body, now),
-            Err(SignatureError::MalformedSignature)
-        );
-        assert_eq!(
-            verify(secret, Some(TIMESTAMP), Some("v0=zz"), body, now),
-            Err(SignatureError::MalformedSignature)
-        );
-        assert_eq!(
-            verify(secret, Some(TIMESTAMP), Some("v0=00"), body, now),
-            Err(SignatureError::Mismatch)
-        );
+        assert_eq!(verify(secret, None, Some(SIGNATURE), body, now), Err(SignatureError::MissingTimestamp));
+        assert_eq!(verify(secret, Some("soon"), Some(SIGNATURE), body, now), Err(SignatureError::MalformedTimestamp));
+        assert_eq!(verify(secret, Some(TIMESTAMP), None, body, now), Err(SignatureError::MissingSignature));
+        assert_eq!(verify(secret, Some(TIMESTAMP), Some("v1=abc"), body, now), Err(SignatureError::MalformedSignature));
+        assert_eq!(verify(secret, Some(TIMESTAMP), Some("v0=zz"), body, now), Err(SignatureError::MalformedSignature));
+        assert_eq!(verify(secret, Some(TIMESTAMP), Some("v0=00"), body, now), Err(SignatureError::Mismatch));
     }
 
     #[test]
     fn another_secret_does_not_verify() {
-        let result = verify(
-            b"other",
-            Some(TIMESTAMP),
-            Some(SIGNATURE),
-            BODY.as_bytes(),
-            at(1_531_420_618),
-        );
+        let result = verify(b"other", Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), at(1_531_420_618));
         assert_eq!(result, Err(SignatureError::Mismatch));
     }
 }

@@ -94,9 +94,7 @@ impl Store {
 
     /// How many deliveries are recorded (for tests and metrics).
     pub async fn delivery_count(&self) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM slack_deliveries")
-            .fetch_one(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM slack_deliveries").fetch_one(self.pool()).await?)
     }
 
     /// Marks a delivery handled, so a restart does not handle it again.

@@ -40,17 +40,11 @@ pub(super) fn read(row: &AnyRow) -> anyhow::Result<Incident> {
         private: row.try_get::<i64, _>("is_private")? != 0,
         reporter: UserId::parse(&reporter)
             .ok_or_else(|| anyhow::anyhow!("stored reporter {reporter:?} is not a user id"))?,
-        lead: row
-            .try_get::<Option<String>, _>("lead_user")?
-            .as_deref()
-            .and_then(UserId::parse),
+        lead: row.try_get::<Option<String>, _>("lead_user")?.as_deref().and_then(UserId::parse),
         impact: row.try_get("impact")?,
         description: row.try_get("description")?,
         services: services.into_iter().map(ServiceName::from_stored).collect(),
-        channel: row
-            .try_get::<Option<String>, _>("channel_id")?
-            .as_deref()
-            .and_then(ChannelId::parse),
+        channel: row.try_get::<Option<String>, _>("channel_id")?.as_deref().and_then(ChannelId::parse),
         channel_name: row.try_get("channel_name")?,
         channel_attempt: u32::try_from(row.try_get::<i64, _>("channel_attempt")?).unwrap_or(1),
         summary_ts: row.try_get("summary_ts")?,

@@ -58,10 +58,7 @@ fn read(row: &AnyRow) -> anyhow::Result<StoredMessage> {
         channel: ChannelId::parse(&channel).ok_or_else(|| anyhow::anyhow!("stored channel {channel:?}"))?,
         ts: row.try_get("ts")?,
         thread_ts: row.try_get("thread_ts")?,
-        user: row
-            .try_get::<Option<String>, _>("user_id")?
-            .as_deref()
-            .and_then(UserId::parse),
+        user: row.try_get::<Option<String>, _>("user_id")?.as_deref().and_then(UserId::parse),
         text: row.try_get("text")?,
         file_count: row.try_get("file_count")?,
         subtype: row.try_get("subtype")?,
@@ -106,15 +103,7 @@ pub async fn edit(conn: &mut AnyConnection, incident_id: i64, message: &NewMessa
 
 /// Drops a message's text and keeps a deleted mark (even when the message itself never came).
 pub async fn delete(conn: &mut AnyConnection, incident_id: i64, channel: &ChannelId, ts: &str) -> anyhow::Result<()> {
-    let deleted = NewMessage {
-        channel,
-        ts,
-        thread_ts: None,
-        user: None,
-        text: "",
-        file_count: 0,
-        subtype: None,
-    };
+    let deleted = NewMessage { channel, ts, thread_ts: None, user: None, text: "", file_count: 0, subtype: None };
     insert(&mut *conn, incident_id, &deleted).await?;
     sqlx::query("UPDATE channel_messages SET text = NULL, deleted = 1 WHERE channel_id = $1 AND ts = $2")
         .bind(channel.as_str())
@@ -155,13 +144,11 @@ pub async fn unhighlight(conn: &mut AnyConnection, incident_id: i64, ts: &str) -
 impl Store {
     /// One stored message.
     pub async fn message(&self, channel: &ChannelId, ts: &str) -> anyhow::Result<Option<StoredMessage>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND ts = $2"
-        ))
-        .bind(channel.as_str())
-        .bind(ts)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND ts = $2"))
+            .bind(channel.as_str())
+            .bind(ts)
+            .fetch_optional(self.pool())
+            .await?;
         row.as_ref().map(read).transpose()
     }
 
@@ -178,9 +165,7 @@ impl Store {
 
     /// How many messages are stored in all (tests check that nothing leaks in).
     pub async fn message_count(&self) -> anyhow::Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM channel_messages")
-            .fetch_one(self.pool())
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM channel_messages").fetch_one(self.pool()).await?)
     }
 }
 

@@ -5,11 +5,13 @@
 //! migrations folder. Nothing outside this module writes SQL.
 
 pub mod deliveries;
+pub mod followups;
 pub mod incidents;
 pub mod messages;
 pub mod notices;
 pub mod outbox;
 pub mod reminders;
+pub mod retrospectives;
 pub mod timeline;
 
 use std::time::Duration;
@@ -107,10 +109,7 @@ impl Store {
 
     /// Answers when the database does; used by `/readyz`.
     pub async fn ping(&self) -> anyhow::Result<()> {
-        let one: i64 = sqlx::query_scalar("SELECT 1")
-            .fetch_one(&self.pool)
-            .await
-            .context("database ping")?;
+        let one: i64 = sqlx::query_scalar("SELECT 1").fetch_one(&self.pool).await.context("database ping")?;
         anyhow::ensure!(one == 1, "database ping returned {one}");
         Ok(())
     }

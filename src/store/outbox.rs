@@ -170,14 +170,12 @@ impl Store {
         error: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        self.finish_job(id, owner, JobState::Pending, Some(run_at), Some(error), now)
-            .await
+        self.finish_job(id, owner, JobState::Pending, Some(run_at), Some(error), now).await
     }
 
     /// Marks a claimed job failed for good.
     pub async fn fail_job(&self, id: i64, owner: &str, error: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
-        self.finish_job(id, owner, JobState::Failed, None, Some(error), now)
-            .await
+        self.finish_job(id, owner, JobState::Failed, None, Some(error), now).await
     }
 
     async fn finish_job(
@@ -208,28 +206,23 @@ impl Store {
 
     /// Jobs not yet done or failed (pending or running): zero when the outbox is drained.
     pub async fn unfinished_jobs(&self) -> anyhow::Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running')")
-                .fetch_one(self.pool())
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running')")
+            .fetch_one(self.pool())
+            .await?)
     }
 
     /// Jobs that failed for good.
     pub async fn failed_jobs(&self) -> anyhow::Result<Vec<Job>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM outbox_jobs WHERE state = 'failed' ORDER BY id"
-        ))
-        .fetch_all(self.pool())
-        .await?;
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox_jobs WHERE state = 'failed' ORDER BY id"))
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(read).collect()
     }
 
     /// Every job ever enqueued, in order (for tests and diagnostics).
     pub async fn all_jobs(&self) -> anyhow::Result<Vec<Job>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM outbox_jobs ORDER BY id"))
-            .fetch_all(self.pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {COLUMNS} FROM outbox_jobs ORDER BY id")).fetch_all(self.pool()).await?;
         rows.iter().map(read).collect()
     }
 

@@ -124,8 +124,7 @@ impl Store {
             .bind(name)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|row| -> anyhow::Result<DateTime<Utc>> { Ok(from_millis(row.try_get("last_fired_at")?)) })
-            .transpose()
+        row.map(|row| -> anyhow::Result<DateTime<Utc>> { Ok(from_millis(row.try_get("last_fired_at")?)) }).transpose()
     }
 }
 

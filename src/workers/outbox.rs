@@ -25,12 +25,8 @@ const AUTH_RETRY: Duration = Duration::from_secs(30);
 
 /// Delay before retry number `attempts` (1-based).
 pub fn backoff(attempts: i64) -> Duration {
-    let exponent = u32::try_from(attempts.saturating_sub(1).max(0))
-        .unwrap_or(u32::MAX)
-        .min(16);
-    BACKOFF_BASE
-        .saturating_mul(2u32.saturating_pow(exponent))
-        .min(BACKOFF_CAP)
+    let exponent = u32::try_from(attempts.saturating_sub(1).max(0)).unwrap_or(u32::MAX).min(16);
+    BACKOFF_BASE.saturating_mul(2u32.saturating_pow(exponent)).min(BACKOFF_CAP)
 }
 
 fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
@@ -65,10 +61,7 @@ pub async fn run(app: App, owner: String, lease: Duration, shutdown: Cancellatio
 
 async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>) {
     let now = app.clock.now();
-    let count = |outcome: &str| {
-        app.metrics
-            .count("firebell_jobs_total", &[("kind", &job.kind), ("outcome", outcome)])
-    };
+    let count = |outcome: &str| app.metrics.count("firebell_jobs_total", &[("kind", &job.kind), ("outcome", outcome)]);
     let recorded = match result {
         Ok(()) => {
             count("done");
@@ -78,30 +71,22 @@ async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>
         Err(StepError::Slack(SlackCallError::RateLimited { retry_after })) => {
             count("rate_limited");
             let delay = retry_after.unwrap_or_else(|| backoff(job.attempts));
-            app.store
-                .retry_job(job.id, owner, after(now, delay), "ratelimited", now)
-                .await
+            app.store.retry_job(job.id, owner, after(now, delay), "ratelimited", now).await
         }
         Err(StepError::Slack(SlackCallError::Auth(code))) => {
             count("auth_rejected");
             app.health.slack_rejected(&code);
-            app.store
-                .retry_job(job.id, owner, after(now, AUTH_RETRY), &code, now)
-                .await
+            app.store.retry_job(job.id, owner, after(now, AUTH_RETRY), &code, now).await
         }
         Err(StepError::Slack(SlackCallError::Transient(reason))) => {
             count("retried");
             tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
-            app.store
-                .retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now)
-                .await
+            app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now).await
         }
         Err(StepError::Internal(error)) => {
             count("retried");
             tracing::warn!(error = format!("{error:#}"), "job failed on our side; will retry");
-            app.store
-                .retry_job(job.id, owner, after(now, backoff(job.attempts)), "internal error", now)
-                .await
+            app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), "internal error", now).await
         }
         Err(StepError::Slack(SlackCallError::Refused(code))) => {
             count("failed");

@@ -11,10 +11,7 @@ const CONTRACT_POLICY: &str = "tests/fixtures/contract_policy.toml";
 /// Runs the binary with a clean environment plus `env`, bounded in time.
 async fn firebell(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_firebell"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     for (name, value) in env {
         command.env(name, value);
     }
@@ -41,10 +38,7 @@ async fn every_subcommand_has_help() {
     ] {
         let output = firebell(sub, &[]).await;
         assert!(output.status.success(), "{sub:?}");
-        assert!(
-            String::from_utf8_lossy(&output.stdout).contains("Usage: firebell"),
-            "{sub:?}"
-        );
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: firebell"), "{sub:?}");
     }
 }
 
@@ -53,10 +47,7 @@ async fn check_config_accepts_the_contract_example_and_prints_a_summary() {
     let output = firebell(&["check-config", CONTRACT_POLICY], &[]).await;
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("SEV1 (Critical): broad, mentions @here, update every 15m"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("SEV1 (Critical): broad, mentions @here, update every 15m"), "{stdout}");
     assert!(stdout.contains("2 service(s)"), "{stdout}");
 }
 
@@ -73,10 +64,7 @@ async fn check_config_refuses_a_bad_file_with_file_line_and_reason() {
     std::fs::write(&path, "default_severity = \"SEV9\"\n").unwrap();
     let output = firebell(&["check-config", path.to_str().unwrap()], &[]).await;
     assert!(!output.status.success());
-    let expected = format!(
-        "firebell: {}:1: default_severity: unknown severity \"SEV9\"",
-        path.display()
-    );
+    let expected = format!("firebell: {}:1: default_severity: unknown severity \"SEV9\"", path.display());
     assert!(stderr(&output).starts_with(&expected), "{}", stderr(&output));
 }
 
@@ -93,19 +81,11 @@ async fn serve_without_the_slack_variables_stops_with_one_line_naming_the_first(
 async fn serve_with_a_malformed_database_url_names_it() {
     let output = firebell(
         &["serve"],
-        &[
-            ("SLACK_BOT_TOKEN", "xoxb-1"),
-            ("SLACK_SIGNING_SECRET", "s"),
-            ("DATABASE_URL", "mysql://x"),
-        ],
+        &[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_SIGNING_SECRET", "s"), ("DATABASE_URL", "mysql://x")],
     )
     .await;
     assert!(!output.status.success());
-    assert!(
-        stderr(&output).starts_with("firebell: DATABASE_URL: unknown scheme \"mysql\""),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).starts_with("firebell: DATABASE_URL: unknown scheme \"mysql\""), "{}", stderr(&output));
 }
 
 #[tokio::test]
@@ -127,10 +107,7 @@ async fn serve_refuses_to_start_when_slack_rejects_the_token() {
     .await;
     assert!(!output.status.success());
     let text = stderr(&output);
-    assert!(
-        text.contains("SLACK_BOT_TOKEN: Slack rejected the token (token_revoked)"),
-        "{text}"
-    );
+    assert!(text.contains("SLACK_BOT_TOKEN: Slack rejected the token (token_revoked)"), "{text}");
     assert!(!text.contains("xoxb-test-token"), "the token never reaches the output");
 }
 
@@ -141,11 +118,7 @@ async fn migrate_creates_the_sqlite_database_and_applies_the_migrations() {
     assert!(output.status.success(), "{}", stderr(&output));
     let migrations = std::fs::read_dir("migrations/sqlite").unwrap().count();
     let expected = format!(": {migrations} migration(s) applied");
-    assert!(
-        String::from_utf8_lossy(&output.stdout).contains(&expected),
-        "{}",
-        String::from_utf8_lossy(&output.stdout)
-    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains(&expected), "{}", String::from_utf8_lossy(&output.stdout));
     let again = firebell(&["migrate"], &[("DATABASE_URL", &db.url), ("RUST_LOG", "off")]).await;
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
 }
@@ -172,25 +145,14 @@ async fn serve_stops_gracefully_on_sigterm() {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-        .unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).build().unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while client
-        .get(format!("http://127.0.0.1:{port}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
+    while client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_err() {
         assert!(tokio::time::Instant::now() < deadline, "serve never became healthy");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let pid = child.id().expect("running");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
+    let killed = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(killed.success());
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
         .await
@@ -251,34 +213,16 @@ async fn simulate_with_updates_slower_than_the_cadence_and_a_digest_in_the_windo
     ];
     let output = firebell(&args, &[]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let reminders: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.contains("reminder #"))
-        .map(|l| &l[11..16])
-        .collect();
+    let reminders: Vec<&str> = stdout.lines().filter(|l| l.contains("reminder #")).map(|l| &l[11..16]).collect();
     assert_eq!(reminders, ["08:30", "09:10", "09:50", "10:30"], "{stdout}");
-    assert!(
-        stdout.contains("2026-11-26 09:00:00 KST  digest of open incidents"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("2026-11-26 09:00:00 KST  digest of open incidents"), "{stdout}");
     assert!(!stdout.contains("escalation"), "{stdout}");
 }
 
 #[tokio::test]
 async fn simulate_refuses_an_unknown_severity() {
-    let output = firebell(
-        &[
-            "simulate",
-            "--severity",
-            "SEV9",
-            "--duration",
-            "1h",
-            "--config",
-            CONTRACT_POLICY,
-        ],
-        &[],
-    )
-    .await;
+    let output =
+        firebell(&["simulate", "--severity", "SEV9", "--duration", "1h", "--config", CONTRACT_POLICY], &[]).await;
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("--severity SEV9: not in the policy; expected one of SEV1, SEV2, SEV3, SEV4"),

@@ -15,10 +15,7 @@ async fn help_lists_the_commands_ephemerally() {
     let app = spawn_app().await;
     let reply = app.command("help").await;
     let help = text(&reply);
-    assert!(
-        help.contains("declare [--private] [sevN] [service:NAME…] TITLE"),
-        "{help}"
-    );
+    assert!(help.contains("declare [--private] [sevN] [service:NAME…] TITLE"), "{help}");
     assert!(help.contains("Severities: SEV1, SEV2, SEV3, SEV4."), "{help}");
 }
 
@@ -32,49 +29,28 @@ async fn an_empty_command_shows_help() {
 async fn an_unknown_subcommand_says_so_and_points_at_help() {
     let app = spawn_app().await;
     let reply = app.command("deploy now").await;
-    assert_eq!(
-        text(&reply),
-        "I don't know `deploy`. Try `/incident help` for the commands."
-    );
+    assert_eq!(text(&reply), "I don't know `deploy`. Try `/incident help` for the commands.");
 }
 
 #[tokio::test]
 async fn an_unknown_severity_lists_the_policys_severities() {
-    let app = spawn_app_with(Options {
-        policy: Some(CONTRACT_POLICY.to_owned()),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { policy: Some(CONTRACT_POLICY.to_owned()), ..Options::default() }).await;
     let reply = app.command("declare sev9 service:payments Checkout is down").await;
-    assert_eq!(
-        text(&reply),
-        "`sev9` is not a severity here. Accepted: SEV1, SEV2, SEV3, SEV4."
-    );
+    assert_eq!(text(&reply), "`sev9` is not a severity here. Accepted: SEV1, SEV2, SEV3, SEV4.");
     assert!(app.slack.calls_to("conversations.create").is_empty());
 }
 
 #[tokio::test]
 async fn an_unknown_service_lists_the_policys_services() {
-    let app = spawn_app_with(Options {
-        policy: Some(CONTRACT_POLICY.to_owned()),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { policy: Some(CONTRACT_POLICY.to_owned()), ..Options::default() }).await;
     let reply = app.command("declare service:billing Invoices late").await;
-    assert_eq!(
-        text(&reply),
-        "`billing` is not a known service. Accepted: payments, checkout."
-    );
+    assert_eq!(text(&reply), "`billing` is not a known service. Accepted: payments, checkout.");
 }
 
 #[tokio::test]
 async fn the_policy_locale_makes_replies_korean() {
     let policy = CONTRACT_POLICY.replacen("locale = \"en\"", "locale = \"ko\"", 1);
-    let app = spawn_app_with(Options {
-        policy: Some(policy),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { policy: Some(policy), ..Options::default() }).await;
     assert!(text(&app.command("bogus").await).contains("알 수 없는 명령"));
 }
 
@@ -83,10 +59,7 @@ async fn user_text_echoed_in_a_refusal_cannot_ping() {
     let app = spawn_app().await;
     let reply = app.command("<!here> everyone look").await;
     let echoed = text(&reply);
-    assert!(
-        echoed.contains("&lt;!here&gt;") && !echoed.contains("<!here>"),
-        "{echoed}"
-    );
+    assert!(echoed.contains("&lt;!here&gt;") && !echoed.contains("<!here>"), "{echoed}");
 }
 
 #[tokio::test]
@@ -113,15 +86,10 @@ async fn commands_not_built_yet_say_they_are_coming_and_change_nothing() {
 async fn a_command_from_another_workspace_is_refused_ephemerally() {
     let app = spawn_app().await;
     let body = signing::command_form_from("T0STRANGER", "help", "C0GENERAL", "U0REPORTER");
-    let response = app
-        .post_signed("/slack/commands", "application/x-www-form-urlencoded", body)
-        .await;
+    let response = app.post_signed("/slack/commands", "application/x-www-form-urlencoded", body).await;
     assert_eq!(response.status(), 200);
     let reply: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(
-        text(&reply),
-        "This firebell serves another Slack workspace, so nothing was done."
-    );
+    assert_eq!(text(&reply), "This firebell serves another Slack workspace, so nothing was done.");
 }
 
 #[tokio::test]
@@ -130,12 +98,6 @@ async fn commands_are_counted_by_subcommand() {
     app.command("help").await;
     app.command("nonsense").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(
-        metrics.contains("firebell_commands_total{command=\"help\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("firebell_commands_total{command=\"invalid\"} 1"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("firebell_commands_total{command=\"help\"} 1"), "{metrics}");
+    assert!(metrics.contains("firebell_commands_total{command=\"invalid\"} 1"), "{metrics}");
 }

@@ -18,20 +18,11 @@ async fn declare_kill_restart(prepare: impl Fn(&FakeSlack), killed_when: impl Fn
     let db = database::sqlite();
     let policy = db.dir.path().join("firebell.toml");
     std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
-    let setup = Setup {
-        slack: &slack,
-        database_url: &db.url,
-        policy: &policy,
-        log: db.dir.path().join("firebell.log"),
-    };
+    let setup =
+        Setup { slack: &slack, database_url: &db.url, policy: &policy, log: db.dir.path().join("firebell.log") };
 
     let first = Firebell::start(&setup).await;
-    let reply = first
-        .command(
-            "declare sev1 service:payments Checkout is down",
-            &slack.response_url("cmd"),
-        )
-        .await;
+    let reply = first.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
     assert!(reply.starts_with("Declaring incident #1"), "{reply}");
     wait::until_sync("the moment to kill", || killed_when(&slack)).await;
     first.kill().await;
@@ -44,34 +35,19 @@ async fn declare_kill_restart(prepare: impl Fn(&FakeSlack), killed_when: impl Fn
     })
     .await;
     let log = std::fs::read_to_string(db.dir.path().join("firebell.log")).unwrap_or_default();
-    assert!(
-        store.failed_jobs().await.unwrap().is_empty(),
-        "no job failed; log:\n{log}"
-    );
+    assert!(store.failed_jobs().await.unwrap().is_empty(), "no job failed; log:\n{log}");
 
-    assert_eq!(
-        slack.channels_named_like(&format!("inc-{}-1", workspace::seoul_today())),
-        1,
-        "exactly one channel"
-    );
-    let channel = slack
-        .channel_by_name(&format!("inc-{}-1-checkout-is-down", workspace::seoul_today()))
-        .expect("the channel");
+    assert_eq!(slack.channels_named_like(&format!("inc-{}-1", workspace::seoul_today())), 1, "exactly one channel");
+    let channel =
+        slack.channel_by_name(&format!("inc-{}-1-checkout-is-down", workspace::seoul_today())).expect("the channel");
     for notice_channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
-        assert_eq!(
-            workspace::bot_posts(&slack, notice_channel).len(),
-            1,
-            "{notice_channel} told once"
-        );
+        assert_eq!(workspace::bot_posts(&slack, notice_channel).len(), 1, "{notice_channel} told once");
     }
     assert_eq!(workspace::bot_posts(&slack, &channel.id).len(), 1, "one summary");
     assert_eq!(channel.pins.len(), 1);
     assert!(channel.members.contains(&"U0ONCALL1".to_owned()));
-    let declared = slack
-        .responses()
-        .iter()
-        .filter(|r| r["text"].as_str().unwrap_or_default().contains("is declared"))
-        .count();
+    let declared =
+        slack.responses().iter().filter(|r| r["text"].as_str().unwrap_or_default().contains("is declared")).count();
     assert_eq!(declared, 1, "the reporter is told once");
     slack
 }
@@ -84,11 +60,7 @@ async fn killed_before_the_channel_is_created_it_is_created_once_after_restart()
         |slack| !slack.calls_to("conversations.create").is_empty(),
     )
     .await;
-    assert_eq!(
-        slack.calls_to("conversations.create").len(),
-        2,
-        "asked again after the restart"
-    );
+    assert_eq!(slack.calls_to("conversations.create").len(), 2, "asked again after the restart");
 }
 
 #[tokio::test]
@@ -100,15 +72,8 @@ async fn killed_right_after_slack_created_the_channel_it_adopts_it_after_restart
         move |slack| slack.channel_by_name(&name).is_some(),
     )
     .await;
-    assert_eq!(
-        slack.calls_to("conversations.create").len(),
-        2,
-        "the second create met name_taken"
-    );
-    assert!(
-        !slack.calls_to("conversations.list").is_empty(),
-        "it looked its own channel up"
-    );
+    assert_eq!(slack.calls_to("conversations.create").len(), 2, "the second create met name_taken");
+    assert!(!slack.calls_to("conversations.list").is_empty(), "it looked its own channel up");
     assert_eq!(
         slack.channels_named_like(&format!("inc-{}-1-checkout-is-down-2", workspace::seoul_today())),
         0,
@@ -120,49 +85,22 @@ async fn killed_right_after_slack_created_the_channel_it_adopts_it_after_restart
 async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
-    slack.inject(
-        "conversations.create",
-        Fault::Latency(std::time::Duration::from_millis(1500)),
-    );
+    slack.inject("conversations.create", Fault::Latency(std::time::Duration::from_millis(1500)));
     let db = database::sqlite();
     let policy = db.dir.path().join("firebell.toml");
     std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
-    let setup = Setup {
-        slack: &slack,
-        database_url: &db.url,
-        policy: &policy,
-        log: db.dir.path().join("firebell.log"),
-    };
+    let setup =
+        Setup { slack: &slack, database_url: &db.url, policy: &policy, log: db.dir.path().join("firebell.log") };
     let firebell = Firebell::start(&setup).await;
-    firebell
-        .command(
-            "declare sev1 service:payments Checkout is down",
-            &slack.response_url("cmd"),
-        )
+    firebell.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
+    wait::until_sync("conversations.create to be in flight", || !slack.calls_to("conversations.create").is_empty())
         .await;
-    wait::until_sync("conversations.create to be in flight", || {
-        !slack.calls_to("conversations.create").is_empty()
-    })
-    .await;
 
     let status = firebell.terminate().await;
     assert!(status.success(), "a clean exit: {status}");
     let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
-    let incident = store
-        .incident_by_number(firebell::domain::incident::IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(
-        incident.channel.is_some(),
-        "the channel the job was creating is recorded"
-    );
-    let open_channel = store
-        .all_jobs()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.kind == "open_channel")
-        .unwrap();
+    let incident = store.incident_by_number(firebell::domain::incident::IncidentNumber(1)).await.unwrap().unwrap();
+    assert!(incident.channel.is_some(), "the channel the job was creating is recorded");
+    let open_channel = store.all_jobs().await.unwrap().into_iter().find(|j| j.kind == "open_channel").unwrap();
     assert_eq!(open_channel.state, firebell::store::outbox::JobState::Done);
 }

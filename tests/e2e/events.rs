@@ -18,10 +18,7 @@ async fn url_verification_is_answered_with_the_challenge() {
     let response = app.event(body.to_string(), None).await;
     assert_eq!(response.status(), 200);
     let answer: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(
-        answer["challenge"],
-        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
-    );
+    assert_eq!(answer["challenge"], "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
 }
 
 #[tokio::test]
@@ -44,11 +41,7 @@ async fn a_delivery_repeated_with_a_retry_header_is_recorded_once() {
     assert_eq!(app.event(body.clone(), Some(1)).await.status(), 200);
     assert_eq!(app.event(body, Some(2)).await.status(), 200);
     assert_eq!(app.app.store.delivery_count().await.unwrap(), 1);
-    let outcomes = |outcome| {
-        app.app
-            .metrics
-            .counter("firebell_slack_events_total", &[("outcome", outcome)])
-    };
+    let outcomes = |outcome| app.app.metrics.counter("firebell_slack_events_total", &[("outcome", outcome)]);
     assert_eq!((outcomes("recorded"), outcomes("duplicate")), (1, 2));
 }
 

@@ -41,9 +41,7 @@ fn token(value: &str) -> SlackApiToken {
 }
 
 async fn within<T>(call: impl Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(10), call)
-        .await
-        .expect("the fake answered within 10 s")
+    tokio::time::timeout(Duration::from_secs(10), call).await.expect("the fake answered within 10 s")
 }
 
 fn api_error<T: Debug>(result: ClientResult<T>) -> SlackClientApiError {
@@ -66,11 +64,7 @@ async fn create_channel(
     name: &str,
 ) -> SlackChannelId {
     let request = SlackApiConversationsCreateRequest::new(name.to_string());
-    within(session.conversations_create(&request))
-        .await
-        .expect("channel created")
-        .channel
-        .id
+    within(session.conversations_create(&request)).await.expect("channel created").channel.id
 }
 
 #[tokio::test]
@@ -79,9 +73,7 @@ async fn auth_test_reports_the_bot_user_and_the_configured_team() {
     fake.set_team("T0OTHER");
     let client = client(&fake);
     let token = token(TOKEN);
-    let answer = within(client.open_session(&token).auth_test())
-        .await
-        .expect("auth.test");
+    let answer = within(client.open_session(&token).auth_test()).await.expect("auth.test");
     assert_eq!(answer.user_id.value(), BOT_USER_ID);
     assert_eq!(answer.team_id.value(), "T0OTHER");
     assert!(answer.bot_id.is_some());
@@ -95,9 +87,7 @@ async fn a_base_url_with_a_trailing_slash_still_reaches_the_method() {
     let fake = FakeSlack::start().await;
     let client = client_for(&fake.api_url());
     let token = token(TOKEN);
-    within(client.open_session(&token).auth_test())
-        .await
-        .expect("auth.test via //auth.test");
+    within(client.open_session(&token).auth_test()).await.expect("auth.test via //auth.test");
     assert_eq!(fake.calls()[0].method, "auth.test");
 }
 
@@ -127,21 +117,13 @@ async fn conversations_create_makes_a_channel_with_the_bot_in_it_and_refuses_a_t
     let channel = fake.channel(id.value()).expect("channel stored");
     assert_eq!(channel.name, "inc-20260101-1-db-down");
     assert_eq!(channel.members, vec![BOT_USER_ID.to_string()]);
-    assert_eq!(
-        fake.channel_by_name("inc-20260101-1-db-down").map(|c| c.id),
-        Some(id.0.clone())
-    );
+    assert_eq!(fake.channel_by_name("inc-20260101-1-db-down").map(|c| c.id), Some(id.0.clone()));
 
     let again = SlackApiConversationsCreateRequest::new("inc-20260101-1-db-down".into());
-    assert_eq!(
-        api_error(within(session.conversations_create(&again)).await).code,
-        "name_taken"
-    );
+    assert_eq!(api_error(within(session.conversations_create(&again)).await).code, "name_taken");
 
     let private = SlackApiConversationsCreateRequest::new("inc-secret".into()).with_is_private(true);
-    let private = within(session.conversations_create(&private))
-        .await
-        .expect("private channel");
+    let private = within(session.conversations_create(&private)).await.expect("private channel");
     assert!(private.channel.id.value().starts_with('G'));
     assert_eq!(private.channel.flags.is_private, Some(true));
 }
@@ -161,11 +143,7 @@ async fn conversations_create_refuses_names_slack_refuses() {
     let too_long = "a".repeat(81);
     for (name, code) in cases.into_iter().chain([(too_long.as_str(), "invalid_name_maxlength")]) {
         let request = SlackApiConversationsCreateRequest::new(name.to_string());
-        assert_eq!(
-            api_error(within(session.conversations_create(&request)).await).code,
-            code,
-            "name {name:?}"
-        );
+        assert_eq!(api_error(within(session.conversations_create(&request)).await).code, code, "name {name:?}");
     }
     assert!(fake.channel_by_name(&"a".repeat(80)).is_none());
     create_channel(&session, &"a".repeat(80)).await;
@@ -190,10 +168,7 @@ async fn inviting_with_one_unknown_user_invites_nobody_and_names_that_user() {
     assert_eq!(error.code, "user_not_found");
     let errors = error.errors.expect("per-user errors").join(" ");
     assert!(errors.contains("U0NOBODY") && !errors.contains("U0ALICE"), "{errors}");
-    assert_eq!(
-        fake.channel(id.value()).expect("channel").members,
-        vec![BOT_USER_ID.to_string()]
-    );
+    assert_eq!(fake.channel(id.value()).expect("channel").members, vec![BOT_USER_ID.to_string()]);
 
     let invited = within(session.conversations_invite(&invite(&["U0ALICE", "U0BOB"]))).await;
     assert_eq!(invited.expect("both invited").channel.num_members, Some(3));
@@ -204,10 +179,7 @@ async fn inviting_with_one_unknown_user_invites_nobody_and_names_that_user() {
     let me = api_error(within(session.conversations_invite(&invite(&[BOT_USER_ID]))).await);
     assert_eq!(me.code, "cant_invite_self");
     let request = SlackApiConversationsInviteRequest::new(channel_id("C0MISSING"), vec![SlackUserId("U0BOB".into())]);
-    assert_eq!(
-        api_error(within(session.conversations_invite(&request)).await).code,
-        "channel_not_found"
-    );
+    assert_eq!(api_error(within(session.conversations_invite(&request)).await).code, "channel_not_found");
 }
 
 #[tokio::test]
@@ -224,21 +196,14 @@ async fn history_pages_newest_first_and_replies_list_the_parent_first() {
         assert_eq!(answer.channel, id);
         posted.push(answer.ts);
     }
-    assert!(
-        posted.windows(2).all(|w| w[0].value() < w[1].value()),
-        "ts increase: {posted:?}"
-    );
+    assert!(posted.windows(2).all(|w| w[0].value() < w[1].value()), "ts increase: {posted:?}");
     let reply = fake.add_message(id.value(), "U0ALICE", "a reply", Some(posted[0].value()));
 
     let (mut texts, mut cursor, mut pages) = (Vec::new(), None, 0);
     loop {
-        let request = SlackApiConversationsHistoryRequest::new()
-            .with_channel(id.clone())
-            .with_limit(2)
-            .opt_cursor(cursor);
-        let page = within(session.conversations_history(&request))
-            .await
-            .expect("history page");
+        let request =
+            SlackApiConversationsHistoryRequest::new().with_channel(id.clone()).with_limit(2).opt_cursor(cursor);
+        let page = within(session.conversations_history(&request)).await.expect("history page");
         pages += 1;
         texts.extend(page.messages.iter().filter_map(|m| m.content.text.clone()));
         cursor = page.response_metadata.and_then(|m| m.next_cursor);
@@ -279,10 +244,7 @@ async fn chat_update_edits_the_message_in_place_and_an_unknown_ts_is_message_not
     assert_eq!(messages[0].blocks[0]["type"], "section", "blocks kept when not sent");
 
     let missing = SlackApiChatUpdateRequest::new(id, text_message("x"), SlackTs("1.000001".into()));
-    assert_eq!(
-        api_error(within(session.chat_update(&missing)).await).code,
-        "message_not_found"
-    );
+    assert_eq!(api_error(within(session.chat_update(&missing)).await).code, "message_not_found");
 }
 
 #[tokio::test]
@@ -297,27 +259,14 @@ async fn chat_post_message_needs_a_channel_the_bot_can_post_in() {
     let session = client.open_session(&token);
     let post = |id: &str| SlackApiChatPostMessageRequest::new(channel_id(id), text_message("hello"));
 
-    within(session.chat_post_message(&post("C0PUBLIC")))
-        .await
-        .expect("chat:write.public");
-    assert_eq!(
-        api_error(within(session.chat_post_message(&post("G0PRIVATE"))).await).code,
-        "channel_not_found"
-    );
-    assert_eq!(
-        api_error(within(session.chat_post_message(&post("C0NOPE"))).await).code,
-        "channel_not_found"
-    );
+    within(session.chat_post_message(&post("C0PUBLIC"))).await.expect("chat:write.public");
+    assert_eq!(api_error(within(session.chat_post_message(&post("G0PRIVATE"))).await).code, "channel_not_found");
+    assert_eq!(api_error(within(session.chat_post_message(&post("C0NOPE"))).await).code, "channel_not_found");
     fake.set_chat_write_public(false);
-    assert_eq!(
-        api_error(within(session.chat_post_message(&post("C0PUBLIC"))).await).code,
-        "not_in_channel"
-    );
+    assert_eq!(api_error(within(session.chat_post_message(&post("C0PUBLIC"))).await).code, "not_in_channel");
 
     fake.add_user("U0ALICE", "alice");
-    within(session.chat_post_message(&post("U0ALICE")))
-        .await
-        .expect("DM by user id");
+    within(session.chat_post_message(&post("U0ALICE"))).await.expect("DM by user id");
     assert_eq!(fake.messages("U0ALICE")[0].text, "hello");
 }
 
@@ -339,9 +288,7 @@ async fn a_rate_limit_fault_surfaces_as_rate_limit_error_with_retry_after() {
         other => panic!("expected a rate limit error, got {other:?}"),
     }
     assert!(fake.messages("C0ROOM").is_empty());
-    within(session.chat_post_message(&request))
-        .await
-        .expect("the fault is one-shot");
+    within(session.chat_post_message(&request)).await.expect("the fault is one-shot");
     assert_eq!(fake.calls_to("chat.postMessage").len(), 2);
 }
 
@@ -379,12 +326,8 @@ async fn an_unknown_method_is_unknown_method() {
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
-    let answer: ClientResult<Value> = within(session.http_session_api.http_post(
-        "apps.connections.open",
-        &json!({}),
-        None,
-    ))
-    .await;
+    let answer: ClientResult<Value> =
+        within(session.http_session_api.http_post("apps.connections.open", &json!({}), None)).await;
     assert_eq!(api_error(answer).code, "unknown_method");
 }
 
@@ -400,10 +343,7 @@ async fn users_info_decodes_into_slack_user_and_unknown_users_are_not_found() {
     assert_eq!(user.name.as_deref(), Some("alice"));
     assert_eq!(user.deleted, Some(false));
     let request = SlackApiUsersInfoRequest::new(SlackUserId("U0NOBODY".into()));
-    assert_eq!(
-        api_error(within(session.users_info(&request)).await).code,
-        "user_not_found"
-    );
+    assert_eq!(api_error(within(session.users_info(&request)).await).code, "user_not_found");
 }
 
 #[tokio::test]
@@ -415,48 +355,31 @@ async fn topic_pins_reactions_bookmarks_and_permalinks_act_on_the_channel() {
     let session = client.open_session(&token);
     let id = create_channel(&session, "inc-pins").await;
     let request = SlackApiConversationsSetTopicRequest::new(id.clone(), "SEV1 | investigating".into());
-    within(session.conversations_set_topic(&request))
-        .await
-        .expect("topic set");
-    let ts = within(session.chat_post_message(&SlackApiChatPostMessageRequest::new(
-        id.clone(),
-        text_message("summary"),
-    )))
-    .await
-    .expect("posted")
-    .ts;
+    within(session.conversations_set_topic(&request)).await.expect("topic set");
+    let ts =
+        within(session.chat_post_message(&SlackApiChatPostMessageRequest::new(id.clone(), text_message("summary"))))
+            .await
+            .expect("posted")
+            .ts;
 
     let pin = SlackApiPinsAddRequest::new(id.clone(), ts.clone());
     within(session.pins_add(&pin)).await.expect("pinned");
     assert_eq!(api_error(within(session.pins_add(&pin)).await).code, "already_pinned");
     let reaction = SlackApiReactionsAddRequest::new(id.clone(), SlackReactionName("pushpin".into()), ts.clone());
     within(session.reactions_add(&reaction)).await.expect("reacted");
-    assert_eq!(
-        api_error(within(session.reactions_add(&reaction)).await).code,
-        "already_reacted"
-    );
+    assert_eq!(api_error(within(session.reactions_add(&reaction)).await).code, "already_reacted");
     let link = SlackApiChatGetPermalinkRequest::new(id.clone(), ts.clone());
-    let link = within(session.chat_get_permalink(&link))
-        .await
-        .expect("permalink")
-        .permalink;
-    assert!(
-        link.as_str()
-            .ends_with(&format!("/archives/{id}/p{}", ts.value().replace('.', "")))
-    );
+    let link = within(session.chat_get_permalink(&link)).await.expect("permalink").permalink;
+    assert!(link.as_str().ends_with(&format!("/archives/{id}/p{}", ts.value().replace('.', ""))));
 
     let bookmark = json!({"channel_id": id, "title": "Runbook", "type": "link", "link": "https://runbooks.example/db"});
-    let answer: Value = within(session.http_session_api.http_post("bookmarks.add", &bookmark, None))
-        .await
-        .expect("bookmark");
+    let answer: Value =
+        within(session.http_session_api.http_post("bookmarks.add", &bookmark, None)).await.expect("bookmark");
     assert_eq!(answer["bookmark"]["title"], "Runbook");
 
     let ephemeral =
         SlackApiChatPostEphemeralRequest::new(id.clone(), SlackUserId("U0ALICE".into()), text_message("psst"));
-    assert_eq!(
-        api_error(within(session.chat_post_ephemeral(&ephemeral)).await).code,
-        "user_not_in_channel"
-    );
+    assert_eq!(api_error(within(session.chat_post_ephemeral(&ephemeral)).await).code, "user_not_in_channel");
 
     let channel = fake.channel(id.value()).expect("channel");
     assert_eq!(channel.topic, "SEV1 | investigating");
@@ -475,19 +398,13 @@ async fn views_open_once_per_trigger_and_update_by_view_id() {
         |title: &str| SlackView::Modal(SlackModalView::new(title.into(), vec![]).with_callback_id("declare".into()));
     let open = SlackApiViewsOpenRequest::new(SlackTriggerId("123.456.abc".into()), modal("Declare"));
     let view = within(session.views_open(&open)).await.expect("opened").view;
-    assert_eq!(
-        api_error(within(session.views_open(&open)).await).code,
-        "exchanged_trigger_id"
-    );
+    assert_eq!(api_error(within(session.views_open(&open)).await).code, "exchanged_trigger_id");
 
     let update = SlackApiViewsUpdateRequest::new(modal("Declared")).with_view_id(view.state_params.id.clone());
     let updated = within(session.views_update(&update)).await.expect("updated").view;
     assert_eq!(updated.state_params.id, view.state_params.id);
     let missing = SlackApiViewsUpdateRequest::new(modal("x")).with_view_id(SlackViewId("V0NOPE".into()));
-    assert_eq!(
-        api_error(within(session.views_update(&missing)).await).code,
-        "not_found"
-    );
+    assert_eq!(api_error(within(session.views_update(&missing)).await).code, "not_found");
 }
 
 #[tokio::test]
@@ -499,18 +416,12 @@ async fn a_file_upload_goes_through_the_upload_url_and_is_shared_in_the_channel(
     let id = create_channel(&session, "inc-retro").await;
     let bytes = b"# Retrospective\n".to_vec();
     let request = SlackApiFilesGetUploadUrlExternalRequest::new("retro.md".into(), bytes.len());
-    let target = within(session.get_upload_url_external(&request))
-        .await
-        .expect("upload url");
+    let target = within(session.get_upload_url_external(&request)).await.expect("upload url");
     let upload = SlackApiFilesUploadViaUrlRequest::new(target.upload_url, bytes.clone(), "text/markdown".into());
-    within(session.files_upload_via_url(&upload))
-        .await
-        .expect("bytes uploaded");
+    within(session.files_upload_via_url(&upload)).await.expect("bytes uploaded");
     let file = SlackApiFilesComplete::new(target.file_id.clone()).with_title("Retrospective".into());
     let complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![file]).with_channel_id(id.clone());
-    let done = within(session.files_complete_upload_external(&complete))
-        .await
-        .expect("completed");
+    let done = within(session.files_complete_upload_external(&complete)).await.expect("completed");
     assert_eq!(done.files[0].id, target.file_id);
 
     let stored = &fake.files()[0];
@@ -527,10 +438,7 @@ async fn a_channel_canvas_is_created_once_and_edited_in_place() {
     let id = create_channel(&session, "inc-canvas").await;
     let content = |md: &str| SlackCanvasDocumentContent::new(md.into());
     let create = SlackApiConversationsCanvasesCreateRequest::new(id.clone()).with_document_content(content("# v1"));
-    let canvas = within(session.conversations_canvases_create(&create))
-        .await
-        .expect("canvas")
-        .canvas_id;
+    let canvas = within(session.conversations_canvases_create(&create)).await.expect("canvas").canvas_id;
     let again = api_error(within(session.conversations_canvases_create(&create)).await);
     assert_eq!(again.code, "channel_canvas_already_exists");
 
@@ -542,10 +450,7 @@ async fn a_channel_canvas_is_created_once_and_edited_in_place() {
     within(session.canvases_access_set(&access)).await.expect("access set");
 
     let stored = &fake.canvases()[0];
-    assert_eq!(
-        (stored.markdown.as_str(), stored.channel.as_deref()),
-        ("# v2", Some(id.value().as_str()))
-    );
+    assert_eq!((stored.markdown.as_str(), stored.channel.as_deref()), ("# v2", Some(id.value().as_str())));
     assert_eq!(fake.channel(id.value()).expect("channel").canvas, Some(canvas.0));
 }
 
@@ -571,12 +476,7 @@ async fn form_posts_and_query_strings_are_read_like_json_bodies() {
     fake.add_channel("C0ROOM", "room", false);
     let http = reqwest::Client::new();
     let blocks = json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]).to_string();
-    let form = [
-        ("token", TOKEN),
-        ("channel", "C0ROOM"),
-        ("text", "hi"),
-        ("blocks", &blocks),
-    ];
+    let form = [("token", TOKEN), ("channel", "C0ROOM"), ("text", "hi"), ("blocks", &blocks)];
     let url = format!("{}chat.postMessage", fake.api_url());
     let response = within(http.post(&url).form(&form).send()).await.expect("form post");
     let answer: Value = within(response.json()).await.expect("JSON answer");

@@ -22,34 +22,22 @@ fn block_actions(team: &str) -> serde_json::Value {
 #[tokio::test]
 async fn a_signed_interaction_is_acknowledged_with_200() {
     let app = spawn_app().await;
-    let response = app
-        .post_signed(
-            "/slack/interactions",
-            FORM,
-            signing::interaction_form(&block_actions("T0FIREBELL")),
-        )
-        .await;
+    let response =
+        app.post_signed("/slack/interactions", FORM, signing::interaction_form(&block_actions("T0FIREBELL"))).await;
     assert_eq!(response.status(), 200);
 }
 
 #[tokio::test]
 async fn an_interaction_from_another_workspace_gets_403() {
     let app = spawn_app().await;
-    let response = app
-        .post_signed(
-            "/slack/interactions",
-            FORM,
-            signing::interaction_form(&block_actions("T0STRANGER")),
-        )
-        .await;
+    let response =
+        app.post_signed("/slack/interactions", FORM, signing::interaction_form(&block_actions("T0STRANGER"))).await;
     assert_eq!(response.status(), 403);
 }
 
 #[tokio::test]
 async fn an_interaction_payload_that_is_not_json_gets_400() {
     let app = spawn_app().await;
-    let response = app
-        .post_signed("/slack/interactions", FORM, "payload=%7Bnot-json".to_owned())
-        .await;
+    let response = app.post_signed("/slack/interactions", FORM, "payload=%7Bnot-json".to_owned()).await;
     assert_eq!(response.status(), 400);
 }

@@ -9,12 +9,7 @@ use crate::support::fake_slack::{BOT_USER_ID, Message};
 use crate::support::{signing, workspace};
 
 async fn app_with(policy: String) -> TestApp {
-    spawn_app_with(Options {
-        policy: Some(policy),
-        prepare_slack: Some(workspace::seed),
-        ..Options::default()
-    })
-    .await
+    spawn_app_with(Options { policy: Some(policy), prepare_slack: Some(workspace::seed), ..Options::default() }).await
 }
 
 async fn app() -> TestApp {
@@ -26,13 +21,7 @@ async fn declared(app: &TestApp, text: &str, number: i64) -> (Incident, String) 
     let reply = app.command_in(text, "C0GENERAL", "U0REPORTER").await;
     assert!(reply["text"].as_str().unwrap().starts_with("Declaring"), "{reply}");
     app.outbox_drained().await;
-    let incident = app
-        .app
-        .store
-        .incident_by_number(IncidentNumber(number))
-        .await
-        .unwrap()
-        .unwrap();
+    let incident = app.app.store.incident_by_number(IncidentNumber(number)).await.unwrap().unwrap();
     let channel = incident.channel.clone().expect("a channel").to_string();
     (incident, channel)
 }
@@ -45,12 +34,7 @@ async fn say(app: &TestApp, channel: &str, user: &str, text: &str) -> String {
 }
 
 async fn incident(app: &TestApp, number: i64) -> Incident {
-    app.app
-        .store
-        .incident_by_number(IncidentNumber(number))
-        .await
-        .unwrap()
-        .unwrap()
+    app.app.store.incident_by_number(IncidentNumber(number)).await.unwrap().unwrap()
 }
 
 fn top_level(app: &TestApp, channel: &str) -> Vec<Message> {
@@ -58,11 +42,7 @@ fn top_level(app: &TestApp, channel: &str) -> Vec<Message> {
 }
 
 fn replies_in(app: &TestApp, channel: &str) -> Vec<Message> {
-    app.slack
-        .messages(channel)
-        .into_iter()
-        .filter(|m| m.user == BOT_USER_ID && m.thread_ts.is_some())
-        .collect()
+    app.slack.messages(channel).into_iter().filter(|m| m.user == BOT_USER_ID && m.thread_ts.is_some()).collect()
 }
 
 fn text_of(message: &Message) -> String {
@@ -80,30 +60,13 @@ async fn raising_a_sev3_to_sev1_tells_announcements_once_and_lowering_only_adds_
     assert_eq!(top_level(&app, "C0SEARCH").len(), 1, "the team is not told twice");
 
     say(&app, &channel, "U0REPORTER", "severity sev3").await;
-    assert_eq!(
-        top_level(&app, "C0INCIDENTS").len(),
-        1,
-        "nothing is deleted or un-shared"
-    );
+    assert_eq!(top_level(&app, "C0INCIDENTS").len(), 1, "nothing is deleted or un-shared");
     let lowered = replies_in(&app, "C0INCIDENTS");
-    assert!(
-        lowered
-            .iter()
-            .any(|m| m.text.contains("Severity lowered from SEV1 to *SEV3*")),
-        "{lowered:?}"
-    );
-    assert!(
-        top_level(&app, &channel)
-            .iter()
-            .any(|m| m.text.contains("lowered the severity from SEV1 to *SEV3*"))
-    );
+    assert!(lowered.iter().any(|m| m.text.contains("Severity lowered from SEV1 to *SEV3*")), "{lowered:?}");
+    assert!(top_level(&app, &channel).iter().any(|m| m.text.contains("lowered the severity from SEV1 to *SEV3*")));
 
     say(&app, &channel, "U0REPORTER", "sev sev1").await;
-    assert_eq!(
-        top_level(&app, "C0INCIDENTS").len(),
-        1,
-        "raised again: nothing re-posted"
-    );
+    assert_eq!(top_level(&app, "C0INCIDENTS").len(), 1, "raised again: nothing re-posted");
     assert_eq!(incident(&app, 1).await.severity.as_str(), "SEV1");
 }
 
@@ -124,39 +87,22 @@ async fn adding_a_service_with_dependants_widens_the_audience() {
 async fn an_update_edits_every_notice_and_replies_in_each_thread() {
     let app = app().await;
     let (_, channel) = declared(&app, "declare sev1 service:payments Checkout is down", 1).await;
-    say(
-        &app,
-        &channel,
-        "U0ONCALL1",
-        "update Rolled back to v41; error rate falling <!channel>",
-    )
-    .await;
+    say(&app, &channel, "U0ONCALL1", "update Rolled back to v41; error rate falling <!channel>").await;
 
     for notice_channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
         let notices = top_level(&app, notice_channel);
         assert_eq!(notices.len(), 1);
-        let edits = app
-            .slack
-            .calls_to("chat.update")
-            .into_iter()
-            .filter(|c| c.params["channel"] == notice_channel)
-            .count();
+        let edits =
+            app.slack.calls_to("chat.update").into_iter().filter(|c| c.params["channel"] == notice_channel).count();
         assert!(edits >= 1, "{notice_channel}'s notice is edited in place");
         let thread = replies_in(&app, notice_channel);
         assert_eq!(thread.len(), 1, "{notice_channel}");
         assert_eq!(thread[0].thread_ts.as_deref(), Some(notices[0].ts.as_str()));
-        assert!(
-            thread[0].text.contains("*Update* (Investigating): Rolled back to v41"),
-            "{}",
-            thread[0].text
-        );
+        assert!(thread[0].text.contains("*Update* (Investigating): Rolled back to v41"), "{}", thread[0].text);
         assert!(!thread[0].text.contains("<!channel>"), "user text never pings");
     }
     let posted = top_level(&app, &channel);
-    assert!(
-        posted.iter().any(|m| m.text.contains("*Update* from <@U0ONCALL1>")),
-        "{posted:?}"
-    );
+    assert!(posted.iter().any(|m| m.text.contains("*Update* from <@U0ONCALL1>")), "{posted:?}");
     let timeline = app.app.store.timeline(incident(&app, 1).await.id).await.unwrap();
     assert_eq!(timeline.last().unwrap().kind, "update");
     assert_eq!(timeline.last().unwrap().author.as_deref(), Some("U0ONCALL1"));
@@ -169,17 +115,8 @@ async fn the_topic_and_the_pinned_summary_follow_the_lead() {
     say(&app, &channel, "U0REPORTER", "lead <@U0ONCALL1|oncall>").await;
     let slack_channel = app.slack.channel(&channel).unwrap();
     assert_eq!(slack_channel.topic, "SEV2 · Investigating · Lead: <@U0ONCALL1>");
-    let summary = app
-        .slack
-        .messages(&channel)
-        .into_iter()
-        .find(|m| m.ts == slack_channel.pins[0])
-        .unwrap();
-    assert!(
-        text_of(&summary).contains("<@U0ONCALL1>"),
-        "the summary is edited in place: {}",
-        text_of(&summary)
-    );
+    let summary = app.slack.messages(&channel).into_iter().find(|m| m.ts == slack_channel.pins[0]).unwrap();
+    assert!(text_of(&summary).contains("<@U0ONCALL1>"), "the summary is edited in place: {}", text_of(&summary));
     let instructions = top_level(&app, &channel);
     assert!(
         instructions
@@ -189,10 +126,11 @@ async fn the_topic_and_the_pinned_summary_follow_the_lead() {
     );
     assert_eq!(incident(&app, 1).await.lead.unwrap().as_str(), "U0ONCALL1");
     say(&app, &channel, "U0REPORTER", "role liaison <@U0ADMIN>").await;
-    assert!(top_level(&app, &channel).iter().any(|m| {
-        m.text
-            .contains("Keeps the affected teams and customer support informed")
-    }));
+    assert!(
+        top_level(&app, &channel)
+            .iter()
+            .any(|m| { m.text.contains("Keeps the affected teams and customer support informed") })
+    );
 }
 
 #[tokio::test]
@@ -202,14 +140,7 @@ async fn the_full_lifecycle_with_a_reopen_and_every_illegal_move_refused() {
     let (_, channel) = declared(&app, "declare sev2 service:payments Cards declined", 1).await;
     let status = |app: &TestApp| {
         let app = app.app.clone();
-        async move {
-            app.store
-                .incident_by_number(IncidentNumber(1))
-                .await
-                .unwrap()
-                .unwrap()
-                .status
-        }
+        async move { app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().status }
     };
 
     assert_eq!(
@@ -220,18 +151,10 @@ async fn the_full_lifecycle_with_a_reopen_and_every_illegal_move_refused() {
     say(&app, &channel, "U0ONCALL1", "status identified").await;
     say(&app, &channel, "U0ONCALL1", "status monitoring").await;
     assert_eq!(status(&app).await, IncidentStatus::Monitoring);
-    assert!(
-        say(&app, &channel, "U0ONCALL1", "status monitoring")
-            .await
-            .starts_with("Nothing to change")
-    );
+    assert!(say(&app, &channel, "U0ONCALL1", "status monitoring").await.starts_with("Nothing to change"));
     say(&app, &channel, "U0REPORTER", "resolve Rolled back the deploy").await;
     assert_eq!(status(&app).await, IncidentStatus::Resolved);
-    assert!(
-        say(&app, &channel, "U0REPORTER", "resolve")
-            .await
-            .starts_with("Incident #1 is already resolved")
-    );
+    assert!(say(&app, &channel, "U0REPORTER", "resolve").await.starts_with("Incident #1 is already resolved"));
 
     say(&app, &channel, "U0ONCALL1", "status investigating").await;
     assert_eq!(status(&app).await, IncidentStatus::Investigating, "reopened");
@@ -241,53 +164,21 @@ async fn the_full_lifecycle_with_a_reopen_and_every_illegal_move_refused() {
     assert_eq!(status(&app).await, IncidentStatus::Closed);
     assert!(app.slack.channel(&channel).unwrap().archived, "archive_on_close = true");
 
-    for refused in [
-        "resolve",
-        "close",
-        "status identified",
-        "sev sev1",
-        "update more",
-        "title New",
-        "lead <@U0ADMIN>",
-    ] {
+    for refused in ["resolve", "close", "status identified", "sev sev1", "update more", "title New", "lead <@U0ADMIN>"]
+    {
         let reply = say(&app, &channel, "U0REPORTER", refused).await;
         assert!(reply.starts_with("Incident #1 is closed"), "{refused}: {reply}");
     }
     assert_eq!(status(&app).await, IncidentStatus::Closed);
-    assert_eq!(
-        app.app.store.timeline(1).await.unwrap().len(),
-        events_before + 1,
-        "only the close was recorded"
-    );
+    assert_eq!(app.app.store.timeline(1).await.unwrap().len(), events_before + 1, "only the close was recorded");
 
     let resolutions = replies_in(&app, "C0PAYMENTS");
-    let resolved = resolutions
-        .iter()
-        .find(|m| m.text.contains("*Resolved* after"))
-        .expect("the resolution in the thread");
+    let resolved =
+        resolutions.iter().find(|m| m.text.contains("*Resolved* after")).expect("the resolution in the thread");
     assert!(resolved.reply_broadcast, "the resolution is also sent to the channel");
     assert!(resolved.text.contains("Rolled back the deploy"));
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .timeline(1)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            "declared",
-            "status_changed",
-            "status_changed",
-            "resolved",
-            "reopened",
-            "resolved",
-            "closed"
-        ]
-    );
+    let kinds: Vec<String> = app.app.store.timeline(1).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["declared", "status_changed", "status_changed", "resolved", "reopened", "resolved", "closed"]);
 }
 
 #[tokio::test]
@@ -296,25 +187,15 @@ async fn a_bystander_cannot_resolve_or_lower_but_the_reporter_and_an_admin_can()
     let (_, channel) = declared(&app, "declare sev1 service:payments Checkout is down", 1).await;
     for attempt in ["resolve", "sev sev3", "service remove payments"] {
         let reply = say(&app, &channel, "U0BYSTANDER", attempt).await;
-        assert!(
-            reply.starts_with("Only the people running incident #1 may do that:"),
-            "{attempt}: {reply}"
-        );
+        assert!(reply.starts_with("Only the people running incident #1 may do that:"), "{attempt}: {reply}");
         assert!(
             reply.contains("<@U0REPORTER>") && reply.contains("<@U0ONCALL1>") && reply.contains("<@U0ADMIN>"),
             "{reply}"
         );
     }
     let unchanged = incident(&app, 1).await;
-    assert_eq!(
-        (unchanged.status, unchanged.severity.as_str()),
-        (IncidentStatus::Investigating, "SEV1")
-    );
-    assert_eq!(
-        say(&app, &channel, "U0BYSTANDER", "update I can still help").await,
-        "Done.",
-        "anyone may update"
-    );
+    assert_eq!((unchanged.status, unchanged.severity.as_str()), (IncidentStatus::Investigating, "SEV1"));
+    assert_eq!(say(&app, &channel, "U0BYSTANDER", "update I can still help").await, "Done.", "anyone may update");
     assert_eq!(say(&app, &channel, "U0REPORTER", "sev sev2").await, "Done.");
     assert_eq!(say(&app, &channel, "U0ADMIN", "resolve").await, "Done.");
     assert_eq!(incident(&app, 1).await.status, IncidentStatus::Resolved);
@@ -344,11 +225,7 @@ fn submit(callback_id: &str, incident_id: i64, user: &str, values: Value) -> Val
 
 async fn interact(app: &TestApp, payload: &Value) -> reqwest::Response {
     let response = app
-        .post_signed(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            signing::interaction_form(payload),
-        )
+        .post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(payload))
         .await;
     app.outbox_drained().await;
     response
@@ -379,15 +256,7 @@ async fn each_summary_button_opens_its_modal_and_its_submission_acts_like_the_co
                 .collect::<Vec<_>>()
         })
         .collect();
-    assert_eq!(
-        buttons,
-        [
-            "incident_update",
-            "incident_severity",
-            "incident_lead",
-            "incident_resolve"
-        ]
-    );
+    assert_eq!(buttons, ["incident_update", "incident_severity", "incident_lead", "incident_resolve"]);
 
     let id = declared_incident.id;
     for action in &buttons {
@@ -401,21 +270,10 @@ async fn each_summary_button_opens_its_modal_and_its_submission_acts_like_the_co
 
     let update = json!({"text": {"text": {"type": "plain_text_input", "value": "Found the bad config"}},
                         "status": {"status": {"type": "static_select", "selected_option": {"value": "identified"}}}});
-    assert_eq!(
-        interact(&app, &submit("incident_update", id, "U0ONCALL1", update))
-            .await
-            .text()
-            .await
-            .unwrap(),
-        ""
-    );
+    assert_eq!(interact(&app, &submit("incident_update", id, "U0ONCALL1", update)).await.text().await.unwrap(), "");
     let after_update = incident(&app, 1).await;
     assert_eq!(after_update.status, IncidentStatus::Identified);
-    assert!(
-        replies_in(&app, "C0PAYMENTS")
-            .iter()
-            .any(|m| m.text.contains("Found the bad config"))
-    );
+    assert!(replies_in(&app, "C0PAYMENTS").iter().any(|m| m.text.contains("Found the bad config")));
 
     let severity = json!({"severity": {"severity": {"type": "static_select", "selected_option": {"value": "SEV1"}}}});
     interact(&app, &submit("incident_severity", id, "U0ONCALL1", severity)).await;
@@ -430,27 +288,13 @@ async fn each_summary_button_opens_its_modal_and_its_submission_acts_like_the_co
     let errors: Value = refused.json().await.unwrap();
     assert_eq!(errors["response_action"], "errors");
     assert!(
-        errors["errors"]["summary"]
-            .as_str()
-            .unwrap()
-            .starts_with("Only the people running incident #1"),
+        errors["errors"]["summary"].as_str().unwrap().starts_with("Only the people running incident #1"),
         "{errors}"
     );
     interact(&app, &submit("incident_resolve", id, "U0ONCALL1", resolve)).await;
     assert_eq!(incident(&app, 1).await.status, IncidentStatus::Resolved);
-    let kinds: Vec<String> = app
-        .app
-        .store
-        .timeline(id)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.kind)
-        .collect();
-    assert_eq!(
-        kinds,
-        ["declared", "update", "severity_changed", "role_assigned", "resolved"]
-    );
+    let kinds: Vec<String> = app.app.store.timeline(id).await.unwrap().into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, ["declared", "update", "severity_changed", "role_assigned", "resolved"]);
 }
 
 #[tokio::test]
@@ -466,18 +310,10 @@ async fn update_without_text_opens_the_update_modal() {
 #[tokio::test]
 async fn a_private_incident_never_shows_its_title_outside_its_channel() {
     let app = app().await;
-    let reply = app
-        .command_in(
-            "declare --private sev1 service:payments Secret merger leak",
-            "C0GENERAL",
-            "U0REPORTER",
-        )
-        .await;
+    let reply =
+        app.command_in("declare --private sev1 service:payments Secret merger leak", "C0GENERAL", "U0REPORTER").await;
     let reply = reply["text"].as_str().unwrap();
-    assert!(
-        reply.starts_with("Declaring private incident #1 (SEV1)") && !reply.contains("Secret"),
-        "{reply}"
-    );
+    assert!(reply.starts_with("Declaring private incident #1 (SEV1)") && !reply.contains("Secret"), "{reply}");
     app.outbox_drained().await;
     let private = incident(&app, 1).await;
     let channel = private.channel.unwrap().to_string();
@@ -487,36 +323,18 @@ async fn a_private_incident_never_shows_its_title_outside_its_channel() {
 
     let listed = app.command_in("list", "C0GENERAL", "U0BYSTANDER").await;
     let listed = listed["text"].as_str().unwrap();
-    assert!(
-        listed.contains("#1 SEV2 · Investigating · a private incident"),
-        "{listed}"
-    );
+    assert!(listed.contains("#1 SEV2 · Investigating · a private incident"), "{listed}");
     assert!(!listed.contains("Secret") && !listed.contains(&channel), "{listed}");
 
-    for seeded in [
-        "C0INCIDENTS",
-        "C0TRIAGE",
-        "C0PAYMENTS",
-        "C0CHECKOUT",
-        "C0SEARCH",
-        "C0GENERAL",
-    ] {
-        assert!(
-            app.slack.messages(seeded).is_empty(),
-            "nothing leaves the private channel: {seeded}"
-        );
+    for seeded in ["C0INCIDENTS", "C0TRIAGE", "C0PAYMENTS", "C0CHECKOUT", "C0SEARCH", "C0GENERAL"] {
+        assert!(app.slack.messages(seeded).is_empty(), "nothing leaves the private channel: {seeded}");
     }
     for response in app.slack.responses() {
         assert!(!response.to_string().contains("Secret merger"), "{response}");
     }
     for call in app.slack.calls() {
         if call.params.to_string().contains("Secret merger") {
-            assert_eq!(
-                call.params["channel"],
-                channel.as_str(),
-                "{} carried the title elsewhere",
-                call.method
-            );
+            assert_eq!(call.params["channel"], channel.as_str(), "{} carried the title elsewhere", call.method);
         }
     }
 }
@@ -526,10 +344,7 @@ async fn list_shows_open_incidents_with_their_channels() {
     let app = app().await;
     let (_, channel) = declared(&app, "declare sev2 service:payments Cards declined", 1).await;
     let listed = app.command("list").await;
-    assert_eq!(
-        listed["text"],
-        format!("*Open incidents*\n• #1 SEV2 · Investigating · Cards declined · <#{channel}>")
-    );
+    assert_eq!(listed["text"], format!("*Open incidents*\n• #1 SEV2 · Investigating · Cards declined · <#{channel}>"));
 }
 
 #[tokio::test]
@@ -537,16 +352,9 @@ async fn a_request_from_another_workspace_changes_nothing() {
     let app = app().await;
     let (declared_incident, channel) = declared(&app, "declare sev2 service:payments Cards declined", 1).await;
     let form = signing::command_form_from("T0STRANGER", "resolve", &channel, "U0REPORTER");
-    let reply: Value = app
-        .post_signed("/slack/commands", "application/x-www-form-urlencoded", form)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        reply["text"],
-        "This firebell serves another Slack workspace, so nothing was done."
-    );
+    let reply: Value =
+        app.post_signed("/slack/commands", "application/x-www-form-urlencoded", form).await.json().await.unwrap();
+    assert_eq!(reply["text"], "This firebell serves another Slack workspace, so nothing was done.");
     let mut payload = submit("incident_resolve", declared_incident.id, "U0REPORTER", json!({}));
     payload["team"]["id"] = json!("T0STRANGER");
     assert_eq!(interact(&app, &payload).await.status(), 403);

@@ -33,11 +33,7 @@ async fn readyz_is_503_when_the_postgres_database_is_dropped() {
         return;
     };
     let url = database.url.clone();
-    let app = spawn_app_with(Options {
-        database: Some(database),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(Options { database: Some(database), ..Options::default() }).await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     database::drop_postgres(&url).await;
     let response = app.get("/readyz").await;
@@ -58,10 +54,7 @@ async fn readyz_is_503_when_slack_rejects_the_token() {
     loop {
         let response = app.get("/readyz").await;
         if response.status() == 503 {
-            assert_eq!(
-                response.text().await.unwrap(),
-                "Slack rejected the bot token: token_revoked"
-            );
+            assert_eq!(response.text().await.unwrap(), "Slack rejected the bot token: token_revoked");
             break;
         }
         assert!(tokio::time::Instant::now() < deadline, "readyz never turned 503");
@@ -74,20 +67,13 @@ async fn readyz_is_503_when_slack_rejects_the_token() {
 async fn metrics_count_requests_by_endpoint_and_status_and_time_acks() {
     let app = spawn_app().await;
     app.command("help").await;
-    app.post_raw("/slack/events", "application/json", "{}".to_owned(), &[])
-        .await;
+    app.post_raw("/slack/events", "application/json", "{}".to_owned(), &[]).await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 1"),
         "{metrics}"
     );
-    assert!(
-        metrics.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"),
-        "{metrics}"
-    );
-    assert!(
-        metrics.contains("firebell_ack_seconds_count{endpoint=\"/slack/commands\"} 1"),
-        "{metrics}"
-    );
+    assert!(metrics.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"), "{metrics}");
+    assert!(metrics.contains("firebell_ack_seconds_count{endpoint=\"/slack/commands\"} 1"), "{metrics}");
     assert!(metrics.contains("# TYPE firebell_ack_seconds histogram"), "{metrics}");
 }

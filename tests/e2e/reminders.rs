@@ -60,22 +60,11 @@ async fn app(extra: &str) -> TestApp {
 async fn declare(app: &TestApp, text: &str) -> String {
     app.command_in(text, "C0GENERAL", "U0REPORTER").await;
     app.outbox_drained().await;
-    app.app
-        .store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap()
-        .channel
-        .unwrap()
-        .to_string()
+    app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().channel.unwrap().to_string()
 }
 
 fn reminders_in(slack: &FakeSlack, channel: &str) -> Vec<Message> {
-    workspace::bot_posts(slack, channel)
-        .into_iter()
-        .filter(|m| m.text.contains("No update on incident #1"))
-        .collect()
+    workspace::bot_posts(slack, channel).into_iter().filter(|m| m.text.contains("No update on incident #1")).collect()
 }
 
 fn escalations(slack: &FakeSlack) -> Vec<Message> {
@@ -86,19 +75,12 @@ fn escalations(slack: &FakeSlack) -> Vec<Message> {
 }
 
 async fn until_reminders(slack: &FakeSlack, channel: &str, count: usize) {
-    wait::until_sync(&format!("{count} reminder(s)"), || {
-        reminders_in(slack, channel).len() >= count
-    })
-    .await;
+    wait::until_sync(&format!("{count} reminder(s)"), || reminders_in(slack, channel).len() >= count).await;
 }
 
 async fn interact(app: &TestApp, payload: Value) {
     let response = app
-        .post_signed(
-            "/slack/interactions",
-            "application/x-www-form-urlencoded",
-            signing::interaction_form(&payload),
-        )
+        .post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&payload))
         .await;
     assert_eq!(response.status(), 200);
 }
@@ -116,12 +98,7 @@ async fn a_sev1_without_updates_gets_a_reminder_that_mentions_the_lead() {
     let reminder = &reminders_in(&app.slack, &channel)[0];
     assert!(reminder.text.starts_with("<@U0ONCALL1> "), "{}", reminder.text);
     let blocks = reminder.blocks.to_string();
-    for part in [
-        "incident_update",
-        "reminder_snooze",
-        "reminder_snooze_for",
-        "what is being tried",
-    ] {
+    for part in ["incident_update", "reminder_snooze", "reminder_snooze_for", "what is being tried"] {
         assert!(blocks.contains(part), "the reminder lacks {part}: {blocks}");
     }
 }
@@ -131,23 +108,9 @@ async fn posting_an_update_from_the_reminder_resets_the_clock() {
     let app = app("").await;
     let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
     until_reminders(&app.slack, &channel, 1).await;
-    let id = app
-        .app
-        .store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
-    interact(
-        &app,
-        click(json!({"action_id": "incident_update", "value": id.to_string(), "type": "button"})),
-    )
-    .await;
-    assert_eq!(
-        app.slack.calls_to("views.open").last().unwrap().params["view"]["callback_id"],
-        "incident_update"
-    );
+    let id = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().id;
+    interact(&app, click(json!({"action_id": "incident_update", "value": id.to_string(), "type": "button"}))).await;
+    assert_eq!(app.slack.calls_to("views.open").last().unwrap().params["view"]["callback_id"], "incident_update");
     let values = json!({"text": {"text": {"type": "plain_text_input", "value": "Rolled back"}}, "status": {"status": {"selected_option": null}}});
     let submitted = app.post_signed(
         "/slack/interactions",
@@ -170,32 +133,14 @@ async fn snoozing_delays_the_next_reminder_and_an_eyes_reaction_snoozes_once() {
     let app = app("").await;
     let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
     until_reminders(&app.slack, &channel, 1).await;
-    let incident = app
-        .app
-        .store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap();
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
     let before = chrono::Utc::now();
     interact(&app, click(json!({"action_id": "reminder_snooze_for", "type": "overflow", "selected_option": {"value": format!("{}:3600", incident.id)}}))).await;
     let snoozed = app.app.store.incident(incident.id).await.unwrap().unwrap();
-    assert!(
-        snoozed.timers.reminder_due_at.unwrap() >= before + chrono::Duration::minutes(59),
-        "{:?}",
-        snoozed.timers
-    );
+    assert!(snoozed.timers.reminder_due_at.unwrap() >= before + chrono::Duration::minutes(59), "{:?}", snoozed.timers);
 
     // The eyes reaction on the latest reminder snoozes by the cadence, once per reminder.
-    let reminder_ts = app
-        .app
-        .store
-        .incident(incident.id)
-        .await
-        .unwrap()
-        .unwrap()
-        .last_reminder_ts
-        .unwrap();
+    let reminder_ts = app.app.store.incident(incident.id).await.unwrap().unwrap().last_reminder_ts.unwrap();
     let eyes = |id: &str| {
         event_envelope(
             id,
@@ -204,15 +149,8 @@ async fn snoozing_delays_the_next_reminder_and_an_eyes_reaction_snoozes_once() {
     };
     assert_eq!(app.event(eyes("Ev1"), None).await.status(), 200);
     app.event(eyes("Ev2"), None).await;
-    let snoozes = app
-        .app
-        .store
-        .timeline(incident.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == "reminder_snoozed")
-        .count();
+    let snoozes =
+        app.app.store.timeline(incident.id).await.unwrap().into_iter().filter(|e| e.kind == "reminder_snoozed").count();
     assert_eq!(snoozes, 2, "the overflow snooze and one eyes snooze");
 }
 
@@ -226,31 +164,19 @@ async fn two_ignored_reminders_escalate_once_and_resolve_stops_them() {
     assert_eq!(escalated.len(), 1, "once per silence, not once per reminder");
     assert!(escalated[0].text.contains(&format!("<#{channel}>")));
     assert!(
-        workspace::bot_posts(&app.slack, "C0PAYMENTS")
-            .iter()
-            .all(|m| !m.text.contains("has had no update")),
+        workspace::bot_posts(&app.slack, "C0PAYMENTS").iter().all(|m| !m.text.contains("has had no update")),
         "broad: announcements only"
     );
 
     app.command_in("resolve Rolled back", &channel, "U0REPORTER").await;
     app.outbox_drained().await;
     let after_resolve = reminders_in(&app.slack, &channel).len();
-    let incident = app
-        .app
-        .store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap();
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
     assert_eq!(incident.timers.reminder_due_at, None);
     // Longer than a cadence: nothing more comes.
     tokio::time::sleep(Duration::from_millis(2500)).await;
     app.outbox_drained().await;
-    assert_eq!(
-        reminders_in(&app.slack, &channel).len(),
-        after_resolve,
-        "no reminder after resolve"
-    );
+    assert_eq!(reminders_in(&app.slack, &channel).len(), after_resolve, "no reminder after resolve");
     let nudges = workspace::bot_posts(&app.slack, &channel)
         .into_iter()
         .filter(|m| m.text.contains("has no retrospective yet"))
@@ -263,12 +189,9 @@ async fn a_missing_lead_is_nudged_once_with_an_assign_lead_button() {
     let policy = fast_policy("")
         .replace("lead_within = \"1h\"", "lead_within = \"1s\"")
         .replace("update_every = \"2s\"", "update_every = \"1h\"");
-    let app = spawn_app_with(Options {
-        policy: Some(policy),
-        prepare_slack: Some(workspace::seed),
-        ..Options::default()
-    })
-    .await;
+    let app =
+        spawn_app_with(Options { policy: Some(policy), prepare_slack: Some(workspace::seed), ..Options::default() })
+            .await;
     let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
     let nudges = || {
         workspace::bot_posts(&app.slack, &channel)
@@ -301,8 +224,7 @@ async fn a_resolved_sev1_without_a_retrospective_is_nudged() {
 async fn the_digest_runs_on_its_cron_schedule_and_lists_open_incidents() {
     let app = app("digest = \"*/2 * * * * *\"").await;
     let channel = declare(&app, "declare sev3 service:payments Slow refunds").await;
-    app.command_in("declare --private sev3 Quiet trouble", "C0GENERAL", "U0REPORTER")
-        .await;
+    app.command_in("declare --private sev3 Quiet trouble", "C0GENERAL", "U0REPORTER").await;
     let digests = || {
         workspace::bot_posts(&app.slack, "C0INCIDENTS")
             .into_iter()
@@ -321,38 +243,17 @@ async fn the_digest_runs_on_its_cron_schedule_and_lists_open_incidents() {
         first.text
     );
     let latest = digests().pop().unwrap();
-    assert!(
-        latest.text.contains("a private incident") && !latest.text.contains("Quiet trouble"),
-        "{}",
-        latest.text
-    );
+    assert!(latest.text.contains("a private incident") && !latest.text.contains("Quiet trouble"), "{}", latest.text);
     app.outbox_drained().await;
-    let jobs: Vec<_> = app
-        .app
-        .store
-        .all_jobs()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|j| j.kind == "digest")
-        .collect();
+    let jobs: Vec<_> = app.app.store.all_jobs().await.unwrap().into_iter().filter(|j| j.kind == "digest").collect();
     let mut instants: Vec<i64> = jobs.iter().map(|j| j.payload["at"].as_i64().unwrap()).collect();
     instants.dedup();
     assert_eq!(instants.len(), jobs.len(), "one digest per scheduled instant");
-    assert!(
-        instants.windows(2).all(|w| w[1] - w[0] >= 2000),
-        "on the cron's 2 s grid: {instants:?}"
-    );
+    assert!(instants.windows(2).all(|w| w[1] - w[0] >= 2000), "on the cron's 2 s grid: {instants:?}");
     // Read after the jobs: a digest scheduled meanwhile may add a post, never remove one.
-    let done = jobs
-        .iter()
-        .filter(|j| j.state == firebell::store::outbox::JobState::Done)
-        .count();
+    let done = jobs.iter().filter(|j| j.state == firebell::store::outbox::JobState::Done).count();
     let posts = digests().len();
-    assert!(
-        posts >= done && posts <= done + 1,
-        "each scheduled digest posted once: {posts} posts, {done} jobs"
-    );
+    assert!(posts >= done && posts <= done + 1, "each scheduled digest posted once: {posts} posts, {done} jobs");
 }
 
 /// Starts the real binary on `db` with the fast policy.
@@ -362,12 +263,7 @@ fn setup<'a>(
     policy: &'a std::path::Path,
     name: &str,
 ) -> Setup<'a> {
-    Setup {
-        slack,
-        database_url: &db.url,
-        policy,
-        log: db.dir.path().join(name),
-    }
+    Setup { slack, database_url: &db.url, policy, log: db.dir.path().join(name) }
 }
 
 #[tokio::test]
@@ -376,18 +272,9 @@ async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(
-        &policy,
-        fast_policy("").replace("update_every = \"2s\"", "update_every = \"3s\""),
-    )
-    .unwrap();
+    std::fs::write(&policy, fast_policy("").replace("update_every = \"2s\"", "update_every = \"3s\"")).unwrap();
     let first = Firebell::start(&setup(&slack, &db, &policy, "first.log")).await;
-    first
-        .command(
-            "declare sev1 service:payments Checkout is down",
-            &slack.response_url("cmd"),
-        )
-        .await;
+    first.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
     wait::until_sync("the incident channel", || slack.channels_named_like("inc-").eq(&1)).await;
     first.kill().await;
     // Down for more than two cadences.
@@ -396,21 +283,10 @@ async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
     let channel = slack.channels_named_like("inc-");
     assert_eq!(channel, 1);
     let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
-    let channel = store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap()
-        .channel
-        .unwrap()
-        .to_string();
+    let channel = store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().channel.unwrap().to_string();
     until_reminders(&slack, &channel, 1).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(
-        reminders_in(&slack, &channel).len(),
-        1,
-        "once, not once per missed cadence"
-    );
+    assert_eq!(reminders_in(&slack, &channel).len(), 1, "once, not once per missed cadence");
 }
 
 async fn two_replicas_send_each_reminder_once(db: database::TestDatabase) {
@@ -420,59 +296,24 @@ async fn two_replicas_send_each_reminder_once(db: database::TestDatabase) {
     std::fs::write(&policy, fast_policy("")).unwrap();
     let one = Firebell::start(&setup(&slack, &db, &policy, "one.log")).await;
     let two = Firebell::start(&setup(&slack, &db, &policy, "two.log")).await;
-    one.command(
-        "declare sev1 service:payments Checkout is down",
-        &slack.response_url("cmd"),
-    )
-    .await;
+    one.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
     let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
     wait::until("the incident channel", || {
         let store = store.clone();
-        async move {
-            store
-                .incident_by_number(IncidentNumber(1))
-                .await
-                .unwrap()
-                .and_then(|i| i.channel)
-                .is_some()
-        }
+        async move { store.incident_by_number(IncidentNumber(1)).await.unwrap().and_then(|i| i.channel).is_some() }
     })
     .await;
-    let channel = store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap()
-        .channel
-        .unwrap()
-        .to_string();
+    let channel = store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().channel.unwrap().to_string();
     until_reminders(&slack, &channel, 3).await;
     one.kill().await;
     two.kill().await;
     let posted = reminders_in(&slack, &channel);
-    let claimed = store
-        .incident_by_number(IncidentNumber(1))
-        .await
-        .unwrap()
-        .unwrap()
-        .timers
-        .unanswered;
-    assert_eq!(
-        posted.len(),
-        usize::try_from(claimed).unwrap(),
-        "every claimed reminder posted once"
-    );
+    let claimed = store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().timers.unanswered;
+    assert_eq!(posted.len(), usize::try_from(claimed).unwrap(), "every claimed reminder posted once");
     let times: Vec<f64> = posted.iter().map(|m| m.ts.parse().unwrap()).collect();
-    assert!(
-        times.windows(2).all(|w| w[1] - w[0] > 1.0),
-        "no reminder posted twice: {times:?}"
-    );
+    assert!(times.windows(2).all(|w| w[1] - w[0] > 1.0), "no reminder posted twice: {times:?}");
     assert_eq!(escalations(&slack).len(), 1);
-    assert_eq!(
-        workspace::bot_posts(&slack, "C0PAYMENTS").len(),
-        1,
-        "the notice went out once"
-    );
+    assert_eq!(workspace::bot_posts(&slack, "C0PAYMENTS").len(), 1, "the notice went out once");
 }
 
 #[tokio::test]

@@ -35,10 +35,7 @@ fn payments_outage() -> NewIncident {
         reporter: UserId::parse("U0REPORTER").unwrap(),
         impact: Some("Card payments fail".into()),
         description: None,
-        services: vec![
-            ServiceName::from_stored("payments".into()),
-            ServiceName::from_stored("checkout".into()),
-        ],
+        services: vec![ServiceName::from_stored("payments".into()), ServiceName::from_stored("checkout".into())],
         timers: Default::default(),
     }
 }
@@ -59,12 +56,7 @@ async fn migrations_apply_once_and_are_idempotent_on_every_backend() {
         let url = DatabaseUrl::parse(&database.url).unwrap();
         let store = Store::connect(&url).await.unwrap();
         assert!(store.migrate().await.unwrap() >= 1, "{}", database.backend);
-        assert_eq!(
-            store.migrate().await.unwrap(),
-            0,
-            "{}: second run applies nothing",
-            database.backend
-        );
+        assert_eq!(store.migrate().await.unwrap(), 0, "{}: second run applies nothing", database.backend);
     }
 }
 
@@ -75,15 +67,9 @@ async fn a_sqlite_database_file_is_created_when_missing_in_wal_mode() {
     assert!(!path.exists());
     let store = open(&database).await;
     assert!(path.exists());
-    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(store.pool()).await.unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
-    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(store.pool()).await.unwrap();
     assert!(busy >= 1000, "busy timeout {busy}");
 }
 
@@ -93,58 +79,29 @@ async fn incidents_round_trip_with_increasing_numbers_on_every_backend() {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
         let first = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
-        let second = incidents::insert(
-            &mut tx,
-            &NewIncident {
-                title: "결제 지연".into(),
-                ..payments_outage()
-            },
-            at(5),
-        )
-        .await
-        .unwrap();
+        let second = incidents::insert(&mut tx, &NewIncident { title: "결제 지연".into(), ..payments_outage() }, at(5))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
-        assert_eq!(
-            (first.number, second.number),
-            (IncidentNumber(1), IncidentNumber(2)),
-            "{}",
-            database.backend
-        );
+        assert_eq!((first.number, second.number), (IncidentNumber(1), IncidentNumber(2)), "{}", database.backend);
 
         let loaded = store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap();
         assert_eq!(loaded.title, "결제 지연");
         assert_eq!(loaded.status, IncidentStatus::Investigating);
-        assert_eq!(
-            loaded.services.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-            ["payments", "checkout"]
-        );
+        assert_eq!(loaded.services.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["payments", "checkout"]);
         assert_eq!(loaded.declared_at, at(5));
         assert_eq!(loaded.impact.as_deref(), Some("Card payments fail"));
 
-        store
-            .reserve_channel_name(first.id, "inc-20261126-1-checkout-is-down", 1, at(1))
-            .await
-            .unwrap();
+        store.reserve_channel_name(first.id, "inc-20261126-1-checkout-is-down", 1, at(1)).await.unwrap();
         let channel = ChannelId::parse("C0INC1").unwrap();
         let mut tx = store.begin().await.unwrap();
-        incidents::set_channel(&mut tx, first.id, &channel, at(1))
-            .await
-            .unwrap();
+        incidents::set_channel(&mut tx, first.id, &channel, at(1)).await.unwrap();
         tx.commit().await.unwrap();
         let by_channel = store.incident_by_channel(&channel).await.unwrap().unwrap();
         assert_eq!(by_channel.number, IncidentNumber(1));
         assert_eq!(by_channel.channel, Some(channel.clone()));
-        assert_eq!(
-            by_channel.channel_name.as_deref(),
-            Some("inc-20261126-1-checkout-is-down")
-        );
-        assert!(
-            store
-                .incident_by_channel(&ChannelId::parse("C0ELSEWHERE").unwrap())
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert_eq!(by_channel.channel_name.as_deref(), Some("inc-20261126-1-checkout-is-down"));
+        assert!(store.incident_by_channel(&ChannelId::parse("C0ELSEWHERE").unwrap()).await.unwrap().is_none());
         assert_eq!(store.open_incidents().await.unwrap().len(), 2);
     }
 }
@@ -155,25 +112,12 @@ async fn a_rolled_back_transaction_leaves_no_incident_and_no_job() {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
         let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
-        outbox::enqueue(
-            &mut tx,
-            &NewJob {
-                incident_id: Some(incident.id),
-                ..job("open_channel", None, 0)
-            },
-            at(0),
-        )
-        .await
-        .unwrap();
+        outbox::enqueue(&mut tx, &NewJob { incident_id: Some(incident.id), ..job("open_channel", None, 0) }, at(0))
+            .await
+            .unwrap();
         tx.rollback().await.unwrap();
         assert!(store.open_incidents().await.unwrap().is_empty(), "{}", database.backend);
-        assert!(
-            store
-                .claim_jobs("w1", at(10), Duration::from_secs(30), 10)
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        assert!(store.claim_jobs("w1", at(10), Duration::from_secs(30), 10).await.unwrap().is_empty());
     }
 }
 
@@ -183,29 +127,13 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
         let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
-        timeline::append(
-            &mut tx,
-            incident.id,
-            "update",
-            at(60),
-            Some("U0LEAD"),
-            &json!({"text": "Rolled back"}),
-        )
-        .await
-        .unwrap();
-        timeline::append(
-            &mut tx,
-            incident.id,
-            "declared",
-            at(0),
-            Some("U0REPORTER"),
-            &json!({"severity": "SEV1"}),
-        )
-        .await
-        .unwrap();
-        timeline::append(&mut tx, incident.id, "alert", at(60), None, &json!({}))
+        timeline::append(&mut tx, incident.id, "update", at(60), Some("U0LEAD"), &json!({"text": "Rolled back"}))
             .await
             .unwrap();
+        timeline::append(&mut tx, incident.id, "declared", at(0), Some("U0REPORTER"), &json!({"severity": "SEV1"}))
+            .await
+            .unwrap();
+        timeline::append(&mut tx, incident.id, "alert", at(60), None, &json!({})).await.unwrap();
         tx.commit().await.unwrap();
         let events = store.timeline(incident.id).await.unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
@@ -220,76 +148,34 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
 async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
     for database in database::all().await {
         let store = open(&database).await;
-        let first = store
-            .enqueue(&job("post_notice", Some("notice:1:C0PAY"), 0), at(0))
-            .await
-            .unwrap()
-            .unwrap();
+        let first = store.enqueue(&job("post_notice", Some("notice:1:C0PAY"), 0), at(0)).await.unwrap().unwrap();
         assert_eq!(
-            store
-                .enqueue(&job("post_notice", Some("notice:1:C0PAY"), 0), at(0))
-                .await
-                .unwrap(),
+            store.enqueue(&job("post_notice", Some("notice:1:C0PAY"), 0), at(0)).await.unwrap(),
             None,
             "deduplicated"
         );
         let later = store.enqueue(&job("remind", None, 100), at(0)).await.unwrap().unwrap();
 
-        let claimed = store
-            .claim_jobs("w1", at(1), Duration::from_secs(30), 10)
-            .await
-            .unwrap();
-        assert_eq!(
-            claimed.iter().map(|j| j.id).collect::<Vec<_>>(),
-            [first],
-            "{}: only the due job",
-            database.backend
-        );
+        let claimed = store.claim_jobs("w1", at(1), Duration::from_secs(30), 10).await.unwrap();
+        assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [first], "{}: only the due job", database.backend);
         assert_eq!(claimed[0].attempts, 1);
         assert_eq!(claimed[0].payload["incident"], 1);
-        assert!(
-            store
-                .claim_jobs("w2", at(2), Duration::from_secs(30), 10)
-                .await
-                .unwrap()
-                .is_empty(),
-            "leased to w1"
-        );
+        assert!(store.claim_jobs("w2", at(2), Duration::from_secs(30), 10).await.unwrap().is_empty(), "leased to w1");
 
-        assert!(
-            !store.complete_job(first, "w2", at(3)).await.unwrap(),
-            "only the lease holder finishes a job"
-        );
+        assert!(!store.complete_job(first, "w2", at(3)).await.unwrap(), "only the lease holder finishes a job");
         assert!(store.complete_job(first, "w1", at(3)).await.unwrap());
         assert_eq!(store.job(first).await.unwrap().unwrap().state, JobState::Done);
 
-        let due = store
-            .claim_jobs("w1", at(100), Duration::from_secs(30), 10)
-            .await
-            .unwrap();
+        let due = store.claim_jobs("w1", at(100), Duration::from_secs(30), 10).await.unwrap();
         assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), [later]);
-        assert!(
-            store
-                .retry_job(later, "w1", at(160), "ratelimited", at(101))
-                .await
-                .unwrap()
-        );
+        assert!(store.retry_job(later, "w1", at(160), "ratelimited", at(101)).await.unwrap());
         let retried = store.job(later).await.unwrap().unwrap();
         assert_eq!(
             (retried.state, retried.run_at, retried.last_error.as_deref()),
             (JobState::Pending, at(160), Some("ratelimited"))
         );
-        assert!(
-            store
-                .claim_jobs("w1", at(159), Duration::from_secs(30), 10)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let again = store
-            .claim_jobs("w1", at(160), Duration::from_secs(30), 10)
-            .await
-            .unwrap();
+        assert!(store.claim_jobs("w1", at(159), Duration::from_secs(30), 10).await.unwrap().is_empty());
+        let again = store.claim_jobs("w1", at(160), Duration::from_secs(30), 10).await.unwrap();
         assert_eq!(again[0].attempts, 2);
         assert!(store.fail_job(later, "w1", "channel_not_found", at(161)).await.unwrap());
         assert_eq!(store.job(later).await.unwrap().unwrap().state, JobState::Failed);
@@ -300,37 +186,16 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
 async fn a_job_whose_lease_expired_is_claimed_again_and_the_old_holder_loses_it() {
     for database in database::all().await {
         let store = open(&database).await;
-        let id = store
-            .enqueue(&job("open_channel", None, 0), at(0))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            store
-                .claim_jobs("crashed", at(0), Duration::from_secs(30), 10)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        let id = store.enqueue(&job("open_channel", None, 0), at(0)).await.unwrap().unwrap();
+        assert_eq!(store.claim_jobs("crashed", at(0), Duration::from_secs(30), 10).await.unwrap().len(), 1);
         assert!(
-            store
-                .claim_jobs("w2", at(29), Duration::from_secs(30), 10)
-                .await
-                .unwrap()
-                .is_empty(),
+            store.claim_jobs("w2", at(29), Duration::from_secs(30), 10).await.unwrap().is_empty(),
             "{}",
             database.backend
         );
-        let reclaimed = store
-            .claim_jobs("w2", at(31), Duration::from_secs(30), 10)
-            .await
-            .unwrap();
+        let reclaimed = store.claim_jobs("w2", at(31), Duration::from_secs(30), 10).await.unwrap();
         assert_eq!(reclaimed.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
-        assert!(
-            !store.complete_job(id, "crashed", at(32)).await.unwrap(),
-            "the crashed worker's lease is gone"
-        );
+        assert!(!store.complete_job(id, "crashed", at(32)).await.unwrap(), "the crashed worker's lease is gone");
         assert!(store.complete_job(id, "w2", at(32)).await.unwrap());
     }
 }
@@ -340,20 +205,14 @@ async fn racing_workers_claim_each_job_exactly_once() {
     for database in database::all().await {
         let store = open(&database).await;
         for n in 0..40 {
-            store
-                .enqueue(&job("post", Some(&format!("k{n}")), 0), at(0))
-                .await
-                .unwrap();
+            store.enqueue(&job("post", Some(&format!("k{n}")), 0), at(0)).await.unwrap();
         }
         let workers = (0..4).map(|w| {
             let store = store.clone();
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let batch = store
-                        .claim_jobs(&format!("w{w}"), at(1), Duration::from_secs(60), 5)
-                        .await
-                        .unwrap();
+                    let batch = store.claim_jobs(&format!("w{w}"), at(1), Duration::from_secs(60), 5).await.unwrap();
                     if batch.is_empty() {
                         return mine;
                     }
@@ -368,12 +227,7 @@ async fn racing_workers_claim_each_job_exactly_once() {
         all.sort_unstable();
         let before = all.len();
         all.dedup();
-        assert_eq!(
-            (before, all.len()),
-            (40, 40),
-            "{}: every job claimed exactly once",
-            database.backend
-        );
+        assert_eq!((before, all.len()), (40, 40), "{}: every job claimed exactly once", database.backend);
     }
 }
 
@@ -381,35 +235,12 @@ async fn racing_workers_claim_each_job_exactly_once() {
 async fn deliveries_are_recorded_once_per_event_id_on_every_backend() {
     for database in database::all().await {
         let store = open(&database).await;
-        let delivery = NewDelivery {
-            event_id: "Ev1",
-            event_type: "message",
-            team_id: "T0FIREBELL",
-            payload: "{}",
-            retry_num: 0,
-        };
-        assert!(
-            store.record_delivery(&delivery, at(0)).await.unwrap(),
-            "{}",
-            database.backend
-        );
-        assert!(
-            !store
-                .record_delivery(
-                    &NewDelivery {
-                        retry_num: 1,
-                        ..delivery.clone()
-                    },
-                    at(1)
-                )
-                .await
-                .unwrap()
-        );
+        let delivery =
+            NewDelivery { event_id: "Ev1", event_type: "message", team_id: "T0FIREBELL", payload: "{}", retry_num: 0 };
+        assert!(store.record_delivery(&delivery, at(0)).await.unwrap(), "{}", database.backend);
+        assert!(!store.record_delivery(&NewDelivery { retry_num: 1, ..delivery.clone() }, at(1)).await.unwrap());
         let stored = store.delivery("Ev1").await.unwrap().unwrap();
-        assert_eq!(
-            (stored.retry_num, stored.received_at, stored.handled_at),
-            (0, at(0), None)
-        );
+        assert_eq!((stored.retry_num, stored.received_at, stored.handled_at), (0, at(0), None));
         store.mark_delivery_handled("Ev1", at(2)).await.unwrap();
         assert_eq!(store.delivery("Ev1").await.unwrap().unwrap().handled_at, Some(at(2)));
         assert_eq!(store.delivery_count().await.unwrap(), 1);

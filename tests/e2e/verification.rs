@@ -21,10 +21,7 @@ async fn a_forged_signature_gets_401_and_nothing_is_stored() {
             "/slack/events",
             JSON,
             body,
-            &[
-                ("x-slack-request-timestamp", timestamp.to_string()),
-                ("x-slack-signature", forged),
-            ],
+            &[("x-slack-request-timestamp", timestamp.to_string()), ("x-slack-signature", forged)],
         )
         .await;
     assert_eq!(response.status(), 401);
@@ -38,12 +35,7 @@ async fn a_missing_signature_gets_401_and_nothing_is_stored() {
     let response = app.post_raw("/slack/events", JSON, body.clone(), &[]).await;
     assert_eq!(response.status(), 401);
     let only_timestamp = [("x-slack-request-timestamp", signing::now_seconds().to_string())];
-    assert_eq!(
-        app.post_raw("/slack/events", JSON, body, &only_timestamp)
-            .await
-            .status(),
-        401
-    );
+    assert_eq!(app.post_raw("/slack/events", JSON, body, &only_timestamp).await.status(), 401);
     assert_eq!(app.app.store.delivery_count().await.unwrap(), 0);
 }
 
@@ -51,9 +43,7 @@ async fn a_missing_signature_gets_401_and_nothing_is_stored() {
 async fn a_six_minute_old_signature_gets_401_and_nothing_is_stored() {
     let app = spawn_app().await;
     let body = event_envelope("Ev1", mention_event());
-    let response = app
-        .post_signed_at("/slack/events", JSON, body, signing::now_seconds() - 6 * 60)
-        .await;
+    let response = app.post_signed_at("/slack/events", JSON, body, signing::now_seconds() - 6 * 60).await;
     assert_eq!(response.status(), 401);
     assert_eq!(app.app.store.delivery_count().await.unwrap(), 0);
 }
@@ -67,10 +57,7 @@ async fn a_forged_command_gets_401_and_no_reply() {
             "/slack/commands",
             FORM,
             body,
-            &[
-                ("x-slack-request-timestamp", signing::now_seconds().to_string()),
-                ("x-slack-signature", "v0=00".into()),
-            ],
+            &[("x-slack-request-timestamp", signing::now_seconds().to_string()), ("x-slack-signature", "v0=00".into())],
         )
         .await;
     assert_eq!(response.status(), 401);
@@ -90,10 +77,7 @@ async fn a_forged_interaction_gets_401() {
 #[tokio::test]
 async fn a_body_over_one_mebibyte_gets_413() {
     let app = spawn_app().await;
-    let body = format!(
-        "{{\"type\":\"event_callback\",\"padding\":\"{}\"}}",
-        "x".repeat(1024 * 1024)
-    );
+    let body = format!("{{\"type\":\"event_callback\",\"padding\":\"{}\"}}", "x".repeat(1024 * 1024));
     let response = app.post_signed("/slack/events", JSON, body).await;
     assert_eq!(response.status(), 413);
     assert_eq!(app.app.store.delivery_count().await.unwrap(), 0);
@@ -102,11 +86,7 @@ async fn a_body_over_one_mebibyte_gets_413() {
 #[tokio::test]
 async fn a_signed_garbage_body_gets_400_on_every_slack_endpoint() {
     let app = spawn_app().await;
-    for (path, content_type) in [
-        ("/slack/events", JSON),
-        ("/slack/commands", FORM),
-        ("/slack/interactions", FORM),
-    ] {
+    for (path, content_type) in [("/slack/events", JSON), ("/slack/commands", FORM), ("/slack/interactions", FORM)] {
         let response = app.post_signed(path, content_type, "\u{1}garbage{{{".to_owned()).await;
         assert_eq!(response.status(), 400, "{path}");
         let reason = response.text().await.unwrap();

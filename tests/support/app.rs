@@ -71,9 +71,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         vars.insert("FIREBELL_CONFIG", path.display().to_string());
     }
     vars.extend(options.env);
-    let settings = Env(move |name: &str| vars.get(name).cloned())
-        .serve()
-        .expect("test settings are valid");
+    let settings = Env(move |name: &str| vars.get(name).cloned()).serve().expect("test settings are valid");
     let shutdown = CancellationToken::new();
     let running = tokio::time::timeout(
         REQUEST_TIMEOUT,
@@ -82,25 +80,14 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     .await
     .expect("the app starts within 10 s")
     .expect("the app starts");
-    let client = reqwest::Client::builder()
-        .timeout(REQUEST_TIMEOUT)
-        .build()
-        .expect("HTTP client");
-    TestApp {
-        base_url: format!("http://{}", running.addr),
-        client,
-        slack,
-        app: running.app,
-        database,
-        shutdown,
-    }
+    let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().expect("HTTP client");
+    TestApp { base_url: format!("http://{}", running.addr), client, slack, app: running.app, database, shutdown }
 }
 
 impl TestApp {
     /// POSTs `body` to `path`, signed as Slack signs it now.
     pub async fn post_signed(&self, path: &str, content_type: &str, body: String) -> reqwest::Response {
-        self.post_signed_at(path, content_type, body, signing::now_seconds())
-            .await
+        self.post_signed_at(path, content_type, body, signing::now_seconds()).await
     }
 
     /// POSTs `body` signed with the given timestamp.
@@ -116,10 +103,7 @@ impl TestApp {
             path,
             content_type,
             body,
-            &[
-                ("x-slack-request-timestamp", timestamp.to_string()),
-                ("x-slack-signature", signature),
-            ],
+            &[("x-slack-request-timestamp", timestamp.to_string()), ("x-slack-signature", signature)],
         )
         .await
     }
@@ -132,11 +116,8 @@ impl TestApp {
         body: String,
         headers: &[(&str, String)],
     ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .post(format!("{}{path}", self.base_url))
-            .header(CONTENT_TYPE, content_type)
-            .body(body);
+        let mut request =
+            self.client.post(format!("{}{path}", self.base_url)).header(CONTENT_TYPE, content_type).body(body);
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -154,8 +135,7 @@ impl TestApp {
     /// Runs `/incident TEXT` and returns the raw HTTP response.
     pub async fn command_response(&self, text: &str, channel: &str, user: &str) -> reqwest::Response {
         let form = signing::command_form_full(signing::TEAM_ID, text, channel, user, &self.slack.response_url("cmd"));
-        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form)
-            .await
+        self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form).await
     }
 
     /// Waits (bounded) until the outbox has no pending or running job.
@@ -189,10 +169,6 @@ impl TestApp {
 
     /// GETs `path`.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.base_url))
-            .send()
-            .await
-            .expect("the app answers")
+        self.client.get(format!("{}{path}", self.base_url)).send().await.expect("the app answers")
     }
 }

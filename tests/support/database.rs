@@ -23,11 +23,7 @@ pub struct TestDatabase {
 pub fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("firebell.db").display());
-    TestDatabase {
-        url,
-        backend: "SQLite",
-        dir,
-    }
+    TestDatabase { url, backend: "SQLite", dir }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -44,17 +40,11 @@ pub async fn postgres() -> Option<TestDatabase> {
         COUNTER.fetch_add(1, Ordering::Relaxed),
         chrono::Utc::now().timestamp_subsec_nanos()
     );
-    let mut admin = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
-        sqlx::PgConnection::connect(&admin_url),
-    )
-    .await
-    .expect("PostgreSQL answers within 10 s")
-    .expect("connect to FIREBELL_TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
+    let mut admin = tokio::time::timeout(std::time::Duration::from_secs(10), sqlx::PgConnection::connect(&admin_url))
         .await
-        .expect("create test database");
+        .expect("PostgreSQL answers within 10 s")
+        .expect("connect to FIREBELL_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
     admin.close().await.ok();
     Some(TestDatabase {
         url: with_database(&admin_url, &name),
@@ -73,26 +63,14 @@ pub async fn all() -> Vec<TestDatabase> {
 /// Drops a PostgreSQL test database out from under its users (for "the database is gone").
 pub async fn drop_postgres(url: &str) {
     let admin_url = std::env::var(POSTGRES_VAR).expect("postgres configured");
-    let name = url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
+    let name = url.rsplit('/').next().unwrap_or_default().split('?').next().unwrap_or_default().to_owned();
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect admin");
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .expect("drop database");
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).await.expect("drop database");
 }
 
 /// `admin_url` with its database name replaced by `name` (query string kept).
 fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base[after_scheme..].find('/') {
         Some(slash) => &base[..after_scheme + slash],

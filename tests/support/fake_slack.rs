@@ -201,17 +201,11 @@ impl FakeSlack {
     /// channels. It stops accepting connections when the `FakeSlack` is dropped.
     #[allow(clippy::expect_used, reason = "a fixture that cannot listen fails the test")]
     pub async fn start() -> FakeSlack {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("fake Slack binds 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake Slack binds 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake Slack has an address");
         let base = format!("http://{addr}");
         let mut users = BTreeMap::new();
-        let bot = User {
-            name: "firebell".into(),
-            deleted: false,
-            is_bot: true,
-        };
+        let bot = User { name: "firebell".into(), deleted: false, is_bot: true };
         users.insert(BOT_USER_ID.to_string(), bot);
         let state = Arc::new(Mutex::new(State {
             base: base.clone(),
@@ -234,10 +228,7 @@ impl FakeSlack {
             next_id: 0,
             outage: None,
         }));
-        let app = Router::new()
-            .fallback(route)
-            .layer(DefaultBodyLimit::max(64 << 20))
-            .with_state(state.clone());
+        let app = Router::new().fallback(route).layer(DefaultBodyLimit::max(64 << 20)).with_state(state.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -251,11 +242,7 @@ impl FakeSlack {
 
     /// How many channels have a name starting with `prefix`.
     pub fn channels_named_like(&self, prefix: &str) -> usize {
-        self.lock()
-            .channels
-            .values()
-            .filter(|c| c.name.starts_with(prefix))
-            .count()
+        self.lock().channels.values().filter(|c| c.name.starts_with(prefix)).count()
     }
 
     /// Seeds a channel made by someone else than the bot, with the bot not in it.
@@ -281,12 +268,7 @@ impl FakeSlack {
     }
 
     pub fn calls_to(&self, method: &str) -> Vec<Call> {
-        self.lock()
-            .calls
-            .iter()
-            .filter(|c| c.method == method)
-            .cloned()
-            .collect()
+        self.lock().calls.iter().filter(|c| c.method == method).cloned().collect()
     }
 
     /// The JSON bodies posted to response URLs, in order (not the faulted or refused ones).
@@ -298,29 +280,17 @@ impl FakeSlack {
     /// serves any Web API method whose own queue is empty, `"response_url"` the
     /// response URLs.
     pub fn inject(&self, method: &str, fault: Fault) {
-        self.lock()
-            .faults
-            .entry(method.to_string())
-            .or_default()
-            .push_back(fault);
+        self.lock().faults.entry(method.to_string()).or_default().push_back(fault);
     }
 
     pub fn add_user(&self, id: &str, name: &str) {
-        let user = User {
-            name: name.into(),
-            deleted: false,
-            is_bot: false,
-        };
+        let user = User { name: name.into(), deleted: false, is_bot: false };
         self.lock().users.insert(id.to_string(), user);
     }
 
     /// A user that `users.info` reports `deleted` and that cannot be invited.
     pub fn add_deactivated_user(&self, id: &str, name: &str) {
-        let user = User {
-            name: name.into(),
-            deleted: true,
-            is_bot: false,
-        };
+        let user = User { name: name.into(), deleted: true, is_bot: false };
         self.lock().users.insert(id.to_string(), user);
     }
 
@@ -366,11 +336,7 @@ impl FakeSlack {
     }
 
     pub fn channel_by_name(&self, name: &str) -> Option<Channel> {
-        self.lock()
-            .channels
-            .values()
-            .find(|c| c.name == name && !c.is_im)
-            .cloned()
+        self.lock().channels.values().find(|c| c.name == name && !c.is_im).cloned()
     }
 
     /// Messages of a channel (or of the bot's DM with a user id), oldest first.
@@ -451,11 +417,7 @@ async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &Header
     let (params, token, malformed) = parse_request(uri, headers, body);
     let fault = {
         let mut st = lock(state);
-        let call = Call {
-            method: method.into(),
-            params: params.clone(),
-            token: token.clone(),
-        };
+        let call = Call { method: method.into(), params: params.clone(), token: token.clone() };
         st.calls.push(call);
         if let Some((until, status)) = st.outage {
             if std::time::Instant::now() < until {

@@ -34,11 +34,7 @@ impl Firebell {
     /// Starts `firebell serve` and waits (bounded) until `/healthz` answers.
     pub async fn start(setup: &Setup<'_>) -> Firebell {
         let port = free_port();
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&setup.log)
-            .expect("log file");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&setup.log).expect("log file");
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_firebell"))
             .arg("serve")
             .env_clear()
@@ -58,10 +54,7 @@ impl Firebell {
             .kill_on_drop(true)
             .spawn()
             .expect("firebell starts");
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .build()
-            .expect("client");
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("client");
         let base_url = format!("http://127.0.0.1:{port}");
         let health = format!("{base_url}/healthz");
         wait::until("firebell to answer /healthz", || {
@@ -69,11 +62,7 @@ impl Firebell {
             async move { client.get(&health).send().await.is_ok_and(|r| r.status().is_success()) }
         })
         .await;
-        Firebell {
-            child,
-            base_url,
-            client,
-        }
+        Firebell { child, base_url, client }
     }
 
     /// Sends a signed `/incident TEXT` from U0REPORTER in C0GENERAL; returns the reply text.
@@ -97,10 +86,7 @@ impl Firebell {
     /// SIGTERM, then waits (bounded) for the process to exit; returns its exit status.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("still running");
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .expect("kill runs");
+        let sent = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill runs");
         assert!(sent.success());
         tokio::time::timeout(Duration::from_secs(20), self.child.wait())
             .await

@@ -25,13 +25,7 @@ pub fn command_form(text: &str, channel_id: &str, user_id: &str) -> String {
 
 /// A slash command form body from a given workspace.
 pub fn command_form_from(team_id: &str, text: &str, channel_id: &str, user_id: &str) -> String {
-    command_form_full(
-        team_id,
-        text,
-        channel_id,
-        user_id,
-        "https://hooks.slack.com/commands/T0FIREBELL/1/abc",
-    )
+    command_form_full(team_id, text, channel_id, user_id, "https://hooks.slack.com/commands/T0FIREBELL/1/abc")
 }
 
 /// A slash command form body with every field chosen.

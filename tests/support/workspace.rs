@@ -24,22 +24,14 @@ pub fn seed(slack: &FakeSlack) {
     ] {
         slack.add_channel(id, name, false);
     }
-    for (id, name) in [
-        ("U0REPORTER", "alice"),
-        ("U0ONCALL1", "oncall"),
-        ("U0SEARCHER", "sam"),
-        ("U0ADMIN", "admin"),
-    ] {
+    for (id, name) in [("U0REPORTER", "alice"), ("U0ONCALL1", "oncall"), ("U0SEARCHER", "sam"), ("U0ADMIN", "admin")] {
         slack.add_user(id, name);
     }
 }
 
 /// Today's date as the policy's time zone (Asia/Seoul) writes it in channel names.
 pub fn seoul_today() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Seoul)
-        .format("%Y%m%d")
-        .to_string()
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Seoul).format("%Y%m%d").to_string()
 }
 
 /// Top-level messages the bot posted in a channel.

@@ -13,9 +13,7 @@ impl App {
     pub(super) async fn post_in_channel(&self, incident_id: i64, text: &str) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = Self::channel_of(&incident)?;
-        self.slack
-            .post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text}))
-            .await?;
+        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
         Ok(())
     }
 
@@ -66,11 +64,7 @@ impl App {
     pub(super) async fn archive_channel(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = Self::channel_of(&incident)?;
-        match self
-            .slack
-            .post("conversations.archive", &json!({"channel": channel.as_str()}))
-            .await
-        {
+        match self.slack.post("conversations.archive", &json!({"channel": channel.as_str()})).await {
             Ok(_) => Ok(()),
             Err(SlackCallError::Refused(code)) if code == "already_archived" => Ok(()),
             Err(other) => Err(other.into()),

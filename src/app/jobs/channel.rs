@@ -31,18 +31,11 @@ impl App {
                 incident.channel_attempt,
             );
             if incident.channel_name.as_deref() != Some(name.as_str()) {
-                self.store
-                    .reserve_channel_name(incident.id, &name, incident.channel_attempt, self.clock.now())
-                    .await?;
+                self.store.reserve_channel_name(incident.id, &name, incident.channel_attempt, self.clock.now()).await?;
                 incident.channel_name = Some(name.clone());
             }
-            let created = self
-                .slack
-                .post(
-                    "conversations.create",
-                    &json!({"name": name, "is_private": incident.private}),
-                )
-                .await;
+            let created =
+                self.slack.post("conversations.create", &json!({"name": name, "is_private": incident.private})).await;
             let channel = match created {
                 Ok(answer) => channel_id(&answer)?,
                 Err(SlackCallError::Refused(code)) if code == "name_taken" => {
@@ -78,16 +71,8 @@ impl App {
             incidents::set_channel(&mut tx, id, channel, now).await?;
         }
         // The fire alarm first: affected teams hear before anything else happens.
-        enqueue(
-            &mut tx,
-            &Step::ShareNotices {
-                incident_id: id,
-                response_url: response_url.clone(),
-            },
-            DECLARED,
-            now,
-        )
-        .await?;
+        enqueue(&mut tx, &Step::ShareNotices { incident_id: id, response_url: response_url.clone() }, DECLARED, now)
+            .await?;
         let declared = self.declared_text(incident, channel);
         let tell = Step::TellReporter {
             user: incident.reporter.to_string(),
@@ -118,23 +103,12 @@ impl App {
                 params.push(("cursor", cursor.clone()));
             }
             let page = self.slack.get("conversations.list", &params).await?;
-            let found = page["channels"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|c| c["name"] == name);
+            let found = page["channels"].as_array().into_iter().flatten().find(|c| c["name"] == name);
             if let Some(channel) = found {
                 let ours = channel["creator"].as_str() == Some(bot.user_id.as_str());
-                return Ok(if ours {
-                    channel["id"].as_str().and_then(ChannelId::parse)
-                } else {
-                    None
-                });
+                return Ok(if ours { channel["id"].as_str().and_then(ChannelId::parse) } else { None });
             }
-            cursor = page["response_metadata"]["next_cursor"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
+            cursor = page["response_metadata"]["next_cursor"].as_str().unwrap_or_default().to_owned();
             if cursor.is_empty() {
                 return Ok(None);
             }

@@ -13,10 +13,7 @@ use crate::store::messages::{self, NewMessage};
 
 /// The message with `ts` in a `conversations.history` / `conversations.replies` answer.
 fn find<'a>(answer: &'a Value, ts: &str) -> Option<&'a Value> {
-    answer["messages"]
-        .as_array()?
-        .iter()
-        .find(|m| m["ts"].as_str() == Some(ts))
+    answer["messages"].as_array()?.iter().find(|m| m["ts"].as_str() == Some(ts))
 }
 
 impl App {
@@ -42,10 +39,7 @@ impl App {
             // Not a top-level message: a reply, found through its thread.
             None => match self
                 .slack
-                .get(
-                    "conversations.replies",
-                    &[("channel", channel.to_owned()), ("ts", ts.to_owned())],
-                )
+                .get("conversations.replies", &[("channel", channel.to_owned()), ("ts", ts.to_owned())])
                 .await
             {
                 Ok(replies) => find(&replies, ts).cloned(),
@@ -65,9 +59,7 @@ impl App {
             thread_ts,
             user: message["user"].as_str(),
             text,
-            file_count: message["files"]
-                .as_array()
-                .map_or(0, |f| i64::try_from(f.len()).unwrap_or(0)),
+            file_count: message["files"].as_array().map_or(0, |f| i64::try_from(f.len()).unwrap_or(0)),
             subtype: message["subtype"].as_str(),
         };
         let mut tx = self.store.begin().await?;
@@ -83,12 +75,7 @@ impl App {
 
     pub(super) async fn answer_mention(&self, channel: &str, thread_ts: &str) -> Result<(), StepError> {
         let help = text(self.policy.locale, Key::MentionHelp).as_str();
-        self.slack
-            .post(
-                "chat.postMessage",
-                &json!({"channel": channel, "thread_ts": thread_ts, "text": help}),
-            )
-            .await?;
+        self.slack.post("chat.postMessage", &json!({"channel": channel, "thread_ts": thread_ts, "text": help})).await?;
         Ok(())
     }
 
@@ -96,11 +83,8 @@ impl App {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = Self::channel_of(&incident)?;
         let timeline = self.store.timeline(incident_id).await?;
-        let last_update = timeline
-            .iter()
-            .rev()
-            .find(|e| e.kind == "update")
-            .and_then(|e| e.body["text"].as_str().map(str::to_owned));
+        let last_update =
+            timeline.iter().rev().find(|e| e.kind == "update").and_then(|e| e.body["text"].as_str().map(str::to_owned));
         let mut highlights = Vec::new();
         for event in timeline.iter().filter(|e| e.kind == "highlight") {
             if let Some(ts) = event.body["ts"].as_str()
@@ -112,25 +96,15 @@ impl App {
         let link = match &incident.summary_ts {
             Some(ts) => {
                 let params = [("channel", channel.to_string()), ("message_ts", ts.clone())];
-                self.slack.get("chat.getPermalink", &params).await?["permalink"]
-                    .as_str()
-                    .map(str::to_owned)
+                self.slack.get("chat.getPermalink", &params).await?["permalink"].as_str().map(str::to_owned)
             }
             None => None,
         };
-        let message = render::catch_up::catch_up(
-            &incident,
-            &self.policy,
-            last_update.as_deref(),
-            &highlights,
-            link.as_deref(),
-        );
+        let message =
+            render::catch_up::catch_up(&incident, &self.policy, last_update.as_deref(), &highlights, link.as_deref());
         match self
             .slack
-            .post(
-                "chat.postEphemeral",
-                &json!({"channel": channel.as_str(), "user": user, "text": message}),
-            )
+            .post("chat.postEphemeral", &json!({"channel": channel.as_str(), "user": user, "text": message}))
             .await
         {
             Ok(_) => Ok(()),

@@ -26,15 +26,9 @@ use crate::store::outbox::{self, Job, NewJob};
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Step {
     /// Create (or adopt) the incident's dedicated channel, then enqueue what follows.
-    OpenChannel {
-        incident_id: i64,
-        response_url: Option<String>,
-    },
+    OpenChannel { incident_id: i64, response_url: Option<String> },
     /// Post the first notice in every audience channel that has not seen it, in order.
-    ShareNotices {
-        incident_id: i64,
-        response_url: Option<String>,
-    },
+    ShareNotices { incident_id: i64, response_url: Option<String> },
     /// Invite the reporter, the lead and the affected services' responders.
     InviteResponders { incident_id: i64 },
     /// Set the channel topic to severity, status and lead.
@@ -44,34 +38,18 @@ pub enum Step {
     /// Pin the posted summary.
     PinSummary { incident_id: i64 },
     /// Tell the reporter something: by `response_url` when there is one, else by DM.
-    TellReporter {
-        user: String,
-        response_url: Option<String>,
-        text: String,
-        key: String,
-    },
+    TellReporter { user: String, response_url: Option<String>, text: String, key: String },
     /// Post a message in the incident channel.
     PostInChannel { incident_id: i64, text: String },
     /// Edit every notice and the pinned summary in place, and set the topic, from the
     /// current state.
     RefreshNotices { incident_id: i64 },
     /// Reply in one notice's thread (`broadcast` also shows it in the channel).
-    ReplyInThread {
-        incident_id: i64,
-        channel: String,
-        thread_ts: String,
-        text: String,
-        broadcast: bool,
-    },
+    ReplyInThread { incident_id: i64, channel: String, thread_ts: String, text: String, broadcast: bool },
     /// Archive the incident channel (on close, when the policy says so).
     ArchiveChannel { incident_id: i64 },
     /// Fetch a message firebell did not see and highlight it with its own time.
-    FetchHighlight {
-        incident_id: i64,
-        channel: String,
-        ts: String,
-        by: String,
-    },
+    FetchHighlight { incident_id: i64, channel: String, ts: String, by: String },
     /// Answer an `@firebell` mention in its thread with short help.
     AnswerMention { channel: String, thread_ts: String },
     /// Send a newcomer to an incident channel an ephemeral catch-up.
@@ -182,34 +160,21 @@ impl App {
         let step: Step = serde_json::from_value(job.payload.clone())
             .map_err(|e| StepError::Invalid(format!("unreadable job payload: {e}")))?;
         match step {
-            Step::OpenChannel {
-                incident_id,
-                response_url,
-            } => self.open_channel(incident_id, response_url).await,
-            Step::ShareNotices {
-                incident_id,
-                response_url,
-            } => self.share_notices(incident_id, response_url).await,
+            Step::OpenChannel { incident_id, response_url } => self.open_channel(incident_id, response_url).await,
+            Step::ShareNotices { incident_id, response_url } => self.share_notices(incident_id, response_url).await,
             Step::InviteResponders { incident_id } => self.invite_responders(incident_id).await,
             Step::SetTopic { incident_id } => self.set_topic(incident_id).await,
             Step::PostSummary { incident_id } => self.post_summary(incident_id).await,
             Step::PinSummary { incident_id } => self.pin_summary(incident_id).await,
             Step::PostInChannel { incident_id, text } => self.post_in_channel(incident_id, &text).await,
             Step::RefreshNotices { incident_id } => self.refresh_notices(incident_id).await,
-            Step::ReplyInThread {
-                channel,
-                thread_ts,
-                text,
-                broadcast,
-                ..
-            } => self.reply_in_thread(&channel, &thread_ts, &text, broadcast).await,
+            Step::ReplyInThread { channel, thread_ts, text, broadcast, .. } => {
+                self.reply_in_thread(&channel, &thread_ts, &text, broadcast).await
+            }
             Step::ArchiveChannel { incident_id } => self.archive_channel(incident_id).await,
-            Step::FetchHighlight {
-                incident_id,
-                channel,
-                ts,
-                by,
-            } => self.fetch_highlight(incident_id, &channel, &ts, &by).await,
+            Step::FetchHighlight { incident_id, channel, ts, by } => {
+                self.fetch_highlight(incident_id, &channel, &ts, &by).await
+            }
             Step::AnswerMention { channel, thread_ts } => self.answer_mention(&channel, &thread_ts).await,
             Step::CatchUp { incident_id, user } => self.catch_up(incident_id, &user).await,
             Step::PostReminder { incident_id, .. } => self.post_reminder(incident_id).await,
@@ -217,22 +182,16 @@ impl App {
             Step::LeadNudge { incident_id } => self.lead_nudge(incident_id).await,
             Step::RetroNudge { incident_id } => self.retro_nudge(incident_id).await,
             Step::Digest { .. } => self.digest().await,
-            Step::TellReporter {
-                user,
-                response_url,
-                text,
-                ..
-            } => self.tell_reporter(&user, response_url.as_deref(), &text).await,
+            Step::TellReporter { user, response_url, text, .. } => {
+                self.tell_reporter(&user, response_url.as_deref(), &text).await
+            }
         }
     }
 
     /// After a step failed for good: tell the reporter what failed and what to fix.
     pub async fn report_failed_job(&self, job: &Job, code: &str) {
         if let Err(error) = self.report_failure(job, code).await {
-            tracing::error!(
-                error = format!("{error:#}"),
-                "could not tell the reporter about a failed step"
-            );
+            tracing::error!(error = format!("{error:#}"), "could not tell the reporter about a failed step");
         }
     }
 

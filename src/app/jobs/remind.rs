@@ -36,9 +36,7 @@ impl App {
             return Ok(());
         }
         let text = render::reminders::escalation(&incident, &self.policy, self.clock.now());
-        self.slack
-            .post("chat.postMessage", &json!({"channel": channel, "text": text}))
-            .await?;
+        self.slack.post("chat.postMessage", &json!({"channel": channel, "text": text})).await?;
         Ok(())
     }
 
@@ -66,9 +64,7 @@ impl App {
         let channel = Self::channel_of(&incident)?;
         let resolved_for = self.clock.now() - incident.last_update_at;
         let text = render::reminders::retro_nudge(&incident, &self.policy, resolved_for);
-        self.slack
-            .post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text}))
-            .await?;
+        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
         Ok(())
     }
 
@@ -80,9 +76,7 @@ impl App {
         let Some(text) = render::reminders::digest(&open, &self.policy, self.clock.now()) else {
             return Ok(());
         };
-        self.slack
-            .post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text}))
-            .await?;
+        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
         Ok(())
     }
 }

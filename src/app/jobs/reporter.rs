@@ -14,10 +14,8 @@ use crate::store::outbox::Job;
 impl App {
     /// The reply once the channel exists: the number and a link to the channel.
     pub(super) fn declared_text(&self, incident: &Incident, channel: &ChannelId) -> String {
-        text(self.policy.locale, Key::DeclareDeclared).fill_trusted(&[
-            ("number", &incident.number.to_string()),
-            ("channel", &format!("<#{channel}>")),
-        ])
+        text(self.policy.locale, Key::DeclareDeclared)
+            .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{channel}>"))])
     }
 
     /// What to do about a Slack error code, in the policy's language.
@@ -53,9 +51,7 @@ impl App {
                 Err(other) => return Err(other.into()),
             }
         }
-        self.slack
-            .post("chat.postMessage", &json!({"channel": user.as_str(), "text": message}))
-            .await?;
+        self.slack.post("chat.postMessage", &json!({"channel": user.as_str(), "text": message})).await?;
         Ok(())
     }
 

@@ -52,12 +52,7 @@ impl App {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = Self::channel_of(&incident)?;
         let topic = render::incident::topic(&incident, &self.policy);
-        self.slack
-            .post(
-                "conversations.setTopic",
-                &json!({"channel": channel.as_str(), "topic": topic}),
-            )
-            .await?;
+        self.slack.post("conversations.setTopic", &json!({"channel": channel.as_str(), "topic": topic})).await?;
         Ok(())
     }
 
@@ -82,14 +77,8 @@ impl App {
     pub(super) async fn pin_summary(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = Self::channel_of(&incident)?;
-        let ts = incident
-            .summary_ts
-            .ok_or_else(|| StepError::Invalid("no summary to pin".into()))?;
-        match self
-            .slack
-            .post("pins.add", &json!({"channel": channel.as_str(), "timestamp": ts}))
-            .await
-        {
+        let ts = incident.summary_ts.ok_or_else(|| StepError::Invalid("no summary to pin".into()))?;
+        match self.slack.post("pins.add", &json!({"channel": channel.as_str(), "timestamp": ts})).await {
             Ok(_) => Ok(()),
             Err(SlackCallError::Refused(code)) if code == "already_pinned" => Ok(()),
             Err(other) => Err(other.into()),

@@ -22,11 +22,7 @@ impl App {
             let posted = match self.slack.post("chat.postMessage", &body).await {
                 Err(SlackCallError::Refused(code)) if code == "not_in_channel" => {
                     // A public channel the bot may join; a private one needs an invitation.
-                    match self
-                        .slack
-                        .post("conversations.join", &json!({"channel": recipient.channel.as_str()}))
-                        .await
-                    {
+                    match self.slack.post("conversations.join", &json!({"channel": recipient.channel.as_str()})).await {
                         Ok(_) => self.slack.post("chat.postMessage", &body).await,
                         Err(_) => Err(SlackCallError::Refused(code)),
                     }
@@ -37,19 +33,13 @@ impl App {
             match posted {
                 Ok(answer) => {
                     let ts = answer["ts"].as_str().unwrap_or_default();
-                    self.store
-                        .record_notice(incident_id, &recipient.channel, Some(ts), None, now)
-                        .await?;
+                    self.store.record_notice(incident_id, &recipient.channel, Some(ts), None, now).await?;
                 }
                 Err(SlackCallError::Refused(code)) => {
                     tracing::warn!(slack.channel = %recipient.channel, slack.error = code, "a notice could not be shared");
-                    self.metrics.count(
-                        "firebell_jobs_total",
-                        &[("kind", "share_notices"), ("outcome", "channel_failed")],
-                    );
-                    self.store
-                        .record_notice(incident_id, &recipient.channel, None, Some(&code), now)
-                        .await?;
+                    self.metrics
+                        .count("firebell_jobs_total", &[("kind", "share_notices"), ("outcome", "channel_failed")]);
+                    self.store.record_notice(incident_id, &recipient.channel, None, Some(&code), now).await?;
                     let message = text(self.policy.locale, Key::DeclareNoticeFailed).fill_trusted(&[
                         ("number", &incident.number.to_string()),
                         ("channel", &format!("<#{}>", recipient.channel)),

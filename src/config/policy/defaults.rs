@@ -39,11 +39,7 @@ pub fn policy() -> Policy {
         timezone: chrono_tz::UTC,
         locale: Locale::En,
         default_severity: SeverityName("SEV3".to_owned()),
-        channels: Channels {
-            announcements: None,
-            triage: None,
-            prefix: PREFIX.to_owned(),
-        },
+        channels: Channels { announcements: None, triage: None, prefix: PREFIX.to_owned() },
         reminders: Reminders {
             escalate_after: ESCALATE_AFTER,
             digest: None,

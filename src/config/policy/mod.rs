@@ -59,26 +59,15 @@ pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
 /// Loads and validates the policy at `path`, or the built-in defaults for `None`.
 pub fn load(path: Option<&Path>) -> Result<Loaded, PolicyError> {
     let Some(path) = path else {
-        return Ok(Loaded {
-            policy: builtin(),
-            warnings: Vec::new(),
-            source: None,
-        });
+        return Ok(Loaded { policy: builtin(), warnings: Vec::new(), source: None });
     };
     let file = path.display().to_string();
     let source = std::fs::read_to_string(path).map_err(|error| PolicyError {
         file: file.clone(),
-        problems: vec![Problem {
-            line: 1,
-            message: format!("cannot read the policy file: {error}"),
-        }],
+        problems: vec![Problem { line: 1, message: format!("cannot read the policy file: {error}") }],
     })?;
     let (policy, warnings) = parse_str(&source, &file)?;
-    Ok(Loaded {
-        policy,
-        warnings,
-        source: Some(path.to_owned()),
-    })
+    Ok(Loaded { policy, warnings, source: Some(path.to_owned()) })
 }
 
 /// Parses and validates policy text; `file` is only used in messages.
@@ -88,16 +77,10 @@ pub fn parse_str(source: &str, file: &str) -> Result<(Policy, Vec<Problem>), Pol
         let line = error.span().map_or(1, |span| checker.line_of(span.start));
         PolicyError {
             file: file.to_owned(),
-            problems: vec![Problem {
-                line,
-                message: error.message().trim().replace('\n', " "),
-            }],
+            problems: vec![Problem { line, message: error.message().trim().replace('\n', " ") }],
         }
     })?;
-    validate::validate(raw, source).map_err(|problems| PolicyError {
-        file: file.to_owned(),
-        problems,
-    })
+    validate::validate(raw, source).map_err(|problems| PolicyError { file: file.to_owned(), problems })
 }
 
 /// The built-in policy: SEV1–SEV4 (default SEV3), UTC, English, no channels or services.
@@ -110,10 +93,7 @@ pub fn summary(loaded: &Loaded) -> String {
     let policy = &loaded.policy;
     let mut lines = vec![format!(
         "policy: {}",
-        loaded
-            .source
-            .as_ref()
-            .map_or("built-in defaults".to_owned(), |p| p.display().to_string())
+        loaded.source.as_ref().map_or("built-in defaults".to_owned(), |p| p.display().to_string())
     )];
     lines.push(format!(
         "timezone {}, locale {}, default severity {}, channel prefix \"{}\"",
@@ -145,16 +125,8 @@ pub fn summary(loaded: &Loaded) -> String {
         policy.roles.len(),
         policy.alert_rules.len(),
         policy.admins.len(),
-        policy
-            .channels
-            .announcements
-            .as_ref()
-            .map_or("not set".to_owned(), |c| c.to_string()),
-        policy
-            .channels
-            .triage
-            .as_ref()
-            .map_or("not set".to_owned(), |c| c.to_string()),
+        policy.channels.announcements.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
+        policy.channels.triage.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
     ));
     for warning in &loaded.warnings {
         lines.push(format!("warning: line {}: {}", warning.line, warning.message));
@@ -172,9 +144,7 @@ pub mod testing {
 
     /// The contract's example, validated.
     pub fn contract_policy() -> Policy {
-        parse_str(CONTRACT_EXAMPLE, "contract.toml")
-            .expect("the contract's example loads")
-            .0
+        parse_str(CONTRACT_EXAMPLE, "contract.toml").expect("the contract's example loads").0
     }
 }
 

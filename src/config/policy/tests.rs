@@ -19,11 +19,7 @@ fn example_with(from: &str, to: &str) -> String {
 }
 
 fn line_of(source: &str, needle: &str) -> usize {
-    source
-        .lines()
-        .position(|l| l.contains(needle))
-        .map(|i| i + 1)
-        .expect("needle present")
+    source.lines().position(|l| l.contains(needle)).map(|i| i + 1).expect("needle present")
 }
 
 #[test]
@@ -34,10 +30,7 @@ fn the_contracts_own_example_loads() {
     assert_eq!(policy.severity_names(), ["SEV1", "SEV2", "SEV3", "SEV4"]);
     assert_eq!(policy.severity("sev1").unwrap().mention, Mention::Here);
     assert_eq!(policy.severity("SEV2").unwrap().share, Share::Broad);
-    assert_eq!(
-        policy.severity("SEV1").unwrap().update_every,
-        std::time::Duration::from_secs(900)
-    );
+    assert_eq!(policy.severity("SEV1").unwrap().update_every, std::time::Duration::from_secs(900));
     assert_eq!(policy.service("checkout").unwrap().depends_on[0].as_str(), "payments");
     assert_eq!(policy.role_names(), ["lead", "comms", "scribe", "liaison"]);
     assert_eq!(policy.alert_rules.len(), 1);
@@ -60,9 +53,7 @@ fn an_unknown_default_severity_names_the_line_and_the_choices() {
     let error = error_of(&source);
     let line = line_of(&source, "default_severity");
     assert!(
-        error.starts_with(&format!(
-            "firebell.toml:{line}: default_severity: unknown severity \"SEV9\""
-        )),
+        error.starts_with(&format!("firebell.toml:{line}: default_severity: unknown severity \"SEV9\"")),
         "{error}"
     );
     assert!(error.contains("expected one of SEV1, SEV2, SEV3, SEV4"), "{error}");
@@ -70,16 +61,10 @@ fn an_unknown_default_severity_names_the_line_and_the_choices() {
 
 #[test]
 fn an_unknown_severity_in_retro_required_for_is_refused() {
-    let source = example_with(
-        "required_for = [\"SEV1\", \"SEV2\"]",
-        "required_for = [\"SEV1\", \"P0\"]",
-    );
+    let source = example_with("required_for = [\"SEV1\", \"SEV2\"]", "required_for = [\"SEV1\", \"P0\"]");
     let error = error_of(&source);
     assert!(
-        error.contains(&format!(
-            ":{}: retro.required_for: unknown severity \"P0\"",
-            line_of(&source, "required_for")
-        )),
+        error.contains(&format!(":{}: retro.required_for: unknown severity \"P0\"", line_of(&source, "required_for"))),
         "{error}"
     );
 }
@@ -92,10 +77,7 @@ fn an_unknown_service_in_depends_on_is_refused() {
         error.contains("depends_on names unknown service \"billing\"; expected one of payments, checkout"),
         "{error}"
     );
-    assert!(
-        error.contains(&format!(":{}:", line_of(&source, "\"billing\""))),
-        "{error}"
-    );
+    assert!(error.contains(&format!(":{}:", line_of(&source, "\"billing\""))), "{error}");
 }
 
 #[test]
@@ -116,10 +98,7 @@ fn a_service_depending_on_itself_is_refused() {
 fn bad_durations_are_refused_with_an_example_of_a_good_one() {
     let source = example_with("update_every = \"15m\"", "update_every = \"15 minutes please\"");
     let error = error_of(&source);
-    assert!(
-        error.contains("update_every = \"15 minutes please\" is not a duration; expected e.g. \"90s\""),
-        "{error}"
-    );
+    assert!(error.contains("update_every = \"15 minutes please\" is not a duration; expected e.g. \"90s\""), "{error}");
     let zero = example_with("lead_within = \"10m\"", "lead_within = \"0s\"");
     assert!(error_of(&zero).contains("reminders.lead_within must be longer than zero"));
 }
@@ -161,10 +140,7 @@ fn an_unknown_top_level_key_is_refused_with_its_line() {
 fn a_misspelt_nested_key_is_refused_with_the_keys_expected() {
     let source = example_with("update_every = \"30m\"", "update_evry = \"30m\"");
     let error = error_of(&source);
-    assert!(
-        error.contains(&format!(":{}:", line_of(&source, "update_evry"))),
-        "{error}"
-    );
+    assert!(error.contains(&format!(":{}:", line_of(&source, "update_evry"))), "{error}");
     assert!(error.contains("update_evry"), "{error}");
     assert!(error.contains("update_every"), "{error}");
 }
@@ -178,48 +154,16 @@ fn broken_toml_is_refused_with_its_line() {
 #[test]
 fn bad_ids_enums_and_names_are_each_refused() {
     let cases = [
-        (
-            "announcements = \"C0INCIDENTS\"",
-            "announcements = \"#incidents\"",
-            "is not a Slack channel id",
-        ),
-        (
-            "admins = [\"U0ADMIN\"]",
-            "admins = [\"alice\"]",
-            "is not a Slack user id",
-        ),
-        (
-            "timezone = \"Asia/Seoul\"",
-            "timezone = \"Mars/Olympus\"",
-            "is not an IANA time zone",
-        ),
+        ("announcements = \"C0INCIDENTS\"", "announcements = \"#incidents\"", "is not a Slack channel id"),
+        ("admins = [\"U0ADMIN\"]", "admins = [\"alice\"]", "is not a Slack user id"),
+        ("timezone = \"Asia/Seoul\"", "timezone = \"Mars/Olympus\"", "is not an IANA time zone"),
         ("locale = \"en\"", "locale = \"fr\"", "expected \"en\" or \"ko\""),
-        (
-            "share = \"narrow\"",
-            "share = \"wide\"",
-            "expected \"broad\" or \"narrow\"",
-        ),
-        (
-            "mention = \"here\"",
-            "mention = \"everyone\"",
-            "expected \"here\", \"channel\" or \"none\"",
-        ),
-        (
-            "action = \"declare\"",
-            "action = \"page\"",
-            "expected \"declare\" or \"prompt\"",
-        ),
-        (
-            "prefix = \"inc\"",
-            "prefix = \"INC!\"",
-            "cannot start a Slack channel name",
-        ),
+        ("share = \"narrow\"", "share = \"wide\"", "expected \"broad\" or \"narrow\""),
+        ("mention = \"here\"", "mention = \"everyone\"", "expected \"here\", \"channel\" or \"none\""),
+        ("action = \"declare\"", "action = \"page\"", "expected \"declare\" or \"prompt\""),
+        ("prefix = \"inc\"", "prefix = \"INC!\"", "cannot start a Slack channel name"),
         ("escalate_after = 2", "escalate_after = 0", "at least 1"),
-        (
-            "severity = \"SEV2\"\nservice",
-            "severity = \"SEV7\"\nservice",
-            "alerts.rules: unknown severity \"SEV7\"",
-        ),
+        ("severity = \"SEV2\"\nservice", "severity = \"SEV7\"\nservice", "alerts.rules: unknown severity \"SEV7\""),
     ];
     for (from, to, expected) in cases {
         let error = error_of(&example_with(from, to));
@@ -242,32 +186,18 @@ fn every_problem_in_a_file_is_reported_at_once() {
 fn a_broad_severity_without_an_announcements_channel_is_a_warning() {
     let source = CONTRACT_EXAMPLE.replacen("announcements = \"C0INCIDENTS\"", "", 1);
     let (_, warnings) = parse_str(&source, "firebell.toml").unwrap();
-    assert!(
-        warnings
-            .iter()
-            .any(|w| w.message.contains("channels.announcements is not set")),
-        "{warnings:?}"
-    );
+    assert!(warnings.iter().any(|w| w.message.contains("channels.announcements is not set")), "{warnings:?}");
 }
 
 #[test]
 fn a_missing_file_is_an_error_naming_it() {
-    let error = load(Some(Path::new("/nonexistent/firebell.toml")))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with("/nonexistent/firebell.toml:1: cannot read the policy file"),
-        "{error}"
-    );
+    let error = load(Some(Path::new("/nonexistent/firebell.toml"))).unwrap_err().to_string();
+    assert!(error.starts_with("/nonexistent/firebell.toml:1: cannot read the policy file"), "{error}");
 }
 
 #[test]
 fn the_summary_lists_every_severity() {
-    let loaded = Loaded {
-        policy: builtin(),
-        warnings: Vec::new(),
-        source: None,
-    };
+    let loaded = Loaded { policy: builtin(), warnings: Vec::new(), source: None };
     let text = summary(&loaded);
     assert!(text.contains("built-in defaults"));
     assert!(text.contains("SEV1 (Critical): broad, update every 15m"), "{text}");

@@ -33,10 +33,7 @@ pub(super) struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(source: &'a str) -> Checker<'a> {
-        Checker {
-            source,
-            problems: Vec::new(),
-        }
+        Checker { source, problems: Vec::new() }
     }
 
     /// The 1-based line of a byte offset.
@@ -52,10 +49,7 @@ impl<'a> Checker<'a> {
 }
 
 fn is_name(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 fn duration(check: &mut Checker<'_>, key: &str, value: Option<&Text>, default: Duration) -> Duration {
@@ -85,10 +79,7 @@ fn channel(check: &mut Checker<'_>, key: &str, value: Option<&Text>) -> Option<C
     if parsed.is_none() {
         check.problem(
             value.span(),
-            format!(
-                "{key} = \"{}\" is not a Slack channel id; expected an id like \"C0INCIDENTS\"",
-                value.get_ref()
-            ),
+            format!("{key} = \"{}\" is not a Slack channel id; expected an id like \"C0INCIDENTS\"", value.get_ref()),
         );
     }
     parsed
@@ -102,10 +93,7 @@ fn users(check: &mut Checker<'_>, key: &str, values: &[Text]) -> Vec<UserId> {
             if parsed.is_none() {
                 check.problem(
                     value.span(),
-                    format!(
-                        "{key}: \"{}\" is not a Slack user id; expected an id like \"U0ONCALL1\"",
-                        value.get_ref()
-                    ),
+                    format!("{key}: \"{}\" is not a Slack user id; expected an id like \"U0ONCALL1\"", value.get_ref()),
                 );
             }
             parsed
@@ -136,25 +124,17 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         Some(value) => Locale::parse(value.get_ref()).unwrap_or_else(|| {
             check.problem(
                 value.span(),
-                format!(
-                    "locale = \"{}\" is not supported; expected \"en\" or \"ko\"",
-                    value.get_ref()
-                ),
+                format!("locale = \"{}\" is not supported; expected \"en\" or \"ko\"", value.get_ref()),
             );
             Locale::En
         }),
     };
 
-    let severities = if raw.severities.is_empty() {
-        defaults::severities()
-    } else {
-        severities(&mut check, &raw.severities)
-    };
+    let severities =
+        if raw.severities.is_empty() { defaults::severities() } else { severities(&mut check, &raw.severities) };
     let severity_names: Vec<String> = severities.iter().map(|s| s.name.to_string()).collect();
     let known_severity = |check: &mut Checker<'_>, key: &str, value: &Text| -> Option<SeverityName> {
-        let found = severities
-            .iter()
-            .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+        let found = severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
         if found.is_none() {
             check.problem(
                 value.span(),
@@ -172,12 +152,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         Some(value) => known_severity(&mut check, "default_severity", value),
         None => None,
     }
-    .or_else(|| {
-        severities
-            .iter()
-            .find(|s| s.name.as_str() == "SEV3")
-            .map(|s| s.name.clone())
-    })
+    .or_else(|| severities.iter().find(|s| s.name.as_str() == "SEV3").map(|s| s.name.clone()))
     .or_else(|| severities.last().map(|s| s.name.clone()))
     .unwrap_or_else(|| SeverityName("SEV3".to_owned()));
 
@@ -203,30 +178,20 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         }
     };
     let channels = Channels {
-        announcements: channel(
-            &mut check,
-            "channels.announcements",
-            raw.channels.announcements.as_ref(),
-        ),
+        announcements: channel(&mut check, "channels.announcements", raw.channels.announcements.as_ref()),
         triage: channel(&mut check, "channels.triage", raw.channels.triage.as_ref()),
         prefix,
     };
 
     let escalate_after = match &raw.reminders.escalate_after {
         None => defaults::ESCALATE_AFTER,
-        Some(value) => u32::try_from(*value.get_ref())
-            .ok()
-            .filter(|n| *n >= 1)
-            .unwrap_or_else(|| {
-                check.problem(
-                    value.span(),
-                    format!(
-                        "reminders.escalate_after = {} must be a whole number of at least 1",
-                        value.get_ref()
-                    ),
-                );
-                defaults::ESCALATE_AFTER
-            }),
+        Some(value) => u32::try_from(*value.get_ref()).ok().filter(|n| *n >= 1).unwrap_or_else(|| {
+            check.problem(
+                value.span(),
+                format!("reminders.escalate_after = {} must be a whole number of at least 1", value.get_ref()),
+            );
+            defaults::ESCALATE_AFTER
+        }),
     };
     let digest = raw.reminders.digest.as_ref().and_then(|value| match cron::Schedule::from_str(value.get_ref()) {
         Ok(schedule) => Some(schedule),
@@ -263,22 +228,12 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
 
     let required_for = match &raw.retro.required_for {
         None => severities.iter().take(2).map(|s| s.name.clone()).collect(),
-        Some(values) => values
-            .iter()
-            .filter_map(|v| known_severity(&mut check, "retro.required_for", v))
-            .collect(),
+        Some(values) => values.iter().filter_map(|v| known_severity(&mut check, "retro.required_for", v)).collect(),
     };
-    let retro = RetroPolicy {
-        blameless: raw.retro.blameless.unwrap_or(true),
-        required_for,
-    };
+    let retro = RetroPolicy { blameless: raw.retro.blameless.unwrap_or(true), required_for };
     let admins = users(&mut check, "permissions.admins", &raw.permissions.admins);
-    let changes_lookback = duration(
-        &mut check,
-        "changes.lookback",
-        raw.changes.lookback.as_ref(),
-        defaults::CHANGES_LOOKBACK,
-    );
+    let changes_lookback =
+        duration(&mut check, "changes.lookback", raw.changes.lookback.as_ref(), defaults::CHANGES_LOOKBACK);
 
     let mut role_names: HashSet<String> = BUILTIN_ROLES.iter().map(|r| (*r).to_owned()).collect();
     let mut roles = Vec::new();
@@ -295,10 +250,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
                 format!("roles: \"{name}\" is defined twice (lead, comms and scribe are built in)"),
             );
         } else {
-            roles.push(Role {
-                name: RoleName(name.clone()),
-                description: role.description.clone(),
-            });
+            roles.push(Role { name: RoleName(name.clone()), description: role.description.clone() });
         }
     }
 
@@ -388,11 +340,7 @@ fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
         let update_every = duration(check, &key, Some(&severity.update_every), defaults::UPDATE_EVERY);
         out.push(Severity {
             name: SeverityName(name.clone()),
-            label: if severity.label.is_empty() {
-                name.clone()
-            } else {
-                severity.label.clone()
-            },
+            label: if severity.label.is_empty() { name.clone() } else { severity.label.clone() },
             share,
             mention,
             update_every,
@@ -414,11 +362,8 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
             check.problem(service.name.span(), format!("services: \"{name}\" is defined twice"));
         }
     }
-    let canonical = |name: &str| {
-        raw.iter()
-            .find(|s| s.name.get_ref().eq_ignore_ascii_case(name))
-            .map(|s| s.name.get_ref().clone())
-    };
+    let canonical =
+        |name: &str| raw.iter().find(|s| s.name.get_ref().eq_ignore_ascii_case(name)).map(|s| s.name.get_ref().clone());
     let mut out = Vec::new();
     for service in raw {
         let name = service.name.get_ref();
@@ -434,47 +379,29 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
                     format!(
                         "service {name}: depends_on names unknown service \"{}\"; expected one of {}",
                         dependency.get_ref(),
-                        raw.iter()
-                            .map(|s| s.name.get_ref().as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        raw.iter().map(|s| s.name.get_ref().as_str()).collect::<Vec<_>>().join(", ")
                     ),
                 ),
             }
         }
         out.push(Service {
             name: ServiceName(name.clone()),
-            team_channel: channel(
-                check,
-                &format!("service {name}: team_channel"),
-                service.team_channel.as_ref(),
-            ),
+            team_channel: channel(check, &format!("service {name}: team_channel"), service.team_channel.as_ref()),
             responders: users(check, &format!("service {name}: responders"), &service.responders),
             depends_on,
         });
     }
     if let Some(cycle) = find_cycle(&out) {
-        let first = raw
-            .iter()
-            .find(|s| s.name.get_ref() == &cycle[0])
-            .map_or(0..0, |s| s.name.span());
-        check.problem(
-            first,
-            format!(
-                "services: dependency cycle {}; depends_on must not loop",
-                cycle.join(" → ")
-            ),
-        );
+        let first = raw.iter().find(|s| s.name.get_ref() == &cycle[0]).map_or(0..0, |s| s.name.span());
+        check.problem(first, format!("services: dependency cycle {}; depends_on must not loop", cycle.join(" → ")));
     }
     out
 }
 
 /// The first dependency cycle, as the names along it with the first repeated at the end.
 fn find_cycle(services: &[Service]) -> Option<Vec<String>> {
-    let edges: BTreeMap<&str, Vec<&str>> = services
-        .iter()
-        .map(|s| (s.name.as_str(), s.depends_on.iter().map(|d| d.as_str()).collect()))
-        .collect();
+    let edges: BTreeMap<&str, Vec<&str>> =
+        services.iter().map(|s| (s.name.as_str(), s.depends_on.iter().map(|d| d.as_str()).collect())).collect();
     // Depth-first search with an explicit path; the graph is small (tens of services).
     fn visit<'a>(
         node: &'a str,
@@ -501,9 +428,7 @@ fn find_cycle(services: &[Service]) -> Option<Vec<String>> {
         None
     }
     let mut done = HashSet::new();
-    edges
-        .keys()
-        .find_map(|node| visit(node, &edges, &mut Vec::new(), &mut done))
+    edges.keys().find_map(|node| visit(node, &edges, &mut Vec::new(), &mut done))
 }
 
 fn alert_rules(
@@ -532,9 +457,7 @@ fn alert_rules(
             );
         }
         let severity = rule.severity.as_ref().and_then(|value| {
-            let found = severities
-                .iter()
-                .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+            let found = severities.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
             if found.is_none() {
                 let names: Vec<&str> = severities.iter().map(|s| s.name.as_str()).collect();
                 check.problem(
@@ -549,9 +472,7 @@ fn alert_rules(
             found.map(|s| s.name.clone())
         });
         let service = rule.service.as_ref().and_then(|value| {
-            let found = services
-                .iter()
-                .find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
+            let found = services.iter().find(|s| s.name.as_str().eq_ignore_ascii_case(value.get_ref()));
             if found.is_none() {
                 let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
                 check.problem(
@@ -565,12 +486,7 @@ fn alert_rules(
             }
             found.map(|s| s.name.clone())
         });
-        out.push(AlertRule {
-            matchers: rule.matchers.get_ref().clone(),
-            action,
-            severity,
-            service,
-        });
+        out.push(AlertRule { matchers: rule.matchers.get_ref().clone(), action, severity, service });
     }
     out
 }

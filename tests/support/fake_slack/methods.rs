@@ -166,13 +166,9 @@ fn conversations_archive(st: &mut State, p: &Value) -> Answer {
 fn conversations_list(st: &mut State, p: &Value) -> Answer {
     let types = text(p, "types").unwrap_or_else(|| "public_channel".to_owned());
     let exclude_archived = flag(p, "exclude_archived");
-    let limit = text(p, "limit")
-        .and_then(|l| l.parse::<usize>().ok())
-        .unwrap_or(100)
-        .clamp(1, 1000);
-    let start = text(p, "cursor")
-        .and_then(|c| c.strip_prefix("offset:").and_then(|n| n.parse::<usize>().ok()))
-        .unwrap_or(0);
+    let limit = text(p, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(100).clamp(1, 1000);
+    let start =
+        text(p, "cursor").and_then(|c| c.strip_prefix("offset:").and_then(|n| n.parse::<usize>().ok())).unwrap_or(0);
     let wanted = |c: &&Channel| {
         let kind_ok = if c.is_private {
             types.contains("private_channel") && is_member(c, BOT_USER_ID)
@@ -183,11 +179,7 @@ fn conversations_list(st: &mut State, p: &Value) -> Answer {
     };
     let all: Vec<&Channel> = st.channels.values().filter(wanted).collect();
     let page: Vec<Value> = all.iter().skip(start).take(limit).map(|c| channel_json(c)).collect();
-    let next = if start + limit < all.len() {
-        format!("offset:{}", start + limit)
-    } else {
-        String::new()
-    };
+    let next = if start + limit < all.len() { format!("offset:{}", start + limit) } else { String::new() };
     Ok(json!({"channels": page, "response_metadata": {"next_cursor": next}}))
 }
 
@@ -334,9 +326,7 @@ fn pins_add(st: &mut State, p: &Value) -> Answer {
 fn reactions_add(st: &mut State, p: &Value) -> Answer {
     let c = writable(&mut st.channels, text(p, "channel"))?;
     let id = c.id.clone();
-    let name = text(p, "name")
-        .map(|n| n.trim_matches(':').to_string())
-        .unwrap_or_default();
+    let name = text(p, "name").map(|n| n.trim_matches(':').to_string()).unwrap_or_default();
     if name.is_empty() {
         return fail("invalid_name");
     }
@@ -360,12 +350,7 @@ fn bookmarks_add(st: &mut State, p: &Value) -> Answer {
         return fail("invalid_arguments");
     }
     let emoji = text(p, "emoji");
-    c.bookmarks.push(Bookmark {
-        id: id.clone(),
-        title: title.clone(),
-        link: link.clone(),
-        emoji: emoji.clone(),
-    });
+    c.bookmarks.push(Bookmark { id: id.clone(), title: title.clone(), link: link.clone(), emoji: emoji.clone() });
     Ok(json!({"bookmark": {
         "id": id, "channel_id": c.id, "title": title, "link": link, "emoji": emoji, "icon_url": null,
         "type": "link", "entity_id": null, "date_created": now_micros() / 1_000_000, "date_updated": 0,
@@ -434,28 +419,16 @@ fn views_update(st: &mut State, p: &Value) -> Answer {
 
 fn files_get_upload_url(st: &mut State, p: &Value) -> Answer {
     let filename = text(p, "filename").ok_or_else(|| error("invalid_arguments"))?;
-    text(p, "length")
-        .and_then(|l| l.parse::<u64>().ok())
-        .ok_or_else(|| error("invalid_arguments"))?;
+    text(p, "length").and_then(|l| l.parse::<u64>().ok()).ok_or_else(|| error("invalid_arguments"))?;
     let id = st.new_id("F");
     let url = format!("{}/upload/{id}", st.base);
-    st.files.insert(
-        id.clone(),
-        UploadedFile {
-            id: id.clone(),
-            filename,
-            ..UploadedFile::default()
-        },
-    );
+    st.files.insert(id.clone(), UploadedFile { id: id.clone(), filename, ..UploadedFile::default() });
     Ok(json!({"upload_url": url, "file_id": id}))
 }
 
 fn files_complete_upload(st: &mut State, p: &Value) -> Answer {
     let files = json_arg(p, "files").ok().flatten();
-    let files = files
-        .as_ref()
-        .and_then(Value::as_array)
-        .ok_or_else(|| error("invalid_arguments"))?;
+    let files = files.as_ref().and_then(Value::as_array).ok_or_else(|| error("invalid_arguments"))?;
     let mut channels = list(p, "channels");
     channels.extend(text(p, "channel_id"));
     for id in &channels {
@@ -565,8 +538,6 @@ fn canvases_access_set(st: &mut State, p: &Value) -> Answer {
     let Some(level) = level.filter(|_| channels.is_empty() != users.is_empty()) else {
         return fail("invalid_arguments");
     };
-    canvas
-        .access
-        .extend(channels.into_iter().chain(users).map(|who| (who, level.clone())));
+    canvas.access.extend(channels.into_iter().chain(users).map(|who| (who, level.clone())));
     Ok(json!({}))
 }

@@ -31,12 +31,7 @@ pub(super) fn list(p: &Value, key: &str) -> Vec<String> {
     match p.get(key) {
         Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => text(p, key)
-            .map(|s| {
-                s.split(',')
-                    .map(|x| x.trim().to_string())
-                    .filter(|x| !x.is_empty())
-                    .collect()
-            })
+            .map(|s| s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
             .unwrap_or_default(),
     }
 }
@@ -51,17 +46,11 @@ pub(super) fn json_arg(p: &Value, key: &str) -> Result<Option<Value>, ()> {
 }
 
 pub(super) fn limit(p: &Value) -> usize {
-    text(p, "limit")
-        .and_then(|l| l.parse().ok())
-        .filter(|&l: &usize| l > 0)
-        .unwrap_or(100)
-        .min(999)
+    text(p, "limit").and_then(|l| l.parse().ok()).filter(|&l: &usize| l > 0).unwrap_or(100).min(999)
 }
 
 pub(super) fn now_micros() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
 /// `"1712345678.000123"` as a sortable pair.
@@ -187,20 +176,13 @@ impl State {
     pub(super) fn message(&self, channel: &str, ts: Option<String>) -> Result<&Message, Value> {
         let ts = ts.ok_or_else(|| error("message_not_found"))?;
         let list = self.messages.get(channel).map(Vec::as_slice).unwrap_or_default();
-        list.iter()
-            .find(|m| m.ts == ts)
-            .ok_or_else(|| error("message_not_found"))
+        list.iter().find(|m| m.ts == ts).ok_or_else(|| error("message_not_found"))
     }
 
     pub(super) fn message_mut(&mut self, channel: &str, ts: Option<String>) -> Result<&mut Message, Value> {
         let ts = ts.ok_or_else(|| error("message_not_found"))?;
-        let list = self
-            .messages
-            .get_mut(channel)
-            .ok_or_else(|| error("message_not_found"))?;
-        list.iter_mut()
-            .find(|m| m.ts == ts)
-            .ok_or_else(|| error("message_not_found"))
+        let list = self.messages.get_mut(channel).ok_or_else(|| error("message_not_found"))?;
+        list.iter_mut().find(|m| m.ts == ts).ok_or_else(|| error("message_not_found"))
     }
 
     pub(super) fn user_json(&self, id: &str, u: &User) -> Value {
@@ -249,10 +231,7 @@ pub(super) fn message_json(m: &Message, all: &[Message], team: &str) -> Value {
         v["bot_id"] = json!(BOT_ID);
         v["app_id"] = json!(APP_ID);
     }
-    let replies: Vec<&Message> = all
-        .iter()
-        .filter(|r| r.thread_ts.as_deref() == Some(m.ts.as_str()))
-        .collect();
+    let replies: Vec<&Message> = all.iter().filter(|r| r.thread_ts.as_deref() == Some(m.ts.as_str())).collect();
     if let Some(root) = &m.thread_ts {
         v["thread_ts"] = json!(root);
         let parent = all.iter().find(|p| &p.ts == root);
@@ -277,10 +256,7 @@ pub(super) fn message_json(m: &Message, all: &[Message], team: &str) -> Value {
         v["edited"] = json!({"user": m.user, "ts": m.ts});
     }
     if !m.reactions.is_empty() {
-        let reactions = m
-            .reactions
-            .iter()
-            .map(|n| json!({"name": n, "count": 1, "users": [BOT_USER_ID]}));
+        let reactions = m.reactions.iter().map(|n| json!({"name": n, "count": 1, "users": [BOT_USER_ID]}));
         v["reactions"] = json!(reactions.collect::<Vec<_>>());
     }
     if !m.files.is_empty() {
@@ -295,10 +271,7 @@ pub(super) fn page(items: &[&Message], all: &[Message], p: &Value, team: &str, n
     let start = match text(p, "cursor") {
         None => 0,
         Some(cursor) => {
-            let key = cursor
-                .strip_prefix("next_ts:")
-                .and_then(ts_key)
-                .ok_or_else(|| error("invalid_cursor"))?;
+            let key = cursor.strip_prefix("next_ts:").and_then(ts_key).ok_or_else(|| error("invalid_cursor"))?;
             let reached = |m: &Message| {
                 let k = ts_key(&m.ts);
                 if newest_first { k <= Some(key) } else { k >= Some(key) }

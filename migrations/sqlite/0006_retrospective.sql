@@ -1,0 +1,32 @@
+-- Follow-ups (action items in three groups) and published retrospectives.
+
+CREATE TABLE followups (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    grp         TEXT NOT NULL,
+    text        TEXT NOT NULL,
+    owner       TEXT,
+    due         TEXT,
+    created_by  TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    done_at     INTEGER,
+    done_by     TEXT
+);
+CREATE INDEX followups_by_incident ON followups (incident_id, id);
+CREATE INDEX followups_open_due ON followups (done_at, due);
+
+-- One retrospective document per incident: the canvas it lives in, or the latest file.
+CREATE TABLE retrospectives (
+    incident_id  INTEGER PRIMARY KEY REFERENCES incidents (id),
+    canvas_id    TEXT,
+    file_id      TEXT,
+    link         TEXT,
+    versions     INTEGER NOT NULL DEFAULT 0,
+    published_at INTEGER NOT NULL
+);
+
+-- Facts about the workspace learned at start (its URL, for permalinks in documents).
+CREATE TABLE workspace_facts (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
