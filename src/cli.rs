@@ -37,9 +37,25 @@ pub enum Commands {
         /// The policy file (default: FIREBELL_CONFIG, else ./firebell.toml, else built-in defaults).
         path: Option<PathBuf>,
     },
+    /// Print the retrospective of an incident (its number, like 42, or its channel name) as
+    /// Markdown, from the database.
+    Retro(RetroArgs),
     /// Dry-run the policy: every reminder, escalation, nudge and digest an incident of this
     /// severity and duration would fire, in order, in the policy's time zone.
     Simulate(SimulateArgs),
+}
+
+/// `firebell retro` options.
+#[derive(Debug, clap::Args)]
+pub struct RetroArgs {
+    /// The incident: its number (42) or its channel name (inc-20261126-42-checkout-is-down).
+    pub incident: String,
+    /// Show people as their roles (the policy's `retro.blameless` decides by default).
+    #[arg(long, conflicts_with = "named")]
+    pub blameless: bool,
+    /// Show people by their Slack user id instead of their role.
+    #[arg(long)]
+    pub named: bool,
 }
 
 /// `firebell simulate` options.
@@ -120,6 +136,15 @@ pub fn main() -> ExitCode {
                 Err(error) => fail(&error.to_string()),
             }
         }
+        Commands::Retro(args) => runtime.block_on(async {
+            match retro(&args, &common).await {
+                Ok(markdown) => {
+                    print!("{markdown}");
+                    ExitCode::SUCCESS
+                }
+                Err(error) => fail(&error),
+            }
+        }),
         Commands::Simulate(args) => match simulate(&args, common.config_path) {
             Ok(output) => {
                 println!("{output}");
@@ -128,6 +153,24 @@ pub fn main() -> ExitCode {
             Err(error) => fail(&error),
         },
     }
+}
+
+/// Builds an incident's retrospective from the database.
+async fn retro(args: &RetroArgs, common: &crate::config::env::CommonSettings) -> Result<String, String> {
+    let loaded = policy::load(policy::locate(common.config_path.as_deref()).as_deref()).map_err(|e| e.to_string())?;
+    let store = Store::connect(&common.database_url).await.map_err(|e| format!("{e:#}"))?;
+    store.migrate().await.map_err(|e| format!("{e:#}"))?;
+    let incident = crate::app::retro::find_incident(&store, &args.incident)
+        .await
+        .map_err(|e| format!("{e:#}"))?
+        .ok_or_else(|| format!("{}: no such incident; expected its number or its channel name", args.incident))?;
+    let blameless = if args.named { false } else { args.blameless || loaded.policy.retro.blameless };
+    let names = std::collections::HashMap::new();
+    let retro = crate::app::retro::build(&store, &loaded.policy, &incident, blameless, &names)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    store.close().await;
+    Ok(crate::render::retro::markdown(&retro, &loaded.policy))
 }
 
 /// Runs the dry run and returns what to print, or a one-line error.

@@ -111,6 +111,11 @@ impl App {
             Command::Note(text) => Action::Note(text),
             Command::Resolve(summary) => Action::Resolve(summary),
             Command::Close => Action::Close,
+            Command::Followup(request) => {
+                return Some(self.or_internal(self.add_followup(&incident, request, &command.user_id).await));
+            }
+            Command::Followups => return Some(self.or_internal(self.list_followups(&incident).await)),
+            Command::Retro => return Some(self.or_internal(self.start_retro(&incident).await)),
             other => return Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
         };
         Some(match self.act(&incident, action, &command.user_id).await {
@@ -141,6 +146,14 @@ impl App {
         };
         tracing::warn!(slack.error = code, "could not open a modal");
         Some(reply::simple(&self.policy, Key::ModalOpenFailed, &[("code", &code)]))
+    }
+
+    /// The reply of a use case, or the internal-error reply (logged) when it failed.
+    fn or_internal(&self, result: anyhow::Result<Reply>) -> Reply {
+        result.unwrap_or_else(|error| {
+            tracing::error!(error = format!("{error:#}"), "a command failed");
+            reply::simple(&self.policy, Key::InternalError, &[])
+        })
     }
 
     async fn list(&self) -> Reply {

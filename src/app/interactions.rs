@@ -8,7 +8,7 @@ use crate::catalog::{Key, text};
 use crate::domain::incident::RoleName;
 use crate::domain::lifecycle::Action;
 use crate::render::lifecycle_modals::{self, QuickAction, Submitted};
-use crate::render::{declare_modal, reminders};
+use crate::render::{self, declare_modal, reminders};
 use crate::slack::inbound::Interaction;
 
 /// What to answer an interaction with.
@@ -50,6 +50,14 @@ impl App {
         let Some(action) = interaction.raw["actions"].as_array().and_then(|a| a.first()) else {
             return InteractionOutcome::Acknowledged;
         };
+        if action["action_id"] == render::followups::DONE {
+            if let Some(id) = action["value"].as_str().and_then(|v| v.parse::<i64>().ok())
+                && let Err(error) = self.complete_followup(id, &interaction.user_id).await
+            {
+                tracing::error!(error = format!("{error:#}"), "marking a follow-up done failed");
+            }
+            return InteractionOutcome::Acknowledged;
+        }
         if let Some((incident_id, delay)) = self.snooze_request(action).await {
             if let Err(error) = self.snooze(incident_id, delay, &interaction.user_id, None).await {
                 tracing::error!(error = format!("{error:#}"), "snoozing failed");

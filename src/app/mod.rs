@@ -6,12 +6,14 @@
 pub mod commands;
 pub mod declare;
 pub mod events;
+pub mod followups;
 pub mod health;
 pub mod interactions;
 pub mod jobs;
 pub mod lifecycle;
 pub mod reminders;
 pub mod reply;
+pub mod retro;
 
 use std::sync::Arc;
 

@@ -8,6 +8,8 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod policy;
+pub mod record;
 pub mod reminders;
+pub mod retrospective;
 pub mod simulate;
 pub mod text;

@@ -11,6 +11,7 @@ pub mod incident;
 pub mod lifecycle;
 pub mod lifecycle_modals;
 pub mod reminders;
+pub mod retro;
 pub mod simulate;
 
 use serde_json::{Value, json};

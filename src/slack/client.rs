@@ -84,6 +84,8 @@ impl SlackCallError {
 pub struct BotIdentity {
     pub team_id: TeamId,
     pub user_id: UserId,
+    /// The workspace's URL (`https://acme.slack.com/`), for permalinks in documents.
+    pub url: String,
 }
 
 /// The Web API, authenticated as the bot.
@@ -186,6 +188,21 @@ impl SlackApi {
         }
     }
 
+    /// Sends file bytes to an `upload_url` from `files.getUploadURLExternal`.
+    pub async fn upload(&self, upload_url: &str, bytes: Vec<u8>) -> Result<(), SlackCallError> {
+        let sent = self.webhooks.post(upload_url).body(bytes).send().await;
+        let response =
+            sent.map_err(|e| self.failed("file_upload", SlackCallError::Transient(e.without_url().to_string())))?;
+        let status = response.status();
+        if status.is_success() {
+            Ok(())
+        } else if status.is_server_error() || status.as_u16() == 429 {
+            Err(self.failed("file_upload", SlackCallError::Transient(format!("HTTP {status}"))))
+        } else {
+            Err(self.failed("file_upload", SlackCallError::Refused(format!("HTTP {status}"))))
+        }
+    }
+
     /// The bot's identity if it is known already (never calls Slack: safe on request paths).
     pub fn cached_bot(&self) -> Option<BotIdentity> {
         self.bot.get().cloned()
@@ -203,7 +220,7 @@ impl SlackApi {
             .ok_or_else(|| SlackCallError::Refused(format!("auth.test returned team id {:?}", response.team_id.0)))?;
         let user_id = UserId::parse(&response.user_id.0)
             .ok_or_else(|| SlackCallError::Refused(format!("auth.test returned user id {:?}", response.user_id.0)))?;
-        Ok(BotIdentity { team_id, user_id })
+        Ok(BotIdentity { team_id, user_id, url: response.url.0.to_string() })
     }
 
     /// `conversations.info`: whether the channel exists and the bot can see it.

@@ -210,6 +210,15 @@ impl Store {
         row.as_ref().map(read).transpose()
     }
 
+    /// The incident whose channel is named `name`.
+    pub async fn incident_by_channel_name(&self, name: &str) -> anyhow::Result<Option<Incident>> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE channel_name = $1"))
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(read).transpose()
+    }
+
     /// The incident whose dedicated channel is `channel`.
     pub async fn incident_by_channel(&self, channel: &ChannelId) -> anyhow::Result<Option<Incident>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE channel_id = $1"))

@@ -23,22 +23,7 @@ pub struct NewMessage<'a> {
     pub subtype: Option<&'a str>,
 }
 
-/// A stored message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredMessage {
-    pub incident_id: i64,
-    pub channel: ChannelId,
-    pub ts: String,
-    pub thread_ts: Option<String>,
-    pub user: Option<UserId>,
-    /// `None` once deleted.
-    pub text: Option<String>,
-    pub file_count: i64,
-    pub subtype: Option<String>,
-    pub edited: bool,
-    pub deleted: bool,
-    pub posted_at: DateTime<Utc>,
-}
+pub use crate::domain::record::StoredMessage;
 
 /// A Slack `ts` (`1700000000.000100`) as an instant; `None` when it is not one.
 pub fn ts_instant(ts: &str) -> Option<DateTime<Utc>> {

@@ -6,19 +6,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 
-/// One entry of an incident's timeline.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TimelineEvent {
-    pub id: i64,
-    pub incident_id: i64,
-    /// `declared`, `status_changed`, `update`, `note`…
-    pub kind: String,
-    pub at: DateTime<Utc>,
-    /// The Slack user who caused it; `None` for the bot or an alert.
-    pub author: Option<String>,
-    /// Kind-specific details.
-    pub body: Value,
-}
+pub use crate::domain::record::TimelineEvent;
 
 /// Appends an event inside the caller's transaction; returns its id.
 pub async fn append(

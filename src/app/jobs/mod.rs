@@ -64,6 +64,8 @@ pub enum Step {
     RetroNudge { incident_id: i64 },
     /// Post the digest of open incidents scheduled at `at` (milliseconds).
     Digest { at: i64 },
+    /// Build and publish (or update) the retrospective.
+    PublishRetro { incident_id: i64 },
 }
 
 impl Step {
@@ -89,6 +91,7 @@ impl Step {
             Step::LeadNudge { .. } => "lead_nudge",
             Step::RetroNudge { .. } => "retro_nudge",
             Step::Digest { .. } => "digest",
+            Step::PublishRetro { .. } => "publish_retro",
         }
     }
 
@@ -109,7 +112,8 @@ impl Step {
             | Step::PostReminder { incident_id, .. }
             | Step::Escalate { incident_id, .. }
             | Step::LeadNudge { incident_id }
-            | Step::RetroNudge { incident_id } => Some(*incident_id),
+            | Step::RetroNudge { incident_id }
+            | Step::PublishRetro { incident_id } => Some(*incident_id),
             Step::TellReporter { .. } | Step::AnswerMention { .. } | Step::Digest { .. } => None,
         }
     }
@@ -182,6 +186,7 @@ impl App {
             Step::LeadNudge { incident_id } => self.lead_nudge(incident_id).await,
             Step::RetroNudge { incident_id } => self.retro_nudge(incident_id).await,
             Step::Digest { .. } => self.digest().await,
+            Step::PublishRetro { incident_id } => self.publish_retro(incident_id).await,
             Step::TellReporter { user, response_url, text, .. } => {
                 self.tell_reporter(&user, response_url.as_deref(), &text).await
             }
@@ -195,7 +200,10 @@ impl App {
         }
     }
 
-    async fn incident_or_invalid(&self, incident_id: i64) -> Result<crate::domain::incident::Incident, StepError> {
+    pub(crate) async fn incident_or_invalid(
+        &self,
+        incident_id: i64,
+    ) -> Result<crate::domain::incident::Incident, StepError> {
         self.store
             .incident(incident_id)
             .await?

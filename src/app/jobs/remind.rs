@@ -69,14 +69,28 @@ impl App {
     }
 
     pub(super) async fn digest(&self) -> Result<(), StepError> {
-        let Some(channel) = self.policy.channels.announcements.clone() else {
-            return Ok(());
-        };
+        let Some(channel) = self.policy.channels.announcements.clone() else { return Ok(()) };
+        let now = self.clock.now();
         let open = self.store.open_incidents().await?;
-        let Some(text) = render::reminders::digest(&open, &self.policy, self.clock.now()) else {
+        let today = now.with_timezone(&self.policy.timezone).date_naive();
+        let mut overdue = Vec::new();
+        for followup in self.store.overdue_followups(today).await? {
+            if let Some(incident) = self.store.incident(followup.incident_id).await? {
+                overdue.push((followup, incident));
+            }
+        }
+        let parts: Vec<String> = [
+            render::reminders::digest(&open, &self.policy, now),
+            render::followups::overdue(&overdue, self.policy.locale),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // Nothing to say: nothing is posted.
+        if parts.is_empty() {
             return Ok(());
-        };
-        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
+        }
+        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": parts.join("\n\n")})).await?;
         Ok(())
     }
 }

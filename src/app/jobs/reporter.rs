@@ -79,7 +79,8 @@ impl App {
             | Step::Escalate { .. }
             | Step::LeadNudge { .. }
             | Step::RetroNudge { .. }
-            | Step::Digest { .. } => return Ok(()),
+            | Step::Digest { .. }
+            | Step::PublishRetro { .. } => return Ok(()),
         };
         let Some(incident) = (match job.incident_id {
             Some(id) => self.store.incident(id).await?,

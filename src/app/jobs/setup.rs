@@ -10,7 +10,7 @@ use crate::render;
 use crate::slack::client::SlackCallError;
 
 impl App {
-    pub(super) fn channel_of(incident: &Incident) -> Result<ChannelId, StepError> {
+    pub(crate) fn channel_of(incident: &Incident) -> Result<ChannelId, StepError> {
         incident
             .channel
             .clone()

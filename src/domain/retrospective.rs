@@ -1,0 +1,440 @@
+//! The retrospective, built by a pure function from what was recorded: the story of the
+//! incident, its key times, its timeline, and what to improve — blameless by default.
+//!
+//! People become roles ("Lead", "Responder 2") unless the policy says otherwise, including
+//! where their mentions appear inside message text. Rendering to Markdown is separate
+//! (`render::retro`), so this value is easy to test and fast to build.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::followup::{Followup, FollowupGroup};
+use crate::domain::ids::UserId;
+use crate::domain::incident::{Incident, IncidentStatus, RoleName, SeverityName};
+use crate::domain::record::{StoredMessage, TimelineEvent};
+
+/// Threads with at least this many replies are summarised as one entry.
+pub const BUSY_THREAD: usize = 1;
+/// A gap without updates longer than this, in a SEV1 or SEV2, is an open question.
+pub const QUIET_GAP_MINUTES: i64 = 30;
+
+/// Everything the builder reads.
+pub struct Gathered<'a> {
+    pub incident: &'a Incident,
+    pub timeline: &'a [TimelineEvent],
+    pub messages: &'a [StoredMessage],
+    pub followups: &'a [Followup],
+    pub roles: &'a [(RoleName, UserId)],
+    /// Display names, used only when not blameless.
+    pub names: &'a HashMap<UserId, String>,
+    pub blameless: bool,
+    /// The two most severe severities (gaps there are questions), most severe first.
+    pub serious: &'a [SeverityName],
+    /// `https://acme.slack.com/`, for permalinks.
+    pub workspace_url: Option<&'a str>,
+}
+
+/// How a person is shown.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Person {
+    Lead,
+    Reporter,
+    /// A role from the incident (`comms`, `scribe`, a policy role).
+    Role(String),
+    /// Anyone else, numbered by first appearance.
+    Responder(usize),
+    /// A real name (only when not blameless).
+    Named(String),
+}
+
+/// The moments that measure a response.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyTimes {
+    pub started: Option<DateTime<Utc>>,
+    pub detected: Option<DateTime<Utc>>,
+    pub declared: Option<DateTime<Utc>>,
+    pub acknowledged: Option<DateTime<Utc>>,
+    pub mitigated: Option<DateTime<Utc>>,
+    pub resolved: Option<DateTime<Utc>>,
+}
+
+/// What a timeline line is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A timeline event of this kind with its details.
+    Event { kind: String, detail: String },
+    /// A highlighted message.
+    Highlight { text: Option<String> },
+    /// A top-level message.
+    Message { text: Option<String>, edited: bool, deleted: bool, files: i64 },
+    /// A thread, summarised at its parent's time.
+    Thread { replies: usize, people: usize, first: Option<String> },
+}
+
+/// One line of the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub at: DateTime<Utc>,
+    pub who: Option<Person>,
+    pub line: Line,
+    pub permalink: Option<String>,
+}
+
+/// The phases the narrative is told in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Detection,
+    Diagnosis,
+    Mitigation,
+    Recovery,
+}
+
+/// A question for the review meeting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Question {
+    QuietGap { from: DateTime<Utc>, to: DateTime<Utc> },
+    FollowupWithoutOwner { id: i64, text: String },
+    MissingImpact,
+}
+
+/// A participant and how much they wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Participant {
+    pub who: Person,
+    pub messages: usize,
+}
+
+/// The whole document, before rendering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retrospective {
+    pub number: i64,
+    pub title: String,
+    pub severity: SeverityName,
+    /// Every severity it had, with when it took it.
+    pub severity_history: Vec<(DateTime<Utc>, SeverityName)>,
+    pub services: Vec<String>,
+    pub impact: Option<String>,
+    pub lead: Option<Person>,
+    pub status: IncidentStatus,
+    pub times: KeyTimes,
+    pub timeline: Vec<Entry>,
+    /// The narrative: per phase, the entries (indexes into `timeline`) that tell it.
+    pub narrative: Vec<(Phase, Vec<usize>)>,
+    pub followups: Vec<(FollowupGroup, Vec<Followup>)>,
+    pub questions: Vec<Question>,
+    pub participants: Vec<Participant>,
+    /// Who is who (for turning mentions into labels when rendering follow-up owners).
+    pub people: HashMap<UserId, Person>,
+}
+
+/// Labels people consistently across the document.
+struct People<'a> {
+    gathered: &'a Gathered<'a>,
+    known: HashMap<UserId, Person>,
+    next_responder: usize,
+}
+
+impl<'a> People<'a> {
+    fn new(gathered: &'a Gathered<'a>) -> People<'a> {
+        let mut known = HashMap::new();
+        if gathered.blameless {
+            known.insert(gathered.incident.reporter.clone(), Person::Reporter);
+            for (role, user) in gathered.roles {
+                known.entry(user.clone()).or_insert_with(|| Person::Role(role.as_str().to_owned()));
+            }
+            if let Some(lead) = &gathered.incident.lead {
+                known.insert(lead.clone(), Person::Lead);
+            }
+        }
+        People { gathered, known, next_responder: 1 }
+    }
+
+    fn of(&mut self, user: &UserId) -> Person {
+        if let Some(person) = self.known.get(user) {
+            return person.clone();
+        }
+        let person = if self.gathered.blameless {
+            let n = self.next_responder;
+            self.next_responder += 1;
+            Person::Responder(n)
+        } else {
+            Person::Named(self.gathered.names.get(user).cloned().unwrap_or_else(|| user.to_string()))
+        };
+        self.known.insert(user.clone(), person.clone());
+        person
+    }
+
+    /// Message text with every `<@U…>` mention replaced by its person's label.
+    fn scrub(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("<@") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start..];
+            match after.find('>').and_then(|end| UserId::parse(&after[..=end]).map(|u| (u, end))) {
+                Some((user, end)) => {
+                    out.push('@');
+                    out.push_str(&label(&self.of(&user)));
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push_str("<@");
+                    rest = &after[2..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// A person's label in English; `render::retro` translates the fixed ones.
+pub fn label(person: &Person) -> String {
+    match person {
+        Person::Lead => "Lead".to_owned(),
+        Person::Reporter => "Reporter".to_owned(),
+        Person::Role(role) => {
+            let mut chars = role.chars();
+            chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+        }
+        Person::Responder(n) => format!("Responder {n}"),
+        Person::Named(name) => name.clone(),
+    }
+}
+
+fn permalink(workspace: Option<&str>, channel: &str, ts: &str) -> Option<String> {
+    workspace.map(|url| format!("{}/archives/{channel}/p{}", url.trim_end_matches('/'), ts.replace('.', "")))
+}
+
+fn is_status_update(kind: &str) -> bool {
+    matches!(kind, "declared" | "update" | "status_changed" | "reopened" | "severity_changed")
+}
+
+/// Builds the retrospective. Linear in the number of messages and events.
+pub fn build(gathered: &Gathered<'_>) -> Retrospective {
+    let incident = gathered.incident;
+    let mut people = People::new(gathered);
+    let channel = incident.channel.as_ref().map(|c| c.to_string()).unwrap_or_default();
+    let workspace = gathered.workspace_url;
+
+    let mut timeline: Vec<Entry> = Vec::with_capacity(gathered.timeline.len() + gathered.messages.len() / 2);
+    let by_ts: HashMap<&str, &StoredMessage> = gathered.messages.iter().map(|m| (m.ts.as_str(), m)).collect();
+    for event in gathered.timeline {
+        let who = event.author.as_deref().and_then(UserId::parse).map(|u| people.of(&u));
+        let entry = if event.kind == "highlight" {
+            let ts = event.body["ts"].as_str().unwrap_or_default();
+            let text = by_ts.get(ts).and_then(|m| m.text.as_deref()).map(|t| people.scrub(t));
+            Entry { at: event.at, who, line: Line::Highlight { text }, permalink: permalink(workspace, &channel, ts) }
+        } else {
+            let detail = event_detail(event, &mut people);
+            Entry { at: event.at, who, line: Line::Event { kind: event.kind.clone(), detail }, permalink: None }
+        };
+        timeline.push(entry);
+    }
+    // Threads: replies grouped under their parent.
+    let mut threads: HashMap<&str, (usize, Vec<&UserId>)> = HashMap::new();
+    for reply in gathered.messages.iter().filter(|m| m.thread_ts.is_some()) {
+        let slot = threads.entry(reply.thread_ts.as_deref().unwrap_or_default()).or_default();
+        slot.0 += 1;
+        if let Some(user) = &reply.user
+            && !slot.1.contains(&user)
+        {
+            slot.1.push(user);
+        }
+    }
+    let mut counts: HashMap<UserId, usize> = HashMap::new();
+    for message in gathered.messages {
+        if let Some(user) = &message.user {
+            *counts.entry(user.clone()).or_default() += 1;
+        }
+        if message.thread_ts.is_some() {
+            continue;
+        }
+        let who = message.user.as_ref().map(|u| people.of(u));
+        let text = message.text.as_deref().map(|t| people.scrub(t));
+        timeline.push(Entry {
+            at: message.posted_at,
+            who: who.clone(),
+            line: Line::Message {
+                text: text.clone(),
+                edited: message.edited,
+                deleted: message.deleted,
+                files: message.file_count,
+            },
+            permalink: permalink(workspace, &channel, &message.ts),
+        });
+        if let Some((replies, repliers)) = threads.get(message.ts.as_str())
+            && *replies >= BUSY_THREAD
+        {
+            let first = text.map(|t| t.chars().take(120).collect());
+            timeline.push(Entry {
+                at: message.posted_at,
+                who,
+                line: Line::Thread { replies: *replies, people: repliers.len(), first },
+                permalink: permalink(workspace, &channel, &message.ts),
+            });
+        }
+    }
+    // Stable: events before messages at the same instant, in recorded order.
+    timeline.sort_by_key(|e| e.at);
+
+    let times = key_times(incident, gathered.timeline);
+    let narrative = narrative(&timeline, &times);
+    let mut participants: Vec<Participant> =
+        counts.into_iter().map(|(user, messages)| Participant { who: people.of(&user), messages }).collect();
+    participants.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.who.cmp(&b.who)));
+
+    let mut severity_history = vec![(incident.declared_at, first_severity(incident, gathered.timeline))];
+    for event in gathered.timeline.iter().filter(|e| e.kind == "severity_changed") {
+        if let Some(to) = event.body["to"].as_str() {
+            severity_history.push((event.at, SeverityName::from_stored(to.to_owned())));
+        }
+    }
+    let followups = FollowupGroup::ALL
+        .into_iter()
+        .map(|group| (group, gathered.followups.iter().filter(|f| f.group == group).cloned().collect()))
+        .collect();
+    let questions = questions(gathered);
+    let lead = incident.lead.as_ref().map(|u| people.of(u));
+    Retrospective {
+        number: incident.number.0,
+        title: incident.title.clone(),
+        severity: incident.severity.clone(),
+        severity_history,
+        services: incident.services.iter().map(|s| s.to_string()).collect(),
+        impact: incident.impact.clone(),
+        lead,
+        status: incident.status,
+        times,
+        timeline,
+        narrative,
+        followups,
+        questions,
+        participants,
+        people: people.known,
+    }
+}
+
+fn first_severity(incident: &Incident, timeline: &[TimelineEvent]) -> SeverityName {
+    timeline
+        .iter()
+        .find(|e| e.kind == "declared")
+        .and_then(|e| e.body["severity"].as_str())
+        .map_or_else(|| incident.severity.clone(), |s| SeverityName::from_stored(s.to_owned()))
+}
+
+fn event_detail(event: &TimelineEvent, people: &mut People<'_>) -> String {
+    let body = &event.body;
+    let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
+    match event.kind.as_str() {
+        "update" | "note" => people.scrub(&text("text")),
+        "status_changed" | "severity_changed" => format!("{} → {}", text("from"), text("to")),
+        "reopened" => text("to"),
+        "role_assigned" => {
+            let user = body["user"].as_str().and_then(UserId::parse).map(|u| label(&people.of(&u))).unwrap_or_default();
+            format!("{}: {user}", text("role"))
+        }
+        "title_changed" => text("title"),
+        "impact_changed" => people.scrub(&text("impact")),
+        "service_added" | "service_removed" => text("service"),
+        "resolved" => people.scrub(&text("summary")),
+        "declared" => text("severity"),
+        "followup_added" | "followup_done" => people.scrub(&text("text")),
+        _ => String::new(),
+    }
+}
+
+fn key_times(incident: &Incident, timeline: &[TimelineEvent]) -> KeyTimes {
+    let first = |pred: &dyn Fn(&TimelineEvent) -> bool| timeline.iter().filter(|e| pred(e)).map(|e| e.at).min();
+    let alert = first(&|e| e.kind == "alert");
+    let acknowledged = first(&|e| {
+        matches!(e.kind.as_str(), "update" | "status_changed")
+            || (e.kind == "role_assigned" && e.body["role"].as_str() == Some("lead"))
+    });
+    let mitigated = first(&|e| {
+        (e.kind == "status_changed" && e.body["to"].as_str() == Some("monitoring"))
+            || (e.kind == "update" && e.body["status"].as_str() == Some("monitoring"))
+    });
+    let resolved = matches!(incident.status, IncidentStatus::Resolved | IncidentStatus::Closed)
+        .then(|| timeline.iter().filter(|e| e.kind == "resolved").map(|e| e.at).max())
+        .flatten();
+    KeyTimes {
+        started: alert.map(|a| a.min(incident.declared_at)).or(Some(incident.declared_at)),
+        detected: alert.or(Some(incident.declared_at)),
+        declared: Some(incident.declared_at),
+        acknowledged,
+        mitigated,
+        resolved,
+    }
+}
+
+fn narrative(timeline: &[Entry], times: &KeyTimes) -> Vec<(Phase, Vec<usize>)> {
+    let identified = timeline
+        .iter()
+        .find(|e| matches!(&e.line, Line::Event { kind, detail } if kind == "status_changed" && detail.ends_with("identified")))
+        .map(|e| e.at);
+    let mut phases: Vec<(Phase, Vec<usize>)> = [Phase::Detection, Phase::Diagnosis, Phase::Mitigation, Phase::Recovery]
+        .into_iter()
+        .map(|p| (p, Vec::new()))
+        .collect();
+    let declared = times.declared.unwrap_or(DateTime::<Utc>::MIN_UTC);
+    for (index, entry) in timeline.iter().enumerate() {
+        let story = match &entry.line {
+            Line::Event { kind, .. } => {
+                !matches!(kind.as_str(), "reminder_snoozed" | "followup_added" | "followup_done")
+            }
+            Line::Highlight { .. } => true,
+            Line::Message { .. } | Line::Thread { .. } => false,
+        };
+        if !story {
+            continue;
+        }
+        let phase = if entry.at <= declared {
+            Phase::Detection
+        } else if times.mitigated.is_some_and(|m| entry.at >= m) {
+            Phase::Recovery
+        } else if identified.is_some_and(|i| entry.at >= i) {
+            Phase::Mitigation
+        } else {
+            Phase::Diagnosis
+        };
+        if let Some((_, entries)) = phases.iter_mut().find(|(p, _)| *p == phase) {
+            entries.push(index);
+        }
+    }
+    phases
+}
+
+fn questions(gathered: &Gathered<'_>) -> Vec<Question> {
+    let incident = gathered.incident;
+    let mut out = Vec::new();
+    let serious = gathered.serious.contains(&incident.severity)
+        || gathered.timeline.iter().any(|e| {
+            e.kind == "severity_changed"
+                && e.body["to"].as_str().is_some_and(|s| gathered.serious.iter().any(|x| x.as_str() == s))
+        });
+    if serious {
+        let end = gathered.timeline.iter().filter(|e| e.kind == "resolved").map(|e| e.at).max();
+        let mut updates: Vec<DateTime<Utc>> =
+            gathered.timeline.iter().filter(|e| is_status_update(&e.kind)).map(|e| e.at).collect();
+        updates.extend(end);
+        updates.sort();
+        for pair in updates.windows(2) {
+            if (pair[1] - pair[0]).num_minutes() > QUIET_GAP_MINUTES {
+                out.push(Question::QuietGap { from: pair[0], to: pair[1] });
+            }
+        }
+    }
+    for followup in gathered.followups.iter().filter(|f| f.owner.is_none()) {
+        out.push(Question::FollowupWithoutOwner { id: followup.id, text: followup.text.clone() });
+    }
+    if incident.impact.as_deref().is_none_or(|i| i.trim().is_empty()) {
+        out.push(Question::MissingImpact);
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "retrospective_tests.rs"]
+mod tests;

@@ -1,0 +1,1 @@
+//! Retrospective builder tests.
