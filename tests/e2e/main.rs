@@ -24,5 +24,6 @@ mod lifecycle;
 mod listening;
 mod ops;
 mod reminders;
+mod retro;
 mod storage;
 mod verification;
