@@ -1,0 +1,115 @@
+//! Retrospective builder benchmark: a channel of 100,000 messages (with threads, edits and
+//! deletions) and 2,000 timeline events, built and rendered to Markdown.
+//!
+//! Run with `cargo bench --bench retro`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a benchmark fails loudly")]
+
+use std::collections::HashMap;
+use std::hint::black_box;
+
+use chrono::{Duration, TimeZone, Utc};
+use criterion::{Criterion, criterion_group, criterion_main};
+use firebell::config::policy::builtin;
+use firebell::domain::ids::{ChannelId, UserId};
+use firebell::domain::incident::{Incident, IncidentNumber, IncidentStatus, SeverityName};
+use firebell::domain::record::{StoredMessage, TimelineEvent};
+use firebell::domain::retrospective::{Gathered, build};
+use firebell::render::retro::markdown;
+use serde_json::json;
+
+const MESSAGES: usize = 100_000;
+const EVENTS: usize = 2_000;
+
+fn incident() -> Incident {
+    let start = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    Incident {
+        id: 1,
+        number: IncidentNumber(1),
+        title: "Everything is slow".into(),
+        severity: SeverityName::from_stored("SEV1".into()),
+        status: IncidentStatus::Resolved,
+        private: false,
+        reporter: UserId::parse("U0REPORTER").unwrap(),
+        lead: UserId::parse("U0LEAD"),
+        impact: Some("All requests slow".into()),
+        description: None,
+        services: vec![],
+        channel: ChannelId::parse("C0INC"),
+        channel_name: None,
+        channel_attempt: 1,
+        summary_ts: None,
+        declared_at: start,
+        last_update_at: start,
+        version: 0,
+        timers: Default::default(),
+        last_reminder_ts: None,
+    }
+}
+
+fn record() -> (Vec<TimelineEvent>, Vec<StoredMessage>) {
+    let start = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
+    let users: Vec<UserId> = (0..200).map(|n| UserId::parse(&format!("U{n:05}")).unwrap()).collect();
+    let messages = (0..MESSAGES)
+        .map(|n| {
+            let at = start + Duration::milliseconds(i64::try_from(n).unwrap() * 900);
+            let ts = format!("{}.{:06}", at.timestamp(), n % 1_000_000);
+            StoredMessage {
+                incident_id: 1,
+                channel: ChannelId::parse("C0INC").unwrap(),
+                thread_ts: (n % 10 == 3)
+                    .then(|| format!("{}.{:06}", (at - Duration::seconds(3)).timestamp(), (n - 3) % 1_000_000)),
+                ts,
+                user: Some(users[n % users.len()].clone()),
+                text: (n % 97 != 0).then(|| {
+                    format!("message {n}: checking <@{}> dashboards and the 5xx rate", users[(n * 7) % users.len()])
+                }),
+                file_count: i64::from(n % 50 == 0),
+                subtype: None,
+                edited: n % 31 == 0,
+                deleted: n % 97 == 0,
+                posted_at: at,
+            }
+        })
+        .collect();
+    let events = (0..EVENTS)
+        .map(|n| TimelineEvent {
+            id: i64::try_from(n).unwrap(),
+            incident_id: 1,
+            kind: if n % 5 == 0 { "highlight".into() } else { "update".into() },
+            at: start + Duration::seconds(i64::try_from(n).unwrap() * 45),
+            author: Some(users[n % users.len()].to_string()),
+            body: json!({"text": format!("update {n}"), "ts": format!("{}.{:06}", (start + Duration::seconds(i64::try_from(n).unwrap() * 45)).timestamp(), n)}),
+        })
+        .collect();
+    (events, messages)
+}
+
+fn bench(c: &mut Criterion) {
+    let (timeline, messages) = record();
+    let incident = incident();
+    let policy = builtin();
+    let names = HashMap::new();
+    let serious = [SeverityName::from_stored("SEV1".into())];
+    let gathered = Gathered {
+        incident: &incident,
+        timeline: &timeline,
+        messages: &messages,
+        followups: &[],
+        roles: &[],
+        names: &names,
+        blameless: true,
+        serious: &serious,
+        workspace_url: Some("https://acme.slack.com/"),
+    };
+    let mut group = c.benchmark_group("retrospective");
+    group.sample_size(10);
+    group.bench_function("build 100k messages", |b| b.iter(|| black_box(build(black_box(&gathered)))));
+    group.bench_function("build and render 100k messages", |b| {
+        b.iter(|| black_box(markdown(&build(black_box(&gathered)), &policy)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
