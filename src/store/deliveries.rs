@@ -51,22 +51,10 @@ pub async fn record(conn: &mut AnyConnection, delivery: &NewDelivery<'_>, now: D
 }
 
 impl Store {
-    /// Records a delivery; `true` when it is new, `false` when this `event_id` was seen before.
+    /// Records a delivery in its own transaction; see [`record`].
     pub async fn record_delivery(&self, delivery: &NewDelivery<'_>, now: DateTime<Utc>) -> anyhow::Result<bool> {
-        let result = sqlx::query(
-            "INSERT INTO slack_deliveries (event_id, event_type, team_id, payload, retry_num, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(delivery.event_id)
-        .bind(delivery.event_type)
-        .bind(delivery.team_id)
-        .bind(delivery.payload)
-        .bind(delivery.retry_num)
-        .bind(to_millis(now))
-        .execute(self.pool())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        let mut conn = self.pool().acquire().await?;
+        record(&mut conn, delivery, now).await
     }
 
     /// The delivery with this `event_id`, if recorded.
@@ -95,15 +83,5 @@ impl Store {
     /// How many deliveries are recorded (for tests and metrics).
     pub async fn delivery_count(&self) -> anyhow::Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM slack_deliveries").fetch_one(self.pool()).await?)
-    }
-
-    /// Marks a delivery handled, so a restart does not handle it again.
-    pub async fn mark_delivery_handled(&self, event_id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-        sqlx::query("UPDATE slack_deliveries SET handled_at = $1 WHERE event_id = $2 AND handled_at IS NULL")
-            .bind(to_millis(now))
-            .bind(event_id)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 }

@@ -12,12 +12,7 @@ use crate::support::signing;
 use crate::support::workspace;
 
 async fn app() -> TestApp {
-    spawn_app_with(Options {
-        policy: Some(workspace::policy()),
-        prepare_slack: Some(workspace::seed),
-        ..Options::default()
-    })
-    .await
+    workspace::spawn().await
 }
 
 /// Top-level bot messages in a channel: their `ts` and all their text and blocks.

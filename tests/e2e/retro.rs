@@ -5,18 +5,13 @@
 use firebell::domain::incident::IncidentNumber;
 use serde_json::json;
 
-use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::app::TestApp;
 use crate::support::fake_slack::Fault;
 use crate::support::signing::event_envelope;
 use crate::support::{wait, workspace};
 
 async fn app() -> TestApp {
-    spawn_app_with(Options {
-        policy: Some(workspace::policy()),
-        prepare_slack: Some(workspace::seed),
-        ..Options::default()
-    })
-    .await
+    workspace::spawn().await
 }
 
 /// Declares, talks, pins, updates, adds three follow-ups and resolves; then 450 messages

@@ -42,3 +42,13 @@ pub fn bot_posts(slack: &FakeSlack, channel: &str) -> Vec<super::fake_slack::Mes
         .filter(|m| m.user == super::fake_slack::BOT_USER_ID && m.thread_ts.is_none())
         .collect()
 }
+
+/// The app with [`policy`] on a fresh SQLite database, the fake seeded with [`seed`].
+pub async fn spawn() -> super::app::TestApp {
+    super::app::spawn_app_with(super::app::Options {
+        policy: Some(policy()),
+        prepare_slack: Some(seed),
+        ..Default::default()
+    })
+    .await
+}
