@@ -8,6 +8,7 @@
 //!   readiness and metrics. Thin: parse, hand to [`app`], answer.
 //! - [`slack`] — everything that speaks Slack: request signatures, inbound payload types and
 //!   the Web API client.
+//! - [`integrations`] — alert webhook payloads (Alertmanager, Grafana, Datadog) parsed into alerts.
 //! - [`app`] — use cases: decide with the domain, record, reply.
 //! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
 //!   grammar, text safety. No I/O, no async, no clock.
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod integrations;
 pub mod metrics;
 pub mod render;
 pub mod serve;

@@ -1,5 +1,6 @@
 //! The pure domain core: no I/O, no async, no clock (`now` is always passed in).
 
+pub mod alert;
 pub mod audience;
 pub mod channel_name;
 pub mod command;

@@ -1,0 +1,111 @@
+//! Alerts from monitoring, and where the policy routes them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::incident::{ServiceName, SeverityName};
+use crate::domain::policy::{AlertAction, Policy};
+
+/// Which monitoring system sent an alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Alertmanager,
+    Grafana,
+    Datadog,
+}
+
+impl Source {
+    /// The spelling in storage, metrics and the URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Alertmanager => "alertmanager",
+            Source::Grafana => "grafana",
+            Source::Datadog => "datadog",
+        }
+    }
+}
+
+/// Firing or resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertStatus {
+    Firing,
+    Resolved,
+}
+
+/// One alert, whatever its source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alert {
+    pub source: Source,
+    /// Identifies the same alert across notifications (fingerprint, aggregation key…).
+    pub fingerprint: String,
+    pub status: AlertStatus,
+    pub title: String,
+    pub summary: Option<String>,
+    /// Labels (Prometheus, Grafana) or tags (Datadog, `key:value`).
+    pub labels: BTreeMap<String, String>,
+    pub started_at: Option<DateTime<Utc>>,
+    /// Where to look (generator, dashboard or monitor URL).
+    pub link: Option<String>,
+}
+
+/// What to do with a new firing alert.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Route {
+    pub action: AlertAction,
+    /// The rule's severity (a prompt's ✅ and a `declare` rule use it; else the default).
+    pub severity: SeverityName,
+    pub service: Option<ServiceName>,
+}
+
+/// The first rule whose labels all match decides; no match is a prompt in the triage channel.
+pub fn route(policy: &Policy, alert: &Alert) -> Route {
+    let rule = policy.alert_rules.iter().find(|rule| rule.matchers.iter().all(|(k, v)| alert.labels.get(k) == Some(v)));
+    // A `service` label naming a policy service is taken when no rule names one.
+    let labelled = alert.labels.get("service").and_then(|name| policy.service(name)).map(|s| s.name.clone());
+    match rule {
+        Some(rule) => Route {
+            action: rule.action,
+            severity: rule.severity.clone().unwrap_or_else(|| policy.default_severity.clone()),
+            service: rule.service.clone().or(labelled),
+        },
+        None => Route { action: AlertAction::Prompt, severity: policy.default_severity.clone(), service: labelled },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::policy::testing::contract_policy;
+
+    fn alert(labels: &[(&str, &str)]) -> Alert {
+        Alert {
+            source: Source::Alertmanager,
+            fingerprint: "f".into(),
+            status: AlertStatus::Firing,
+            title: "x".into(),
+            summary: None,
+            labels: labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            started_at: None,
+            link: None,
+        }
+    }
+
+    #[test]
+    fn a_matching_rule_declares_with_its_severity_and_service() {
+        let route =
+            route(&contract_policy(), &alert(&[("service", "payments"), ("severity", "critical"), ("instance", "a")]));
+        assert_eq!(route.action, AlertAction::Declare);
+        assert_eq!(route.severity.as_str(), "SEV2");
+        assert_eq!(route.service.unwrap().as_str(), "payments");
+    }
+
+    #[test]
+    fn no_matching_rule_prompts_with_the_default_severity_and_the_labelled_service() {
+        let route = route(&contract_policy(), &alert(&[("service", "checkout"), ("severity", "critical")]));
+        assert_eq!(route.action, AlertAction::Prompt);
+        assert_eq!(route.severity.as_str(), "SEV3");
+        assert_eq!(route.service.unwrap().as_str(), "checkout");
+        assert_eq!(super::route(&contract_policy(), &alert(&[("service", "unknown")])).service, None);
+    }
+}
