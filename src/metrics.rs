@@ -34,12 +34,16 @@ pub struct Metrics {
 }
 
 /// Help texts of the counters, in the order they are rendered.
-const COUNTERS: [(&str, &str); 6] = [
+const COUNTERS: [(&str, &str); 7] = [
     ("firebell_http_requests_total", "HTTP requests by endpoint and status code."),
     ("firebell_slack_events_total", "Events API deliveries by event type and outcome (recorded, duplicate, ignored)."),
     ("firebell_commands_total", "Slash commands by subcommand (or 'invalid')."),
     ("firebell_slack_api_errors_total", "Slack Web API errors by method and error code."),
     ("firebell_reminders_total", "Reminders, escalations and nudges claimed, by kind."),
+    (
+        "firebell_alerts_total",
+        "Webhook alerts by source and outcome (prompted, declared, repeated, resolved, unreadable).",
+    ),
     (
         "firebell_jobs_total",
         "Outbox jobs by kind and outcome (done, retried, rate_limited, auth_rejected, failed, channel_failed).",

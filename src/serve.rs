@@ -68,7 +68,11 @@ pub async fn start(
     let owner = format!("{}-{}", std::process::id(), uuid_like());
     let worker = tokio::spawn(workers::outbox::run(app.clone(), owner, settings.job_lease, shutdown.clone()));
     let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
-    let state = AppState { app: app.clone(), signing_secret: Arc::new(settings.signing_secret.clone()) };
+    let state = AppState {
+        app: app.clone(),
+        signing_secret: Arc::new(settings.signing_secret.clone()),
+        webhook_token: settings.webhook_token.clone().map(Arc::new),
+    };
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("FIREBELL_LISTEN: cannot listen on {}", settings.listen))?;

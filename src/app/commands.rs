@@ -135,7 +135,7 @@ impl App {
     }
 
     /// `views.open` within the trigger's 3 seconds; a reply saying why when it fails.
-    async fn open_modal(&self, trigger_id: &str, view: serde_json::Value) -> Option<Reply> {
+    pub(crate) async fn open_modal(&self, trigger_id: &str, view: serde_json::Value) -> Option<Reply> {
         let body = json!({"trigger_id": trigger_id, "view": view});
         let opened = tokio::time::timeout(VIEWS_OPEN_TIMEOUT, self.slack.post("views.open", &body)).await;
         let code = match opened {

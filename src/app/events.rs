@@ -18,6 +18,9 @@ use crate::store::messages::{self, NewMessage};
 
 /// The reaction that adds a message to the timeline.
 const HIGHLIGHT_REACTION: &str = "pushpin";
+/// Reactions on an alert's prompt: declare it, or dismiss it.
+const DECLARE_REACTION: &str = "white_check_mark";
+const DISMISS_REACTION: &str = "x";
 /// The reaction that snoozes a reminder once ("I'm on it").
 const SNOOZE_REACTION: &str = "eyes";
 
@@ -68,6 +71,10 @@ impl App {
         }
         let event = SlackEvent::parse(&callback.raw["event"]);
         let kind = known_event_type(&callback.event_type);
+        if let Some(outcome) = self.alert_reaction(&event, &callback, retry_num).await? {
+            self.count_event(kind, if outcome == EventOutcome::Duplicate { "duplicate" } else { "recorded" });
+            return Ok(outcome);
+        }
         let incident = match event.channel() {
             Some(channel) => self.store.incident_by_channel(channel).await?,
             None => None,
@@ -109,6 +116,38 @@ impl App {
         }
         self.count_event(kind, "recorded");
         Ok(EventOutcome::Recorded)
+    }
+
+    /// ✅ on an alert's prompt declares it; ❌ dismisses it. `None` for any other event.
+    async fn alert_reaction(
+        &self,
+        event: &SlackEvent,
+        callback: &EventCallback,
+        retry_num: i64,
+    ) -> anyhow::Result<Option<EventOutcome>> {
+        let SlackEvent::Reaction { added: true, reaction, user, channel, ts } = event else { return Ok(None) };
+        if reaction != DECLARE_REACTION && reaction != DISMISS_REACTION {
+            return Ok(None);
+        }
+        let Some(alert) = self.store.alert_by_prompt(channel.as_str(), ts).await? else { return Ok(None) };
+        // The effect first: settling the alert is compare-and-set, so a repeat does nothing, and
+        // a failure leaves the delivery unrecorded for Slack's retry.
+        if reaction == DECLARE_REACTION {
+            self.declare_alert(&alert, user, None).await?;
+        } else {
+            self.dismiss_alert(&alert, user).await?;
+        }
+        let delivery = NewDelivery {
+            event_id: &callback.event_id,
+            event_type: &callback.event_type,
+            team_id: callback.team_id.as_str(),
+            payload: "{}",
+            retry_num,
+        };
+        if !self.store.record_delivery(&delivery, self.clock.now()).await? {
+            return Ok(Some(EventOutcome::Duplicate));
+        }
+        Ok(Some(EventOutcome::Recorded))
     }
 
     fn count_event(&self, kind: &str, outcome: &str) {

@@ -5,10 +5,11 @@ use serde_json::{Map, Value, json};
 use super::App;
 use super::declare::Declaration;
 use crate::catalog::{Key, text};
+use crate::domain::command::DeclareOptions;
 use crate::domain::incident::RoleName;
 use crate::domain::lifecycle::Action;
 use crate::render::lifecycle_modals::{self, QuickAction, Submitted};
-use crate::render::{self, declare_modal, reminders};
+use crate::render::{self, alerts, declare_modal, reminders};
 use crate::slack::inbound::Interaction;
 
 /// What to answer an interaction with.
@@ -50,6 +51,34 @@ impl App {
         let Some(action) = interaction.raw["actions"].as_array().and_then(|a| a.first()) else {
             return InteractionOutcome::Acknowledged;
         };
+        if let Some(alert_action) =
+            action["action_id"].as_str().filter(|a| [alerts::DECLARE, alerts::DISMISS].contains(a))
+        {
+            let alert = match action["value"].as_str().and_then(|v| v.parse::<i64>().ok()) {
+                Some(id) => self.store.alert(id).await.ok().flatten(),
+                None => None,
+            };
+            let Some(alert) = alert else { return InteractionOutcome::Acknowledged };
+            if alert_action == alerts::DISMISS {
+                if let Err(error) = self.dismiss_alert(&alert, &interaction.user_id).await {
+                    tracing::error!(error = format!("{error:#}"), "dismissing an alert failed");
+                }
+                return InteractionOutcome::Acknowledged;
+            }
+            let prefill = DeclareOptions {
+                private: false,
+                severity: Some(alert.severity.clone()),
+                services: alert.service.clone().into_iter().collect(),
+                title: Some(alert.title.clone()),
+            };
+            let metadata = json!({"alert": alert.id}).to_string();
+            let view = declare_modal::build(&self.policy, &prefill, &metadata);
+            let trigger = interaction.raw["trigger_id"].as_str().unwrap_or_default();
+            if let Some(failed) = self.open_modal(trigger, view).await {
+                tracing::warn!(reply = failed.text, "the alert's Declare button could not open the form");
+            }
+            return InteractionOutcome::Acknowledged;
+        }
         if action["action_id"] == render::followups::DONE {
             if let Some(id) = action["value"].as_str().and_then(|v| v.parse::<i64>().ok())
                 && let Err(error) = self.complete_followup(id, &interaction.user_id).await
@@ -163,8 +192,21 @@ impl App {
             reporter: interaction.user_id.clone(),
             response_url: None,
         };
-        match self.declare(declaration).await {
-            Ok(_) => InteractionOutcome::Acknowledged,
+        // A form opened from an alert's prompt declares that alert (once).
+        let metadata: serde_json::Value = interaction.raw["view"]["private_metadata"]
+            .as_str()
+            .and_then(|m| serde_json::from_str(m).ok())
+            .unwrap_or_default();
+        let alert = match metadata["alert"].as_i64() {
+            Some(id) => self.store.alert(id).await.ok().flatten(),
+            None => None,
+        };
+        let declared = match alert {
+            Some(alert) => self.declare_alert(&alert, &interaction.user_id, Some(declaration)).await.map(|_| ()),
+            None => self.declare(declaration).await.map(|_| ()),
+        };
+        match declared {
+            Ok(()) => InteractionOutcome::Acknowledged,
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "declaring from the modal failed");
                 let message = crate::catalog::text(self.policy.locale, crate::catalog::Key::InternalError).as_str();

@@ -3,6 +3,7 @@
 //! No HTTP and no Slack Web API calls here: side effects on Slack become outbox jobs written
 //! with the state they follow from (the worker that delivers them arrives with declaring).
 
+pub mod alerts;
 pub mod commands;
 pub mod declare;
 pub mod events;

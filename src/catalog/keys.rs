@@ -236,4 +236,13 @@ keys! {
     RetroKindOther = "retro.kind_other",
     RetroOwner = "retro.owner",
     RetroDue = "retro.due",
+    AlertPrompt = "alert.prompt",
+    AlertSeen = "alert.seen",
+    AlertOpenLink = "alert.open_link",
+    AlertDeclared = "alert.declared",
+    AlertDismissed = "alert.dismissed",
+    AlertResolved = "alert.resolved",
+    AlertHint = "alert.hint",
+    ButtonDeclare = "button.declare",
+    ButtonDismiss = "button.dismiss",
 }

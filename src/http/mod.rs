@@ -9,6 +9,7 @@ mod interactions;
 mod observe;
 mod ops;
 mod verify;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct AppState {
     pub app: App,
     pub signing_secret: Arc<SecretString>,
+    /// `FIREBELL_WEBHOOK_TOKEN`; `None` disables the webhooks (503).
+    pub webhook_token: Option<Arc<SecretString>>,
 }
 
 /// Builds the router; tests and `serve` call the same function.
@@ -38,8 +41,11 @@ pub fn router(state: AppState) -> Router {
         .route("/slack/events", post(events::receive))
         .route("/slack/interactions", post(interactions::receive))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    let webhooks =
+        Router::new().route("/webhooks/{source}", post(webhooks::receive)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new()
         .merge(slack)
+        .merge(webhooks)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

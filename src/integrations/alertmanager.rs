@@ -53,7 +53,9 @@ pub fn parse(source: Source, body: &[u8]) -> Result<Vec<Alert>, UnreadableAlert>
                 "firing" => AlertStatus::Firing,
                 "resolved" => AlertStatus::Resolved,
                 other => {
-                    return Err(UnreadableAlert(format!("alert status {other:?}; expected \"firing\" or \"resolved\"")));
+                    return Err(UnreadableAlert(format!(
+                        "alert status {other:?}; expected \"firing\" or \"resolved\""
+                    )));
                 }
             };
             let annotation =

@@ -4,6 +4,7 @@
 //! Every user-typed text passes through `escape_mrkdwn` and is bounded to Block Kit's
 //! limits before it is placed, so a title can neither ping anyone nor break a message.
 
+pub mod alerts;
 pub mod catch_up;
 pub mod declare_modal;
 pub mod followups;

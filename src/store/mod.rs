@@ -4,6 +4,7 @@
 //! milliseconds) runs on both through sqlx's `Any` driver; each backend has its own
 //! migrations folder. Nothing outside this module writes SQL.
 
+pub mod alerts;
 pub mod deliveries;
 pub mod followups;
 pub mod incidents;

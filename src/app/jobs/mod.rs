@@ -4,6 +4,7 @@
 //! A step that makes the next ones possible enqueues them in the same transaction as the
 //! state it recorded; dedupe keys make a step that runs twice (after a crash) harmless.
 
+mod alert;
 mod announce;
 mod channel;
 mod listen;
@@ -66,6 +67,10 @@ pub enum Step {
     Digest { at: i64 },
     /// Build and publish (or update) the retrospective.
     PublishRetro { incident_id: i64 },
+    /// Post an alert's prompt in the triage channel.
+    PostAlertPrompt { alert_id: i64 },
+    /// Edit an alert's prompt to show its count or what became of it.
+    UpdateAlertPrompt { alert_id: i64, dismissed_by: Option<String> },
 }
 
 impl Step {
@@ -92,6 +97,8 @@ impl Step {
             Step::RetroNudge { .. } => "retro_nudge",
             Step::Digest { .. } => "digest",
             Step::PublishRetro { .. } => "publish_retro",
+            Step::PostAlertPrompt { .. } => "post_alert_prompt",
+            Step::UpdateAlertPrompt { .. } => "update_alert_prompt",
         }
     }
 
@@ -114,7 +121,11 @@ impl Step {
             | Step::LeadNudge { incident_id }
             | Step::RetroNudge { incident_id }
             | Step::PublishRetro { incident_id } => Some(*incident_id),
-            Step::TellReporter { .. } | Step::AnswerMention { .. } | Step::Digest { .. } => None,
+            Step::TellReporter { .. }
+            | Step::AnswerMention { .. }
+            | Step::Digest { .. }
+            | Step::PostAlertPrompt { .. }
+            | Step::UpdateAlertPrompt { .. } => None,
         }
     }
 
@@ -123,6 +134,9 @@ impl Step {
     fn dedupe_key(&self, scope: &str) -> String {
         match self {
             Step::TellReporter { key, .. } => format!("tell_reporter:{key}"),
+            Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
+                format!("{}:alert{alert_id}:{scope}", self.kind())
+            }
             other => format!("{}:{}:{scope}", other.kind(), other.incident_id().unwrap_or_default()),
         }
     }
@@ -187,6 +201,10 @@ impl App {
             Step::RetroNudge { incident_id } => self.retro_nudge(incident_id).await,
             Step::Digest { .. } => self.digest().await,
             Step::PublishRetro { incident_id } => self.publish_retro(incident_id).await,
+            Step::PostAlertPrompt { alert_id } => self.post_alert_prompt(alert_id).await,
+            Step::UpdateAlertPrompt { alert_id, dismissed_by } => {
+                self.update_alert_prompt(alert_id, dismissed_by.as_deref()).await
+            }
             Step::TellReporter { user, response_url, text, .. } => {
                 self.tell_reporter(&user, response_url.as_deref(), &text).await
             }

@@ -80,7 +80,9 @@ impl App {
             | Step::LeadNudge { .. }
             | Step::RetroNudge { .. }
             | Step::Digest { .. }
-            | Step::PublishRetro { .. } => return Ok(()),
+            | Step::PublishRetro { .. }
+            | Step::PostAlertPrompt { .. }
+            | Step::UpdateAlertPrompt { .. } => return Ok(()),
         };
         let Some(incident) = (match job.incident_id {
             Some(id) => self.store.incident(id).await?,
