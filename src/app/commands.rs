@@ -41,6 +41,9 @@ impl App {
             Command::Help => Some(reply::help(&self.policy)),
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
+            Command::Change { services, text, at } => {
+                Some(self.or_internal(self.announce_change(&text, &services, at, &command.user_id).await))
+            }
             other if other.needs_incident_channel() => self.in_incident_channel(command, other).await,
             other => Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
         }

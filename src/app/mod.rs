@@ -4,6 +4,7 @@
 //! with the state they follow from (the worker that delivers them arrives with declaring).
 
 pub mod alerts;
+pub mod changes;
 pub mod commands;
 pub mod declare;
 pub mod events;

@@ -70,6 +70,7 @@ pub fn grammar_error(error: &GrammarError, policy: &Policy) -> Reply {
             t(Key::UnexpectedWords).fill(&[("words", words), ("usage", usage.line())])
         }
         GrammarError::BadDueDate { word } => t(Key::BadDueDate).fill(&[("word", word)]),
+        GrammarError::BadTime { word } => t(Key::ReplyBadTime).fill(&[("word", word)]),
     };
     Reply::ephemeral(message)
 }

@@ -245,4 +245,12 @@ keys! {
     AlertHint = "alert.hint",
     ButtonDeclare = "button.declare",
     ButtonDismiss = "button.dismiss",
+    ReplyBadTime = "reply.bad_time",
+    ChangeAnnounce = "change.announce",
+    ChangeWhen = "change.when",
+    ChangeServices = "change.services",
+    ChangeRecorded = "change.recorded",
+    ChangeInChannels = "change.in_channels",
+    NoticeRecentChanges = "notice.recent_changes",
+    NoticeChangeItem = "notice.change_item",
 }

@@ -4,7 +4,7 @@
 //! Command words are case-insensitive; free text (titles, updates, notes) keeps the spelling
 //! and spacing the user typed. Rendering errors into replies is the app layer's job.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 
 pub use crate::domain::followup::FollowupGroup;
 use crate::domain::ids::UserId;
@@ -19,10 +19,11 @@ pub enum Command {
     Declare(DeclareOptions),
     List,
     Stats(StatsWindow),
-    /// `change [service:NAME…] TEXT`: announce planned work.
+    /// `change [service:NAME…] TEXT [at:HH:MM]`: announce planned work.
     Change {
         services: Vec<ServiceName>,
         text: String,
+        at: Option<NaiveTime>,
     },
     /// `update [TEXT]`; without text the update modal opens.
     Update(Option<String>),
@@ -116,6 +117,9 @@ pub enum GrammarError {
     BadDueDate {
         word: String,
     },
+    BadTime {
+        word: String,
+    },
 }
 
 /// Which command's usage line a reply should show.
@@ -140,7 +144,7 @@ impl Usage {
     pub fn line(self) -> &'static str {
         match self {
             Usage::Stats => "stats [7d|30d|90d]",
-            Usage::Change => "change [service:NAME…] TEXT",
+            Usage::Change => "change [service:NAME…] TEXT [at:HH:MM]",
             Usage::Status => "status investigating|identified|monitoring",
             Usage::Severity => "severity sevN",
             Usage::Lead => "lead @user",
@@ -356,8 +360,26 @@ fn parse_change(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gramm
             None => break,
         }
     }
-    let text = expect_text(words, Usage::Change)?;
-    Ok(Command::Change { services, text })
+    let mut text = expect_text(words, Usage::Change)?;
+    let mut at = None;
+    // `service:NAME` and `at:HH:MM` may also trail the text, in any order.
+    while let Some((head, last)) = text.rsplit_once(char::is_whitespace) {
+        if let Some(service) = service_option(last, policy) {
+            let service = service?;
+            if !services.contains(&service) {
+                services.push(service);
+            }
+        } else if let Some(time) = last.strip_prefix("at:").or_else(|| last.strip_prefix("AT:")) {
+            at = Some(
+                NaiveTime::parse_from_str(time, "%H:%M")
+                    .map_err(|_| GrammarError::BadTime { word: last.to_owned() })?,
+            );
+        } else {
+            break;
+        }
+        text = head.trim_end().to_owned();
+    }
+    Ok(Command::Change { services, text, at })
 }
 
 fn parse_status(words: &mut Words<'_>) -> Result<Command, GrammarError> {

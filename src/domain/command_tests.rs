@@ -115,9 +115,21 @@ fn list_stats_and_change_parse_anywhere() {
     assert_eq!(ok("stats 90D"), Command::Stats(StatsWindow::Days90));
     assert_eq!(
         ok("change service:payments Rolling out v2 at 14:00"),
-        Command::Change { services: vec![svc("payments")], text: "Rolling out v2 at 14:00".into() }
+        Command::Change { services: vec![svc("payments")], text: "Rolling out v2 at 14:00".into(), at: None }
     );
-    assert_eq!(ok("change DB failover drill"), Command::Change { services: vec![], text: "DB failover drill".into() });
+    assert_eq!(
+        ok("change DB failover drill"),
+        Command::Change { services: vec![], text: "DB failover drill".into(), at: None }
+    );
+    assert_eq!(
+        ok("change Rolling out v2 service:checkout at:14:30"),
+        Command::Change {
+            services: vec![svc("checkout")],
+            text: "Rolling out v2".into(),
+            at: NaiveTime::from_hms_opt(14, 30, 0)
+        }
+    );
+    assert_eq!(err("change Upgrade at:25:00"), GrammarError::BadTime { word: "at:25:00".into() });
 }
 
 #[test]

@@ -7,6 +7,7 @@ use crate::catalog::{Key, text};
 use crate::domain::incident::Incident;
 use crate::domain::policy::{Mention, Policy};
 use crate::domain::text::truncate_chars;
+use crate::store::changes::PlannedChange;
 
 /// Titles are bounded so the first line of a notice stays readable.
 pub const TITLE_MAX: usize = 150;
@@ -49,7 +50,7 @@ fn lead(incident: &Incident, policy: &Policy) -> String {
 
 /// The first notice: the minimum confirmed facts — title, severity, start time, impact, the
 /// incident channel, status — with the mass mention a broad notice carries.
-pub fn notice(incident: &Incident, policy: &Policy, mention: Mention) -> SlackMessage {
+pub fn notice(incident: &Incident, policy: &Policy, mention: Mention, changes: &[PlannedChange]) -> SlackMessage {
     let locale = policy.locale;
     let title = text(locale, Key::NoticeTitle).fill_trusted(&[
         ("severity", &user_text(incident.severity.as_str(), 50)),
@@ -72,11 +73,13 @@ pub fn notice(incident: &Incident, policy: &Policy, mention: Mention) -> SlackMe
         (label(Key::FieldLastUpdate), local_time(incident.last_update_at, policy)),
     ]);
     let headline = format!("{ping}{title}");
-    SlackMessage { text: truncate_chars(&headline, 3000), blocks: Value::Array(vec![section(&headline), facts]) }
+    let mut blocks = vec![section(&headline), facts];
+    blocks.extend(changes_section(changes, policy));
+    SlackMessage { text: truncate_chars(&headline, 3000), blocks: Value::Array(blocks) }
 }
 
 /// The summary pinned in the incident channel.
-pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
+pub fn summary(incident: &Incident, policy: &Policy, changes: &[PlannedChange]) -> SlackMessage {
     let locale = policy.locale;
     let title = text(locale, Key::SummaryTitle)
         .fill_trusted(&[("number", &incident.number.to_string()), ("title", &user_text(&incident.title, TITLE_MAX))]);
@@ -100,11 +103,30 @@ pub fn summary(incident: &Incident, policy: &Policy) -> SlackMessage {
     if let Some(description) = incident.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         blocks.push(section(&format!("*{}*\n{}", label(Key::FieldDescription), user_text(description, 2500))));
     }
+    blocks.extend(changes_section(changes, policy));
     blocks.push(context(&text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())])));
     if incident.status != crate::domain::incident::IncidentStatus::Closed {
         blocks.push(super::lifecycle_modals::summary_buttons(incident, policy));
     }
     SlackMessage { text: title, blocks: Value::Array(blocks) }
+}
+
+/// The "what changed?" section: recent pre-shared changes, newest last (at most five).
+fn changes_section(changes: &[PlannedChange], policy: &Policy) -> Option<Value> {
+    if changes.is_empty() {
+        return None;
+    }
+    let locale = policy.locale;
+    let mut lines = vec![text(locale, Key::NoticeRecentChanges).as_str().to_owned()];
+    for change in changes.iter().rev().take(5).rev() {
+        let time = change.when().with_timezone(&policy.timezone).format("%m-%d %H:%M").to_string();
+        lines.push(text(locale, Key::NoticeChangeItem).fill_trusted(&[
+            ("time", &time),
+            ("author", &change.author.mention()),
+            ("text", &user_text(&change.text, 300)),
+        ]));
+    }
+    Some(section(&lines.join("\n")))
 }
 
 /// The channel topic: severity, status and lead (Slack allows 250 characters).
@@ -189,7 +211,7 @@ mod tests {
 
     #[test]
     fn a_notice_carries_the_minimum_confirmed_facts() {
-        let message = notice(&incident("Checkout is down"), &contract_policy(), Mention::None);
+        let message = notice(&incident("Checkout is down"), &contract_policy(), Mention::None, &[]);
         let body = all_text(&message);
         for fact in [
             "SEV1 incident #42: Checkout is down",
@@ -205,16 +227,17 @@ mod tests {
 
     #[test]
     fn a_broad_notice_carries_the_severity_mention_first() {
-        let message = notice(&incident("Down"), &contract_policy(), Mention::Here);
+        let message = notice(&incident("Down"), &contract_policy(), Mention::Here, &[]);
         assert!(message.text.starts_with("<!here> "), "{}", message.text);
     }
 
     #[test]
     fn user_text_in_notices_and_summaries_pings_nobody() {
         let title = "<!channel> <!here> <!everyone> <!subteam^S1|sre> & co";
-        for message in
-            [notice(&incident(title), &contract_policy(), Mention::None), summary(&incident(title), &contract_policy())]
-        {
+        for message in [
+            notice(&incident(title), &contract_policy(), Mention::None, &[]),
+            summary(&incident(title), &contract_policy(), &[]),
+        ] {
             let body = all_text(&message);
             for ping in ["<!channel>", "<!here>", "<!everyone>", "<!subteam"] {
                 assert!(!body.contains(ping), "{ping} in {body}");
@@ -230,7 +253,7 @@ mod tests {
 
     #[test]
     fn very_long_titles_stay_within_block_kit_limits() {
-        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy());
+        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[]);
         for block in message.blocks.as_array().unwrap() {
             if let Some(text) = block["text"]["text"].as_str() {
                 assert!(text.chars().count() <= 3000);

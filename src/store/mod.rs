@@ -5,6 +5,7 @@
 //! migrations folder. Nothing outside this module writes SQL.
 
 pub mod alerts;
+pub mod changes;
 pub mod deliveries;
 pub mod followups;
 pub mod incidents;

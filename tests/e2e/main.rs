@@ -14,6 +14,7 @@
 mod support;
 
 mod alerts;
+mod changes;
 mod cli;
 mod commands;
 mod crash;

@@ -22,7 +22,8 @@ impl App {
     pub(super) async fn refresh_notices(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         // Edits never carry the mass mention: it was for the first notice only.
-        let notice = render::incident::notice(&incident, &self.policy, Mention::None);
+        let changes = self.recent_changes(&incident).await?;
+        let notice = render::incident::notice(&incident, &self.policy, Mention::None, &changes);
         for told in self.store.notices(incident_id).await? {
             let Some(ts) = told.ts else { continue };
             let body =
@@ -39,7 +40,7 @@ impl App {
             }
         }
         if let (Some(channel), Some(ts)) = (incident.channel.as_ref(), incident.summary_ts.as_ref()) {
-            let summary = render::incident::summary(&incident, &self.policy);
+            let summary = render::incident::summary(&incident, &self.policy, &changes);
             let body = json!({"channel": channel.as_str(), "ts": ts, "text": summary.text, "blocks": summary.blocks});
             self.slack.post("chat.update", &body).await?;
         }
@@ -58,6 +59,11 @@ impl App {
     ) -> Result<(), StepError> {
         let body = json!({"channel": channel, "thread_ts": thread_ts, "text": text, "reply_broadcast": broadcast});
         self.slack.post("chat.postMessage", &body).await?;
+        Ok(())
+    }
+
+    pub(super) async fn announce(&self, channel: &str, text: &str) -> Result<(), StepError> {
+        self.slack.post("chat.postMessage", &json!({"channel": channel, "text": text, "unfurl_links": false})).await?;
         Ok(())
     }
 

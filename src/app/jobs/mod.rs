@@ -67,6 +67,8 @@ pub enum Step {
     Digest { at: i64 },
     /// Build and publish (or update) the retrospective.
     PublishRetro { incident_id: i64 },
+    /// Post a message (a pre-shared change) in one channel.
+    Announce { channel: String, text: String },
     /// Post an alert's prompt in the triage channel.
     PostAlertPrompt { alert_id: i64 },
     /// Edit an alert's prompt to show its count or what became of it.
@@ -97,6 +99,7 @@ impl Step {
             Step::RetroNudge { .. } => "retro_nudge",
             Step::Digest { .. } => "digest",
             Step::PublishRetro { .. } => "publish_retro",
+            Step::Announce { .. } => "announce",
             Step::PostAlertPrompt { .. } => "post_alert_prompt",
             Step::UpdateAlertPrompt { .. } => "update_alert_prompt",
         }
@@ -124,6 +127,7 @@ impl Step {
             Step::TellReporter { .. }
             | Step::AnswerMention { .. }
             | Step::Digest { .. }
+            | Step::Announce { .. }
             | Step::PostAlertPrompt { .. }
             | Step::UpdateAlertPrompt { .. } => None,
         }
@@ -201,6 +205,7 @@ impl App {
             Step::RetroNudge { incident_id } => self.retro_nudge(incident_id).await,
             Step::Digest { .. } => self.digest().await,
             Step::PublishRetro { incident_id } => self.publish_retro(incident_id).await,
+            Step::Announce { channel, text } => self.announce(&channel, &text).await,
             Step::PostAlertPrompt { alert_id } => self.post_alert_prompt(alert_id).await,
             Step::UpdateAlertPrompt { alert_id, dismissed_by } => {
                 self.update_alert_prompt(alert_id, dismissed_by.as_deref()).await

@@ -81,6 +81,7 @@ impl App {
             | Step::RetroNudge { .. }
             | Step::Digest { .. }
             | Step::PublishRetro { .. }
+            | Step::Announce { .. }
             | Step::PostAlertPrompt { .. }
             | Step::UpdateAlertPrompt { .. } => return Ok(()),
         };

@@ -60,7 +60,8 @@ impl App {
         let incident = self.incident_or_invalid(incident_id).await?;
         if incident.summary_ts.is_none() {
             let channel = Self::channel_of(&incident)?;
-            let message = render::incident::summary(&incident, &self.policy);
+            let changes = self.recent_changes(&incident).await?;
+            let message = render::incident::summary(&incident, &self.policy, &changes);
             let body = json!({"channel": channel.as_str(), "text": message.text, "blocks": message.blocks});
             let answer = self.slack.post("chat.postMessage", &body).await?;
             let ts = answer["ts"]

@@ -13,11 +13,12 @@ impl App {
     pub(super) async fn share_notices(&self, incident_id: i64, response_url: Option<String>) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         let told = self.store.notices(incident_id).await?;
+        let changes = self.recent_changes(&incident).await?;
         for recipient in audience(&self.policy, &incident.severity, &incident.services, incident.private) {
             if told.iter().any(|notice| notice.channel == recipient.channel) {
                 continue;
             }
-            let message = render::incident::notice(&incident, &self.policy, recipient.mention);
+            let message = render::incident::notice(&incident, &self.policy, recipient.mention, &changes);
             let body = json!({"channel": recipient.channel.as_str(), "text": message.text, "blocks": message.blocks, "unfurl_links": false});
             let posted = match self.slack.post("chat.postMessage", &body).await {
                 Err(SlackCallError::Refused(code)) if code == "not_in_channel" => {
