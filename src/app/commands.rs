@@ -41,6 +41,7 @@ impl App {
             Command::Help => Some(reply::help(&self.policy)),
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
+            Command::Stats(window) => Some(self.or_internal(self.stats(window).await)),
             Command::Change { services, text, at } => {
                 Some(self.or_internal(self.announce_change(&text, &services, at, &command.user_id).await))
             }
@@ -157,6 +158,21 @@ impl App {
             tracing::error!(error = format!("{error:#}"), "a command failed");
             reply::simple(&self.policy, Key::InternalError, &[])
         })
+    }
+
+    /// `/incident stats`: counts and mean times by severity over the window.
+    async fn stats(&self, window: crate::domain::command::StatsWindow) -> anyhow::Result<Reply> {
+        use crate::domain::command::StatsWindow;
+        let days = match window {
+            StatsWindow::Days7 => 7,
+            StatsWindow::Days30 => 30,
+            StatsWindow::Days90 => 90,
+        };
+        let since = self.clock.now() - chrono::Duration::days(days);
+        let incidents = self.store.incident_times(since).await?;
+        let activity = self.store.activity_since(since).await?;
+        let stats = crate::domain::stats::compute(&incidents, &self.policy.severity_names(), activity);
+        Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
     }
 
     async fn list(&self) -> Reply {

@@ -253,4 +253,8 @@ keys! {
     ChangeInChannels = "change.in_channels",
     NoticeRecentChanges = "notice.recent_changes",
     NoticeChangeItem = "notice.change_item",
+    StatsHeader = "stats.header",
+    StatsRow = "stats.row",
+    StatsTotals = "stats.totals",
+    StatsWeeks = "stats.weeks",
 }

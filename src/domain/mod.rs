@@ -13,4 +13,5 @@ pub mod record;
 pub mod reminders;
 pub mod retrospective;
 pub mod simulate;
+pub mod stats;
 pub mod text;

@@ -14,6 +14,7 @@ pub mod lifecycle_modals;
 pub mod reminders;
 pub mod retro;
 pub mod simulate;
+pub mod stats;
 
 use serde_json::{Value, json};
 

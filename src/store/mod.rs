@@ -14,6 +14,7 @@ pub mod notices;
 pub mod outbox;
 pub mod reminders;
 pub mod retrospectives;
+pub mod stats;
 pub mod timeline;
 
 use std::time::Duration;

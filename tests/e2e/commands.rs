@@ -73,13 +73,69 @@ async fn an_incident_channel_command_elsewhere_says_where_it_works() {
 }
 
 #[tokio::test]
-async fn commands_not_built_yet_say_they_are_coming_and_change_nothing() {
+async fn stats_reports_counts_and_mean_times_by_severity_for_scripted_incidents() {
+    let app = crate::support::workspace::spawn().await;
+    app.command("declare sev1 service:payments Checkout down").await;
+    app.command("declare sev3 service:search Search slow").await;
+    app.command("declare sev1 service:checkout Carts empty").await;
+    app.outbox_drained().await;
+    let channel_of = |n: i64| {
+        let app = app.app.clone();
+        async move {
+            app.store
+                .incident_by_number(firebell::domain::incident::IncidentNumber(n))
+                .await
+                .unwrap()
+                .unwrap()
+                .channel
+                .unwrap()
+                .to_string()
+        }
+    };
+    let first = channel_of(1).await;
+    app.command_in("lead <@U0ONCALL1>", &first, "U0REPORTER").await;
+    app.command_in("followup detect Alert on checkout errors", &first, "U0REPORTER").await;
+    app.command_in("resolve Fixed", &first, "U0REPORTER").await;
+    let third = channel_of(3).await;
+    app.command_in("update Looking into it", &third, "U0ONCALL1").await;
+    app.outbox_drained().await;
+
+    let reply = app.command("stats").await;
+    let report = text(&reply);
+    assert!(report.starts_with("*Incidents in the last 30 days: 3*"), "{report}");
+    let sev1 = report.lines().find(|l| l.starts_with("• SEV1: 2 ·")).unwrap_or_else(|| panic!("{report}"));
+    assert!(sev1.contains("MTTA ") && !sev1.contains("MTTA —"), "both SEV1s were acknowledged: {sev1}");
+    assert!(sev1.contains("MTTD —"), "no alerts linked: {sev1}");
+    assert!(!sev1.contains("MTTR —"), "one SEV1 was resolved: {sev1}");
+    assert!(report.contains("• SEV3: 1 · MTTA — · MTTD — · MTTR —"), "{report}");
+    assert!(report.contains("• SEV2: 0"), "{report}");
+    assert!(report.contains("follow-ups: 1 open, 0 done"), "{report}");
+    assert!(report.contains("█ 3"), "one bar for this week: {report}");
+    assert!(text(&app.command("stats 7d").await).starts_with("*Incidents in the last 7 days: 3*"));
+}
+
+#[tokio::test]
+async fn metrics_parse_as_prometheus_text_and_move_when_commands_run() {
     let app = spawn_app().await;
-    let reply = app.command("stats 7d").await;
-    assert_eq!(text(&reply), "`stats` is coming soon to firebell; nothing was changed.");
-    assert!(app.app.store.open_incidents().await.unwrap().is_empty());
-    let startup_calls = app.slack.calls().iter().filter(|c| c.method != "auth.test").count();
-    assert_eq!(startup_calls, 0, "no Slack side effect: {:?}", app.slack.calls());
+    let before = app.get("/metrics").await.text().await.unwrap();
+    app.command("help").await;
+    app.command("list").await;
+    let after = app.get("/metrics").await.text().await.unwrap();
+    for line in after.lines().filter(|l| !l.is_empty()) {
+        if let Some(comment) = line.strip_prefix('#') {
+            assert!(comment.starts_with(" HELP ") || comment.starts_with(" TYPE "), "{line}");
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        assert!(value.parse::<f64>().is_ok(), "value of {line}");
+        let name = series.split('{').next().unwrap();
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{line}");
+        if let Some(labels) = series.strip_prefix(name) {
+            assert!(labels.is_empty() || (labels.starts_with('{') && labels.ends_with('}')), "{line}");
+        }
+    }
+    assert!(!before.contains("command=\"list\""));
+    assert!(after.contains("firebell_commands_total{command=\"list\"} 1"), "{after}");
 }
 
 #[tokio::test]

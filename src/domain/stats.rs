@@ -1,0 +1,133 @@
+//! Incident statistics over a window: counts and mean times by severity, reminders,
+//! escalations, follow-ups, and incidents per week. Pure.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+
+/// One incident as the statistics see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncidentTimes {
+    pub severity: String,
+    pub declared_at: DateTime<Utc>,
+    /// The first human action after declaring.
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The earliest linked alert.
+    pub alerted_at: Option<DateTime<Utc>>,
+}
+
+/// Figures for one severity.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BySeverity {
+    pub count: usize,
+    pub mtta: Option<Duration>,
+    pub mttd: Option<Duration>,
+    pub mttr: Option<Duration>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub total: usize,
+    /// In the policy's severity order.
+    pub by_severity: Vec<(String, BySeverity)>,
+    pub overall: BySeverity,
+    pub reminders: usize,
+    pub escalations: usize,
+    pub followups_open: usize,
+    pub followups_done: usize,
+    /// Incidents declared per ISO week (`2026-W48`), oldest first.
+    pub weeks: Vec<(String, usize)>,
+}
+
+fn mean(spans: impl Iterator<Item = Duration>) -> Option<Duration> {
+    let (sum, count) = spans.fold((Duration::zero(), 0i32), |(sum, n), d| (sum + d, n + 1));
+    (count > 0).then(|| sum / count)
+}
+
+fn figures(incidents: &[&IncidentTimes]) -> BySeverity {
+    BySeverity {
+        count: incidents.len(),
+        mtta: mean(incidents.iter().filter_map(|i| i.acknowledged_at.map(|a| a - i.declared_at))),
+        mttd: mean(incidents.iter().filter_map(|i| i.alerted_at.map(|a| i.declared_at - a))),
+        mttr: mean(incidents.iter().filter_map(|i| i.resolved_at.map(|r| r - i.declared_at))),
+    }
+}
+
+/// Computes the report; `severities` gives the order, `counts` the reminders, escalations
+/// and follow-ups (open, done) of the window.
+pub fn compute(incidents: &[IncidentTimes], severities: &[String], counts: (usize, usize, usize, usize)) -> Stats {
+    let all: Vec<&IncidentTimes> = incidents.iter().collect();
+    let mut by_severity = Vec::new();
+    for name in severities {
+        let these: Vec<&IncidentTimes> = incidents.iter().filter(|i| &i.severity == name).collect();
+        by_severity.push((name.clone(), figures(&these)));
+    }
+    let mut weeks: BTreeMap<String, usize> = BTreeMap::new();
+    for incident in incidents {
+        let week = incident.declared_at.iso_week();
+        *weeks.entry(format!("{}-W{:02}", week.year(), week.week())).or_default() += 1;
+    }
+    Stats {
+        total: incidents.len(),
+        by_severity,
+        overall: figures(&all),
+        reminders: counts.0,
+        escalations: counts.1,
+        followups_open: counts.2,
+        followups_done: counts.3,
+        weeks: weeks.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(day: u32, minute: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, day, 0, 0, 0).unwrap() + Duration::minutes(minute)
+    }
+
+    #[test]
+    fn mean_times_and_weeks_are_computed_per_severity() {
+        let incidents = vec![
+            IncidentTimes {
+                severity: "SEV1".into(),
+                declared_at: at(2, 0),
+                acknowledged_at: Some(at(2, 4)),
+                resolved_at: Some(at(2, 60)),
+                alerted_at: Some(at(2, -10)),
+            },
+            IncidentTimes {
+                severity: "SEV1".into(),
+                declared_at: at(10, 0),
+                acknowledged_at: Some(at(10, 2)),
+                resolved_at: Some(at(10, 120)),
+                alerted_at: None,
+            },
+            IncidentTimes {
+                severity: "SEV3".into(),
+                declared_at: at(10, 0),
+                acknowledged_at: None,
+                resolved_at: None,
+                alerted_at: None,
+            },
+        ];
+        let stats = compute(&incidents, &["SEV1".into(), "SEV2".into(), "SEV3".into()], (5, 1, 2, 3));
+        let sev1 = &stats.by_severity[0].1;
+        assert_eq!(
+            (sev1.count, sev1.mtta, sev1.mttr, sev1.mttd),
+            (2, Some(Duration::minutes(3)), Some(Duration::minutes(90)), Some(Duration::minutes(10)))
+        );
+        assert_eq!(stats.by_severity[1].1, BySeverity::default(), "no SEV2s");
+        assert_eq!(stats.by_severity[2].1.mttr, None, "still open");
+        assert_eq!(stats.weeks, [("2026-W45".to_owned(), 1), ("2026-W46".to_owned(), 2)]);
+        assert_eq!(
+            (stats.total, stats.reminders, stats.escalations, stats.followups_open, stats.followups_done),
+            (3, 5, 1, 2, 3)
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! `/incident stats` as text, with a bar per week.
+
+use super::lifecycle::duration;
+use crate::catalog::{Key, Locale, text};
+use crate::domain::stats::Stats;
+
+fn span(value: Option<chrono::Duration>) -> String {
+    value.map_or_else(|| "—".to_owned(), duration)
+}
+
+/// The ephemeral report.
+pub fn report(stats: &Stats, days: i64, locale: Locale) -> String {
+    let t = |key| text(locale, key);
+    let mut lines = vec![t(Key::StatsHeader).fill(&[("days", &days.to_string()), ("total", &stats.total.to_string())])];
+    for (severity, figures) in &stats.by_severity {
+        lines.push(t(Key::StatsRow).fill(&[
+            ("severity", severity),
+            ("count", &figures.count.to_string()),
+            ("mtta", &span(figures.mtta)),
+            ("mttd", &span(figures.mttd)),
+            ("mttr", &span(figures.mttr)),
+        ]));
+    }
+    lines.push(t(Key::StatsTotals).fill(&[
+        ("reminders", &stats.reminders.to_string()),
+        ("escalations", &stats.escalations.to_string()),
+        ("open", &stats.followups_open.to_string()),
+        ("done", &stats.followups_done.to_string()),
+    ]));
+    if !stats.weeks.is_empty() {
+        lines.push(t(Key::StatsWeeks).as_str().to_owned());
+        let widest = stats.weeks.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+        for (week, count) in &stats.weeks {
+            // At most 20 blocks wide, so the chart fits a phone screen.
+            let bar = "█".repeat((count * 20).div_ceil(widest).max(1));
+            lines.push(format!("`{week}` {bar} {count}"));
+        }
+    }
+    lines.join("\n")
+}

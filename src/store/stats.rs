@@ -1,0 +1,64 @@
+//! The queries behind `/incident stats`.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{Store, from_millis, to_millis};
+use crate::domain::stats::IncidentTimes;
+
+impl Store {
+    /// Incidents declared since `since`, with their acknowledgement, resolution and first alert.
+    pub async fn incident_times(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<IncidentTimes>> {
+        let rows = sqlx::query(
+            "SELECT i.severity, i.declared_at, i.acknowledged_at, i.resolved_at,
+                    (SELECT MIN(t.at) FROM timeline_events t WHERE t.incident_id = i.id AND t.kind = 'alert') AS alerted_at
+             FROM incidents i WHERE i.declared_at >= $1 ORDER BY i.declared_at",
+        )
+        .bind(to_millis(since))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(IncidentTimes {
+                    severity: row.try_get("severity")?,
+                    declared_at: from_millis(row.try_get("declared_at")?),
+                    acknowledged_at: row.try_get::<Option<i64>, _>("acknowledged_at")?.map(from_millis),
+                    resolved_at: row.try_get::<Option<i64>, _>("resolved_at")?.map(from_millis),
+                    alerted_at: row.try_get::<Option<i64>, _>("alerted_at")?.map(from_millis),
+                })
+            })
+            .collect()
+    }
+
+    /// Reminders sent, escalation episodes, and follow-ups (open, done) of incidents declared
+    /// since `since`.
+    pub async fn activity_since(&self, since: DateTime<Utc>) -> anyhow::Result<(usize, usize, usize, usize)> {
+        let since = to_millis(since);
+        let count = |n: i64| usize::try_from(n).unwrap_or(0);
+        let reminders: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE kind = 'post_reminder' AND created_at >= $1")
+                .bind(since)
+                .fetch_one(self.pool())
+                .await?;
+        // One escalation tells several channels at one instant: count the instants.
+        let escalations: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT incident_id, created_at FROM outbox_jobs WHERE kind = 'escalate' AND created_at >= $1) e",
+        )
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        let open: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM followups f JOIN incidents i ON i.id = f.incident_id WHERE i.declared_at >= $1 AND f.done_at IS NULL",
+        )
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        let done: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM followups f JOIN incidents i ON i.id = f.incident_id WHERE i.declared_at >= $1 AND f.done_at IS NOT NULL",
+        )
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((count(reminders), count(escalations), count(open), count(done)))
+    }
+}
