@@ -24,7 +24,8 @@ type Labels = Vec<(&'static str, String)>;
 #[derive(Default)]
 struct Registry {
     counters: BTreeMap<&'static str, BTreeMap<Labels, u64>>,
-    ack_seconds: BTreeMap<String, Histogram>,
+    /// Histograms by (metric, label value): the ack latency by endpoint, Slack calls by method.
+    histograms: BTreeMap<(&'static str, String), Histogram>,
 }
 
 /// The process's metrics. Cheap to share behind an `Arc`.
@@ -32,6 +33,15 @@ struct Registry {
 pub struct Metrics {
     registry: Mutex<Registry>,
 }
+
+const ACK: &str = "firebell_ack_seconds";
+const SLACK_CALL: &str = "firebell_slack_call_seconds";
+
+/// The histograms: name, label and help.
+const HISTOGRAMS: [(&str, &str, &str); 2] = [
+    (ACK, "endpoint", "Time from receiving a Slack request to acknowledging it."),
+    (SLACK_CALL, "method", "Time a Slack Web API call took, by method."),
+];
 
 /// Help texts of the counters, in the order they are rendered.
 const COUNTERS: [(&str, &str); 7] = [
@@ -71,9 +81,18 @@ impl Metrics {
 
     /// Records how long a Slack request took to acknowledge.
     pub fn ack_latency(&self, endpoint: &str, elapsed: Duration) {
+        self.observe(ACK, endpoint, elapsed);
+    }
+
+    /// Records how long a Slack Web API call took.
+    pub fn slack_call_latency(&self, method: &str, elapsed: Duration) {
+        self.observe(SLACK_CALL, method, elapsed);
+    }
+
+    fn observe(&self, name: &'static str, label: &str, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
         self.with(|r| {
-            let histogram = r.ack_seconds.entry(endpoint.to_owned()).or_default();
+            let histogram = r.histograms.entry((name, label.to_owned())).or_default();
             for (bucket, bound) in histogram.buckets.iter_mut().zip(ACK_BUCKETS) {
                 if seconds <= bound {
                     *bucket += 1;
@@ -107,18 +126,16 @@ impl Metrics {
                     let _ = writeln!(out, "{name}{} {value}", render_labels(labels));
                 }
             }
-            let name = "firebell_ack_seconds";
-            let _ = writeln!(
-                out,
-                "# HELP {name} Time from receiving a Slack request to acknowledging it.\n# TYPE {name} histogram"
-            );
-            for (endpoint, histogram) in &r.ack_seconds {
-                for (bound, count) in ACK_BUCKETS.iter().zip(histogram.buckets) {
-                    let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"{bound}\"}} {count}");
+            for (name, label, help) in HISTOGRAMS {
+                let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+                for ((_, value), histogram) in r.histograms.iter().filter(|((n, _), _)| *n == name) {
+                    for (bound, count) in ACK_BUCKETS.iter().zip(histogram.buckets) {
+                        let _ = writeln!(out, "{name}_bucket{{{label}=\"{value}\",le=\"{bound}\"}} {count}");
+                    }
+                    let _ = writeln!(out, "{name}_bucket{{{label}=\"{value}\",le=\"+Inf\"}} {}", histogram.count);
+                    let _ = writeln!(out, "{name}_sum{{{label}=\"{value}\"}} {}", histogram.sum);
+                    let _ = writeln!(out, "{name}_count{{{label}=\"{value}\"}} {}", histogram.count);
                 }
-                let _ = writeln!(out, "{name}_bucket{{endpoint=\"{endpoint}\",le=\"+Inf\"}} {}", histogram.count);
-                let _ = writeln!(out, "{name}_sum{{endpoint=\"{endpoint}\"}} {}", histogram.sum);
-                let _ = writeln!(out, "{name}_count{{endpoint=\"{endpoint}\"}} {}", histogram.count);
             }
             out
         })

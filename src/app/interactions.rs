@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::App;
 use super::declare::Declaration;
+use super::jobs::{self, Step};
 use crate::catalog::{Key, text};
 use crate::domain::command::DeclareOptions;
 use crate::domain::incident::RoleName;
@@ -38,6 +39,7 @@ impl App {
                 self.submit_quick_action(interaction, id).await
             }
             ("block_actions", _) => self.click(interaction).await,
+            ("message_action", _) => self.report_from_message(interaction).await,
             _ => {
                 tracing::debug!("interaction acknowledged");
                 InteractionOutcome::Acknowledged
@@ -107,6 +109,59 @@ impl App {
             tracing::warn!(reply = failed.text, "a summary button could not open its modal");
         }
         InteractionOutcome::Acknowledged
+    }
+
+    /// The "Declare incident" message shortcut: the declare form, prefilled with the message.
+    async fn report_from_message(&self, interaction: &Interaction) -> InteractionOutcome {
+        let raw = &interaction.raw;
+        let message = raw["message"]["text"].as_str().unwrap_or_default();
+        let (Some(channel), Some(ts)) = (raw["channel"]["id"].as_str(), raw["message"]["ts"].as_str()) else {
+            return InteractionOutcome::Acknowledged;
+        };
+        let first_line = message.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+        let title = crate::domain::text::truncate_chars(first_line.trim(), crate::render::incident::TITLE_MAX);
+        let prefill = DeclareOptions {
+            private: false,
+            severity: None,
+            services: Vec::new(),
+            title: (!title.is_empty()).then_some(title),
+        };
+        let workspace = self.slack.cached_bot().map(|b| b.url).unwrap_or_default();
+        let link = format!("{}/archives/{channel}/p{}", workspace.trim_end_matches('/'), ts.replace('.', ""));
+        let mut view = declare_modal::build(
+            &self.policy,
+            &prefill,
+            &json!({"source_channel": channel, "source_ts": ts}).to_string(),
+        );
+        // The description starts as the message and its link, for the record.
+        if let Some(blocks) = view["blocks"].as_array_mut()
+            && let Some(description) = blocks.iter_mut().find(|b| b["block_id"] == "description")
+        {
+            description["element"]["initial_value"] =
+                json!(crate::domain::text::truncate_chars(&format!("{message}\n\n{link}"), 2500));
+        }
+        let trigger = raw["trigger_id"].as_str().unwrap_or_default();
+        if let Some(failed) = self.open_modal(trigger, view).await {
+            tracing::warn!(reply = failed.text, "the message shortcut could not open the form");
+        }
+        InteractionOutcome::Acknowledged
+    }
+
+    /// When the form came from the message shortcut: queue the reply in that message's thread.
+    async fn reply_to_reported_message(
+        &self,
+        incident: &crate::domain::incident::Incident,
+        metadata: &serde_json::Value,
+    ) -> anyhow::Result<()> {
+        let (Some(channel), Some(ts)) = (metadata["source_channel"].as_str(), metadata["source_ts"].as_str()) else {
+            return Ok(());
+        };
+        let now = self.clock.now();
+        let mut conn = self.store.pool().acquire().await?;
+        let step = Step::ReplyToSource { incident_id: incident.id, channel: channel.to_owned(), ts: ts.to_owned() };
+        jobs::enqueue(&mut conn, &step, "reported", now).await?;
+        self.wake_outbox();
+        Ok(())
     }
 
     /// A Snooze button (by the severity's cadence) or overflow choice: the incident and delay.
@@ -203,7 +258,10 @@ impl App {
         };
         let declared = match alert {
             Some(alert) => self.declare_alert(&alert, &interaction.user_id, Some(declaration)).await.map(|_| ()),
-            None => self.declare(declaration).await.map(|_| ()),
+            None => match self.declare(declaration).await {
+                Ok(incident) => self.reply_to_reported_message(&incident, &metadata).await,
+                Err(error) => Err(error),
+            },
         };
         match declared {
             Ok(()) => InteractionOutcome::Acknowledged,

@@ -257,4 +257,5 @@ keys! {
     StatsRow = "stats.row",
     StatsTotals = "stats.totals",
     StatsWeeks = "stats.weeks",
+    SourceDeclared = "source.declared",
 }

@@ -19,7 +19,16 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     }
 }
 
-/// Prometheus text format.
+/// Prometheus text format: the counters and histograms, plus open incidents by severity
+/// read from the database at scrape time.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.app.metrics.render())
+    let mut text = state.app.metrics.render();
+    if let Ok(open) = state.app.store.open_incidents().await {
+        text.push_str("# HELP firebell_open_incidents Incidents not yet resolved, by severity.\n# TYPE firebell_open_incidents gauge\n");
+        for severity in &state.app.policy.severities {
+            let count = open.iter().filter(|i| i.severity == severity.name).count();
+            text.push_str(&format!("firebell_open_incidents{{severity=\"{}\"}} {count}\n", severity.name));
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -141,7 +141,12 @@ impl SlackApi {
         F: AsyncFnOnce(SlackClientSession<'_, SlackClientHyperHttpsConnector>) -> Result<T, SlackClientError>,
     {
         let session = self.client.open_session(&self.token);
-        match tokio::time::timeout(CALL_TIMEOUT, call(session)).await {
+        let started = std::time::Instant::now();
+        let outcome = tokio::time::timeout(CALL_TIMEOUT, call(session)).await;
+        if let Some(metrics) = &self.metrics {
+            metrics.slack_call_latency(method, started.elapsed());
+        }
+        match outcome {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(self.failed(method, SlackCallError::from_client(error))),
             Err(_) => {

@@ -198,3 +198,51 @@ async fn a_cross_on_the_prompt_or_dismiss_settles_the_alert_without_an_incident(
     hook(&app, "datadog", DATADOG, Some(TOKEN)).await;
     assert_eq!(prompts(&app).len(), 2, "after a dismissal the alert firing again is new");
 }
+
+#[tokio::test]
+async fn the_message_shortcut_declares_from_a_message_and_answers_in_its_thread() {
+    let app = workspace::spawn().await;
+    let ts = app.slack.add_message(
+        "C0GENERAL",
+        "U0SEARCHER",
+        "Checkout returns 500 for everyone\nsince 14:02, see graphs",
+        None,
+    );
+    let shortcut = json!({
+        "type": "message_action", "callback_id": "report_incident", "trigger_id": "t-shortcut",
+        "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"}, "channel": {"id": "C0GENERAL", "name": "general"},
+        "message": {"type": "message", "user": "U0SEARCHER", "ts": &ts, "text": "Checkout returns 500 for everyone\nsince 14:02, see graphs"},
+        "response_url": "https://hooks.slack.com/app/x"
+    });
+    let response = app
+        .post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&shortcut))
+        .await;
+    assert_eq!(response.status(), 200);
+    let opened = app.slack.calls_to("views.open");
+    let view = &opened.last().unwrap().params["view"];
+    assert_eq!(view["blocks"][0]["element"]["initial_value"], "Checkout returns 500 for everyone");
+    let description = view["blocks"].as_array().unwrap().iter().find(|b| b["block_id"] == "description").unwrap();
+    let prefilled = description["element"]["initial_value"].as_str().unwrap();
+    assert!(
+        prefilled.contains("since 14:02")
+            && prefilled.contains(&format!("/archives/C0GENERAL/p{}", ts.replace('.', ""))),
+        "{prefilled}"
+    );
+
+    let values = json!({
+        "title": {"title": {"value": "Checkout returns 500 for everyone"}},
+        "severity": {"severity": {"selected_option": {"value": "SEV2"}}},
+        "services": {"services": {"selected_options": [{"value": "checkout"}]}},
+        "impact": {"impact": {"value": null}}, "description": {"description": {"value": prefilled}}, "private": {"private": {"selected_options": []}}
+    });
+    let submission = json!({"type": "view_submission", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"},
+        "view": {"callback_id": "declare", "private_metadata": view["private_metadata"], "state": {"values": values}}});
+    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&submission))
+        .await;
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().expect("declared");
+    let replies: Vec<_> =
+        app.slack.messages("C0GENERAL").into_iter().filter(|m| m.thread_ts.as_deref() == Some(ts.as_str())).collect();
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].text.contains(&format!("<#{}>", incident.channel.unwrap())), "{}", replies[0].text);
+}

@@ -136,6 +136,11 @@ async fn metrics_parse_as_prometheus_text_and_move_when_commands_run() {
     }
     assert!(!before.contains("command=\"list\""));
     assert!(after.contains("firebell_commands_total{command=\"list\"} 1"), "{after}");
+    assert!(after.contains("firebell_open_incidents{severity=\"SEV1\"} 0"), "{after}");
+    assert!(
+        after.contains("firebell_slack_call_seconds_count{method=\"auth.test\"} 1"),
+        "the start-up call is timed: {after}"
+    );
 }
 
 #[tokio::test]

@@ -67,6 +67,19 @@ impl App {
         Ok(())
     }
 
+    /// Tells the thread of the reported message where the incident is run.
+    pub(super) async fn reply_to_source(&self, incident_id: i64, channel: &str, ts: &str) -> Result<(), StepError> {
+        let incident = self.incident_or_invalid(incident_id).await?;
+        let Some(incident_channel) = incident.channel.clone() else {
+            // Not open yet: the channel step runs first; try again in a moment.
+            return Err(SlackCallError::Transient("the incident channel is not open yet".to_owned()).into());
+        };
+        let text = crate::catalog::text(self.policy.locale, crate::catalog::Key::SourceDeclared)
+            .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{incident_channel}>"))]);
+        self.slack.post("chat.postMessage", &json!({"channel": channel, "thread_ts": ts, "text": text})).await?;
+        Ok(())
+    }
+
     pub(super) async fn archive_channel(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = Self::channel_of(&incident)?;

@@ -67,6 +67,8 @@ pub enum Step {
     Digest { at: i64 },
     /// Build and publish (or update) the retrospective.
     PublishRetro { incident_id: i64 },
+    /// Reply in the thread of the message an incident was reported from, once its channel exists.
+    ReplyToSource { incident_id: i64, channel: String, ts: String },
     /// Post a message (a pre-shared change) in one channel.
     Announce { channel: String, text: String },
     /// Post an alert's prompt in the triage channel.
@@ -99,6 +101,7 @@ impl Step {
             Step::RetroNudge { .. } => "retro_nudge",
             Step::Digest { .. } => "digest",
             Step::PublishRetro { .. } => "publish_retro",
+            Step::ReplyToSource { .. } => "reply_to_source",
             Step::Announce { .. } => "announce",
             Step::PostAlertPrompt { .. } => "post_alert_prompt",
             Step::UpdateAlertPrompt { .. } => "update_alert_prompt",
@@ -123,7 +126,8 @@ impl Step {
             | Step::Escalate { incident_id, .. }
             | Step::LeadNudge { incident_id }
             | Step::RetroNudge { incident_id }
-            | Step::PublishRetro { incident_id } => Some(*incident_id),
+            | Step::PublishRetro { incident_id }
+            | Step::ReplyToSource { incident_id, .. } => Some(*incident_id),
             Step::TellReporter { .. }
             | Step::AnswerMention { .. }
             | Step::Digest { .. }
@@ -206,6 +210,7 @@ impl App {
             Step::Digest { .. } => self.digest().await,
             Step::PublishRetro { incident_id } => self.publish_retro(incident_id).await,
             Step::Announce { channel, text } => self.announce(&channel, &text).await,
+            Step::ReplyToSource { incident_id, channel, ts } => self.reply_to_source(incident_id, &channel, &ts).await,
             Step::PostAlertPrompt { alert_id } => self.post_alert_prompt(alert_id).await,
             Step::UpdateAlertPrompt { alert_id, dismissed_by } => {
                 self.update_alert_prompt(alert_id, dismissed_by.as_deref()).await

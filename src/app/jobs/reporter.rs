@@ -82,6 +82,7 @@ impl App {
             | Step::Digest { .. }
             | Step::PublishRetro { .. }
             | Step::Announce { .. }
+            | Step::ReplyToSource { .. }
             | Step::PostAlertPrompt { .. }
             | Step::UpdateAlertPrompt { .. } => return Ok(()),
         };
