@@ -37,12 +37,26 @@ pub enum Commands {
         /// The policy file (default: FIREBELL_CONFIG, else ./firebell.toml, else built-in defaults).
         path: Option<PathBuf>,
     },
+    /// Print the Slack app manifest with its request URLs pointed at `--url` (or, with
+    /// `--socket-mode`, with Socket Mode on and no request URLs).
+    Manifest(ManifestArgs),
     /// Print the retrospective of an incident (its number, like 42, or its channel name) as
     /// Markdown, from the database.
     Retro(RetroArgs),
     /// Dry-run the policy: every reminder, escalation, nudge and digest an incident of this
     /// severity and duration would fire, in order, in the policy's time zone.
     Simulate(SimulateArgs),
+}
+
+/// `firebell manifest` options.
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// The public base URL where `firebell serve` is reachable, e.g. https://firebell.example.org
+    #[arg(long, required_unless_present = "socket_mode")]
+    pub url: Option<String>,
+    /// Socket Mode: no request URLs, `socket_mode_enabled: true`.
+    #[arg(long)]
+    pub socket_mode: bool,
 }
 
 /// `firebell retro` options.
@@ -145,6 +159,13 @@ pub fn main() -> ExitCode {
                 Err(error) => fail(&error),
             }
         }),
+        Commands::Manifest(args) => match crate::manifest::render(args.url.as_deref(), args.socket_mode) {
+            Ok(manifest) => {
+                print!("{manifest}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error),
+        },
         Commands::Simulate(args) => match simulate(&args, common.config_path) {
             Ok(output) => {
                 println!("{output}");

@@ -14,6 +14,7 @@
 //!   grammar, text safety. No I/O, no async, no clock.
 //! - [`catalog`] — every word the bot says, in English and Korean.
 //! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
+//! - [`manifest`] — the Slack app manifest, pointed at an install.
 //! - [`render`] — Block Kit messages, modals and topics from domain values (pure).
 //! - [`metrics`] — counters and histograms served on `/metrics`.
 //! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect.
@@ -27,6 +28,7 @@ pub mod config;
 pub mod domain;
 pub mod http;
 pub mod integrations;
+pub mod manifest;
 pub mod metrics;
 pub mod render;
 pub mod serve;

@@ -226,13 +226,30 @@ impl<'a> Words<'a> {
     }
 }
 
+/// Korean command words, accepted in every locale: `/incident 선언 sev1 결제 장애`.
+pub const KOREAN_ALIASES: [(&str, &str); 8] = [
+    ("선언", "declare"),
+    ("업데이트", "update"),
+    ("상태", "status"),
+    ("심각도", "severity"),
+    ("해결", "resolve"),
+    ("회고", "retro"),
+    ("도움말", "help"),
+    ("목록", "list"),
+];
+
+/// The English command word for `word` (a Korean alias or the word itself).
+fn canonical(word: &str) -> &str {
+    KOREAN_ALIASES.iter().find(|(alias, _)| *alias == word).map_or(word, |(_, english)| english)
+}
+
 /// Parses the text after `/incident`.
 pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
     let mut words = Words::new(text);
     let Some(word) = words.next_word() else {
         return Ok(Command::Help);
     };
-    let command = match word.to_lowercase().as_str() {
+    let command = match canonical(&word.to_lowercase()) {
         "help" => no_more(&mut words, "help", Command::Help)?,
         "declare" => Command::Declare(parse_declare(&mut words, policy)?),
         "list" => no_more(&mut words, "list", Command::List)?,

@@ -360,3 +360,17 @@ fn thousands_of_random_inputs_never_panic_and_titles_are_taken_verbatim() {
         }
     }
 }
+
+#[test]
+fn korean_command_words_work_as_aliases() {
+    let Command::Declare(options) = ok("선언 sev1 service:payments 결제 장애") else { panic!() };
+    assert_eq!((options.severity, options.title.as_deref()), (Some(sev("SEV1")), Some("결제 장애")));
+    assert_eq!(ok("업데이트 롤백 중"), Command::Update(Some("롤백 중".into())));
+    assert_eq!(ok("상태 monitoring"), Command::Status(IncidentStatus::Monitoring));
+    assert_eq!(ok("심각도 sev2"), Command::Severity(sev("SEV2")));
+    assert_eq!(ok("해결 원복 완료"), Command::Resolve(Some("원복 완료".into())));
+    assert_eq!(ok("회고"), Command::Retro);
+    assert_eq!(ok("도움말"), Command::Help);
+    assert_eq!(ok("목록"), Command::List);
+    assert_eq!(err("배포"), GrammarError::UnknownCommand { word: "배포".into() });
+}

@@ -35,6 +35,8 @@ async fn every_subcommand_has_help() {
         &["migrate", "--help"],
         &["check-config", "--help"],
         &["simulate", "--help"],
+        &["manifest", "--help"],
+        &["retro", "--help"],
     ] {
         let output = firebell(sub, &[]).await;
         assert!(output.status.success(), "{sub:?}");
@@ -229,4 +231,16 @@ async fn simulate_refuses_an_unknown_severity() {
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test]
+async fn manifest_points_the_request_urls_at_the_given_host() {
+    let output = firebell(&["manifest", "--url", "https://ops.acme.io"], &[]).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest = String::from_utf8_lossy(&output.stdout);
+    assert!(manifest.contains("request_url: https://ops.acme.io/slack/events"), "{manifest}");
+    let socket = firebell(&["manifest", "--socket-mode"], &[]).await;
+    assert!(String::from_utf8_lossy(&socket.stdout).contains("socket_mode_enabled: true"));
+    let refused = firebell(&["manifest", "--url", "http://ops.acme.io"], &[]).await;
+    assert!(!refused.status.success() && stderr(&refused).contains("Slack only calls https:// URLs"));
 }
