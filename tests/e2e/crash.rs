@@ -18,8 +18,13 @@ async fn declare_kill_restart(prepare: impl Fn(&FakeSlack), killed_when: impl Fn
     let db = database::sqlite();
     let policy = db.dir.path().join("firebell.toml");
     std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
-    let setup =
-        Setup { slack: &slack, database_url: &db.url, policy: &policy, log: db.dir.path().join("firebell.log") };
+    let setup = Setup {
+        slack: &slack,
+        database_url: &db.url,
+        policy: &policy,
+        log: db.dir.path().join("firebell.log"),
+        env: vec![],
+    };
 
     let first = Firebell::start(&setup).await;
     let reply = first.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
@@ -89,8 +94,13 @@ async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
     let db = database::sqlite();
     let policy = db.dir.path().join("firebell.toml");
     std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
-    let setup =
-        Setup { slack: &slack, database_url: &db.url, policy: &policy, log: db.dir.path().join("firebell.log") };
+    let setup = Setup {
+        slack: &slack,
+        database_url: &db.url,
+        policy: &policy,
+        log: db.dir.path().join("firebell.log"),
+        env: vec![],
+    };
     let firebell = Firebell::start(&setup).await;
     firebell.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
     wait::until_sync("conversations.create to be in flight", || !slack.calls_to("conversations.create").is_empty())
@@ -103,4 +113,28 @@ async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
     assert!(incident.channel.is_some(), "the channel the job was creating is recorded");
     let open_channel = store.all_jobs().await.unwrap().into_iter().find(|j| j.kind == "open_channel").unwrap();
     assert_eq!(open_channel.state, firebell::store::outbox::JobState::Done);
+}
+
+#[tokio::test]
+async fn json_logs_of_a_full_scenario_never_contain_the_token_or_the_signing_secret() {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let db = database::sqlite();
+    let policy = db.dir.path().join("firebell.toml");
+    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
+    let log = db.dir.path().join("firebell.log");
+    let env = vec![("FIREBELL_LOG_FORMAT", "json".to_owned()), ("RUST_LOG", "debug".to_owned())];
+    let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env };
+    let firebell = Firebell::start(&setup).await;
+    firebell.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
+    wait::until_sync("the notices", || workspace::bot_posts(&slack, "C0INCIDENTS").len() == 1).await;
+    assert!(firebell.terminate().await.success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.lines().count() > 10, "a real log: {text}");
+    for line in text.lines() {
+        assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not a JSON line: {line}");
+    }
+    for secret in ["xoxb-test-token", crate::support::signing::SIGNING_SECRET] {
+        assert!(!text.contains(secret), "the log contains {secret}");
+    }
 }

@@ -265,7 +265,7 @@ fn setup<'a>(
     policy: &'a std::path::Path,
     name: &str,
 ) -> Setup<'a> {
-    Setup { slack, database_url: &db.url, policy, log: db.dir.path().join(name) }
+    Setup { slack, database_url: &db.url, policy, log: db.dir.path().join(name), env: vec![] }
 }
 
 #[tokio::test]

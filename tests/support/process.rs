@@ -23,6 +23,8 @@ pub struct Setup<'a> {
     pub policy: &'a Path,
     /// Where the child's log goes (read it when a test fails).
     pub log: PathBuf,
+    /// Extra environment variables (override the defaults).
+    pub env: Vec<(&'static str, String)>,
 }
 
 fn free_port() -> u16 {
@@ -49,6 +51,7 @@ impl Firebell {
                 ("FIREBELL_JOB_LEASE", "2s".to_owned()),
                 ("RUST_LOG", "info".to_owned()),
             ])
+            .envs(setup.env.iter().map(|(k, v)| (*k, v.clone())))
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .kill_on_drop(true)
