@@ -11,7 +11,7 @@ use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, ServiceName};
 use crate::domain::reminders::plus;
 use crate::domain::text::escape_mrkdwn;
-use crate::render::lifecycle::duration;
+use crate::render::lifecycle::duration_in;
 use crate::store::changes::PlannedChange;
 
 impl App {
@@ -64,7 +64,8 @@ impl App {
             let links: Vec<String> = channels.iter().map(|c| format!("<#{c}>")).collect();
             text(locale, Key::ChangeInChannels).fill_trusted(&[("channels", &links.join(", "))])
         };
-        let lookback = duration(chrono::Duration::from_std(self.policy.changes_lookback).unwrap_or_default());
+        let lookback =
+            duration_in(locale, chrono::Duration::from_std(self.policy.changes_lookback).unwrap_or_default());
         Ok(Reply::ephemeral(
             text(locale, Key::ChangeRecorded).fill_trusted(&[("channels", &where_), ("lookback", &lookback)]),
         ))

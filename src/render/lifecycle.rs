@@ -14,13 +14,22 @@ const TEXT_MAX: usize = 3000;
 
 /// `1h 23m`, `2d 4h`, `45s`: the two largest units.
 pub fn duration(span: chrono::Duration) -> String {
+    duration_in(Locale::En, span)
+}
+
+/// A span as people of `locale` write it: `1h 23m` or `1시간 23분`.
+pub fn duration_in(locale: Locale, span: chrono::Duration) -> String {
     let seconds = span.num_seconds().max(0);
     let (days, hours, minutes) = (seconds / 86_400, seconds % 86_400 / 3600, seconds % 3600 / 60);
+    let [d, h, m, s] = match locale {
+        Locale::En => ["d", "h", "m", "s"],
+        Locale::Ko => ["일", "시간", "분", "초"],
+    };
     match (days, hours, minutes) {
-        (0, 0, 0) => format!("{seconds}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
+        (0, 0, 0) => format!("{seconds}{s}"),
+        (0, 0, mins) => format!("{mins}{m}"),
+        (0, hrs, mins) => format!("{hrs}{h} {mins}{m}"),
+        (ds, hrs, _) => format!("{ds}{d} {hrs}{h}"),
     }
 }
 
@@ -95,7 +104,7 @@ pub fn channel_post(change: &Change, incident: &Incident, actor: &UserId, policy
         }
         Change::Resolved { summary, duration: span } => t(Key::LifecycleResolved).fill_trusted(&[
             ("actor", &who),
-            ("duration", &duration(*span)),
+            ("duration", &duration_in(locale, *span)),
             ("summary", &summary_suffix(summary.as_ref())),
         ]),
         Change::Closed => {
@@ -126,8 +135,10 @@ pub fn thread_reply(change: &Change, incident: &Incident, policy: &Policy) -> Op
             ))
         }
         Change::Resolved { summary, duration: span } => Some((
-            t(Key::ThreadResolved)
-                .fill_trusted(&[("duration", &duration(*span)), ("summary", &summary_suffix(summary.as_ref()))]),
+            t(Key::ThreadResolved).fill_trusted(&[
+                ("duration", &duration_in(locale, *span)),
+                ("summary", &summary_suffix(summary.as_ref())),
+            ]),
             true,
         )),
         _ => None,
@@ -170,5 +181,8 @@ mod tests {
         assert_eq!(duration(d(3600 + 23 * 60)), "1h 23m");
         assert_eq!(duration(d(2 * 86_400 + 4 * 3600 + 59)), "2d 4h");
         assert_eq!(duration(d(-5)), "0s");
+        assert_eq!(duration_in(Locale::Ko, d(3600 + 23 * 60)), "1시간 23분");
+        assert_eq!(duration_in(Locale::Ko, d(2 * 86_400 + 4 * 3600)), "2일 4시간");
+        assert_eq!(duration_in(Locale::Ko, d(42)), "42초");
     }
 }

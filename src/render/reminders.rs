@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::lifecycle::duration;
+use super::lifecycle::duration_in;
 use super::lifecycle_modals::QuickAction;
 use super::{SlackMessage, context, section, status_word, user_text};
 use crate::catalog::{Key, text};
@@ -35,7 +35,7 @@ pub fn reminder(incident: &Incident, policy: &Policy, who: &[UserId], now: DateT
     let line = text(locale, Key::ReminderText).fill_trusted(&[
         ("who", &mentions.join(" ")),
         ("number", &incident.number.to_string()),
-        ("silence", &duration(now - incident.last_update_at)),
+        ("silence", &duration_in(policy.locale, now - incident.last_update_at)),
     ]);
     let id = incident.id.to_string();
     let options: Vec<Value> =
@@ -64,7 +64,7 @@ pub fn escalation(incident: &Incident, policy: &Policy, now: DateTime<Utc>) -> S
     text(policy.locale, Key::EscalationText).fill_trusted(&[
         ("number", &incident.number.to_string()),
         ("severity", &user_text(incident.severity.as_str(), 50)),
-        ("silence", &duration(now - incident.last_update_at)),
+        ("silence", &duration_in(policy.locale, now - incident.last_update_at)),
         ("channel", &channel),
     ])
 }
@@ -82,7 +82,7 @@ pub fn lead_nudge(incident: &Incident, policy: &Policy) -> SlackMessage {
 /// The nudge when a resolved incident still has no retrospective.
 pub fn retro_nudge(incident: &Incident, policy: &Policy, resolved_for: chrono::Duration) -> String {
     text(policy.locale, Key::NudgeRetro)
-        .fill_trusted(&[("number", &incident.number.to_string()), ("ago", &duration(resolved_for))])
+        .fill_trusted(&[("number", &incident.number.to_string()), ("ago", &duration_in(policy.locale, resolved_for))])
 }
 
 /// The digest of open incidents; `None` when there is nothing to say.
@@ -96,7 +96,7 @@ pub fn digest(open: &[Incident], policy: &Policy, now: DateTime<Utc>) -> Option<
         let number = incident.number.to_string();
         let severity = user_text(incident.severity.as_str(), 50);
         let status = status_word(locale, incident.status);
-        let age = duration(now - incident.declared_at);
+        let age = duration_in(policy.locale, now - incident.declared_at);
         lines.push(if incident.private {
             text(locale, Key::DigestPrivateItem).fill_trusted(&[
                 ("number", &number),
@@ -117,7 +117,7 @@ pub fn digest(open: &[Incident], policy: &Policy, now: DateTime<Utc>) -> Option<
                 ("title", &user_text(&incident.title, 150)),
                 ("age", &age),
                 ("lead", &lead),
-                ("since", &duration(now - incident.last_update_at)),
+                ("since", &duration_in(policy.locale, now - incident.last_update_at)),
                 ("channel", &channel),
             ])
         });

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use super::followups::group_label;
-use super::lifecycle::duration;
+use super::lifecycle::duration_in;
 use crate::catalog::{Key, Locale, text};
 use crate::domain::policy::Policy;
 use crate::domain::retrospective::{Entry, Line, Person, Phase, Question, Retrospective, label};
@@ -119,7 +119,7 @@ pub fn markdown(retro: &Retrospective, policy: &Policy) -> String {
     );
     let _ = writeln!(out, "- **{}**: {}", field(Key::FieldStatus), super::status_word(locale, retro.status));
     if let (Some(declared), Some(resolved)) = (retro.times.declared, retro.times.resolved) {
-        let _ = writeln!(out, "- **{}**: {}", field(Key::RetroDuration), duration(resolved - declared));
+        let _ = writeln!(out, "- **{}**: {}", field(Key::RetroDuration), duration_in(locale, resolved - declared));
     }
 
     let _ = writeln!(out, "\n{}\n", t(Key::RetroKeyTimes).as_str());
@@ -135,7 +135,7 @@ pub fn markdown(retro: &Retrospective, policy: &Policy) -> String {
         let _ = writeln!(out, "- **{}**: {}", field(key), at.map_or(none.to_owned(), local));
     }
     let between = |from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>| match (from, to) {
-        (Some(from), Some(to)) => duration(to - from),
+        (Some(from), Some(to)) => duration_in(locale, to - from),
         _ => none.to_owned(),
     };
     let _ = writeln!(out, "- **{}**: {}", field(Key::RetroToDetect), between(times.started, times.detected));

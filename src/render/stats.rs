@@ -1,11 +1,11 @@
 //! `/incident stats` as text, with a bar per week.
 
-use super::lifecycle::duration;
+use super::lifecycle::duration_in;
 use crate::catalog::{Key, Locale, text};
 use crate::domain::stats::Stats;
 
-fn span(value: Option<chrono::Duration>) -> String {
-    value.map_or_else(|| "—".to_owned(), duration)
+fn span(locale: Locale, value: Option<chrono::Duration>) -> String {
+    value.map_or_else(|| "—".to_owned(), |d| duration_in(locale, d))
 }
 
 /// The ephemeral report.
@@ -16,9 +16,9 @@ pub fn report(stats: &Stats, days: i64, locale: Locale) -> String {
         lines.push(t(Key::StatsRow).fill(&[
             ("severity", severity),
             ("count", &figures.count.to_string()),
-            ("mtta", &span(figures.mtta)),
-            ("mttd", &span(figures.mttd)),
-            ("mttr", &span(figures.mttr)),
+            ("mtta", &span(locale, figures.mtta)),
+            ("mttd", &span(locale, figures.mttd)),
+            ("mttr", &span(locale, figures.mttr)),
         ]));
     }
     lines.push(t(Key::StatsTotals).fill(&[
