@@ -9,6 +9,13 @@ use crate::support::fake_slack::{FakeSlack, Fault};
 use crate::support::process::{Firebell, Setup};
 use crate::support::{wait, workspace};
 
+/// Writes the contract's policy beside the test database; returns its path.
+fn contract_policy(db: &database::TestDatabase) -> std::path::PathBuf {
+    let policy = db.dir.path().join("firebell.toml");
+    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
+    policy
+}
+
 /// Declares through a first process, kills it once `killed_when` holds, restarts, and
 /// checks that the incident came out whole and single.
 async fn declare_kill_restart(prepare: impl Fn(&FakeSlack), killed_when: impl Fn(&FakeSlack) -> bool) -> FakeSlack {
@@ -16,8 +23,7 @@ async fn declare_kill_restart(prepare: impl Fn(&FakeSlack), killed_when: impl Fn
     workspace::seed(&slack);
     prepare(&slack);
     let db = database::sqlite();
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
+    let policy = contract_policy(&db);
     let setup = Setup {
         slack: &slack,
         database_url: &db.url,
@@ -92,8 +98,7 @@ async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
     workspace::seed(&slack);
     slack.inject("conversations.create", Fault::Latency(std::time::Duration::from_millis(1500)));
     let db = database::sqlite();
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
+    let policy = contract_policy(&db);
     let setup = Setup {
         slack: &slack,
         database_url: &db.url,
@@ -120,8 +125,7 @@ async fn json_logs_of_a_full_scenario_never_contain_the_token_or_the_signing_sec
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
     let db = database::sqlite();
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
+    let policy = contract_policy(&db);
     let log = db.dir.path().join("firebell.log");
     let env = vec![("FIREBELL_LOG_FORMAT", "json".to_owned()), ("RUST_LOG", "debug".to_owned())];
     let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env };
