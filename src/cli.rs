@@ -25,10 +25,12 @@ pub struct Cli {
 pub enum Commands {
     /// Run the bot: HTTP endpoints and background workers. Applies pending migrations first.
     ///
-    /// Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. Optional: DATABASE_URL (default
-    /// sqlite://firebell.db), FIREBELL_CONFIG, FIREBELL_LISTEN (default 0.0.0.0:3000),
-    /// SLACK_API_URL, SLACK_TEAM_ID, FIREBELL_WEBHOOK_TOKEN, RUST_LOG, FIREBELL_LOG_FORMAT.
-    Serve,
+    /// Needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET (HTTP mode: Slack posts to /slack/*)
+    /// or SLACK_APP_TOKEN (Socket Mode: firebell connects out to Slack, no public URL needed).
+    /// Optional: DATABASE_URL (default sqlite://firebell.db), FIREBELL_CONFIG, FIREBELL_LISTEN
+    /// (default 0.0.0.0:3000; /webhooks/*, /healthz, /readyz and /metrics are served in both
+    /// modes), SLACK_API_URL, SLACK_TEAM_ID, FIREBELL_WEBHOOK_TOKEN, RUST_LOG, FIREBELL_LOG_FORMAT.
+    Serve(ServeArgs),
     /// Apply pending database migrations (DATABASE_URL) and exit.
     Migrate,
     /// Validate a policy file and print a short summary; exits non-zero with file, line and
@@ -46,6 +48,15 @@ pub enum Commands {
     /// Dry-run the policy: every reminder, escalation, nudge and digest an incident of this
     /// severity and duration would fire, in order, in the policy's time zone.
     Simulate(SimulateArgs),
+}
+
+/// `firebell serve` options.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// With SLACK_APP_TOKEN set, serve /slack/* as well as Socket Mode (needs
+    /// SLACK_SIGNING_SECRET); useful while moving an install from one mode to the other.
+    #[arg(long)]
+    pub http: bool,
 }
 
 /// `firebell manifest` options.
@@ -109,8 +120,8 @@ pub fn main() -> ExitCode {
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
     };
     match cli.command {
-        Commands::Serve => {
-            let settings = match env.serve() {
+        Commands::Serve(args) => {
+            let settings = match env.serve_with(args.http) {
                 Ok(settings) => settings,
                 Err(error) => return fail(&error.to_string()),
             };

@@ -6,6 +6,8 @@
 //! - [`config`] — the environment (read in one place) and the policy file, validated once.
 //! - [`http`] — the axum server: `/slack/*` (verified before anything else), health,
 //!   readiness and metrics. Thin: parse, hand to [`app`], answer.
+//! - [`socket_mode`] — the other way Slack traffic arrives (`SLACK_APP_TOKEN`): a WebSocket
+//!   whose envelopes go through the same inbound types and app calls as [`http`].
 //! - [`slack`] — everything that speaks Slack: request signatures, inbound payload types and
 //!   the Web API client.
 //! - [`integrations`] — alert webhook payloads (Alertmanager, Grafana, Datadog) parsed into alerts.
@@ -33,5 +35,6 @@ pub mod metrics;
 pub mod render;
 pub mod serve;
 pub mod slack;
+pub mod socket_mode;
 pub mod store;
 pub mod workers;

@@ -1,7 +1,7 @@
 //! Counters and histograms, rendered in the Prometheus text format on `/metrics`.
 //!
 //! Hand-written rather than a metrics crate: a handful of labelled counters and one
-//! histogram need a mutex and a formatter, not a dependency. Label values come from a fixed
+//! histograms need a mutex and a formatter, not a dependency. Label values come from a fixed
 //! set (routes, status codes, event types Slack defines), never from user text.
 
 use std::collections::BTreeMap;
@@ -44,7 +44,7 @@ const HISTOGRAMS: [(&str, &str, &str); 2] = [
 ];
 
 /// Help texts of the counters, in the order they are rendered.
-const COUNTERS: [(&str, &str); 7] = [
+const COUNTERS: [(&str, &str); 9] = [
     ("firebell_http_requests_total", "HTTP requests by endpoint and status code."),
     ("firebell_slack_events_total", "Events API deliveries by event type and outcome (recorded, duplicate, ignored)."),
     ("firebell_commands_total", "Slash commands by subcommand (or 'invalid')."),
@@ -54,6 +54,11 @@ const COUNTERS: [(&str, &str); 7] = [
         "firebell_alerts_total",
         "Webhook alerts by source and outcome (prompted, declared, repeated, resolved, unreadable).",
     ),
+    (
+        "firebell_socket_mode_envelopes_total",
+        "Socket Mode envelopes by type and outcome (acknowledged, withheld, malformed).",
+    ),
+    ("firebell_socket_mode_disconnects_total", "Socket Mode connections that failed or dropped (not refreshes)."),
     (
         "firebell_jobs_total",
         "Outbox jobs by kind and outcome (done, retried, rate_limited, auth_rejected, failed, channel_failed).",

@@ -1,5 +1,5 @@
-//! `firebell serve`: wires settings, policy, storage, Slack and HTTP together, and shuts
-//! down gracefully when the cancellation token fires.
+//! `firebell serve`: wires settings, policy, storage, Slack, HTTP and (with `SLACK_APP_TOKEN`)
+//! Socket Mode together, and shuts down gracefully when the cancellation token fires.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,7 +20,7 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::slack::client::{SlackApi, SlackCallError};
 use crate::store::Store;
-use crate::workers;
+use crate::{socket_mode, workers};
 
 /// A started server.
 pub struct Running {
@@ -70,9 +70,19 @@ pub async fn start(
     let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
     let state = AppState {
         app: app.clone(),
-        signing_secret: Arc::new(settings.signing_secret.clone()),
+        signing_secret: settings.signing_secret.clone().map(Arc::new),
         webhook_token: settings.webhook_token.clone().map(Arc::new),
     };
+    let socket_mode = settings.app_token.as_ref().map(|app_token| {
+        let connections = app.slack.with_token(app_token);
+        tokio::spawn(socket_mode::run(app.clone(), connections, shutdown.clone()))
+    });
+    let inbound = match (socket_mode.is_some(), state.signing_secret.is_some()) {
+        (true, true) => "Socket Mode and HTTP /slack/*",
+        (true, false) => "Socket Mode",
+        _ => "HTTP /slack/*",
+    };
+    tracing::info!(slack.inbound = inbound, "Slack traffic arrives over {inbound}");
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("FIREBELL_LISTEN: cannot listen on {}", settings.listen))?;
@@ -84,7 +94,11 @@ pub async fn start(
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await
             .context("HTTP server")?;
-        // Requests are done; let the job in flight finish (bounded), then close the store.
+        // Requests and envelopes are done; let the job in flight finish (bounded), then
+        // close the store.
+        if let Some(socket_mode) = socket_mode {
+            let _ = socket_mode.await;
+        }
         let _ = reminder_worker.await;
         if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
             tracing::warn!("the outbox worker did not stop in time; its job will be retried after the lease");

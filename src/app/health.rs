@@ -1,5 +1,5 @@
-//! Readiness: whether firebell can do its job right now (the database answers and Slack has
-//! not rejected the token).
+//! Readiness: whether firebell can do its job right now (the database answers, Slack has
+//! not rejected the token, and in Socket Mode the WebSocket is up).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,6 +13,8 @@ const PING_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Debug, Default)]
 pub struct Health {
     slack_rejection: Mutex<Option<String>>,
+    /// `None` in HTTP mode; in Socket Mode, why the WebSocket is down (`None` inside: up).
+    socket_mode: Mutex<Option<Option<String>>>,
 }
 
 impl Health {
@@ -30,6 +32,21 @@ impl Health {
         *self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// Socket Mode is in use and not connected yet; readiness waits for its `hello`.
+    pub fn socket_mode_starting(&self) {
+        *self.socket_mode.lock().unwrap_or_else(|p| p.into_inner()) = Some(Some("connecting".to_owned()));
+    }
+
+    /// The Socket Mode connection said `hello`: Slack traffic can arrive.
+    pub fn socket_mode_connected(&self) {
+        *self.socket_mode.lock().unwrap_or_else(|p| p.into_inner()) = Some(None);
+    }
+
+    /// The Socket Mode connection is down (reconnecting), for this reason.
+    pub fn socket_mode_down(&self, reason: &str) {
+        *self.socket_mode.lock().unwrap_or_else(|p| p.into_inner()) = Some(Some(reason.to_owned()));
+    }
+
     /// `Ok` when ready, else the reason.
     pub async fn check(&self, store: &Store) -> Result<(), String> {
         match tokio::time::timeout(PING_TIMEOUT, store.ping()).await {
@@ -39,6 +56,9 @@ impl Health {
         }
         if let Some(reason) = self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             return Err(format!("Slack rejected the bot token: {reason}"));
+        }
+        if let Some(Some(reason)) = self.socket_mode.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            return Err(format!("Socket Mode is not connected: {reason}"));
         }
         Ok(())
     }

@@ -97,7 +97,11 @@ pub struct CommonSettings {
 pub struct ServeSettings {
     pub common: CommonSettings,
     pub bot_token: SecretString,
-    pub signing_secret: SecretString,
+    /// Verifies `/slack/*`; `None` in Socket Mode without `--http`, where those routes are
+    /// not served at all.
+    pub signing_secret: Option<SecretString>,
+    /// `SLACK_APP_TOKEN` (`xapp-…`): Slack traffic arrives over Socket Mode.
+    pub app_token: Option<SecretString>,
     pub slack_api_url: String,
     pub team_id: Option<TeamId>,
     pub listen: SocketAddr,
@@ -139,13 +143,25 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
 
     /// The settings `serve` needs; the first problem found stops it.
     pub fn serve(&self) -> Result<ServeSettings, EnvError> {
+        self.serve_with(false)
+    }
+
+    /// The settings of `serve --http`: with `SLACK_APP_TOKEN` set, keep serving `/slack/*`
+    /// too (so it needs `SLACK_SIGNING_SECRET`); without it, the same as [`Env::serve`].
+    pub fn serve_with(&self, http_too: bool) -> Result<ServeSettings, EnvError> {
         let common = self.common()?;
         let mut warnings = Vec::new();
-        if self.get("SLACK_APP_TOKEN").is_some() {
-            return Err(error(
-                "SLACK_APP_TOKEN",
-                "Socket Mode is not available in this version yet; unset it and point Slack at the /slack/* endpoints",
-            ));
+        let app_token = self.get("SLACK_APP_TOKEN");
+        if let Some(token) = &app_token {
+            if token.starts_with("xoxb-") || token.starts_with("xoxp-") {
+                return Err(error(
+                    "SLACK_APP_TOKEN",
+                    "this is a bot or user token; expected the app-level token (xapp-…) with connections:write from the app's Basic Information page",
+                ));
+            }
+            if !token.starts_with("xapp-") {
+                warnings.push("SLACK_APP_TOKEN does not start with xapp-; app-level tokens usually do".to_owned());
+            }
         }
         let bot_token = self.get("SLACK_BOT_TOKEN").ok_or_else(|| {
             error("SLACK_BOT_TOKEN", "missing; expected the bot token (xoxb-…) from the Slack app's OAuth page")
@@ -153,12 +169,31 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
         if !bot_token.starts_with("xoxb-") {
             warnings.push("SLACK_BOT_TOKEN does not start with xoxb-; bot tokens usually do".to_owned());
         }
-        let signing_secret = self.get("SLACK_SIGNING_SECRET").ok_or_else(|| {
-            error(
-                "SLACK_SIGNING_SECRET",
-                "missing; expected the signing secret from the Slack app's Basic Information page",
-            )
-        })?;
+        let http_mode = app_token.is_none() || http_too;
+        let signing_secret = match self.get("SLACK_SIGNING_SECRET") {
+            Some(secret) if http_mode => Some(SecretString::from(secret)),
+            Some(_) => {
+                warnings.push(
+                    "SLACK_SIGNING_SECRET is set but unused: Socket Mode does not serve /slack/* (add --http to serve both)"
+                        .to_owned(),
+                );
+                None
+            }
+            None if http_mode => {
+                let why = if app_token.is_some() {
+                    "missing; --http serves /slack/*, which needs"
+                } else {
+                    "missing; expected"
+                };
+                return Err(error(
+                    "SLACK_SIGNING_SECRET",
+                    format!(
+                        "{why} the signing secret from the Slack app's Basic Information page (or set SLACK_APP_TOKEN for Socket Mode)"
+                    ),
+                ));
+            }
+            None => None,
+        };
         let slack_api_url = self.get("SLACK_API_URL").unwrap_or_else(|| SLACK_API_URL.to_owned());
         if !(slack_api_url.starts_with("https://") || slack_api_url.starts_with("http://")) {
             return Err(error("SLACK_API_URL", format!("\"{slack_api_url}\"; expected an http:// or https:// URL")));
@@ -185,7 +220,8 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             common,
             job_lease,
             bot_token: SecretString::from(bot_token),
-            signing_secret: SecretString::from(signing_secret),
+            signing_secret,
+            app_token: app_token.map(SecretString::from),
             slack_api_url,
             team_id,
             listen,
@@ -273,8 +309,53 @@ mod tests {
 
     #[test]
     fn secrets_do_not_show_in_debug_output() {
-        let settings = env(&SLACK).serve().unwrap();
+        let mut pairs = SLACK.to_vec();
+        pairs.push(("SLACK_APP_TOKEN", "xapp-1-secret"));
+        let settings = env(&pairs).serve_with(true).unwrap();
         let printed = format!("{settings:?}");
-        assert!(!printed.contains("xoxb-1") && !printed.contains("s3cret"), "{printed}");
+        assert!(!printed.contains("xoxb-1") && !printed.contains("s3cret") && !printed.contains("xapp-1"), "{printed}");
+    }
+
+    #[test]
+    fn socket_mode_needs_no_signing_secret_and_does_not_serve_slack_routes() {
+        let settings = env(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_APP_TOKEN", "xapp-1")]).serve().unwrap();
+        assert!(settings.app_token.is_some());
+        assert!(settings.signing_secret.is_none());
+        assert!(settings.warnings.is_empty(), "{:?}", settings.warnings);
+    }
+
+    #[test]
+    fn socket_mode_with_http_needs_the_signing_secret_too() {
+        let error = env(&[("SLACK_BOT_TOKEN", "xoxb-1"), ("SLACK_APP_TOKEN", "xapp-1")]).serve_with(true).unwrap_err();
+        assert_eq!(error.var, "SLACK_SIGNING_SECRET");
+        assert!(error.problem.contains("--http"), "{error}");
+        let mut pairs = SLACK.to_vec();
+        pairs.push(("SLACK_APP_TOKEN", "xapp-1"));
+        let both = env(&pairs).serve_with(true).unwrap();
+        assert!(both.app_token.is_some() && both.signing_secret.is_some());
+    }
+
+    #[test]
+    fn an_unused_signing_secret_in_socket_mode_is_a_warning() {
+        let mut pairs = SLACK.to_vec();
+        pairs.push(("SLACK_APP_TOKEN", "xapp-1"));
+        let settings = env(&pairs).serve().unwrap();
+        assert!(settings.signing_secret.is_none());
+        assert!(settings.warnings.iter().any(|w| w.contains("--http")), "{:?}", settings.warnings);
+    }
+
+    #[test]
+    fn a_bot_token_given_as_the_app_token_is_an_error() {
+        let mut pairs = SLACK.to_vec();
+        pairs.push(("SLACK_APP_TOKEN", "xoxb-2"));
+        let error = env(&pairs).serve().unwrap_err();
+        assert_eq!(error.var, "SLACK_APP_TOKEN");
+        assert!(error.problem.contains("xapp-"), "{error}");
+    }
+
+    #[test]
+    fn http_mode_ignores_the_http_flag() {
+        let settings = env(&SLACK).serve_with(true).unwrap();
+        assert!(settings.app_token.is_none() && settings.signing_secret.is_some());
     }
 }

@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, HttpError, verify};
+use super::{HttpError, SlackState, verify};
 use crate::slack::inbound::SlashCommand;
 
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
     let command = SlashCommand::parse(&body)?;
     Ok(match state.app.handle_command(&command).await {

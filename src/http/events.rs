@@ -7,11 +7,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{AppState, HttpError, verify};
+use super::{HttpError, SlackState, verify};
 use crate::app::events::EventOutcome;
 use crate::slack::inbound::EventEnvelope;
 
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
     let envelope = EventEnvelope::parse(&body)?;
     let retry_num = headers

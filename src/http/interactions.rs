@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, HttpError, verify};
+use super::{HttpError, SlackState, verify};
 use crate::app::interactions::InteractionOutcome;
 use crate::slack::inbound::Interaction;
 
-pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
+pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
     let interaction = Interaction::parse(&body)?;
     match state.app.receive_interaction(&interaction).await {

@@ -29,23 +29,34 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
-    pub signing_secret: Arc<SecretString>,
+    /// `SLACK_SIGNING_SECRET`; `None` (Socket Mode only) leaves `/slack/*` unrouted: 404.
+    pub signing_secret: Option<Arc<SecretString>>,
     /// `FIREBELL_WEBHOOK_TOKEN`; `None` disables the webhooks (503).
     pub webhook_token: Option<Arc<SecretString>>,
 }
 
+/// What the `/slack/*` handlers reach: they exist only with a signing secret.
+#[derive(Clone)]
+pub struct SlackState {
+    pub app: App,
+    pub signing_secret: Arc<SecretString>,
+}
+
 /// Builds the router; tests and `serve` call the same function.
 pub fn router(state: AppState) -> Router {
-    let slack = Router::new()
-        .route("/slack/commands", post(commands::receive))
-        .route("/slack/events", post(events::receive))
-        .route("/slack/interactions", post(interactions::receive))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     let webhooks =
         Router::new().route("/webhooks/{source}", post(webhooks::receive)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    Router::new()
-        .merge(slack)
-        .merge(webhooks)
+    let mut routes = Router::new().merge(webhooks);
+    if let Some(signing_secret) = &state.signing_secret {
+        let slack = Router::new()
+            .route("/slack/commands", post(commands::receive))
+            .route("/slack/events", post(events::receive))
+            .route("/slack/interactions", post(interactions::receive))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .with_state(SlackState { app: state.app.clone(), signing_secret: Arc::clone(signing_secret) });
+        routes = routes.merge(slack);
+    }
+    routes
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -3,11 +3,11 @@
 use axum::http::HeaderMap;
 use secrecy::ExposeSecret;
 
-use super::{AppState, HttpError};
+use super::{HttpError, SlackState};
 use crate::slack::signature;
 
 /// Verifies the signature headers against the raw body with the app's clock.
-pub fn slack_signature(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), HttpError> {
+pub fn slack_signature(state: &SlackState, headers: &HeaderMap, body: &[u8]) -> Result<(), HttpError> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     signature::verify(
         state.signing_secret.expose_secret().as_bytes(),

@@ -130,6 +130,25 @@ impl SlackApi {
         })
     }
 
+    /// The same client authenticated with another token: Socket Mode's app-level token, which
+    /// only opens connections.
+    pub fn with_token(&self, token: &SecretString) -> SlackApi {
+        SlackApi {
+            token: SlackApiToken::new(SlackApiTokenValue(token.expose_secret().to_owned())),
+            bot: Arc::new(tokio::sync::OnceCell::new()),
+            ..self.clone()
+        }
+    }
+
+    /// `apps.connections.open` (with the app-level token): a fresh Socket Mode WebSocket URL.
+    /// The URL carries a one-time ticket, so it is never logged.
+    pub async fn open_connection(&self) -> Result<String, SlackCallError> {
+        let request = SlackApiAppsConnectionOpenRequest::new();
+        let response =
+            self.call("apps.connections.open", async |session| session.apps_connections_open(&request).await).await?;
+        Ok(response.url.0.to_string())
+    }
+
     /// Counts failed calls by method and error code in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> SlackApi {
         self.metrics = Some(metrics);

@@ -45,6 +45,18 @@ impl SlashCommand {
     pub fn parse(body: &[u8]) -> Result<SlashCommand, MalformedPayload> {
         let form: SlashCommandForm = serde_urlencoded::from_bytes(body)
             .map_err(|e| MalformedPayload(format!("not a slash command form: {e}")))?;
+        SlashCommand::from_form(form)
+    }
+
+    /// Reads the payload of a Socket Mode `slash_commands` envelope: the same fields as the
+    /// form, as a JSON object of strings.
+    pub fn from_value(payload: Value) -> Result<SlashCommand, MalformedPayload> {
+        let form: SlashCommandForm = serde_json::from_value(payload)
+            .map_err(|e| MalformedPayload(format!("not a slash command payload: {e}")))?;
+        SlashCommand::from_form(form)
+    }
+
+    fn from_form(form: SlashCommandForm) -> Result<SlashCommand, MalformedPayload> {
         Ok(SlashCommand {
             team_id: TeamId::parse(&form.team_id)
                 .ok_or_else(|| MalformedPayload("team_id is not a workspace id".into()))?,
@@ -101,7 +113,13 @@ impl EventEnvelope {
     /// Parses the JSON body of `POST /slack/events`.
     pub fn parse(body: &[u8]) -> Result<EventEnvelope, MalformedPayload> {
         let raw: Value = serde_json::from_slice(body).map_err(|e| MalformedPayload(format!("not JSON: {e}")))?;
-        let head: EnvelopeHead = serde_json::from_value(raw.clone())
+        EventEnvelope::from_value(raw)
+    }
+
+    /// Reads an envelope already parsed as JSON (the payload of a Socket Mode `events_api`
+    /// envelope is exactly the body the Events API would have posted).
+    pub fn from_value(raw: Value) -> Result<EventEnvelope, MalformedPayload> {
+        let head = EnvelopeHead::deserialize(&raw)
             .map_err(|e| MalformedPayload(format!("not an Events API envelope: {e}")))?;
         match head.kind.as_str() {
             "url_verification" => {
@@ -166,7 +184,12 @@ impl Interaction {
             .map_err(|e| MalformedPayload(format!("expected a form with a payload field: {e}")))?;
         let raw: Value =
             serde_json::from_str(&form.payload).map_err(|e| MalformedPayload(format!("payload is not JSON: {e}")))?;
-        let head: InteractionHead = serde_json::from_value(raw.clone())
+        Interaction::from_value(raw)
+    }
+
+    /// Reads an interaction payload already parsed as JSON (Socket Mode's `interactive`).
+    pub fn from_value(raw: Value) -> Result<Interaction, MalformedPayload> {
+        let head = InteractionHead::deserialize(&raw)
             .map_err(|e| MalformedPayload(format!("not an interaction payload: {e}")))?;
         let team_id = head
             .team
@@ -190,6 +213,16 @@ mod tests {
         let command = SlashCommand::parse(body).unwrap();
         assert_eq!(command.text, "declare sev1 Down");
         assert_eq!(command.user_id.as_str(), "U3");
+    }
+
+    #[test]
+    fn a_socket_mode_command_payload_parses_like_the_form() {
+        let payload = serde_json::json!({"team_id": "T1", "channel_id": "C2", "user_id": "U3", "command": "/incident",
+            "text": "help", "response_url": "https://hooks.slack.com/x", "trigger_id": "1.2.3", "is_enterprise_install": "false"});
+        let command = SlashCommand::from_value(payload).unwrap();
+        assert_eq!((command.text.as_str(), command.channel_id.as_str()), ("help", "C2"));
+        assert!(SlashCommand::from_value(serde_json::json!({"text": "help"})).is_err());
+        assert!(SlashCommand::from_value(serde_json::json!("help")).is_err());
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Killed mid-declaration (SIGKILL) and restarted on the same database: still one channel,
-//! every notice once.
+//! every notice once. Terminated (SIGTERM): the job in flight finishes. And the binary in
+//! both modes, with its logs read for secrets.
 
 use firebell::config::env::DatabaseUrl;
 use firebell::store::Store;
 
 use crate::support::database;
-use crate::support::fake_slack::{FakeSlack, Fault};
+use crate::support::fake_slack::{APP_TOKEN, FakeSlack, Fault};
 use crate::support::process::{Firebell, Setup};
-use crate::support::{wait, workspace};
+use crate::support::{signing, wait, workspace};
 
 /// Writes the contract's policy beside the test database; returns its path.
 fn contract_policy(db: &database::TestDatabase) -> std::path::PathBuf {
@@ -139,6 +140,41 @@ async fn json_logs_of_a_full_scenario_never_contain_the_token_or_the_signing_sec
         assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not a JSON line: {line}");
     }
     for secret in ["xoxb-test-token", crate::support::signing::SIGNING_SECRET] {
+        assert!(!text.contains(secret), "the log contains {secret}");
+    }
+}
+
+#[tokio::test]
+async fn in_socket_mode_the_binary_declares_stops_on_sigterm_and_never_logs_the_app_token() {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let db = database::sqlite();
+    let policy = contract_policy(&db);
+    let log = db.dir.path().join("firebell.log");
+    let env = vec![
+        ("SLACK_APP_TOKEN", APP_TOKEN.to_owned()),
+        ("SLACK_SIGNING_SECRET", String::new()),
+        ("FIREBELL_LOG_FORMAT", "json".to_owned()),
+        ("RUST_LOG", "debug".to_owned()),
+    ];
+    let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env };
+    let firebell = Firebell::start(&setup).await;
+    wait::until_sync("a Socket Mode connection", || slack.socket.open_now() == 1).await;
+    let payload = signing::command_payload(
+        "declare sev1 service:payments Checkout is down",
+        "C0GENERAL",
+        "U0REPORTER",
+        &slack.response_url("cmd"),
+    );
+    let id = slack.socket.send_envelope("slash_commands", payload, true, 0);
+    wait::until_sync("the acknowledgement", || !slack.socket.acks(&id).is_empty()).await;
+    wait::until_sync("the notices", || workspace::bot_posts(&slack, "C0INCIDENTS").len() == 1).await;
+
+    assert!(firebell.terminate().await.success());
+    wait::until_sync("the connection to close", || slack.socket.open_now() == 0).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("Socket Mode connected"), "{text}");
+    for secret in ["xoxb-test-token", APP_TOKEN, "ticket="] {
         assert!(!text.contains(secret), "the log contains {secret}");
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use slack_morphism::errors::{SlackClientApiError, SlackClientError};
 use slack_morphism::prelude::*;
 
-use crate::support::fake_slack::{BOT_USER_ID, FakeSlack, Fault, TOKEN};
+use crate::support::fake_slack::{APP_TOKEN, BOT_USER_ID, FakeSlack, Fault, TOKEN};
 
 type Client = SlackClient<SlackClientHyperHttpsConnector>;
 
@@ -329,8 +329,26 @@ async fn an_unknown_method_is_unknown_method() {
     let token = token(TOKEN);
     let session = client.open_session(&token);
     let answer: ClientResult<Value> =
-        within(session.http_session_api.http_post("apps.connections.open", &json!({}), None)).await;
+        within(session.http_session_api.http_post("admin.users.list", &json!({}), None)).await;
     assert_eq!(api_error(answer).code, "unknown_method");
+}
+
+#[tokio::test]
+async fn apps_connections_open_takes_only_the_app_token_and_gives_a_websocket_url() {
+    let fake = FakeSlack::start().await;
+    let client = client(&fake);
+    for (given, expected) in [(TOKEN, "not_allowed_token_type"), ("xapp-wrong", "invalid_auth")] {
+        let token = token(given);
+        let session = client.open_session(&token);
+        let answer: ClientResult<Value> =
+            within(session.http_session_api.http_post("apps.connections.open", &json!({}), None)).await;
+        assert_eq!(api_error(answer).code, expected);
+    }
+    let token = token(APP_TOKEN);
+    let session = client.open_session(&token);
+    let answer: Value =
+        within(session.http_session_api.http_post("apps.connections.open", &json!({}), None)).await.unwrap();
+    assert!(answer["url"].as_str().unwrap().starts_with("ws://127.0.0.1:"), "{answer}");
 }
 
 #[tokio::test]

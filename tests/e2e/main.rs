@@ -27,5 +27,6 @@ mod listening;
 mod ops;
 mod reminders;
 mod retro;
+mod socket_mode;
 mod storage;
 mod verification;

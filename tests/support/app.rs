@@ -44,6 +44,8 @@ pub struct Options {
     pub env: Vec<(&'static str, String)>,
     /// Runs on the fake Slack before the app starts (seed channels, inject faults…).
     pub prepare_slack: Option<fn(&FakeSlack)>,
+    /// `serve --http`: with `SLACK_APP_TOKEN` in `env`, serve `/slack/*` too.
+    pub http: bool,
 }
 
 /// The app with built-in policy on a fresh SQLite database.
@@ -71,7 +73,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         vars.insert("FIREBELL_CONFIG", path.display().to_string());
     }
     vars.extend(options.env);
-    let settings = Env(move |name: &str| vars.get(name).cloned()).serve().expect("test settings are valid");
+    let settings =
+        Env(move |name: &str| vars.get(name).cloned()).serve_with(options.http).expect("test settings are valid");
     let shutdown = CancellationToken::new();
     let running = tokio::time::timeout(
         REQUEST_TIMEOUT,
@@ -165,6 +168,31 @@ impl TestApp {
             headers.push(("x-slack-retry-reason", "http_timeout".to_owned()));
         }
         self.post_raw("/slack/events", "application/json", body, &headers).await
+    }
+
+    /// Sends `/incident TEXT` over Socket Mode and returns the acknowledgement's payload
+    /// (`Null` for an empty acknowledgement).
+    pub async fn socket_command(&self, text: &str, channel: &str, user: &str) -> serde_json::Value {
+        let payload = signing::command_payload(text, channel, user, &self.slack.response_url("cmd"));
+        let id = self.slack.socket.send_envelope("slash_commands", payload, true, 0);
+        self.socket_ack(&id).await["payload"].clone()
+    }
+
+    /// Waits (bounded) for the acknowledgement of an envelope and returns it.
+    pub async fn socket_ack(&self, envelope_id: &str) -> serde_json::Value {
+        let hub = &self.slack.socket;
+        super::wait::until_sync(&format!("the acknowledgement of {envelope_id}"), || !hub.acks(envelope_id).is_empty())
+            .await;
+        hub.acks(envelope_id).remove(0)
+    }
+
+    /// Waits (bounded) until the app has an open Socket Mode connection, `opened` in all.
+    pub async fn socket_connected(&self, opened: usize) {
+        let hub = &self.slack.socket;
+        super::wait::until_sync(&format!("Socket Mode connection #{opened}"), || {
+            hub.opened() >= opened && hub.open_now() == 1
+        })
+        .await;
     }
 
     /// GETs `path`.

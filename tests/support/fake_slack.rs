@@ -46,6 +46,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
 mod methods;
+pub mod socket;
 mod wire;
 
 use methods::dispatch;
@@ -53,6 +54,8 @@ use wire::{dm_id, fail, is_member, now_micros};
 
 /// The bot token the fake accepts until [`FakeSlack::set_token`].
 pub const TOKEN: &str = "xoxb-test-token";
+/// The app-level token `apps.connections.open` accepts (Socket Mode).
+pub const APP_TOKEN: &str = "xapp-1-A0FIREBELL-test-app-token";
 /// The workspace `auth.test` reports until [`FakeSlack::set_team`].
 pub const TEAM_ID: &str = "T0FIREBELL";
 /// The bot's user id: creator and first member of the channels it creates.
@@ -163,6 +166,9 @@ type Answer = Result<Value, Value>;
 struct State {
     base: String,
     token: String,
+    app_token: String,
+    /// `ws://127.0.0.1:PORT`, where the Socket Mode server listens.
+    socket_base: String,
     revoked: bool,
     team: String,
     chat_write_public: bool,
@@ -188,11 +194,15 @@ pub struct FakeSlack {
     state: Arc<Mutex<State>>,
     base: String,
     server: tokio::task::JoinHandle<()>,
+    /// Socket Mode: the connections the bot opened, and what it sent on them.
+    pub socket: Arc<socket::Hub>,
+    socket_server: tokio::task::JoinHandle<()>,
 }
 
 impl Drop for FakeSlack {
     fn drop(&mut self) {
         self.server.abort();
+        self.socket_server.abort();
     }
 }
 
@@ -204,12 +214,18 @@ impl FakeSlack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake Slack binds 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake Slack has an address");
         let base = format!("http://{addr}");
+        let socket_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("fake Socket Mode binds");
+        let socket_base = format!("ws://{}", socket_listener.local_addr().expect("fake Socket Mode has an address"));
+        let socket = Arc::new(socket::Hub::default());
+        let socket_server = tokio::spawn(socket::serve(socket_listener, Arc::clone(&socket)));
         let mut users = BTreeMap::new();
         let bot = User { name: "firebell".into(), deleted: false, is_bot: true };
         users.insert(BOT_USER_ID.to_string(), bot);
         let state = Arc::new(Mutex::new(State {
             base: base.clone(),
             token: TOKEN.into(),
+            app_token: APP_TOKEN.into(),
+            socket_base,
             revoked: false,
             team: TEAM_ID.into(),
             chat_write_public: true,
@@ -232,7 +248,7 @@ impl FakeSlack {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        FakeSlack { state, base, server }
+        FakeSlack { state, base, server, socket, socket_server }
     }
 
     /// Every Web API call answers HTTP `status` for `duration` from now (a Slack outage).
@@ -364,6 +380,11 @@ impl FakeSlack {
         let mut st = self.lock();
         st.token = token.to_string();
         st.revoked = false;
+    }
+
+    /// `apps.connections.open` accepts this app-level token from now on.
+    pub fn set_app_token(&self, token: &str) {
+        self.lock().app_token = token.to_string();
     }
 
     /// Every later Web API call answers `token_revoked`.

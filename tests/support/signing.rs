@@ -30,7 +30,23 @@ pub fn command_form_from(team_id: &str, text: &str, channel_id: &str, user_id: &
 
 /// A slash command form body with every field chosen.
 pub fn command_form_full(team_id: &str, text: &str, channel_id: &str, user_id: &str, response_url: &str) -> String {
-    serde_urlencoded::to_string([
+    serde_urlencoded::to_string(command_fields(team_id, text, channel_id, user_id, response_url)).expect("form encodes")
+}
+
+/// The payload of a Socket Mode `slash_commands` envelope: the form's fields as JSON strings.
+pub fn command_payload(text: &str, channel_id: &str, user_id: &str, response_url: &str) -> serde_json::Value {
+    let fields = command_fields(TEAM_ID, text, channel_id, user_id, response_url);
+    serde_json::Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v.into())).collect())
+}
+
+fn command_fields<'a>(
+    team_id: &'a str,
+    text: &'a str,
+    channel_id: &'a str,
+    user_id: &'a str,
+    response_url: &'a str,
+) -> [(&'static str, &'a str); 13] {
+    [
         ("token", "legacy-verification-token"),
         ("team_id", team_id),
         ("team_domain", "acme"),
@@ -44,8 +60,7 @@ pub fn command_form_full(team_id: &str, text: &str, channel_id: &str, user_id: &
         ("is_enterprise_install", "false"),
         ("response_url", response_url),
         ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
-    ])
-    .expect("form encodes")
+    ]
 }
 
 /// An `event_callback` envelope around `event`.

@@ -7,6 +7,9 @@ use super::*;
 type Method = fn(&mut State, &Value) -> Answer;
 
 pub(super) fn dispatch(st: &mut State, method: &str, token: Option<&str>, p: &Value) -> Answer {
+    if method == "apps.connections.open" {
+        return apps_connections_open(st, token);
+    }
     let handler: Method = match method {
         "auth.test" => auth_test,
         "conversations.create" => conversations_create,
@@ -44,6 +47,18 @@ pub(super) fn dispatch(st: &mut State, method: &str, token: Option<&str>, p: &Va
         return fail("invalid_auth");
     }
     handler(st, p)
+}
+
+/// Socket Mode: only the app-level token opens connections; a bot token is the wrong type.
+fn apps_connections_open(st: &mut State, token: Option<&str>) -> Answer {
+    if token == Some(st.token.as_str()) {
+        return fail("not_allowed_token_type");
+    }
+    if token != Some(st.app_token.as_str()) {
+        return fail("invalid_auth");
+    }
+    st.next_id += 1;
+    Ok(json!({ "url": format!("{}/link/?ticket={}&app_id={APP_ID}", st.socket_base, st.next_id) }))
 }
 
 fn auth_test(st: &mut State, _: &Value) -> Answer {
