@@ -101,6 +101,7 @@ fn bench(c: &mut Criterion) {
         blameless: true,
         serious: &serious,
         workspace_url: Some("https://acme.slack.com/"),
+        locale: policy.locale,
     };
     let mut group = c.benchmark_group("retrospective");
     group.sample_size(10);

@@ -28,8 +28,7 @@ impl App {
         let change = self.store.add_change(text_typed, services, planned_at, by, now).await?;
         let locale = self.policy.locale;
         let when = planned_at.map_or_else(String::new, |p| {
-            text(locale, Key::ChangeWhen)
-                .fill(&[("at", &p.with_timezone(&self.policy.timezone).format("%Y-%m-%d %H:%M %Z").to_string())])
+            text(locale, Key::ChangeWhen).fill(&[("at", &crate::render::time::moment(p, &self.policy))])
         });
         let names: Vec<&str> = services.iter().map(|s| s.as_str()).collect();
         let listed = if names.is_empty() {

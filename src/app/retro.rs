@@ -62,6 +62,7 @@ pub async fn build(
         blameless,
         serious: &serious,
         workspace_url: workspace_url.as_deref(),
+        locale: policy.locale,
     };
     Ok(retrospective::build(&gathered))
 }
@@ -221,7 +222,7 @@ impl App {
         let retro =
             build(&self.store, &self.policy, &incident, blameless, &names).await.map_err(StepError::Internal)?;
         let markdown = render::retro::markdown(&retro, &self.policy);
-        let title = format!("Incident #{} retrospective", incident.number);
+        let title = text(self.policy.locale, Key::RetroDocumentTitle).fill(&[("number", &incident.number.to_string())]);
         let previous = self.store.retrospective(incident_id).await?.unwrap_or_default();
         let published = match self.publish_canvas(&channel, &title, &markdown, &previous).await {
             Ok(published) => published,

@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 pub use keys::Key;
 
+use crate::domain::incident::IncidentStatus;
 use crate::domain::text::escape_mrkdwn;
 
 /// The language of everything the bot says (`locale` in the policy).
@@ -103,6 +104,30 @@ impl Template {
         }
         out
     }
+}
+
+/// The status as people read it, in `locale`.
+pub fn status_word(locale: Locale, status: IncidentStatus) -> &'static str {
+    let key = match status {
+        IncidentStatus::Investigating => Key::StatusInvestigating,
+        IncidentStatus::Identified => Key::StatusIdentified,
+        IncidentStatus::Monitoring => Key::StatusMonitoring,
+        IncidentStatus::Resolved => Key::StatusResolved,
+        IncidentStatus::Closed => Key::StatusClosed,
+    };
+    text(locale, key).as_str()
+}
+
+/// A role's name as people read it: the built-in roles in the locale's words, the policy's
+/// own roles as the policy names them.
+pub fn role_name(locale: Locale, role: &str) -> String {
+    let key = match role {
+        "lead" => Key::RoleNameLead,
+        "comms" => Key::RoleNameComms,
+        "scribe" => Key::RoleNameScribe,
+        other => return other.to_owned(),
+    };
+    text(locale, key).as_str().to_owned()
 }
 
 /// The `{placeholder}` names in a text, sorted, for the completeness test.

@@ -1,14 +1,15 @@
 //! The retrospective, built by a pure function from what was recorded: the story of the
 //! incident, its key times, its timeline, and what to improve — blameless by default.
 //!
-//! People become roles ("Lead", "Responder 2") unless the policy says otherwise, including
-//! where their mentions appear inside message text. Rendering to Markdown is separate
+//! People become roles ("Lead", "Responder 2", in the policy's language) unless the policy
+//! says otherwise, including where their mentions appear inside message text. Rendering to Markdown is separate
 //! (`render::retro`), so this value is easy to test and fast to build.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
+use crate::catalog::{Key, Locale, role_name, status_word, text};
 use crate::domain::followup::{Followup, FollowupGroup};
 use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, IncidentStatus, RoleName, SeverityName};
@@ -33,6 +34,8 @@ pub struct Gathered<'a> {
     pub serious: &'a [SeverityName],
     /// `https://acme.slack.com/`, for permalinks.
     pub workspace_url: Option<&'a str>,
+    /// The language people, roles and statuses are named in.
+    pub locale: Locale,
 }
 
 /// How a person is shown.
@@ -175,7 +178,7 @@ impl<'a> People<'a> {
             match after.find('>').and_then(|end| UserId::parse(&after[..=end]).map(|u| (u, end))) {
                 Some((user, end)) => {
                     out.push('@');
-                    out.push_str(&label(&self.of(&user)));
+                    out.push_str(&label(&self.of(&user), self.gathered.locale));
                     rest = &after[end + 1..];
                 }
                 None => {
@@ -189,16 +192,17 @@ impl<'a> People<'a> {
     }
 }
 
-/// A person's label in English; `render::retro` translates the fixed ones.
-pub fn label(person: &Person) -> String {
+/// A person's label in `locale` ("Lead", "Responder 2", "리드").
+pub fn label(person: &Person, locale: Locale) -> String {
     match person {
-        Person::Lead => "Lead".to_owned(),
-        Person::Reporter => "Reporter".to_owned(),
+        Person::Lead => text(locale, Key::RetroPersonLead).as_str().to_owned(),
+        Person::Reporter => text(locale, Key::RetroPersonReporter).as_str().to_owned(),
         Person::Role(role) => {
-            let mut chars = role.chars();
+            let name = role_name(locale, role);
+            let mut chars = name.chars();
             chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
         }
-        Person::Responder(n) => format!("Responder {n}"),
+        Person::Responder(n) => text(locale, Key::RetroPersonResponder).fill(&[("n", &n.to_string())]),
         Person::Named(name) => name.clone(),
     }
 }
@@ -280,7 +284,13 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
     timeline.sort_by_key(|e| e.at);
 
     let times = key_times(incident, gathered.timeline);
-    let narrative = narrative(&timeline, &times);
+    let identified = gathered
+        .timeline
+        .iter()
+        .filter(|e| e.kind == "status_changed" && e.body["to"].as_str() == Some("identified"))
+        .map(|e| e.at)
+        .min();
+    let narrative = narrative(&timeline, &times, identified);
     let mut participants: Vec<Participant> =
         counts.into_iter().map(|(user, messages)| Participant { who: people.of(&user), messages }).collect();
     participants.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.who.cmp(&b.who)));
@@ -326,14 +336,24 @@ fn first_severity(incident: &Incident, timeline: &[TimelineEvent]) -> SeverityNa
 
 fn event_detail(event: &TimelineEvent, people: &mut People<'_>) -> String {
     let body = &event.body;
+    let locale = people.gathered.locale;
     let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
+    let status = |key: &str| {
+        let stored = text(key);
+        IncidentStatus::parse(&stored).map_or(stored, |s| status_word(locale, s).to_owned())
+    };
     match event.kind.as_str() {
         "update" | "note" => people.scrub(&text("text")),
-        "status_changed" | "severity_changed" => format!("{} → {}", text("from"), text("to")),
-        "reopened" => text("to"),
+        "status_changed" => format!("{} → {}", status("from"), status("to")),
+        "severity_changed" => format!("{} → {}", text("from"), text("to")),
+        "reopened" => status("to"),
         "role_assigned" => {
-            let user = body["user"].as_str().and_then(UserId::parse).map(|u| label(&people.of(&u))).unwrap_or_default();
-            format!("{}: {user}", text("role"))
+            let user = body["user"]
+                .as_str()
+                .and_then(UserId::parse)
+                .map(|u| label(&people.of(&u), locale))
+                .unwrap_or_default();
+            format!("{}: {user}", role_name(locale, &text("role")))
         }
         "title_changed" => text("title"),
         "impact_changed" => people.scrub(&text("impact")),
@@ -369,11 +389,9 @@ fn key_times(incident: &Incident, timeline: &[TimelineEvent]) -> KeyTimes {
     }
 }
 
-fn narrative(timeline: &[Entry], times: &KeyTimes) -> Vec<(Phase, Vec<usize>)> {
-    let identified = timeline
-        .iter()
-        .find(|e| matches!(&e.line, Line::Event { kind, detail } if kind == "status_changed" && detail.ends_with("identified")))
-        .map(|e| e.at);
+/// Sorts the story's entries into phases: detection until declared, diagnosis until the cause
+/// is identified, mitigation until monitoring, recovery after.
+fn narrative(timeline: &[Entry], times: &KeyTimes, identified: Option<DateTime<Utc>>) -> Vec<(Phase, Vec<usize>)> {
     let mut phases: Vec<(Phase, Vec<usize>)> = [Phase::Detection, Phase::Diagnosis, Phase::Mitigation, Phase::Recovery]
         .into_iter()
         .map(|p| (p, Vec::new()))

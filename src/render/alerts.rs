@@ -36,7 +36,7 @@ pub fn prompt(
     if let Some(summary) = &alert.summary {
         blocks.push(section(&user_text(summary, 1500)));
     }
-    let first = alert.first_seen.with_timezone(&policy.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
+    let first = super::time::moment(alert.first_seen, policy);
     let mut facts = t(Key::AlertSeen).fill(&[("count", &alert.seen.to_string()), ("first", &first)]);
     if let Some(link) = &alert.link {
         facts.push(' ');
@@ -48,9 +48,10 @@ pub fn prompt(
             ("number", &incident.number.to_string()),
             ("channel", &incident.channel.as_ref().map_or_else(String::new, |c| format!("<#{c}>"))),
         ])),
-        (AlertState::Dismissed, _) => {
-            Some(t(Key::AlertDismissed).fill_trusted(&[("actor", dismissed_by.unwrap_or("someone"))]))
-        }
+        (AlertState::Dismissed, _) => Some(match dismissed_by {
+            Some(actor) => t(Key::AlertDismissed).fill_trusted(&[("actor", actor)]),
+            None => t(Key::AlertDismissedUnattributed).as_str().to_owned(),
+        }),
         (AlertState::Resolved, _) => Some(t(Key::AlertResolved).as_str().to_owned()),
         _ => None,
     };

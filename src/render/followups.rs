@@ -25,9 +25,8 @@ pub fn group_label(locale: Locale, group: FollowupGroup) -> &'static str {
 fn owner_and_due(locale: Locale, owner: Option<&UserId>, due: Option<NaiveDate>) -> (String, String) {
     let owner =
         owner.map_or_else(String::new, |u| text(locale, Key::FollowupOwner).fill_trusted(&[("owner", &u.mention())]));
-    let due = due.map_or_else(String::new, |d| {
-        text(locale, Key::FollowupDue).fill(&[("due", &d.format("%Y-%m-%d").to_string())])
-    });
+    let due = due
+        .map_or_else(String::new, |d| text(locale, Key::FollowupDue).fill(&[("due", &super::time::date(d, locale))]));
     (owner, due)
 }
 
@@ -100,7 +99,7 @@ pub fn overdue(items: &[(Followup, Incident)], locale: Locale) -> Option<String>
         let what = if incident.private { "…".to_owned() } else { user_text(&followup.text, 200) };
         let owner =
             followup.owner.as_ref().map_or_else(|| text(locale, Key::ValueNoLead).as_str().to_owned(), UserId::mention);
-        let due = followup.due.map_or_else(String::new, |d| d.format("%Y-%m-%d").to_string());
+        let due = followup.due.map_or_else(String::new, |d| super::time::date(d, locale));
         lines.push(text(locale, Key::DigestOverdueItem).fill_trusted(&[
             ("number", &incident.number.to_string()),
             ("text", &what),

@@ -22,12 +22,8 @@ fn severity_label(incident: &Incident, policy: &Policy) -> String {
     }
 }
 
-fn local_time(at: chrono::DateTime<chrono::Utc>, policy: &Policy) -> String {
-    at.with_timezone(&policy.timezone).format("%Y-%m-%d %H:%M %Z").to_string()
-}
-
 fn started(incident: &Incident, policy: &Policy) -> String {
-    local_time(incident.declared_at, policy)
+    super::time::moment(incident.declared_at, policy)
 }
 
 fn channel_link(incident: &Incident) -> String {
@@ -70,7 +66,7 @@ pub fn notice(incident: &Incident, policy: &Policy, mention: Mention, changes: &
         (label(Key::FieldChannel), channel_link(incident)),
         (label(Key::FieldImpact), impact(incident, policy)),
         (label(Key::FieldLead), lead(incident, policy)),
-        (label(Key::FieldLastUpdate), local_time(incident.last_update_at, policy)),
+        (label(Key::FieldLastUpdate), super::time::moment(incident.last_update_at, policy)),
     ]);
     let headline = format!("{ping}{title}");
     let mut blocks = vec![section(&headline), facts];
@@ -119,7 +115,7 @@ fn changes_section(changes: &[PlannedChange], policy: &Policy) -> Option<Value> 
     let locale = policy.locale;
     let mut lines = vec![text(locale, Key::NoticeRecentChanges).as_str().to_owned()];
     for change in changes.iter().rev().take(5).rev() {
-        let time = change.when().with_timezone(&policy.timezone).format("%m-%d %H:%M").to_string();
+        let time = super::time::clock(change.when(), policy);
         lines.push(text(locale, Key::NoticeChangeItem).fill_trusted(&[
             ("time", &time),
             ("author", &change.author.mention()),

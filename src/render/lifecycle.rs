@@ -1,7 +1,7 @@
 //! What people see when an incident changes: the post in its channel, the reply in each
 //! notice's thread, and the refusal when an action is not allowed.
 
-use crate::catalog::{Key, Locale, text};
+use crate::catalog::{Key, Locale, role_name, text};
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::{Change, Refusal};
@@ -25,10 +25,13 @@ pub fn duration_in(locale: Locale, span: chrono::Duration) -> String {
         Locale::En => ["d", "h", "m", "s"],
         Locale::Ko => ["일", "시간", "분", "초"],
     };
+    // Zero parts are left out: "1h", not "1h 0m".
     match (days, hours, minutes) {
         (0, 0, 0) => format!("{seconds}{s}"),
         (0, 0, mins) => format!("{mins}{m}"),
+        (0, hrs, 0) => format!("{hrs}{h}"),
         (0, hrs, mins) => format!("{hrs}{h} {mins}{m}"),
+        (ds, 0, _) => format!("{ds}{d}"),
         (ds, hrs, _) => format!("{ds}{d} {hrs}{h}"),
     }
 }
@@ -85,7 +88,7 @@ pub fn channel_post(change: &Change, incident: &Incident, actor: &UserId, policy
         }
         Change::RoleAssigned { role, user } => t(Key::LifecycleRoleAssigned).fill_trusted(&[
             ("user", &user.mention()),
-            ("role", &user_text(role.as_str(), 50)),
+            ("role", &user_text(&role_name(policy.locale, role.as_str()), 50)),
             ("actor", &who),
             ("instructions", &role_instructions(policy, role.as_str())),
         ]),
@@ -184,5 +187,14 @@ mod tests {
         assert_eq!(duration_in(Locale::Ko, d(3600 + 23 * 60)), "1시간 23분");
         assert_eq!(duration_in(Locale::Ko, d(2 * 86_400 + 4 * 3600)), "2일 4시간");
         assert_eq!(duration_in(Locale::Ko, d(42)), "42초");
+    }
+
+    #[test]
+    fn durations_leave_out_zero_parts() {
+        let d = chrono::Duration::seconds;
+        assert_eq!(duration(d(3600)), "1h");
+        assert_eq!(duration(d(86_400 + 59)), "1d");
+        assert_eq!(duration_in(Locale::Ko, d(86_400)), "1일");
+        assert_eq!(duration_in(Locale::Ko, d(2 * 3600 + 60)), "2시간 1분");
     }
 }

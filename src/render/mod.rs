@@ -15,11 +15,10 @@ pub mod reminders;
 pub mod retro;
 pub mod simulate;
 pub mod stats;
+pub mod time;
 
 use serde_json::{Value, json};
 
-use crate::catalog::{Key, Locale, text};
-use crate::domain::incident::IncidentStatus;
 use crate::domain::text::{escape_mrkdwn, truncate_chars};
 
 /// A message ready for `chat.postMessage` / `chat.update`.
@@ -55,14 +54,4 @@ pub fn context(mrkdwn: &str) -> Value {
     json!({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate_chars(mrkdwn, 3000)}]})
 }
 
-/// The status as people read it, in the policy's language.
-pub fn status_word(locale: Locale, status: IncidentStatus) -> &'static str {
-    let key = match status {
-        IncidentStatus::Investigating => Key::StatusInvestigating,
-        IncidentStatus::Identified => Key::StatusIdentified,
-        IncidentStatus::Monitoring => Key::StatusMonitoring,
-        IncidentStatus::Resolved => Key::StatusResolved,
-        IncidentStatus::Closed => Key::StatusClosed,
-    };
-    text(locale, key).as_str()
-}
+pub use crate::catalog::status_word;

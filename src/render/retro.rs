@@ -16,12 +16,7 @@ fn one_line(text: &str) -> String {
 }
 
 fn person(locale: Locale, who: &Person) -> String {
-    match who {
-        Person::Lead => text(locale, Key::RetroPersonLead).as_str().to_owned(),
-        Person::Reporter => text(locale, Key::RetroPersonReporter).as_str().to_owned(),
-        Person::Responder(n) => text(locale, Key::RetroPersonResponder).fill(&[("n", &n.to_string())]),
-        other => label(other),
-    }
+    label(who, locale)
 }
 
 fn kind_key(kind: &str) -> Key {
@@ -81,8 +76,8 @@ fn describe(locale: Locale, entry: &Entry) -> String {
 pub fn markdown(retro: &Retrospective, policy: &Policy) -> String {
     let locale = policy.locale;
     let t = |key| text(locale, key);
-    let local = |at: DateTime<Utc>| at.with_timezone(&policy.timezone).format("%Y-%m-%d %H:%M %Z").to_string();
-    let clock = |at: DateTime<Utc>| at.with_timezone(&policy.timezone).format("%m-%d %H:%M").to_string();
+    let local = |at: DateTime<Utc>| super::time::moment(at, policy);
+    let clock = |at: DateTime<Utc>| super::time::clock(at, policy);
     let mut out = String::with_capacity(256 + retro.timeline.len() * 96);
     let _ = writeln!(
         out,
@@ -185,9 +180,9 @@ pub fn markdown(retro: &Retrospective, policy: &Policy) -> String {
                 let who = retro.people.get(u).map_or_else(|| u.to_string(), |p| person(locale, p));
                 format!(" — {}", t(Key::RetroOwner).fill_trusted(&[("owner", &who)]))
             });
-            let due = item
-                .due
-                .map_or_else(String::new, |d| format!(" — {}", t(Key::RetroDue).fill(&[("due", &d.to_string())])));
+            let due = item.due.map_or_else(String::new, |d| {
+                format!(" — {}", t(Key::RetroDue).fill(&[("due", &super::time::date(d, locale))]))
+            });
             let _ = writeln!(out, "- [{mark}] #{} {}{owner}{due}", item.id, one_line(&item.text));
         }
     }

@@ -157,6 +157,7 @@ fn render(locale: Locale, blameless: bool, names: &HashMap<UserId, String>) -> S
         blameless,
         serious: &serious,
         workspace_url: Some("https://acme.slack.com/"),
+        locale,
     };
     markdown(&build(&gathered), &policy)
 }
@@ -231,6 +232,7 @@ fn key_times_and_intervals_follow_the_timeline() {
         blameless: true,
         serious: &serious,
         workspace_url: None,
+        locale: Locale::En,
     });
     assert_eq!(retro.times.declared, Some(at(2)));
     assert_eq!(retro.times.acknowledged, Some(at(4)), "the lead assignment");

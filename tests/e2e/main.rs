@@ -22,6 +22,7 @@ mod declare;
 mod events;
 mod fake_slack;
 mod interactions;
+mod korean;
 mod lifecycle;
 mod listening;
 mod ops;
