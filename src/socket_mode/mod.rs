@@ -47,6 +47,9 @@ enum Ended {
     Refresh(String),
     /// It failed or dropped: try again after a backoff.
     Failed(String),
+    /// Slack rejected the app-level token: nothing arrives until an operator fixes it. Retried
+    /// with the backoff, so a regenerated token is picked up without a restart.
+    Rejected(String),
     /// `apps.connections.open` was rate limited: try again after this long at the earliest.
     RateLimited(Option<Duration>),
 }
@@ -104,6 +107,14 @@ pub async fn run(app: App, connections: SlackApi, shutdown: CancellationToken) {
                 tracing::warn!(?retry_after, "apps.connections.open is rate limited; waiting");
                 backoff.next_delay().max(retry_after.unwrap_or_default())
             }
+            Ended::Rejected(reason) => {
+                app.health.socket_mode_down(&reason);
+                if last_failure.as_deref() != Some(reason.as_str()) {
+                    tracing::error!(socket.reason = reason, "Socket Mode cannot connect; check SLACK_APP_TOKEN");
+                    last_failure = Some(reason);
+                }
+                backoff.next_delay()
+            }
             Ended::Failed(reason) => {
                 app.health.socket_mode_down(&reason);
                 app.metrics.count("firebell_socket_mode_disconnects_total", &[]);
@@ -136,10 +147,9 @@ async fn connect_and_serve(
     };
     let url = match opened {
         Ok(url) => url,
-        Err(SlackCallError::Auth(code)) => {
-            return Ended::Failed(format!(
-                "Slack rejected SLACK_APP_TOKEN ({code}); expected an app-level token (xapp-…) with connections:write"
-            ));
+        Err(SlackCallError::Auth(code)) => return Ended::Rejected(app_token_rejected(&code)),
+        Err(SlackCallError::Refused(code)) if code == "not_allowed_token_type" => {
+            return Ended::Rejected(app_token_rejected(&code));
         }
         Err(SlackCallError::RateLimited { retry_after }) => return Ended::RateLimited(retry_after),
         Err(SlackCallError::Refused(code)) => {
@@ -160,6 +170,10 @@ async fn connect_and_serve(
         Err(_) => return Ended::Failed(format!("WebSocket handshake took over {CONNECT_TIMEOUT:?}")),
     };
     serve(app, socket, shutdown, backoff).await
+}
+
+fn app_token_rejected(code: &str) -> String {
+    format!("Slack rejected SLACK_APP_TOKEN ({code}); expected an app-level token (xapp-…) with connections:write")
 }
 
 /// Reads frames until the connection ends; envelopes are answered in their own tasks.
