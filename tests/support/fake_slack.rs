@@ -187,6 +187,8 @@ struct State {
     next_id: u64,
     /// Until then every Web API call answers this HTTP status.
     outage: Option<(std::time::Instant, u16)>,
+    /// Every Web API call waits this long before answering (a slow Slack).
+    latency: Duration,
 }
 
 /// The running fake; see the module docs. Cheap to share behind an `Arc`.
@@ -243,6 +245,7 @@ impl FakeSlack {
             last_ts: 0,
             next_id: 0,
             outage: None,
+            latency: Duration::ZERO,
         }));
         let app = Router::new().fallback(route).layer(DefaultBodyLimit::max(64 << 20)).with_state(state.clone());
         let server = tokio::spawn(async move {
@@ -254,6 +257,11 @@ impl FakeSlack {
     /// Every Web API call answers HTTP `status` for `duration` from now (a Slack outage).
     pub fn outage(&self, duration: Duration, status: u16) {
         self.lock().outage = Some((std::time::Instant::now() + duration, status));
+    }
+
+    /// Every Web API call from now on waits `latency` before it is answered (and has its effect).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
     }
 
     /// How many channels have a name starting with `prefix`.
@@ -351,6 +359,11 @@ impl FakeSlack {
         self.lock().channels.get(id).cloned()
     }
 
+    /// The id of the first channel whose name starts with `prefix`.
+    pub fn channel_by_prefix(&self, prefix: &str) -> Option<String> {
+        self.lock().channels.values().find(|c| c.name.starts_with(prefix)).map(|c| c.id.clone())
+    }
+
     pub fn channel_by_name(&self, name: &str) -> Option<Channel> {
         self.lock().channels.values().find(|c| c.name == name && !c.is_im).cloned()
     }
@@ -436,7 +449,7 @@ async fn route(Shared(state): Shared<Arc<Mutex<State>>>, uri: Uri, headers: Head
 
 async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
     let (params, token, malformed) = parse_request(uri, headers, body);
-    let fault = {
+    let (fault, latency) = {
         let mut st = lock(state);
         let call = Call { method: method.into(), params: params.clone(), token: token.clone() };
         st.calls.push(call);
@@ -448,8 +461,11 @@ async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &Header
             st.outage = None;
         }
         let queued = st.faults.get_mut(method).and_then(VecDeque::pop_front);
-        queued.or_else(|| st.faults.get_mut("*").and_then(VecDeque::pop_front))
+        (queued.or_else(|| st.faults.get_mut("*").and_then(VecDeque::pop_front)), st.latency)
     };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let hang_after_effect = matches!(fault, Some(Fault::HangAfterEffect));
     if let Some(response) = play(fault).await {
         return response;

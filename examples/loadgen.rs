@@ -1,0 +1,429 @@
+//! firebell's load generator: correctly signed slash commands and Events API deliveries at a
+//! fixed rate for a fixed duration, with the acknowledgement latency of each.
+//!
+//! ```text
+//! loadgen run --url http://127.0.0.1:3000 --kind help --rate 500 --duration 10s
+//! loadgen run --url … --kind note --channel C0123 --rate 500      # in an incident channel
+//! loadgen run --url … --kind event --channel C0123 --rate 5000    # message events
+//! loadgen suite --firebell target/release/firebell [--database postgres://…]
+//! ```
+//!
+//! `run` loads a server that is already running. `suite` does everything `scripts/bench-e2e`
+//! promises: it starts the fake Slack (from `tests/support`) in this process, `firebell serve`
+//! as a child on a temporary database, declares an incident, runs each load, samples the
+//! server's memory and outbox, and prints one table.
+//!
+//! Latency is measured open-loop: from the instant a request was *scheduled* to the instant
+//! its answer arrived, so a server that falls behind shows it (no coordinated omission).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark tool fails loudly")]
+
+// Only the fake Slack from the test support (the rest needs the test harness).
+#[path = "../tests/support"]
+mod support {
+    pub mod fake_slack;
+}
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use firebell::slack::signature;
+use serde_json::json;
+
+use support::fake_slack::{self, FakeSlack};
+
+const SIGNING_SECRET: &str = "loadgen-signing-secret";
+const TEAM_ID: &str = "T0FIREBELL";
+
+#[derive(Parser)]
+#[command(about = "Load generator for firebell: signed slash commands and events at a fixed rate")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a running server.
+    Run(RunArgs),
+    /// Start the fake Slack and firebell, run every load, print one table.
+    Suite(SuiteArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Kind {
+    /// `/incident help`: no writes.
+    Help,
+    /// `/incident note …` in an incident channel: one durable write and one outbox job.
+    Note,
+    /// A `message` event in an incident channel: recorded once per `event_id`.
+    Event,
+}
+
+#[derive(clap::Args, Clone)]
+struct RunArgs {
+    /// The server's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:3000")]
+    url: String,
+    #[arg(long, value_enum, default_value = "help")]
+    kind: Kind,
+    /// Requests per second.
+    #[arg(long, default_value_t = 500)]
+    rate: u32,
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    duration: Duration,
+    /// The incident channel (for `note` and `event`).
+    #[arg(long, default_value = "C0GENERAL")]
+    channel: String,
+    /// The server's SLACK_SIGNING_SECRET.
+    #[arg(long, default_value = SIGNING_SECRET)]
+    signing_secret: String,
+}
+
+#[derive(clap::Args)]
+struct SuiteArgs {
+    /// The firebell binary (build it with `cargo build --release`).
+    #[arg(long, default_value = "target/release/firebell")]
+    firebell: String,
+    /// A PostgreSQL URL to run on instead of a temporary SQLite file (its database is reused).
+    #[arg(long)]
+    database: Option<String>,
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
+    duration: Duration,
+    /// Rates for the slash-command latency curve.
+    #[arg(long, value_delimiter = ',', default_value = "100,250,500,1000,2000")]
+    rates: Vec<u32>,
+    /// Rate for the Events API ingestion run.
+    #[arg(long, default_value_t = 5000)]
+    event_rate: u32,
+}
+
+/// What one load run measured.
+struct Outcome {
+    sent: usize,
+    errors: usize,
+    /// Completed requests per second over the sending window.
+    achieved: f64,
+    latencies: Vec<Duration>,
+}
+
+impl Outcome {
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        let index = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies[index.min(self.latencies.len() - 1)]
+    }
+
+    fn row(&self, label: &str) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "| {label} | {} | {:.0}/s | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            self.sent,
+            self.achieved,
+            self.errors,
+            ms(self.percentile(0.50)),
+            ms(self.percentile(0.90)),
+            ms(self.percentile(0.99)),
+            ms(self.latencies.last().copied().unwrap_or_default()),
+        )
+    }
+}
+
+const HEADER: &str = "| load | sent | achieved | errors | p50 ms | p90 ms | p99 ms | max ms |\n| --- | --- | --- | --- | --- | --- | --- | --- |";
+
+fn signed(
+    client: &reqwest::Client,
+    args: &RunArgs,
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::RequestBuilder {
+    let timestamp = chrono::Utc::now().timestamp().to_string();
+    let signature = signature::sign(args.signing_secret.as_bytes(), &timestamp, body.as_bytes());
+    client
+        .post(format!("{}{path}", args.url.trim_end_matches('/')))
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", timestamp)
+        .header("x-slack-signature", signature)
+        .body(body)
+}
+
+fn command_body(text: &str, channel: &str) -> String {
+    serde_urlencoded::to_string([
+        ("team_id", TEAM_ID),
+        ("channel_id", channel),
+        ("user_id", "U0LOADGEN"),
+        ("command", "/incident"),
+        ("text", text),
+        ("response_url", "http://127.0.0.1:9/unused"),
+        ("trigger_id", "1.2.3"),
+    ])
+    .unwrap()
+}
+
+/// The request number `n` of a run.
+fn request(client: &reqwest::Client, args: &RunArgs, n: usize, run_id: u128) -> reqwest::RequestBuilder {
+    let form = "application/x-www-form-urlencoded";
+    match args.kind {
+        Kind::Help => signed(client, args, "/slack/commands", form, command_body("help", &args.channel)),
+        Kind::Note => signed(
+            client,
+            args,
+            "/slack/commands",
+            form,
+            command_body(&format!("note load note {n}: error rate steady"), &args.channel),
+        ),
+        Kind::Event => {
+            let ts = format!("{}.{:06}", 1_790_000_000 + n / 1_000_000, n % 1_000_000);
+            let body = json!({
+                "type": "event_callback", "team_id": TEAM_ID, "api_app_id": "A0FIREBELL",
+                "event_id": format!("Ev{run_id:x}x{n}"), "event_time": 1_790_000_000,
+                "event": {"type": "message", "channel": args.channel, "user": "U0LOADGEN",
+                          "text": format!("load message {n}"), "ts": ts, "event_ts": ts, "channel_type": "channel"}
+            });
+            signed(client, args, "/slack/events", "application/json", body.to_string())
+        }
+    }
+}
+
+/// Sends `rate` requests a second for `duration`, each as its own task, and waits for all.
+async fn run(args: &RunArgs) -> Outcome {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .pool_max_idle_per_host(1024)
+        .tcp_nodelay(true)
+        .build()
+        .unwrap();
+    let total = (f64::from(args.rate) * args.duration.as_secs_f64()).round() as usize;
+    let period = Duration::from_secs_f64(1.0 / f64::from(args.rate.max(1)));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let errors = Arc::new(Mutex::new(0usize));
+    let run_id = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    for n in 0..total {
+        let scheduled = start + period.mul_f64(n as f64);
+        tokio::time::sleep_until(scheduled).await;
+        let pending = request(&client, args, n, run_id).send();
+        let (latencies, errors) = (Arc::clone(&latencies), Arc::clone(&errors));
+        tasks.push(tokio::spawn(async move {
+            match pending.await {
+                Ok(response) if response.status().is_success() => {
+                    let _ = response.bytes().await;
+                    latencies.lock().unwrap().push(scheduled.elapsed());
+                }
+                _ => *errors.lock().unwrap() += 1,
+            }
+        }));
+    }
+    let sending = start.elapsed();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let mut latencies = std::mem::take(&mut *latencies.lock().unwrap());
+    latencies.sort();
+    let errors = *errors.lock().unwrap();
+    Outcome { sent: total, errors, achieved: latencies.len() as f64 / sending.as_secs_f64().max(1e-9), latencies }
+}
+
+/// The resident memory of a process, in MiB (Linux).
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+struct Server {
+    child: tokio::process::Child,
+    url: String,
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id().unwrap_or_default()
+    }
+}
+
+/// Starts `firebell serve` and returns once `/readyz` answers 200, with the time that took.
+async fn start_server(args: &SuiteArgs, slack: &FakeSlack, database_url: &str, port: u16) -> (Server, Duration) {
+    let started = Instant::now();
+    let child = tokio::process::Command::new(&args.firebell)
+        .arg("serve")
+        .env_clear()
+        .envs([
+            ("SLACK_BOT_TOKEN", fake_slack::TOKEN.to_owned()),
+            ("SLACK_SIGNING_SECRET", SIGNING_SECRET.to_owned()),
+            ("SLACK_API_URL", slack.api_url()),
+            ("SLACK_TEAM_ID", TEAM_ID.to_owned()),
+            ("DATABASE_URL", database_url.to_owned()),
+            ("FIREBELL_CONFIG", write_policy()),
+            ("FIREBELL_LISTEN", format!("127.0.0.1:{port}")),
+            ("RUST_LOG", "warn".to_owned()),
+        ])
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e} (build it with cargo build --release)", args.firebell));
+    let url = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    loop {
+        if client.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "firebell did not become ready");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    (Server { child, url }, started.elapsed())
+}
+
+fn write_policy() -> String {
+    let path = std::env::temp_dir().join(format!("firebell-loadgen-{}.toml", std::process::id()));
+    let policy = format!(
+        "{}\n[[services]]\nname = \"search\"\nteam_channel = \"C0SEARCH\"\nresponders = [\"U0SEARCHER\"]\n",
+        include_str!("../tests/fixtures/contract_policy.toml")
+    );
+    std::fs::write(&path, policy).unwrap();
+    path.display().to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Declares an incident through the server and returns its channel, from the fake Slack.
+async fn declare(server: &Server, slack: &FakeSlack) -> String {
+    let args = RunArgs {
+        url: server.url.clone(),
+        kind: Kind::Help,
+        rate: 1,
+        duration: Duration::ZERO,
+        channel: "C0GENERAL".into(),
+        signing_secret: SIGNING_SECRET.into(),
+    };
+    let client = reqwest::Client::new();
+    let body = command_body("declare sev3 service:search Load test incident", "C0GENERAL");
+    let response = signed(&client, &args, "/slack/commands", "application/x-www-form-urlencoded", body).send().await;
+    assert!(response.unwrap().status().is_success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(channel) = slack.channel_by_prefix("inc-") {
+            return channel;
+        }
+        assert!(Instant::now() < deadline, "the incident channel was never created");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn unfinished_jobs(database_url: &str) -> i64 {
+    let url = firebell::config::env::DatabaseUrl::parse(database_url).unwrap();
+    let store = firebell::store::Store::connect(&url).await.unwrap();
+    let count = store.unfinished_jobs().await.unwrap();
+    store.close().await;
+    count
+}
+
+async fn suite(args: SuiteArgs) {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url =
+        args.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("firebell.db").display()));
+    let backend = if args.database.is_some() { "PostgreSQL" } else { "SQLite" };
+    let slack = FakeSlack::start().await;
+    for (id, name) in [
+        ("C0INCIDENTS", "incidents"),
+        ("C0PAYMENTS", "team-payments"),
+        ("C0CHECKOUT", "team-checkout"),
+        ("C0SEARCH", "team-search"),
+        ("C0GENERAL", "general"),
+    ] {
+        slack.add_channel(id, name, false);
+    }
+    slack.add_user("U0LOADGEN", "loadgen");
+
+    // Start-to-ready: the first start migrates a new database; the second finds it ready.
+    let (server, first_start) = start_server(&args, &slack, &database_url, free_port()).await;
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (server, ready) = start_server(&args, &slack, &database_url, free_port()).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let idle = rss_mib(server.pid());
+    let channel = declare(&server, &slack).await;
+    println!(
+        "firebell load suite: {backend}, fake Slack in-process, {} per run",
+        humantime::format_duration(args.duration)
+    );
+    println!(
+        "start to ready: {:.0} ms with an existing database ({:.0} ms migrating a new one); idle RSS {idle:.1} MiB\n",
+        ready.as_secs_f64() * 1000.0,
+        first_start.as_secs_f64() * 1000.0
+    );
+    println!("{HEADER}");
+    let base = RunArgs {
+        url: server.url.clone(),
+        kind: Kind::Help,
+        rate: 0,
+        duration: args.duration,
+        channel: channel.clone(),
+        signing_secret: SIGNING_SECRET.into(),
+    };
+    for kind in [Kind::Help, Kind::Note] {
+        for &rate in &args.rates {
+            let outcome = run(&RunArgs { kind, rate, ..base.clone() }).await;
+            println!("{}", outcome.row(&format!("{kind:?} @ {rate}/s").to_lowercase()));
+            settle(&database_url).await;
+        }
+    }
+    let outcome = run(&RunArgs { kind: Kind::Event, rate: args.event_rate, ..base.clone() }).await;
+    println!("{}", outcome.row(&format!("event @ {}/s", args.event_rate)));
+    settle(&database_url).await;
+
+    // Slack answering every call in 2 s: acknowledgements must not care; the outbox backs up.
+    slack.set_latency(Duration::from_secs(2));
+    let before = rss_mib(server.pid());
+    let mut peak = before;
+    for kind in [Kind::Help, Kind::Note] {
+        let outcome = run(&RunArgs { kind, rate: 500, ..base.clone() }).await;
+        peak = peak.max(rss_mib(server.pid()));
+        println!("{}", outcome.row(&format!("{kind:?} @ 500/s, Slack 2 s").to_lowercase()));
+    }
+    let backlog = unfinished_jobs(&database_url).await;
+    let after = rss_mib(server.pid());
+    println!(
+        "\nwith Slack at 2 s: RSS {before:.1} MiB before, {peak:.1} MiB peak, {after:.1} MiB after; {backlog} outbox jobs waiting"
+    );
+    slack.set_latency(Duration::ZERO);
+    let drained = Instant::now();
+    settle(&database_url).await;
+    println!(
+        "outbox drained in {:.1} s once Slack answered at once; RSS {:.1} MiB",
+        drained.elapsed().as_secs_f64(),
+        rss_mib(server.pid())
+    );
+}
+
+/// Waits (up to 10 minutes) until the outbox is empty, so runs do not overlap.
+async fn settle(database_url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while unfinished_jobs(database_url).await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => {
+                let outcome = run(&args).await;
+                println!("{HEADER}\n{}", outcome.row(&format!("{:?} @ {}/s", args.kind, args.rate).to_lowercase()));
+            }
+            Command::Suite(args) => suite(args).await,
+        }
+    });
+}
