@@ -10,12 +10,18 @@ use std::hint::black_box;
 
 use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
+use firebell::app::retro;
+use firebell::config::env::DatabaseUrl;
 use firebell::config::policy::builtin;
 use firebell::domain::ids::{ChannelId, UserId};
 use firebell::domain::incident::{Incident, IncidentNumber, IncidentStatus, SeverityName};
 use firebell::domain::record::{StoredMessage, TimelineEvent};
 use firebell::domain::retrospective::{Gathered, build};
 use firebell::render::retro::markdown;
+use firebell::store::Store;
+use firebell::store::incidents::{self, NewIncident};
+use firebell::store::messages::{self, NewMessage};
+use firebell::store::timeline;
 use serde_json::json;
 
 const MESSAGES: usize = 100_000;
@@ -112,5 +118,68 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The same record written to a SQLite file through the store, so the whole path of
+/// `firebell retro` (reading 100,000 messages, building, rendering) is measured. With
+/// `FIREBELL_BENCH_RETRO_DB=PATH` the database is written there and kept, for
+/// `/usr/bin/time -v firebell retro 1` with `DATABASE_URL=sqlite://PATH`.
+fn from_sqlite(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = std::env::var_os("FIREBELL_BENCH_RETRO_DB")
+        .map_or_else(|| dir.path().join("retro.db"), std::path::PathBuf::from);
+    let _ = std::fs::remove_file(&path);
+    let policy = builtin();
+    let (store, incident) = runtime.block_on(async {
+        let store = Store::connect(&DatabaseUrl::Sqlite(path.clone())).await.unwrap();
+        store.migrate().await.unwrap();
+        let (timeline, messages) = record();
+        let template = incident();
+        let mut tx = store.begin().await.unwrap();
+        let new = NewIncident {
+            title: template.title.clone(),
+            severity: template.severity.clone(),
+            private: false,
+            reporter: template.reporter.clone(),
+            impact: template.impact.clone(),
+            description: None,
+            services: vec![],
+            timers: Default::default(),
+        };
+        let stored = incidents::insert(&mut tx, &new, template.declared_at).await.unwrap();
+        let channel = ChannelId::parse("C0INC").unwrap();
+        incidents::set_channel(&mut tx, stored.id, &channel, template.declared_at).await.unwrap();
+        for message in &messages {
+            let new = NewMessage {
+                channel: &channel,
+                ts: &message.ts,
+                thread_ts: message.thread_ts.as_deref(),
+                user: message.user.as_ref().map(UserId::as_str),
+                text: message.text.as_deref().unwrap_or_default(),
+                file_count: message.file_count,
+                subtype: None,
+            };
+            messages::insert(&mut tx, stored.id, &new).await.unwrap();
+        }
+        for event in &timeline {
+            timeline::append(&mut tx, stored.id, &event.kind, event.at, event.author.as_deref(), &event.body)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let incident = store.incident(stored.id).await.unwrap().unwrap();
+        (store, incident)
+    });
+    let names = HashMap::new();
+    let mut group = c.benchmark_group("retrospective from SQLite");
+    group.sample_size(10);
+    group.bench_function("read, build and render 100k messages", |b| {
+        b.iter(|| {
+            let retro = runtime.block_on(retro::build(&store, &policy, &incident, true, &names)).unwrap();
+            black_box(markdown(&retro, &policy))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench, from_sqlite);
 criterion_main!(benches);

@@ -81,7 +81,11 @@ impl App {
             Change::Resolved { summary, .. } => summary.as_deref(),
             _ => None,
         };
-        if !incidents::save(&mut tx, next, change.acknowledges(), resolution, now).await? {
+        // A change that leaves the incident row as it was (a note, a role other than lead)
+        // only appends: it cannot lose anything to a concurrent change, so it skips the
+        // version check that would make simultaneous notes retry each other.
+        let row_changes = next != incident || change.acknowledges();
+        if row_changes && !incidents::save(&mut tx, next, change.acknowledges(), resolution, now).await? {
             tx.rollback().await?;
             return Ok(None);
         }

@@ -385,6 +385,23 @@ async fn simultaneous_changes_are_all_kept() {
 }
 
 #[tokio::test]
+async fn a_burst_of_simultaneous_notes_is_all_recorded_and_posted() {
+    let app = app().await;
+    let (declared_incident, channel) = declared(&app, "declare sev2 service:payments Cards declined", 1).await;
+    let texts: Vec<String> = (0..40).map(|n| format!("note observation {n}")).collect();
+    let replies = futures::future::join_all(texts.iter().map(|text| app.command_in(text, &channel, "U0ONCALL1"))).await;
+    for reply in &replies {
+        assert_eq!(reply["text"], "Done.", "every note is taken: {reply}");
+    }
+    app.outbox_drained().await;
+    let notes = app.app.store.timeline(declared_incident.id).await.unwrap().into_iter().filter(|e| e.kind == "note");
+    assert_eq!(notes.count(), 40);
+    let posted = app.slack.messages(&channel).into_iter().filter(|m| m.text.contains("observation")).count();
+    assert_eq!(posted, 40);
+    assert_eq!(incident(&app, 1).await.version, declared_incident.version, "notes leave the incident row alone");
+}
+
+#[tokio::test]
 async fn the_lifecycle_works_the_same_on_postgres() {
     let Some(database) = crate::support::database::postgres().await else {
         return;
