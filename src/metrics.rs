@@ -44,7 +44,7 @@ const HISTOGRAMS: [(&str, &str, &str); 2] = [
 ];
 
 /// Help texts of the counters, in the order they are rendered.
-const COUNTERS: [(&str, &str); 9] = [
+const COUNTERS: [(&str, &str); 10] = [
     ("firebell_http_requests_total", "HTTP requests by endpoint and status code."),
     ("firebell_slack_events_total", "Events API deliveries by event type and outcome (recorded, duplicate, ignored)."),
     ("firebell_commands_total", "Slash commands by subcommand (or 'invalid')."),
@@ -58,6 +58,7 @@ const COUNTERS: [(&str, &str); 9] = [
         "firebell_socket_mode_envelopes_total",
         "Socket Mode envelopes by type and outcome (acknowledged, withheld, malformed).",
     ),
+    ("firebell_shed_total", "Requests answered 503 because too many were in progress."),
     ("firebell_socket_mode_disconnects_total", "Socket Mode connections that failed or dropped (not refreshes)."),
     (
         "firebell_jobs_total",

@@ -84,24 +84,35 @@ impl App {
             self.count_event(kind, "ignored");
             return Ok(EventOutcome::Ignored);
         }
-        let now = self.clock.now();
-        let mut tx = self.store.begin().await?;
-        // Only the event's id and type are kept: message text lives in the channel record,
-        // where a deletion can drop it.
-        let delivery = NewDelivery {
-            event_id: &callback.event_id,
-            event_type: &callback.event_type,
-            team_id: callback.team_id.as_str(),
-            payload: "{}",
-            retry_num,
-        };
-        if !deliveries::record(&mut tx, &delivery, now).await? {
-            tx.rollback().await?;
+        // Recorded and applied in a transaction shared with the deliveries arriving at the
+        // same moment (group commit): one durable commit for many events under load.
+        let (app, applied, recorded) = (self.clone(), event.clone(), incident.clone());
+        let (event_id, event_type, team_id) =
+            (callback.event_id.clone(), callback.event_type.clone(), callback.team_id.to_string());
+        let woke = self
+            .store
+            .write_grouped(move |conn| {
+                Box::pin(async move {
+                    // Only the event's id and type are kept: message text lives in the channel
+                    // record, where a deletion can drop it.
+                    let delivery = NewDelivery {
+                        event_id: &event_id,
+                        event_type: &event_type,
+                        team_id: &team_id,
+                        payload: "{}",
+                        retry_num,
+                    };
+                    if !deliveries::record(conn, &delivery, app.clock.now()).await? {
+                        return Ok(None);
+                    }
+                    app.apply(conn, &applied, recorded.as_ref(), &event_id).await.map(Some)
+                })
+            })
+            .await?;
+        let Some(woke) = woke else {
             self.count_event(kind, "duplicate");
             return Ok(EventOutcome::Duplicate);
-        }
-        let woke = self.apply(&mut tx, &event, incident.as_ref(), &callback.event_id).await?;
-        tx.commit().await?;
+        };
         if woke {
             self.wake_outbox();
         }
@@ -198,7 +209,8 @@ impl App {
             SlackEvent::Reaction { reaction, .. } if reaction == SNOOZE_REACTION => {}
             SlackEvent::Reaction { added: true, user, channel, ts, .. }
             | SlackEvent::Pin { added: true, user, channel, ts } => {
-                match self.store.message(channel, ts).await? {
+                // Read inside the transaction: the message may be in this same batch.
+                match messages::find(tx, channel, ts).await? {
                     Some(stored) => messages::highlight(tx, &stored, user.as_str()).await?,
                     None => {
                         // Older than firebell's record: fetch it from Slack, then highlight it.

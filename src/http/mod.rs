@@ -8,6 +8,7 @@ mod events;
 mod interactions;
 mod observe;
 mod ops;
+pub mod shed;
 mod verify;
 mod webhooks;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub signing_secret: Option<Arc<SecretString>>,
     /// `FIREBELL_WEBHOOK_TOKEN`; `None` disables the webhooks (503).
     pub webhook_token: Option<Arc<SecretString>>,
+    /// Requests in progress on `/slack/*` and `/webhooks/*` ([`shed`]).
+    pub in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 /// What the `/slack/*` handlers reach: they exist only with a signing secret.
@@ -56,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             .with_state(SlackState { app: state.app.clone(), signing_secret: Arc::clone(signing_secret) });
         routes = routes.merge(slack);
     }
+    let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), shed::limit));
     routes
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

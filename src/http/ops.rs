@@ -30,5 +30,10 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             text.push_str(&format!("firebell_open_incidents{{severity=\"{}\"}} {count}\n", severity.name));
         }
     }
+    let (commits, writes) = state.app.store.group_commit_counts();
+    text.push_str(&format!(
+        "# HELP firebell_group_commits_total Transactions committed by the group-commit writer.\n# TYPE firebell_group_commits_total counter\nfirebell_group_commits_total {commits}\n\
+         # HELP firebell_group_commit_writes_total Writes those transactions carried.\n# TYPE firebell_group_commit_writes_total counter\nfirebell_group_commit_writes_total {writes}\n"
+    ));
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -126,6 +126,16 @@ pub async fn unhighlight(conn: &mut AnyConnection, incident_id: i64, ts: &str) -
     Ok(())
 }
 
+/// One stored message, read on the caller's connection (inside its transaction).
+pub async fn find(conn: &mut AnyConnection, channel: &ChannelId, ts: &str) -> anyhow::Result<Option<StoredMessage>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND ts = $2"))
+        .bind(channel.as_str())
+        .bind(ts)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(read).transpose()
+}
+
 impl Store {
     /// One stored message.
     pub async fn message(&self, channel: &ChannelId, ts: &str) -> anyhow::Result<Option<StoredMessage>> {

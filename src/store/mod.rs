@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod changes;
 pub mod deliveries;
 pub mod followups;
+pub mod group_commit;
 pub mod incidents;
 pub mod messages;
 pub mod notices;
@@ -45,6 +46,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The writer that batches hot-path writes into shared transactions.
+    grouped: group_commit::GroupCommit,
 }
 
 impl Store {
@@ -88,7 +91,8 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("connecting to {}", url.describe()))?;
-        Ok(Store { pool, backend })
+        let grouped = group_commit::GroupCommit::start(pool.clone());
+        Ok(Store { pool, backend, grouped })
     }
 
     /// Applies pending migrations of this backend; returns how many were applied.
@@ -108,6 +112,21 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(usize::try_from(count).unwrap_or(0))
+    }
+
+    /// Runs `work` in a transaction shared with other writes arriving at the same time (group
+    /// commit); resolves once that transaction is durable. For hot paths with many small writes.
+    pub async fn write_grouped<T, F>(&self, work: F) -> anyhow::Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut sqlx::AnyConnection) -> group_commit::UnitFuture<'c, T> + Send + 'static,
+    {
+        self.grouped.write(work).await
+    }
+
+    /// `(transactions, writes)` committed through [`Store::write_grouped`] so far.
+    pub fn group_commit_counts(&self) -> (u64, u64) {
+        self.grouped.counts()
     }
 
     /// Answers when the database does; used by `/readyz`.

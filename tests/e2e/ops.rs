@@ -77,3 +77,25 @@ async fn metrics_count_requests_by_endpoint_and_status_and_time_acks() {
     assert!(metrics.contains("firebell_ack_seconds_count{endpoint=\"/slack/commands\"} 1"), "{metrics}");
     assert!(metrics.contains("# TYPE firebell_ack_seconds histogram"), "{metrics}");
 }
+
+#[tokio::test]
+async fn beyond_the_in_flight_limit_requests_get_a_quick_503_and_the_rest_are_served() {
+    use crate::support::fake_slack::Fault;
+    let app = spawn_app().await;
+    let limit = firebell::http::shed::MAX_IN_FLIGHT;
+    // Each `declare` without a title waits (bounded) on a `views.open` that never answers.
+    for _ in 0..limit + 100 {
+        app.slack.inject("views.open", Fault::Hang);
+    }
+    let statuses = futures::future::join_all(
+        (0..limit + 100).map(|_| async { app.command_response("declare", "C0GENERAL", "U0REPORTER").await.status() }),
+    )
+    .await;
+    let shed = statuses.iter().filter(|s| s.as_u16() == 503).count();
+    let served = statuses.iter().filter(|s| s.as_u16() == 200).count();
+    assert_eq!(shed + served, limit + 100, "only 200 or 503: {statuses:?}");
+    assert!(shed >= 100 && served >= 1, "shed {shed}, served {served}");
+    assert_eq!(app.app.metrics.counter("firebell_shed_total", &[]), shed as u64);
+    let after = app.command("help").await;
+    assert!(after["text"].as_str().unwrap().contains("/incident"), "served again once the flood is over");
+}

@@ -245,3 +245,45 @@ async fn deliveries_are_recorded_once_per_event_id_on_every_backend() {
         assert_eq!(store.delivery_count().await.unwrap(), 1);
     }
 }
+
+#[tokio::test]
+async fn grouped_writes_share_commits_and_a_failing_one_is_undone_alone_on_every_backend() {
+    for database in database::all().await {
+        let store = open(&database).await;
+        let writes = (0..60).map(|n| {
+            let store = store.clone();
+            async move {
+                store
+                    .write_grouped(move |conn| {
+                        Box::pin(async move {
+                            let event_id = format!("Ev{n}");
+                            let delivery = NewDelivery {
+                                event_id: &event_id,
+                                event_type: "message",
+                                team_id: "T0FIREBELL",
+                                payload: "{}",
+                                retry_num: 0,
+                            };
+                            firebell::store::deliveries::record(conn, &delivery, at(n)).await?;
+                            // Every seventh write fails after writing: its row must not stay.
+                            anyhow::ensure!(n % 7 != 3, "write {n} fails on purpose");
+                            Ok(n)
+                        })
+                    })
+                    .await
+            }
+        });
+        let results = futures::future::join_all(writes).await;
+        let failed: Vec<i64> = (0..60).filter(|n| n % 7 == 3).collect();
+        for (n, result) in (0..60).zip(&results) {
+            assert_eq!(result.is_err(), failed.contains(&n), "{}: write {n}: {result:?}", database.backend);
+        }
+        assert_eq!(store.delivery_count().await.unwrap(), 60 - failed.len() as i64, "{}", database.backend);
+        let (commits, writes) = store.group_commit_counts();
+        assert_eq!(writes, 60, "{}: every write committed, the failed ones as undone savepoints", database.backend);
+        assert!(commits < 60, "{}: writes shared commits ({commits} for 60)", database.backend);
+        for n in &failed {
+            assert!(store.delivery(&format!("Ev{n}")).await.unwrap().is_none(), "{}: Ev{n}", database.backend);
+        }
+    }
+}
