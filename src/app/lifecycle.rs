@@ -2,14 +2,17 @@
 //! through [`App::act`] — decide with the domain, then record the new state, the timeline
 //! event and the announcements in one transaction.
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use sqlx::AnyConnection;
 
 use super::App;
 use super::jobs::{self, Step};
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
-use crate::domain::lifecycle::{Action, Change, decide};
+use crate::domain::lifecycle::{Action, Change, Decision, decide};
 use crate::render;
+use crate::store::notices::Notice;
 use crate::store::{incidents, timeline};
 
 /// Attempts before a change that keeps colliding with others is given up.
@@ -72,11 +75,39 @@ impl App {
                 return Ok(Some(Err(render::lifecycle::refusal(&refusal, incident, self.policy.locale))));
             }
         };
-        let change = &decision.change;
-        let next = &decision.incident;
         let notices = self.store.notices(incident.id).await?;
 
-        let mut tx = self.store.begin().await?;
+        // Written in a transaction shared with the changes arriving at the same moment (group
+        // commit): one durable commit for a burst of notes and updates.
+        let (app, decided, was, by) = (self.clone(), decision.clone(), incident.clone(), actor.clone());
+        let written = self
+            .store
+            .write_grouped(move |conn| {
+                Box::pin(async move { app.record_change(conn, &was, &decided, &by, &notices, now).await })
+            })
+            .await?;
+        if !written {
+            return Ok(None);
+        }
+        self.wake_outbox();
+        tracing::info!(incident.change = decision.change.kind(), "incident changed");
+        Ok(Some(Ok(())))
+    }
+
+    /// Records an accepted change: the incident's new state (compare-and-set on its version),
+    /// the timeline event and every announcement job. `false`, with nothing written, when the
+    /// incident changed since it was read.
+    async fn record_change(
+        &self,
+        tx: &mut AnyConnection,
+        incident: &Incident,
+        decision: &Decision,
+        actor: &UserId,
+        notices: &[Notice],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<bool> {
+        let change = &decision.change;
+        let next = &decision.incident;
         let resolution = match change {
             Change::Resolved { summary, .. } => summary.as_deref(),
             _ => None,
@@ -85,30 +116,29 @@ impl App {
         // only appends: it cannot lose anything to a concurrent change, so it skips the
         // version check that would make simultaneous notes retry each other.
         let row_changes = next != incident || change.acknowledges();
-        if row_changes && !incidents::save(&mut tx, next, change.acknowledges(), resolution, now).await? {
-            tx.rollback().await?;
-            return Ok(None);
+        if row_changes && !incidents::save(tx, next, change.acknowledges(), resolution, now).await? {
+            return Ok(false);
         }
         if let Change::RoleAssigned { role, user } = change
             && role.as_str() != "lead"
         {
-            incidents::assign_role(&mut tx, incident.id, role, user, now).await?;
+            incidents::assign_role(tx, incident.id, role, user, now).await?;
         }
         let event =
-            timeline::append(&mut tx, incident.id, change.kind(), now, Some(actor.as_str()), &details(change)).await?;
+            timeline::append(tx, incident.id, change.kind(), now, Some(actor.as_str()), &details(change)).await?;
         let scope = event.to_string();
         let id = incident.id;
         if next.channel.is_some() {
             let text = render::lifecycle::channel_post(change, next, actor, &self.policy);
-            jobs::enqueue(&mut tx, &Step::PostInChannel { incident_id: id, text }, &scope, now).await?;
+            jobs::enqueue(tx, &Step::PostInChannel { incident_id: id, text }, &scope, now).await?;
         }
         if !matches!(change, Change::Noted { .. }) {
-            jobs::enqueue(&mut tx, &Step::RefreshNotices { incident_id: id }, &scope, now).await?;
+            jobs::enqueue(tx, &Step::RefreshNotices { incident_id: id }, &scope, now).await?;
         }
         let widens = matches!(change, Change::SeverityChanged { lowered: false, .. } | Change::ServiceAdded(_));
         if widens {
             // The share step tells only the channels that have not seen the notice.
-            jobs::enqueue(&mut tx, &Step::ShareNotices { incident_id: id, response_url: None }, &scope, now).await?;
+            jobs::enqueue(tx, &Step::ShareNotices { incident_id: id, response_url: None }, &scope, now).await?;
         }
         if let Some((text, broadcast)) = render::lifecycle::thread_reply(change, next, &self.policy) {
             for notice in notices.iter().filter(|n| n.ts.is_some()) {
@@ -119,15 +149,12 @@ impl App {
                     text: text.clone(),
                     broadcast,
                 };
-                jobs::enqueue(&mut tx, &step, &format!("{scope}:{}", notice.channel), now).await?;
+                jobs::enqueue(tx, &step, &format!("{scope}:{}", notice.channel), now).await?;
             }
         }
         if matches!(change, Change::Closed) && self.policy.archive_on_close {
-            jobs::enqueue(&mut tx, &Step::ArchiveChannel { incident_id: id }, &scope, now).await?;
+            jobs::enqueue(tx, &Step::ArchiveChannel { incident_id: id }, &scope, now).await?;
         }
-        tx.commit().await?;
-        self.wake_outbox();
-        tracing::info!(incident.change = change.kind(), "incident changed");
-        Ok(Some(Ok(())))
+        Ok(true)
     }
 }

@@ -122,38 +122,46 @@ impl Store {
         limit: i64,
     ) -> anyhow::Result<Vec<Job>> {
         let now_ms = to_millis(now);
-        let candidates = sqlx::query(
-            "SELECT id, state, COALESCE(lease_until, 0) AS lease_until FROM outbox_jobs
-             WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND lease_until < $1)
-             ORDER BY run_at, id LIMIT $2",
-        )
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
         let lease_until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-        let mut claimed = Vec::new();
-        for candidate in candidates {
-            let id: i64 = candidate.try_get("id")?;
-            let state: String = candidate.try_get("state")?;
-            let old_lease: i64 = candidate.try_get("lease_until")?;
-            let row = sqlx::query(&format!(
-                "UPDATE outbox_jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1
-                 WHERE id = $3 AND state = $4 AND COALESCE(lease_until, 0) = $5
-                 RETURNING {COLUMNS}"
-            ))
-            .bind(owner)
-            .bind(lease_until)
-            .bind(id)
-            .bind(&state)
-            .bind(old_lease)
-            .fetch_optional(self.pool())
-            .await?;
-            if let Some(row) = row {
-                claimed.push(read(&row)?);
-            }
-        }
-        Ok(claimed)
+        let owner = owner.to_owned();
+        // Through the group-commit writer: claims share commits with the requests' writes
+        // instead of contending with them for SQLite's one write lock.
+        self.write_grouped(move |conn| {
+            Box::pin(async move {
+                let candidates = sqlx::query(
+                    "SELECT id, state, COALESCE(lease_until, 0) AS lease_until FROM outbox_jobs
+                     WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND lease_until < $1)
+                     ORDER BY run_at, id LIMIT $2",
+                )
+                .bind(now_ms)
+                .bind(limit)
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut claimed = Vec::new();
+                for candidate in candidates {
+                    let id: i64 = candidate.try_get("id")?;
+                    let state: String = candidate.try_get("state")?;
+                    let old_lease: i64 = candidate.try_get("lease_until")?;
+                    let row = sqlx::query(&format!(
+                        "UPDATE outbox_jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1
+                         WHERE id = $3 AND state = $4 AND COALESCE(lease_until, 0) = $5
+                         RETURNING {COLUMNS}"
+                    ))
+                    .bind(&owner)
+                    .bind(lease_until)
+                    .bind(id)
+                    .bind(&state)
+                    .bind(old_lease)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    if let Some(row) = row {
+                        claimed.push(read(&row)?);
+                    }
+                }
+                Ok(claimed)
+            })
+        })
+        .await
     }
 
     /// Marks a claimed job done; `false` when `owner` no longer holds it.
@@ -188,20 +196,26 @@ impl Store {
         now: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
         let finished = matches!(state, JobState::Done | JobState::Failed).then(|| to_millis(now));
-        let result = sqlx::query(
-            "UPDATE outbox_jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = COALESCE($3, last_error),
-                    finished_at = $4, lease_owner = NULL, lease_until = NULL
-             WHERE id = $5 AND state = 'running' AND lease_owner = $6",
-        )
-        .bind(state.as_str())
-        .bind(run_at.map(to_millis))
-        .bind(error)
-        .bind(finished)
-        .bind(id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        let (owner, error) = (owner.to_owned(), error.map(str::to_owned));
+        self.write_grouped(move |conn| {
+            Box::pin(async move {
+                let result = sqlx::query(
+                    "UPDATE outbox_jobs SET state = $1, run_at = COALESCE($2, run_at), last_error = COALESCE($3, last_error),
+                            finished_at = $4, lease_owner = NULL, lease_until = NULL
+                     WHERE id = $5 AND state = 'running' AND lease_owner = $6",
+                )
+                .bind(state.as_str())
+                .bind(run_at.map(to_millis))
+                .bind(error)
+                .bind(finished)
+                .bind(id)
+                .bind(owner)
+                .execute(conn)
+                .await?;
+                Ok(result.rows_affected() == 1)
+            })
+        })
+        .await
     }
 
     /// Jobs not yet done or failed (pending or running): zero when the outbox is drained.
