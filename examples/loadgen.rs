@@ -98,9 +98,9 @@ struct SuiteArgs {
     /// Rates for the slash-command latency curve.
     #[arg(long, value_delimiter = ',', default_value = "100,250,500,1000,2000")]
     rates: Vec<u32>,
-    /// Rate for the Events API ingestion run.
-    #[arg(long, default_value_t = 5000)]
-    event_rate: u32,
+    /// Rates for the Events API ingestion runs.
+    #[arg(long, value_delimiter = ',', default_value = "2000,3000,4000,5000")]
+    event_rates: Vec<u32>,
 }
 
 /// What one load run measured.
@@ -290,7 +290,7 @@ async fn start_server(args: &SuiteArgs, slack: &FakeSlack, database_url: &str, p
             ("DATABASE_URL", database_url.to_owned()),
             ("FIREBELL_CONFIG", write_policy()),
             ("FIREBELL_LISTEN", format!("127.0.0.1:{port}")),
-            ("RUST_LOG", "warn".to_owned()),
+            ("RUST_LOG", "error".to_owned()),
         ])
         .stdout(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -406,9 +406,11 @@ async fn suite(args: SuiteArgs) {
             settle(&database_url).await;
         }
     }
-    let outcome = run(&RunArgs { kind: Kind::Event, rate: args.event_rate, ..base.clone() }).await;
-    println!("{}", outcome.row(&format!("event @ {}/s", args.event_rate)));
-    settle(&database_url).await;
+    for &rate in &args.event_rates {
+        let outcome = run(&RunArgs { kind: Kind::Event, rate, ..base.clone() }).await;
+        println!("{}", outcome.row(&format!("event @ {rate}/s")));
+        settle(&database_url).await;
+    }
 
     // Slack answering every call in 2 s: acknowledgements must not care; the outbox backs up.
     slack.set_latency(Duration::from_secs(2));
