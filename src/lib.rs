@@ -38,3 +38,6 @@ pub mod slack;
 pub mod socket_mode;
 pub mod store;
 pub mod workers;
+
+#[cfg(test)]
+mod hostile_input_tests;
