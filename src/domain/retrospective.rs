@@ -168,10 +168,13 @@ impl<'a> People<'a> {
         person
     }
 
-    /// Message text with every `<@U…>` mention replaced by its person's label.
+    /// Text with every `<@U…>` mention replaced by its person's label, and every special
+    /// mention (`<!channel>`, `<!here>`, `<!subteam^…>`) by the words Slack shows for it: a
+    /// document must not ping anyone wherever it is pasted or published.
     fn scrub(&mut self, text: &str) -> String {
+        let text = special_mentions_as_words(text);
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
+        let mut rest = text.as_str();
         while let Some(start) = rest.find("<@") {
             out.push_str(&rest[..start]);
             let after = &rest[start..];
@@ -190,6 +193,39 @@ impl<'a> People<'a> {
         out.push_str(rest);
         out
     }
+}
+
+/// `<!channel>` → `@channel`, `<!subteam^S1|@oncall>` → `@oncall`, `<!date^…|fallback>` → its
+/// fallback: what Slack displays, without the ping.
+fn special_mentions_as_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<!") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('>') else {
+            out.push_str("<!");
+            rest = after;
+            continue;
+        };
+        let inner = &after[..end];
+        let key = inner.split(['|', '^']).next().unwrap_or_default();
+        let shown = inner.split_once('|').map(|(_, shown)| shown.trim_start_matches('@'));
+        match key {
+            "channel" | "here" | "everyone" => {
+                out.push('@');
+                out.push_str(key);
+            }
+            "subteam" => {
+                out.push('@');
+                out.push_str(shown.unwrap_or("group"));
+            }
+            _ => out.push_str(shown.unwrap_or(key)),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A person's label in `locale` ("Lead", "Responder 2", "리드").
@@ -303,17 +339,35 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
     }
     let followups = FollowupGroup::ALL
         .into_iter()
-        .map(|group| (group, gathered.followups.iter().filter(|f| f.group == group).cloned().collect()))
+        .map(|group| {
+            let items = gathered
+                .followups
+                .iter()
+                .filter(|f| f.group == group)
+                .map(|f| Followup { text: people.scrub(&f.text), ..f.clone() })
+                .collect();
+            (group, items)
+        })
         .collect();
-    let questions = questions(gathered);
+    let questions = questions(gathered)
+        .into_iter()
+        .map(|question| match question {
+            Question::FollowupWithoutOwner { id, text } => {
+                Question::FollowupWithoutOwner { id, text: people.scrub(&text) }
+            }
+            other => other,
+        })
+        .collect();
     let lead = incident.lead.as_ref().map(|u| people.of(u));
+    let title = people.scrub(&incident.title);
+    let impact = incident.impact.as_deref().map(|impact| people.scrub(impact));
     Retrospective {
         number: incident.number.0,
-        title: incident.title.clone(),
+        title,
         severity: incident.severity.clone(),
         severity_history,
         services: incident.services.iter().map(|s| s.to_string()).collect(),
-        impact: incident.impact.clone(),
+        impact,
         lead,
         status: incident.status,
         times,
@@ -355,7 +409,7 @@ fn event_detail(event: &TimelineEvent, people: &mut People<'_>) -> String {
                 .unwrap_or_default();
             format!("{}: {user}", role_name(locale, &text("role")))
         }
-        "title_changed" => text("title"),
+        "title_changed" => people.scrub(&text("title")),
         "impact_changed" => people.scrub(&text("impact")),
         "service_added" | "service_removed" => text("service"),
         "resolved" => people.scrub(&text("summary")),

@@ -21,6 +21,7 @@ mod crash;
 mod declare;
 mod events;
 mod fake_slack;
+mod injection;
 mod interactions;
 mod korean;
 mod lifecycle;
