@@ -3,6 +3,7 @@
 //! Handlers are thin: verify, parse into a typed inbound value, call the app, answer.
 
 mod commands;
+pub mod deadline;
 mod error;
 mod events;
 mod interactions;
@@ -59,7 +60,10 @@ pub fn router(state: AppState) -> Router {
             .with_state(SlackState { app: state.app.clone(), signing_secret: Arc::clone(signing_secret) });
         routes = routes.merge(slack);
     }
-    let routes = routes.layer(axum::middleware::from_fn_with_state(state.clone(), shed::limit));
+    // The deadline is inside the limit: a request that times out gives its permit back.
+    let routes = routes
+        .layer(axum::middleware::from_fn(deadline::bound))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), shed::limit));
     routes
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

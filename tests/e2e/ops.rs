@@ -99,3 +99,22 @@ async fn beyond_the_in_flight_limit_requests_get_a_quick_503_and_the_rest_are_se
     let after = app.command("help").await;
     assert!(after["text"].as_str().unwrap().contains("/incident"), "served again once the flood is over");
 }
+
+#[tokio::test]
+async fn a_body_that_never_finishes_gets_408_after_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let address = app.base_url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // Headers promise 1,000 bytes; one arrives, then nothing.
+    let request = format!(
+        "POST /slack/events HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let bound = firebell::http::deadline::REQUEST_DEADLINE + Duration::from_secs(5);
+    let mut answer = vec![0u8; 64];
+    let read = tokio::time::timeout(bound, stream.read(&mut answer)).await.expect("answered within the deadline");
+    let answer = String::from_utf8_lossy(&answer[..read.unwrap()]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(app.app.store.delivery_count().await.unwrap(), 0);
+}
