@@ -19,6 +19,7 @@ mod cli;
 mod commands;
 mod crash;
 mod declare;
+mod degradation;
 mod events;
 mod fake_slack;
 mod injection;

@@ -324,6 +324,13 @@ impl FakeSlack {
         self.lock().channels.insert(id.to_string(), channel);
     }
 
+    /// Archives a channel: writes to it answer `is_archived`.
+    pub fn archive_channel(&self, channel: &str) {
+        if let Some(c) = self.lock().channels.get_mut(channel) {
+            c.archived = true;
+        }
+    }
+
     pub fn add_member(&self, channel: &str, user: &str) {
         let mut st = self.lock();
         let Some(c) = st.channels.get_mut(channel) else {
