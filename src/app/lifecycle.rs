@@ -8,6 +8,7 @@ use sqlx::AnyConnection;
 
 use super::App;
 use super::jobs::{self, Step};
+use crate::domain::audience::audience;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::{Action, Change, Decision, decide};
@@ -141,15 +142,23 @@ impl App {
             jobs::enqueue(tx, &Step::ShareNotices { incident_id: id, response_url: None }, &scope, now).await?;
         }
         if let Some((text, broadcast)) = render::lifecycle::thread_reply(change, next, &self.policy) {
-            for notice in notices.iter().filter(|n| n.ts.is_some()) {
-                let step = Step::ReplyInThread {
-                    incident_id: id,
-                    channel: notice.channel.to_string(),
-                    thread_ts: notice.ts.clone().unwrap_or_default(),
-                    text: text.clone(),
-                    broadcast,
-                };
-                jobs::enqueue(tx, &step, &format!("{scope}:{}", notice.channel), now).await?;
+            // Every channel told of the incident hears the change in its notice's thread —
+            // including those whose notice is still on its way (an empty `thread_ts`: the job
+            // waits for the notice, so an early update is not lost to them).
+            let mut threads: Vec<(String, String)> = notices
+                .iter()
+                .filter(|n| n.error.is_none())
+                .map(|n| (n.channel.to_string(), n.ts.clone().unwrap_or_default()))
+                .collect();
+            for recipient in audience(&self.policy, &next.severity, &next.services, next.private) {
+                if !notices.iter().any(|n| n.channel == recipient.channel) {
+                    threads.push((recipient.channel.to_string(), String::new()));
+                }
+            }
+            for (channel, thread_ts) in threads {
+                let dedupe = format!("{scope}:{channel}");
+                let step = Step::ReplyInThread { incident_id: id, channel, thread_ts, text: text.clone(), broadcast };
+                jobs::enqueue(tx, &step, &dedupe, now).await?;
             }
         }
         if matches!(change, Change::Closed) && self.policy.archive_on_close {

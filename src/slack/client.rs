@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::domain::ids::{ChannelId, TeamId, UserId};
 use crate::metrics::Metrics;
@@ -77,6 +77,45 @@ impl SlackCallError {
             SlackCallError::Auth(code) | SlackCallError::Refused(code) => code,
         }
     }
+}
+
+/// The metadata event type that marks firebell's own deliveries.
+const DELIVERY_EVENT: &str = "firebell_delivery";
+
+/// The outbox job a Slack call is made for, while [`deliver`] runs it.
+#[derive(Debug)]
+struct Delivery {
+    job_id: i64,
+    /// Whether an earlier attempt of this job may have posted already.
+    retry: bool,
+    /// Messages posted so far in this attempt, per channel and thread: a job that posts twice
+    /// to one place gives each post its own key, the same on every attempt.
+    posts: std::sync::Mutex<std::collections::HashMap<String, u32>>,
+}
+
+impl Delivery {
+    fn next_key(&self, body: &Value) -> (String, bool) {
+        let place = format!(
+            "{}/{}",
+            body["channel"].as_str().unwrap_or_default(),
+            body["thread_ts"].as_str().unwrap_or_default()
+        );
+        let mut posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = posts.entry(place.clone()).or_default();
+        *n += 1;
+        (format!("{}:{place}:{n}", self.job_id), self.retry)
+    }
+}
+
+tokio::task_local! {
+    static DELIVERY: Delivery;
+}
+
+/// Runs `work` — one attempt of outbox job `job_id` (`attempt` counts from 1) — so that the
+/// messages it posts are posted once however often the job is retried.
+pub async fn deliver<F: std::future::Future>(job_id: i64, attempt: i64, work: F) -> F::Output {
+    let delivery = Delivery { job_id, retry: attempt > 1, posts: Default::default() };
+    DELIVERY.scope(delivery, work).await
 }
 
 /// Who the bot is, from `auth.test`.
@@ -184,8 +223,63 @@ impl SlackApi {
     }
 
     /// Calls a Web API method with a JSON body (`POST`); returns Slack's answer.
+    ///
+    /// A `chat.postMessage` made for an outbox job (see [`deliver`]) is posted at most once
+    /// per job: it carries a delivery key in its metadata, and a retry first looks for a
+    /// message with that key — what a crash right after Slack accepted the post leaves behind.
     pub async fn post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
+        if method == "chat.postMessage"
+            && let Ok((key, retry)) = DELIVERY.try_with(|delivery| delivery.next_key(body))
+        {
+            return self.post_message_once(body, &key, retry).await;
+        }
+        self.raw_post(method, body).await
+    }
+
+    async fn raw_post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
         self.call(method, async |session| session.http_session_api.http_post(method, body, None).await).await
+    }
+
+    async fn post_message_once(&self, body: &Value, key: &str, retry: bool) -> Result<Value, SlackCallError> {
+        if retry && let Some(posted) = self.find_delivered(body, key).await {
+            tracing::info!(slack.delivery = key, "found the message an earlier attempt posted; not posting it again");
+            return Ok(posted);
+        }
+        let mut body = body.clone();
+        body["metadata"] = json!({"event_type": DELIVERY_EVENT, "event_payload": {"key": key}});
+        self.raw_post("chat.postMessage", &body).await
+    }
+
+    /// The message an earlier attempt posted with `key`, from the channel's recent history (or
+    /// the thread's replies). `None` when there is none, or when Slack cannot say (a DM by
+    /// user id, a failed lookup): then the message is posted.
+    async fn find_delivered(&self, body: &Value, key: &str) -> Option<Value> {
+        let channel = body["channel"].as_str()?;
+        let looked_up = match body["thread_ts"].as_str() {
+            Some(thread) => {
+                let params = [
+                    ("channel", channel.to_owned()),
+                    ("ts", thread.to_owned()),
+                    ("limit", "200".to_owned()),
+                    ("include_all_metadata", "true".to_owned()),
+                ];
+                self.get("conversations.replies", &params).await
+            }
+            None => {
+                let params = [
+                    ("channel", channel.to_owned()),
+                    ("limit", "50".to_owned()),
+                    ("include_all_metadata", "true".to_owned()),
+                ];
+                self.get("conversations.history", &params).await
+            }
+        };
+        let answer = looked_up.ok()?;
+        let found = answer["messages"]
+            .as_array()?
+            .iter()
+            .find(|m| m["metadata"]["event_type"] == DELIVERY_EVENT && m["metadata"]["event_payload"]["key"] == key)?;
+        Some(json!({"ok": true, "channel": channel, "ts": found["ts"], "message": found}))
     }
 
     /// Calls a read method with query parameters (`GET`), as Slack documents them.

@@ -41,7 +41,8 @@ pub async fn run(app: App, owner: String, lease: Duration, shutdown: Cancellatio
         match claimed {
             Ok(jobs) if !jobs.is_empty() => {
                 for job in jobs {
-                    finish(&app, &owner, &job, app.run_job(&job).await).await;
+                    let result = crate::slack::client::deliver(job.id, job.attempts, app.run_job(&job)).await;
+                    finish(&app, &owner, &job, result).await;
                 }
                 continue;
             }

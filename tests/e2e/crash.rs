@@ -2,6 +2,8 @@
 //! every notice once. Terminated (SIGTERM): the job in flight finishes. And the binary in
 //! both modes, with its logs read for secrets.
 
+use std::time::Duration;
+
 use firebell::config::env::DatabaseUrl;
 use firebell::store::Store;
 
@@ -91,6 +93,26 @@ async fn killed_right_after_slack_created_the_channel_it_adopts_it_after_restart
         0,
         "no -2 for our own channel"
     );
+}
+
+#[tokio::test]
+async fn killed_right_after_slack_accepted_each_post_nothing_is_posted_twice() {
+    // Every message is posted, but the first answer of each kind never arrives: the process
+    // dies in the window between Slack accepting the post and firebell recording it.
+    for nth in 1..=4 {
+        let slack = declare_kill_restart(
+            move |slack| {
+                for _ in 1..nth {
+                    slack.inject("chat.postMessage", Fault::Latency(Duration::ZERO));
+                }
+                slack.inject("chat.postMessage", Fault::HangAfterEffect);
+            },
+            move |slack| slack.calls_to("chat.postMessage").len() >= nth,
+        )
+        .await;
+        let lookups = slack.calls_to("conversations.history").len() + slack.calls_to("conversations.replies").len();
+        assert!(lookups >= 1, "post {nth}: the retry looked for its message first");
+    }
 }
 
 #[tokio::test]

@@ -132,6 +132,9 @@ pub struct Message {
     pub reactions: Vec<String>,
     /// Ids of files shared with this message.
     pub files: Vec<String>,
+    /// The `metadata` it was posted with (`Value::Null` when none); history and replies show
+    /// it with `include_all_metadata`.
+    pub metadata: Value,
 }
 
 #[derive(Clone, Debug, Default)]

@@ -70,7 +70,12 @@ impl Firebell {
 
     /// Sends a signed `/incident TEXT` from U0REPORTER in C0GENERAL; returns the reply text.
     pub async fn command(&self, text: &str, response_url: &str) -> String {
-        let body = signing::command_form_full(TEAM_ID, text, "C0GENERAL", "U0REPORTER", response_url);
+        self.command_in(text, "C0GENERAL", response_url).await
+    }
+
+    /// Sends a signed `/incident TEXT` from U0REPORTER in `channel`; returns the reply text.
+    pub async fn command_in(&self, text: &str, channel: &str, response_url: &str) -> String {
+        let body = signing::command_form_full(TEAM_ID, text, channel, "U0REPORTER", response_url);
         let timestamp = signing::now_seconds();
         let response = self
             .client

@@ -194,7 +194,10 @@ impl App {
             Step::PinSummary { incident_id } => self.pin_summary(incident_id).await,
             Step::PostInChannel { incident_id, text } => self.post_in_channel(incident_id, &text).await,
             Step::RefreshNotices { incident_id } => self.refresh_notices(incident_id).await,
-            Step::ReplyInThread { channel, thread_ts, text, broadcast, .. } => {
+            Step::ReplyInThread { incident_id, channel, thread_ts, text, broadcast } => {
+                let Some(thread_ts) = self.notice_thread(incident_id, &channel, &thread_ts, job.attempts).await? else {
+                    return Ok(());
+                };
                 self.reply_in_thread(&channel, &thread_ts, &text, broadcast).await
             }
             Step::ArchiveChannel { incident_id } => self.archive_channel(incident_id).await,
@@ -218,6 +221,31 @@ impl App {
             Step::TellReporter { user, response_url, text, .. } => {
                 self.tell_reporter(&user, response_url.as_deref(), &text).await
             }
+        }
+    }
+
+    /// The thread to reply in: the one given, or — for a notice still on its way when the
+    /// change was made — the notice's once it is posted (retried until then). `None` when that
+    /// notice failed for good: there is no thread to reply in.
+    async fn notice_thread(
+        &self,
+        incident_id: i64,
+        channel: &str,
+        thread_ts: &str,
+        attempts: i64,
+    ) -> Result<Option<String>, StepError> {
+        /// About ten minutes of retries (the backoff caps at 5 s) before giving up on a notice.
+        const NOTICE_WAIT_ATTEMPTS: i64 = 120;
+        if !thread_ts.is_empty() {
+            return Ok(Some(thread_ts.to_owned()));
+        }
+        let notices = self.store.notices(incident_id).await?;
+        match notices.into_iter().find(|n| n.channel.as_str() == channel) {
+            Some(notice) => Ok(notice.ts),
+            None if attempts >= NOTICE_WAIT_ATTEMPTS => {
+                Err(StepError::Invalid(format!("the notice in {channel} was never posted")))
+            }
+            None => Err(StepError::Internal(anyhow::anyhow!("the notice in {channel} is not posted yet; waiting"))),
         }
     }
 

@@ -257,6 +257,7 @@ fn chat_post_message(st: &mut State, p: &Value) -> Answer {
         blocks: blocks.unwrap_or_default(),
         thread_ts: text(p, "thread_ts"),
         reply_broadcast: flag(p, "reply_broadcast"),
+        metadata: p.get("metadata").cloned().unwrap_or(Value::Null),
         ..Message::default()
     };
     let ts = st.post(&id, message);

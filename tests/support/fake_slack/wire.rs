@@ -280,7 +280,17 @@ pub(super) fn page(items: &[&Message], all: &[Message], p: &Value, team: &str, n
         }
     };
     let end = (start + limit(p)).min(items.len());
-    let messages: Vec<Value> = items[start..end].iter().map(|m| message_json(m, all, team)).collect();
+    let with_metadata = flag(p, "include_all_metadata");
+    let messages: Vec<Value> = items[start..end]
+        .iter()
+        .map(|m| {
+            let mut shown = message_json(m, all, team);
+            if with_metadata && !m.metadata.is_null() {
+                shown["metadata"] = m.metadata.clone();
+            }
+            shown
+        })
+        .collect();
     let mut v = json!({"messages": messages, "has_more": end < items.len()});
     if let Some(next) = items.get(end) {
         v["response_metadata"] = json!({"next_cursor": format!("next_ts:{}", next.ts)});
