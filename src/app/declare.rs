@@ -65,6 +65,7 @@ impl App {
         // The reminder clock starts at the same instant as the incident.
         let new = NewIncident { timers: reminders::declared(&self.policy, &new.severity, now), ..new.clone() };
         let mut tx = self.store.begin().await?;
+        self.store.lock_incident_numbers(&mut tx).await?;
         let incident = incidents::insert(&mut tx, &new, now).await?;
         let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
         let details =

@@ -124,6 +124,18 @@ impl Store {
         self.grouped.write(work).await
     }
 
+    /// Serializes the allocation of incident numbers until the transaction ends. PostgreSQL
+    /// runs concurrent declarations side by side, and without this several replicas pick the
+    /// same next number and all but one retry (a burst exhausted the retries); SQLite already
+    /// has a single writer.
+    pub async fn lock_incident_numbers(&self, conn: &mut sqlx::AnyConnection) -> anyhow::Result<()> {
+        if self.backend == Backend::Postgres {
+            // Any constant key works; this one spells "fire" in ASCII.
+            sqlx::query("SELECT pg_advisory_xact_lock(1718186597)").execute(conn).await?;
+        }
+        Ok(())
+    }
+
     /// `(transactions, writes)` committed through [`Store::write_grouped`] so far.
     pub fn group_commit_counts(&self) -> (u64, u64) {
         self.grouped.counts()

@@ -7,6 +7,7 @@ use std::time::Duration;
 use firebell::config::env::DatabaseUrl;
 use firebell::domain::incident::IncidentNumber;
 use firebell::store::Store;
+use firebell::store::outbox::JobState;
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
@@ -327,4 +328,90 @@ async fn two_replicas_on_one_sqlite_file_send_each_reminder_once() {
 async fn two_replicas_on_one_postgres_database_send_each_reminder_once() {
     let Some(db) = database::postgres().await else { return };
     two_replicas_send_each_reminder_once(db).await;
+}
+
+/// A hundred incidents declared through two replicas in an uneven pattern (ten at a time):
+/// every channel and notice exactly once, every claimed reminder with exactly one job and
+/// posted at most once, nothing given up.
+async fn a_hundred_incidents_through_two_replicas(db: database::TestDatabase) {
+    const INCIDENTS: usize = 100;
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let policy = db.dir.path().join("firebell.toml");
+    std::fs::write(&policy, fast_policy("")).unwrap();
+    let replicas = [
+        Firebell::start(&setup(&slack, &db, &policy, "one.log")).await,
+        Firebell::start(&setup(&slack, &db, &policy, "two.log")).await,
+    ];
+    // A fixed, uneven pattern of replicas (no clock or RNG, so a failure replays).
+    let pick = |n: usize| (n * 7 + n / 3) % 2;
+    for batch in (0..INCIDENTS).collect::<Vec<_>>().chunks(10) {
+        let response_url = slack.response_url("cmd");
+        let texts: Vec<(usize, String)> =
+            batch.iter().map(|&n| (n, format!("declare sev1 service:payments Outage {n}"))).collect();
+        let declared =
+            futures::future::join_all(texts.iter().map(|(n, text)| replicas[pick(*n)].command(text, &response_url)))
+                .await;
+        assert!(declared.iter().all(|reply| reply.starts_with("Declaring incident #")), "{declared:?}");
+    }
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    wait::until("every incident's notice and a first reminder", || {
+        let (store, slack) = (store.clone(), &slack);
+        async move {
+            let open = store.open_incidents().await.unwrap();
+            workspace::bot_posts(slack, "C0PAYMENTS").len() == INCIDENTS
+                && open.len() == INCIDENTS
+                && open.iter().all(|i| {
+                    i.channel.as_ref().is_some_and(|c| {
+                        let prefix = format!("No update on incident #{}", i.number);
+                        workspace::bot_posts(slack, c.as_str()).iter().any(|m| m.text.contains(&prefix))
+                    })
+                })
+        }
+    })
+    .await;
+    for replica in replicas {
+        replica.kill().await;
+    }
+    assert_eq!(slack.channels_named_like("inc-"), INCIDENTS, "one channel per incident");
+    let all_jobs = store.all_jobs().await.unwrap();
+    assert_eq!(workspace::bot_posts(&slack, "C0PAYMENTS").len(), INCIDENTS, "one notice per incident");
+    for incident in store.open_incidents().await.unwrap() {
+        let channel = incident.channel.unwrap().to_string();
+        let reminders: Vec<Message> = workspace::bot_posts(&slack, &channel)
+            .into_iter()
+            .filter(|m| m.text.contains(&format!("No update on incident #{}", incident.number)))
+            .collect();
+        // Every claimed reminder has exactly one job (none lost); each job posted at most
+        // once (none doubled). Jobs still queued when the replicas were killed are not posted.
+        let jobs: Vec<_> =
+            all_jobs.iter().filter(|j| j.kind == "post_reminder" && j.incident_id == Some(incident.id)).collect();
+        let claimed = usize::try_from(incident.timers.unanswered).unwrap();
+        assert_eq!(jobs.len(), claimed, "#{}: one job per claimed reminder", incident.number);
+        let done = jobs.iter().filter(|j| j.state == JobState::Done).count();
+        let running = jobs.iter().filter(|j| j.state == JobState::Running).count();
+        assert!(
+            (done..=done + running).contains(&reminders.len()),
+            "#{}: {} posted, {done} done, {running} running",
+            incident.number,
+            reminders.len()
+        );
+        let times: Vec<f64> = reminders.iter().map(|m| m.ts.parse().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[1] - w[0] > 1.0), "#{}: a reminder twice: {times:?}", incident.number);
+        // The pin may still be queued behind the reminders when the replicas die; never two.
+        let pins = slack.channel(&channel).unwrap().pins.len();
+        assert!(pins <= 1, "#{}: {pins} pinned summaries", incident.number);
+    }
+    assert!(store.failed_jobs().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_hundred_incidents_through_two_replicas_on_one_sqlite_file() {
+    a_hundred_incidents_through_two_replicas(database::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_hundred_incidents_through_two_replicas_on_one_postgres_database() {
+    let Some(db) = database::postgres().await else { return };
+    a_hundred_incidents_through_two_replicas(db).await;
 }
