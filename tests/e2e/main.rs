@@ -18,6 +18,7 @@ mod changes;
 mod cli;
 mod commands;
 mod crash;
+mod database_trouble;
 mod declare;
 mod degradation;
 mod events;
