@@ -60,3 +60,57 @@ async fn a_lock_longer_than_the_wait_is_a_clear_try_again_and_the_retry_works() 
     let notes = app.app.store.timeline(incident.id).await.unwrap().into_iter().filter(|e| e.kind == "note").count();
     assert_eq!(notes, 1, "the failed attempt left nothing behind");
 }
+
+#[tokio::test]
+async fn postgres_gone_for_ten_seconds_is_a_clear_try_again_then_a_full_recovery() {
+    let Some(server) = crate::support::own_postgres::OwnPostgres::start() else { return };
+    let database = crate::support::database::TestDatabase {
+        url: server.url(),
+        backend: "postgres",
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let app = crate::support::app::spawn_app_with(crate::support::app::Options {
+        policy: Some(workspace::policy()),
+        prepare_slack: Some(workspace::seed),
+        database: Some(database),
+        ..Default::default()
+    })
+    .await;
+    let channel = declared(&app).await;
+
+    assert!(server.stop(), "the server stops");
+    let stopped = tokio::time::Instant::now();
+    crate::support::wait::until("readyz to report the database", || async {
+        let response = app.get("/readyz").await;
+        response.status() == 503 && response.text().await.unwrap().contains("database unavailable")
+    })
+    .await;
+    // Traffic while the database is away: every command is answered, plainly.
+    while stopped.elapsed() < Duration::from_secs(10) {
+        let reply = app.command_in("note while the database is away", &channel, "U0ONCALL1").await;
+        assert_eq!(
+            reply["text"],
+            "Something went wrong on firebell's side and nothing was changed. Please try again in a moment."
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+
+    assert!(server.start_again(), "the server comes back");
+    crate::support::wait::until("readyz to recover", || async { app.get("/readyz").await.status() == 200 }).await;
+    let reply = app.command_in("note after the database came back", &channel, "U0ONCALL1").await;
+    assert_eq!(reply["text"], "Done.", "recovered without a restart");
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let notes: Vec<String> = app
+        .app
+        .store
+        .timeline(incident.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "note")
+        .map(|e| e.body["text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(notes, ["note after the database came back".replace("note ", "")], "nothing half-recorded meanwhile");
+    assert!(workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("after the database came back")));
+}

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod database;
 pub mod fake_slack;
+pub mod own_postgres;
 pub mod process;
 pub mod signing;
 pub mod wait;
