@@ -1,11 +1,13 @@
 //! Chaos: the real binary is killed (SIGKILL) at a random moment of a scripted incident —
-//! declare, an update, a severity change, the resolution — restarted on the same database,
-//! and left to finish. After every trial the incident must have come out whole: one channel,
-//! every notice, update and resolution posted exactly once in each channel that should see
-//! it, the reporter told once, and no job stuck or given up.
+//! declare, a silence long enough for a reminder and a lead nudge, an update, a severity
+//! change, the resolution and the retrospective nudge after it — restarted on the same
+//! database, and left to finish. After every trial the incident must have come out whole:
+//! one channel, every notice, update and resolution posted exactly once in each channel that
+//! should see it, every reminder and nudge sent exactly once, the reporter told once, and no
+//! job stuck or given up.
 //!
 //! Its own test binary, so it can be run alone: `cargo test --test chaos -- --nocapture`.
-//! `FIREBELL_CHAOS_TRIALS` sets the number of trials (default 10, about a minute);
+//! `FIREBELL_CHAOS_TRIALS` sets the number of trials (default 10, about 40 s);
 //! `FIREBELL_CHAOS_SEED` replays a run (the seed is printed).
 
 #![allow(
@@ -42,11 +44,51 @@ impl Random {
     }
 }
 
-/// The script after the declaration, typed in the incident channel.
-const SCRIPT: [&str; 3] = ["update Rolled back v42, error rate falling", "severity sev1", "resolve Rollback fixed it"];
+/// One step of the script after the declaration.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// Stay silent until the first update reminder is in the incident channel.
+    AwaitReminder,
+    /// Type a command in the incident channel.
+    Type(&'static str),
+}
+
+const SCRIPT: [Step; 4] = [
+    Step::AwaitReminder,
+    Step::Type("update Rolled back v42, error rate falling"),
+    Step::Type("severity sev1"),
+    Step::Type("resolve Rollback fixed it"),
+];
+
+/// The first words of each reminder and nudge, as the English catalog writes them.
+const REMINDER: &str = "No update on incident #1";
+const LEAD_NUDGE: &str = "Incident #1 has no lead yet";
+const RETRO_NUDGE: &str = "Incident #1 was resolved";
 
 /// How many of the invariants one trial checks.
-const CHECKS_PER_TRIAL: usize = 12;
+const CHECKS_PER_TRIAL: usize = 16;
+
+/// The contract's policy with clocks that tick within a trial: a SEV2 reminder after 2 s of
+/// silence, the lead nudge after 1 s, the retrospective nudge 1 s after the resolution, and
+/// escalation out of reach (so the announcements channel holds only the notice).
+fn policy() -> String {
+    let mut policy = workspace::CONTRACT_POLICY.to_owned();
+    for (from, to) in [
+        ("update_every = \"30m\"", "update_every = \"2s\""),
+        ("lead_within = \"10m\"", "lead_within = \"1s\""),
+        ("retro_within = \"2d\"", "retro_within = \"1s\""),
+        ("escalate_after = 2 ", "escalate_after = 9 "),
+    ] {
+        assert!(policy.contains(from), "the contract policy no longer says {from}");
+        policy = policy.replace(from, to);
+    }
+    policy
+}
+
+/// Bot posts in `channel` (top level) whose text contains `needle`.
+fn posts_with(slack: &FakeSlack, channel: &str, needle: &str) -> usize {
+    workspace::bot_posts(slack, channel).iter().filter(|m| m.text.contains(needle)).count()
+}
 
 /// The process currently serving, and how many script steps it has taken (shared with the
 /// killer so a kill never lands in the middle of a command's request).
@@ -63,7 +105,7 @@ async fn trial(number: usize, kill_after: Duration) {
     slack.set_latency(Duration::from_millis(15));
     let db = database::sqlite();
     let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
+    std::fs::write(&policy, self::policy()).unwrap();
     let log = db.dir.path().join("firebell.log");
     let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env: vec![] };
 
@@ -87,35 +129,52 @@ async fn trial(number: usize, kill_after: Duration) {
     // The script: each step once the incident channel exists, on whichever process is up.
     let channel_name = format!("inc-{}-1-checkout-is-down", workspace::seoul_today());
     let mut restarted = false;
-    loop {
-        let mut state = running.lock().await;
-        if state.next_step == SCRIPT.len() {
-            break;
-        }
-        if state.firebell.is_none() {
-            state.firebell = Some(Firebell::start(&setup).await);
-            restarted = true;
-        }
-        let Some(channel) = slack.channel_by_name(&channel_name) else {
+    let script = async {
+        loop {
+            let mut state = running.lock().await;
+            if state.next_step == SCRIPT.len() {
+                break;
+            }
+            if state.firebell.is_none() {
+                state.firebell = Some(Firebell::start(&setup).await);
+                restarted = true;
+            }
+            let Some(channel) = slack.channel_by_name(&channel_name) else {
+                drop(state);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            };
+            let step = SCRIPT[state.next_step];
+            let text = match step {
+                Step::AwaitReminder if posts_with(&slack, &channel.id, REMINDER) > 0 => {
+                    state.next_step += 1;
+                    continue;
+                }
+                Step::AwaitReminder => {
+                    drop(state);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+                Step::Type(text) => text,
+            };
+            let firebell = state.firebell.as_ref().expect("a process is up");
+            let reply = firebell.command_in(text, &channel.id, &slack.response_url("cmd")).await;
+            if reply.contains("works inside an incident channel") {
+                // Slack made the channel, firebell has not recorded it yet (or was killed
+                // before it could): nothing changed, so do what a person would — try again.
+                drop(state);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+            assert_eq!(reply, "Done.", "trial {number}: `{text}`");
+            state.next_step += 1;
             drop(state);
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let step = SCRIPT[state.next_step];
-        let firebell = state.firebell.as_ref().expect("a process is up");
-        let reply = firebell.command_in(step, &channel.id, &slack.response_url("cmd")).await;
-        if reply.contains("works inside an incident channel") {
-            // Slack made the channel, firebell has not recorded it yet (or was killed before
-            // it could): nothing changed, so do what a person would — try again shortly.
-            drop(state);
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            continue;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert_eq!(reply, "Done.", "trial {number}: `{step}`");
-        state.next_step += 1;
-        drop(state);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    };
+    tokio::time::timeout(wait::DEADLINE, script)
+        .await
+        .unwrap_or_else(|_| panic!("trial {number}: the script did not finish within {:?}", wait::DEADLINE));
     killer.await.unwrap();
     {
         let mut state = running.lock().await;
@@ -126,6 +185,9 @@ async fn trial(number: usize, kill_after: Duration) {
     }
 
     let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    let channel = slack.channel_by_name(&channel_name).unwrap();
+    // The retrospective nudge is due a second after the resolution; a lost one fails here.
+    wait::until_sync("the retrospective nudge", || posts_with(&slack, &channel.id, RETRO_NUDGE) > 0).await;
     wait::until("the outbox to drain after the restart", || {
         let store = store.clone();
         async move { store.unfinished_jobs().await.unwrap() == 0 }
@@ -139,7 +201,6 @@ async fn trial(number: usize, kill_after: Duration) {
     assert!(store.failed_jobs().await.unwrap().is_empty(), "{context}: {:?}\n{}", store.failed_jobs().await, logs());
     // 3: exactly one channel.
     assert_eq!(slack.channels_named_like(&format!("inc-{}-1", workspace::seoul_today())), 1, "{context}");
-    let channel = slack.channel_by_name(&channel_name).unwrap();
     // 4–6: every notice once (payments' team, checkout's team as a dependent, announcements).
     for notice in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
         assert_eq!(workspace::bot_posts(&slack, notice).len(), 1, "{context}: notices in {notice}");
@@ -162,7 +223,17 @@ async fn trial(number: usize, kill_after: Duration) {
         "{context}: posts in the incident channel: {:?}",
         posts.iter().map(|m| &m.text).collect::<Vec<_>>()
     );
-    // 12: the reporter is told once that the incident is declared.
+    // 12–13: the lead nudge and the retrospective nudge once each (their instants are claimed
+    // in the same transaction as their jobs, so a kill can neither lose nor repeat them).
+    assert_eq!(posts_with(&slack, &channel.id, LEAD_NUDGE), 1, "{context}: lead nudges");
+    assert_eq!(posts_with(&slack, &channel.id, RETRO_NUDGE), 1, "{context}: retrospective nudges");
+    // 14–15: every claimed update reminder has a finished job and was posted exactly once
+    // (the script waited for the first, so at least one was due).
+    let reminder_jobs: Vec<_> =
+        store.all_jobs().await.unwrap().into_iter().filter(|job| job.kind == "post_reminder").collect();
+    assert!(!reminder_jobs.is_empty(), "{context}: no reminder job");
+    assert_eq!(posts_with(&slack, &channel.id, REMINDER), reminder_jobs.len(), "{context}: reminders posted");
+    // 16: the reporter is told once that the incident is declared.
     let declared =
         slack.responses().iter().filter(|r| r["text"].as_str().unwrap_or_default().contains("is declared")).count();
     assert_eq!(declared, 1, "{context}");
@@ -182,7 +253,7 @@ async fn killed_at_random_moments_every_incident_comes_out_whole() {
     println!("chaos: {trials} trials, seed {seed} (FIREBELL_CHAOS_SEED={seed} replays them)");
     let mut random = Random(seed);
     for number in 1..=trials {
-        let kill_after = Duration::from_millis(random.below(1500));
+        let kill_after = Duration::from_millis(random.below(3500));
         trial(number, kill_after).await;
         println!("chaos: trial {number} passed (killed after {kill_after:?})");
     }

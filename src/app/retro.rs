@@ -213,7 +213,7 @@ impl App {
     /// The publishing step: backfill, build, publish (canvas or file), record, announce.
     pub(super) async fn publish_retro(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         self.backfill(&incident, &channel).await?;
         let blameless = self.policy.retro.blameless;
         let names = if blameless { HashMap::new() } else { self.names(incident_id).await? };

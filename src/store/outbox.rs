@@ -218,6 +218,18 @@ impl Store {
         .await
     }
 
+    /// Whether the incident's channel is still to be opened (its job pending or running).
+    pub async fn channel_still_opening(&self, incident_id: i64) -> anyhow::Result<bool> {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox_jobs
+             WHERE incident_id = $1 AND kind = 'open_channel' AND state IN ('pending', 'running')",
+        )
+        .bind(incident_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(waiting > 0)
+    }
+
     /// Jobs not yet done or failed (pending or running): zero when the outbox is drained.
     pub async fn unfinished_jobs(&self) -> anyhow::Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running')")

@@ -11,7 +11,7 @@ use firebell::store::outbox::JobState;
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
-use crate::support::fake_slack::{FakeSlack, Message};
+use crate::support::fake_slack::{FakeSlack, Fault, Message};
 use crate::support::process::{Firebell, Setup};
 use crate::support::signing::{self, event_envelope};
 use crate::support::{database, wait, workspace};
@@ -206,6 +206,33 @@ async fn a_missing_lead_is_nudged_once_with_an_assign_lead_button() {
     let found = nudges();
     assert_eq!(found.len(), 1, "once");
     assert!(found[0].blocks.to_string().contains("incident_lead"));
+}
+
+/// Slack holds the channel's creation back (rate limited) past the instants of the first
+/// reminder and the lead nudge: both wait for the channel and arrive once, none is given up.
+#[tokio::test]
+async fn a_reminder_due_before_the_channel_exists_waits_for_it() {
+    let policy = fast_policy("").replace("lead_within = \"1h\"", "lead_within = \"1s\"");
+    let app =
+        spawn_app_with(Options { policy: Some(policy), prepare_slack: Some(workspace::seed), ..Options::default() })
+            .await;
+    app.slack.inject("conversations.create", Fault::RateLimited { retry_after_secs: 4 });
+    app.command_in("declare sev1 service:payments Checkout is down", "C0GENERAL", "U0REPORTER").await;
+    let store = &app.app.store;
+    wait::until("the incident channel", || async {
+        store.incident_by_number(IncidentNumber(1)).await.unwrap().and_then(|i| i.channel).is_some()
+    })
+    .await;
+    let channel = store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().channel.unwrap().to_string();
+    until_reminders(&app.slack, &channel, 1).await;
+    wait::until_sync("the lead nudge", || {
+        workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("has no lead yet"))
+    })
+    .await;
+    assert!(store.failed_jobs().await.unwrap().is_empty(), "{:?}", store.failed_jobs().await);
+    let nudges =
+        workspace::bot_posts(&app.slack, &channel).iter().filter(|m| m.text.contains("has no lead yet")).count();
+    assert_eq!(nudges, 1);
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use crate::slack::client::SlackCallError;
 impl App {
     pub(super) async fn post_in_channel(&self, incident_id: i64, text: &str) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
         Ok(())
     }
@@ -82,7 +82,7 @@ impl App {
 
     pub(super) async fn archive_channel(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         match self.slack.post("conversations.archive", &json!({"channel": channel.as_str()})).await {
             Ok(_) => Ok(()),
             Err(SlackCallError::Refused(code)) if code == "already_archived" => Ok(()),

@@ -81,7 +81,7 @@ impl App {
 
     pub(super) async fn catch_up(&self, incident_id: i64, user: &str) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let timeline = self.store.timeline(incident_id).await?;
         let last_update =
             timeline.iter().rev().find(|e| e.kind == "update").and_then(|e| e.body["text"].as_str().map(str::to_owned));

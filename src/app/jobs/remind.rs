@@ -13,7 +13,7 @@ impl App {
         if !incident.status.is_open() {
             return Ok(());
         }
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let who = render::reminders::reminded(&incident);
         let message = render::reminders::reminder(&incident, &self.policy, &who, self.clock.now());
         let answer = self
@@ -45,7 +45,7 @@ impl App {
         if incident.lead.is_some() || !incident.status.is_open() {
             return Ok(());
         }
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let message = render::reminders::lead_nudge(&incident, &self.policy);
         self.slack
             .post(
@@ -61,7 +61,7 @@ impl App {
         if !matches!(incident.status, IncidentStatus::Resolved | IncidentStatus::Closed) {
             return Ok(());
         }
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let resolved_for = self.clock.now() - incident.last_update_at;
         let text = render::reminders::retro_nudge(&incident, &self.policy, resolved_for);
         self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;

@@ -10,17 +10,24 @@ use crate::render;
 use crate::slack::client::SlackCallError;
 
 impl App {
-    pub(crate) fn channel_of(incident: &Incident) -> Result<ChannelId, StepError> {
-        incident
-            .channel
-            .clone()
-            .ok_or_else(|| StepError::Invalid(format!("incident {} has no channel yet", incident.id)))
+    /// The incident's channel. A step that can run before it exists (a reminder or nudge due
+    /// while the channel's creation waits out a crash or an outage) is retried until the
+    /// channel is opened; it gives up only when that creation failed for good.
+    pub(crate) async fn channel_of(&self, incident: &Incident) -> Result<ChannelId, StepError> {
+        if let Some(channel) = &incident.channel {
+            return Ok(channel.clone());
+        }
+        if self.store.channel_still_opening(incident.id).await? {
+            Err(StepError::Internal(anyhow::anyhow!("incident {} has no channel yet; waiting for it", incident.id)))
+        } else {
+            Err(StepError::Invalid(format!("incident {} has no channel", incident.id)))
+        }
     }
 
     /// Invites people one at a time, so one who cannot be invited does not stop the others.
     pub(super) async fn invite_responders(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let bot = self.slack.bot().await?.user_id;
         let mut people: Vec<UserId> = vec![incident.reporter.clone()];
         people.extend(incident.lead.clone());
@@ -50,7 +57,7 @@ impl App {
 
     pub(super) async fn set_topic(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let topic = render::incident::topic(&incident, &self.policy);
         self.slack.post("conversations.setTopic", &json!({"channel": channel.as_str(), "topic": topic})).await?;
         Ok(())
@@ -59,7 +66,7 @@ impl App {
     pub(super) async fn post_summary(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
         if incident.summary_ts.is_none() {
-            let channel = Self::channel_of(&incident)?;
+            let channel = self.channel_of(&incident).await?;
             let changes = self.recent_changes(&incident).await?;
             let message = render::incident::summary(&incident, &self.policy, &changes);
             let body = json!({"channel": channel.as_str(), "text": message.text, "blocks": message.blocks});
@@ -77,7 +84,7 @@ impl App {
 
     pub(super) async fn pin_summary(&self, incident_id: i64) -> Result<(), StepError> {
         let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = Self::channel_of(&incident)?;
+        let channel = self.channel_of(&incident).await?;
         let ts = incident.summary_ts.ok_or_else(|| StepError::Invalid("no summary to pin".into()))?;
         match self.slack.post("pins.add", &json!({"channel": channel.as_str(), "timestamp": ts})).await {
             Ok(_) => Ok(()),
