@@ -51,7 +51,7 @@ pub async fn start(
     let metrics = Arc::new(Metrics::default());
     let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?.with_metrics(Arc::clone(&metrics));
     let health = Arc::new(Health::default());
-    let team_id = workspace(&slack, settings.team_id.clone(), &health).await?;
+    let team_id = workspace(&slack, settings.team_id.clone(), &health, &store, &clock).await?;
     let policy = Arc::new(loaded.policy);
     tokio::spawn(check_configured_channels(slack.clone(), Arc::clone(&policy), Arc::clone(&health)));
 
@@ -127,18 +127,30 @@ pub async fn run(settings: ServeSettings, shutdown: CancellationToken) -> anyhow
     running.handle.await.context("server task")?
 }
 
-/// The workspace to accept: `SLACK_TEAM_ID`, else the token's own from `auth.test`.
-async fn workspace(slack: &SlackApi, configured: Option<TeamId>, health: &Arc<Health>) -> anyhow::Result<TeamId> {
+/// The workspace to accept: `SLACK_TEAM_ID`, else the token's own from `auth.test`. A token
+/// that works releases the jobs an earlier run held back for a rejected one (the usual fix
+/// for a revoked token is a new one and a restart).
+async fn workspace(
+    slack: &SlackApi,
+    configured: Option<TeamId>,
+    health: &Arc<Health>,
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<TeamId> {
     if let Some(team_id) = configured {
         // Known already: check the token in the background so start-up does not wait on Slack.
         let (slack, health, expected) = (slack.clone(), Arc::clone(health), team_id.clone());
+        let (store, clock) = (store.clone(), Arc::clone(clock));
         tokio::spawn(async move {
             match slack.bot().await {
                 Ok(identity) if identity.team_id != expected => tracing::warn!(
                     token.team = %identity.team_id, configured.team = %expected,
                     "SLACK_BOT_TOKEN belongs to another workspace than SLACK_TEAM_ID"
                 ),
-                Ok(_) => health.slack_accepted(),
+                Ok(_) => {
+                    health.slack_accepted();
+                    workers::outbox::release_held_jobs(&store, clock.now()).await;
+                }
                 Err(SlackCallError::Auth(code)) => health.slack_rejected(&code),
                 Err(error) => {
                     tracing::warn!(%error, "auth.test failed; will learn more on the next Slack call")
@@ -150,6 +162,7 @@ async fn workspace(slack: &SlackApi, configured: Option<TeamId>, health: &Arc<He
     match slack.bot().await {
         Ok(identity) => {
             tracing::info!(slack.team = %identity.team_id, slack.bot_user = %identity.user_id, "authenticated with Slack");
+            workers::outbox::release_held_jobs(store, clock.now()).await;
             Ok(identity.team_id)
         }
         Err(SlackCallError::Auth(code)) => {

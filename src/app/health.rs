@@ -27,9 +27,14 @@ impl Health {
         *slot = Some(reason.to_owned());
     }
 
-    /// A Slack call succeeded with the token: whatever was wrong is fixed.
-    pub fn slack_accepted(&self) {
-        *self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    /// A Slack call succeeded with the token: whatever was wrong is fixed. Returns whether the
+    /// token had been rejected until now (so the work held back for it can go at once).
+    pub fn slack_accepted(&self) -> bool {
+        let was = self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(reason) = &was {
+            tracing::info!(slack.error = reason, "Slack accepts the bot token again");
+        }
+        was.is_some()
     }
 
     /// Socket Mode is in use and not connected yet; readiness waits for its `hello`.

@@ -21,7 +21,7 @@ use crate::metrics::Metrics;
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Slack error codes that mean the token itself is no good: loud, and `/readyz` turns 503.
-const AUTH_ERRORS: [&str; 6] =
+pub const AUTH_ERRORS: [&str; 6] =
     ["invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "no_permission"];
 
 /// Why a call failed, sorted by what to do next.

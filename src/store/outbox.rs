@@ -218,6 +218,25 @@ impl Store {
         .await
     }
 
+    /// Makes every pending job whose last failure was one of `codes` due now; returns how
+    /// many. Used when Slack accepts the token again, so held work does not wait out its
+    /// retry delay.
+    pub async fn release_jobs_held_for(&self, codes: &[&str], now: DateTime<Utc>) -> anyhow::Result<u64> {
+        if codes.is_empty() {
+            return Ok(0);
+        }
+        let placeholders: Vec<String> = (2..codes.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE outbox_jobs SET run_at = $1 WHERE state = 'pending' AND run_at > $1 AND last_error IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(to_millis(now));
+        for code in codes {
+            query = query.bind(*code);
+        }
+        Ok(query.execute(self.pool()).await?.rows_affected())
+    }
+
     /// Whether the incident's channel is still to be opened (its job pending or running).
     pub async fn channel_still_opening(&self, incident_id: i64) -> anyhow::Result<bool> {
         let waiting: i64 = sqlx::query_scalar(

@@ -2,7 +2,9 @@
 //!
 //! Retries with capped exponential backoff on network errors and 5xx, honours `Retry-After`
 //! on rate limits, and stops on permanent errors (logged once, counted, and reported to the
-//! reporter). A token Slack rejects makes `/readyz` fail and the job wait; nothing is dropped.
+//! reporter). A token Slack rejects makes `/readyz` fail and the job wait; nothing is dropped,
+//! and once the token works again (a later call, or `auth.test` after a restart) the held
+//! jobs go at once.
 
 use std::time::Duration;
 
@@ -11,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::app::jobs::StepError;
-use crate::slack::client::SlackCallError;
+use crate::slack::client::{AUTH_ERRORS, SlackCallError};
+use crate::store::Store;
 use crate::store::outbox::Job;
 
 /// How often due retries and jobs left by other replicas are looked for.
@@ -22,6 +25,18 @@ const BACKOFF_BASE: Duration = Duration::from_millis(250);
 pub const BACKOFF_CAP: Duration = Duration::from_secs(5);
 /// While Slack rejects the token, jobs wait this long between tries.
 const AUTH_RETRY: Duration = Duration::from_secs(30);
+
+/// The token works (again): jobs held back by its rejection go now, not at their next try.
+pub async fn release_held_jobs(store: &Store, now: DateTime<Utc>) {
+    match store.release_jobs_held_for(&AUTH_ERRORS, now).await {
+        Ok(0) => {}
+        Ok(released) => tracing::info!(jobs = released, "the work held back by the rejected token goes now"),
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "could not release the work held back by the rejected token; it goes at its next try"
+        ),
+    }
+}
 
 /// Delay before retry number `attempts` (1-based).
 pub fn backoff(attempts: i64) -> Duration {
@@ -66,7 +81,9 @@ async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>
     let recorded = match result {
         Ok(()) => {
             count("done");
-            app.health.slack_accepted();
+            if app.health.slack_accepted() {
+                release_held_jobs(&app.store, now).await;
+            }
             app.store.complete_job(job.id, owner, now).await
         }
         Err(StepError::Slack(SlackCallError::RateLimited { retry_after })) => {

@@ -7,11 +7,14 @@
 
 use std::time::Duration;
 
+use firebell::config::env::DatabaseUrl;
+use firebell::store::Store;
 use firebell::store::outbox::JobState;
 
 use crate::support::app::TestApp;
-use crate::support::fake_slack::{BOT_USER_ID, FakeSlack, Fault};
-use crate::support::{wait, workspace};
+use crate::support::fake_slack::{BOT_USER_ID, FakeSlack, Fault, TOKEN};
+use crate::support::process::{Firebell, Setup};
+use crate::support::{database, wait, workspace};
 
 fn scale() -> f64 {
     std::env::var("FIREBELL_DEGRADATION_SCALE")
@@ -114,6 +117,107 @@ async fn a_revoked_token_is_loud_and_drops_nothing() {
     assert!(app.app.store.unfinished_jobs().await.unwrap() >= 1, "the work waits for a good token");
 }
 
+#[tokio::test]
+async fn an_invalid_token_holds_the_work_and_a_fixed_one_sends_all_of_it_once() {
+    let app = workspace::spawn().await;
+    // The token firebell holds is no longer the workspace's: every call gets `invalid_auth`.
+    app.slack.set_token("xoxb-another-token");
+    declare_sev1(&app).await;
+    wait::until("readyz to report the invalid token", || async {
+        let response = app.get("/readyz").await;
+        response.status() == 503 && response.text().await.unwrap().contains("invalid_auth")
+    })
+    .await;
+    wait::until_sync("a job to meet the invalid token", || {
+        app.app.metrics.counter("firebell_jobs_total", &[("outcome", "auth_rejected")]) >= 1
+    })
+    .await;
+    // Fixed: the next call that succeeds (the second incident's) releases the held work.
+    app.slack.set_token(TOKEN);
+    let reply = app.command("declare sev3 service:search Search is slow").await;
+    assert!(reply["text"].as_str().unwrap().starts_with("Declaring incident #2"), "{reply}");
+    drained(&app).await;
+    every_notice_once(&app.slack);
+    assert_eq!(workspace::bot_posts(&app.slack, "C0SEARCH").len(), 1);
+    assert_eq!(app.slack.channels_named_like("inc-"), 2, "one channel per incident");
+    assert!(app.app.store.failed_jobs().await.unwrap().is_empty(), "nothing given up");
+    assert_eq!(app.get("/readyz").await.status(), 200);
+}
+
+/// The whole story on the real binary: the rejection is logged once however many jobs meet
+/// it; a new token and a restart send every held announcement once, released at start-up
+/// rather than after the 30 s wait between tries.
+#[tokio::test]
+async fn a_revoked_token_is_logged_once_and_a_restart_with_a_good_token_sends_the_held_work() {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let db = database::sqlite();
+    let policy = db.dir.path().join("firebell.toml");
+    std::fs::write(&policy, workspace::policy()).unwrap();
+    let log = db.dir.path().join("firebell.log");
+    let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env: vec![] };
+    let first = Firebell::start(&setup).await;
+    slack.revoke_token();
+    for text in ["declare sev1 service:payments Checkout is down", "declare sev1 service:payments Refunds fail"] {
+        let reply = first.command(text, &slack.response_url("cmd")).await;
+        assert!(reply.starts_with("Declaring incident #"), "{reply}");
+    }
+    let client = reqwest::Client::new();
+    wait::until("two jobs to meet the revoked token", || {
+        let (client, url) = (client.clone(), format!("{}/metrics", first.base_url));
+        async move {
+            let metrics = client.get(url).send().await.unwrap().text().await.unwrap();
+            let rejected: f64 = metrics
+                .lines()
+                .filter(|line| line.starts_with("firebell_jobs_total") && line.contains("auth_rejected"))
+                .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+                .sum();
+            rejected >= 2.0
+        }
+    })
+    .await;
+    let readyz = client.get(format!("{}/readyz", first.base_url)).send().await.unwrap();
+    assert_eq!(readyz.status(), 503);
+    assert!(readyz.text().await.unwrap().contains("token_revoked"));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(logged.matches("Slack rejected the bot token").count(), 1, "logged once:\n{logged}");
+    assert!(bot_posts_anywhere(&slack).is_empty(), "nothing could be posted");
+
+    first.kill().await;
+    slack.set_token(TOKEN);
+    let second = Firebell::start(&setup).await;
+    wait::until_sync("the held work to be released at start-up", || {
+        std::fs::read_to_string(&log).unwrap().contains("the work held back by the rejected token goes now")
+    })
+    .await;
+    wait::until_sync("both incidents' notices", || {
+        ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"].iter().all(|c| workspace::bot_posts(&slack, c).len() >= 2)
+    })
+    .await;
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    wait::until("the outbox to drain", || {
+        let store = store.clone();
+        async move { store.unfinished_jobs().await.unwrap() == 0 }
+    })
+    .await;
+    for channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
+        assert_eq!(workspace::bot_posts(&slack, channel).len(), 2, "{channel}: each incident's notice once");
+    }
+    assert_eq!(slack.channels_named_like("inc-"), 2);
+    assert!(store.failed_jobs().await.unwrap().is_empty());
+    assert_eq!(client.get(format!("{}/readyz", second.base_url)).send().await.unwrap().status(), 200);
+    second.kill().await;
+}
+
+/// Every top-level bot post in the policy's channels.
+fn bot_posts_anywhere(slack: &FakeSlack) -> Vec<String> {
+    ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS", "C0GENERAL"]
+        .iter()
+        .flat_map(|c| workspace::bot_posts(slack, c))
+        .map(|m| m.text)
+        .collect()
+}
+
 fn payments_closed_to_the_bot(slack: &FakeSlack) {
     workspace::seed(slack);
     slack.set_chat_write_public(false);
@@ -140,11 +244,18 @@ fn checkout_archived(slack: &FakeSlack) {
     slack.archive_channel("C0CHECKOUT");
 }
 
-#[tokio::test]
-async fn an_archived_channel_is_permanent_and_surfaced_with_what_to_do() {
+/// The policy's checkout team channel was deleted (or its id mistyped).
+fn checkout_missing(slack: &FakeSlack) {
+    workspace::seed(slack);
+    slack.remove_channel("C0CHECKOUT");
+}
+
+/// A declaration whose checkout notice meets `code`: the other notices arrive, the reporter is
+/// told which channel and why, and nothing is retried.
+async fn checkout_notice_fails_for_good(prepare: fn(&FakeSlack), code: &str) {
     let app = crate::support::app::spawn_app_with(crate::support::app::Options {
         policy: Some(workspace::policy()),
-        prepare_slack: Some(checkout_archived),
+        prepare_slack: Some(prepare),
         ..Default::default()
     })
     .await;
@@ -154,7 +265,17 @@ async fn an_archived_channel_is_permanent_and_surfaced_with_what_to_do() {
     assert_eq!(workspace::bot_posts(&app.slack, "C0INCIDENTS").len(), 1);
     assert!(workspace::bot_posts(&app.slack, "C0CHECKOUT").is_empty());
     let told = told_the_reporter(&app);
-    assert!(told.iter().any(|t| t.contains("<#C0CHECKOUT>") && t.contains("is_archived")), "{told:?}");
+    assert!(told.iter().any(|t| t.contains("<#C0CHECKOUT>") && t.contains(code)), "{code}: {told:?}");
     assert_eq!(app.app.store.unfinished_jobs().await.unwrap(), 0, "no retry loop on a permanent error");
     assert_eq!(app.app.metrics.counter("firebell_jobs_total", &[("outcome", "channel_failed")]), 1);
+}
+
+#[tokio::test]
+async fn an_archived_channel_is_permanent_and_surfaced_with_what_to_do() {
+    checkout_notice_fails_for_good(checkout_archived, "is_archived").await;
+}
+
+#[tokio::test]
+async fn a_missing_channel_is_permanent_and_surfaced_with_what_to_do() {
+    checkout_notice_fails_for_good(checkout_missing, "channel_not_found").await;
 }

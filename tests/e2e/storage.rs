@@ -183,6 +183,33 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
 }
 
 #[tokio::test]
+async fn jobs_held_for_a_rejected_token_are_released_and_no_others() {
+    for database in database::all().await {
+        let store = open(&database).await;
+        let mut held = Vec::new();
+        for (kind, error) in
+            [("post_notice", "token_revoked"), ("open_channel", "invalid_auth"), ("remind", "ratelimited")]
+        {
+            let id = store.enqueue(&job(kind, None, 0), at(0)).await.unwrap().unwrap();
+            held.push(id);
+            let claimed = store.claim_jobs("w1", at(1), Duration::from_secs(30), 1).await.unwrap();
+            assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
+            assert!(store.retry_job(id, "w1", at(31), error, at(1)).await.unwrap());
+        }
+        let released = store.release_jobs_held_for(&["invalid_auth", "token_revoked"], at(5)).await.unwrap();
+        assert_eq!(released, 2, "{}", database.backend);
+        let due = store.claim_jobs("w1", at(5), Duration::from_secs(30), 10).await.unwrap();
+        assert_eq!(
+            due.iter().map(|j| j.id).collect::<Vec<_>>(),
+            held[..2],
+            "{}: the rate-limited job keeps its Retry-After",
+            database.backend
+        );
+        assert_eq!(store.release_jobs_held_for(&["token_revoked"], at(6)).await.unwrap(), 0, "running jobs stay put");
+    }
+}
+
+#[tokio::test]
 async fn a_job_whose_lease_expired_is_claimed_again_and_the_old_holder_loses_it() {
     for database in database::all().await {
         let store = open(&database).await;

@@ -321,6 +321,11 @@ impl FakeSlack {
         self.lock().users.insert(id.to_string(), user);
     }
 
+    /// Deletes a channel: every later call naming it gets `channel_not_found`.
+    pub fn remove_channel(&self, id: &str) {
+        self.lock().channels.remove(id);
+    }
+
     /// Seeds a channel with the bot as its only member.
     pub fn add_channel(&self, id: &str, name: &str, is_private: bool) {
         let channel = seeded_channel(id, name, is_private);
