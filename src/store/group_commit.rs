@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::{AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
+use super::Backend;
+
 /// The most units one transaction takes.
 pub const MAX_BATCH: usize = 256;
 /// Units waiting beyond this make callers wait for room (backpressure, not memory growth).
@@ -45,10 +47,10 @@ struct Counts {
 
 impl GroupCommit {
     /// Starts the writer task on `pool`; it stops when every handle is dropped.
-    pub fn start(pool: AnyPool) -> GroupCommit {
+    pub fn start(pool: AnyPool, backend: Backend) -> GroupCommit {
         let (units, queue) = mpsc::channel(QUEUE);
         let counts = Arc::new(Counts::default());
-        tokio::spawn(write_batches(pool, queue, Arc::clone(&counts)));
+        tokio::spawn(write_batches(pool, backend, queue, Arc::clone(&counts)));
         GroupCommit { units, counts }
     }
 
@@ -85,7 +87,7 @@ impl GroupCommit {
     }
 }
 
-async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Unit>, counts: Arc<Counts>) {
+async fn write_batches(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Unit>, counts: Arc<Counts>) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -95,7 +97,7 @@ async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Unit>, counts: A
             }
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let committed = run_batch(&pool, batch, &mut finishes).await.map_err(|error| format!("{error:#}"));
+        let committed = run_batch(&pool, backend, batch, &mut finishes).await.map_err(|error| format!("{error:#}"));
         match &committed {
             Ok(()) => {
                 counts.commits.fetch_add(1, Ordering::Relaxed);
@@ -113,9 +115,17 @@ async fn write_batches(pool: AnyPool, mut queue: mpsc::Receiver<Unit>, counts: A
 
 /// Runs every unit in one transaction. Units that ran leave their finish in `finishes`; a unit
 /// that never ran (the batch failed first) is dropped, which its caller hears as an error.
-async fn run_batch(pool: &AnyPool, batch: Vec<Unit>, finishes: &mut Vec<Finish>) -> anyhow::Result<()> {
+async fn run_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    batch: Vec<Unit>,
+    finishes: &mut Vec<Finish>,
+) -> anyhow::Result<()> {
     let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
+    let mut tx = match backend.write_transaction() {
+        Some(statement) => conn.begin_with(statement).await?,
+        None => conn.begin().await?,
+    };
     statements(&mut tx, "SAVEPOINT unit").await?;
     let count = batch.len();
     for (index, unit) in batch.into_iter().enumerate() {

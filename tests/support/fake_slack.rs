@@ -391,6 +391,11 @@ impl FakeSlack {
         list.cloned().unwrap_or_default()
     }
 
+    /// Every message in every channel and DM, in no particular order.
+    pub fn all_messages(&self) -> Vec<Message> {
+        self.lock().messages.values().flatten().cloned().collect()
+    }
+
     pub fn files(&self) -> Vec<UploadedFile> {
         self.lock().files.values().cloned().collect()
     }
