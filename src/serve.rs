@@ -91,10 +91,7 @@ pub async fn start(
     tracing::info!(%addr, "firebell is listening");
     let router = http::router(state);
     let handle = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await
-            .context("HTTP server")?;
+        http::server::serve(listener, router, shutdown).await;
         // Requests and envelopes are done; let the job in flight finish (bounded), then
         // close the store.
         if let Some(socket_mode) = socket_mode {

@@ -9,6 +9,7 @@ mod events;
 mod interactions;
 mod observe;
 mod ops;
+pub mod server;
 pub mod shed;
 mod verify;
 mod webhooks;

@@ -58,6 +58,15 @@ async fn webhooks_need_the_bearer_token_and_are_disabled_without_one() {
 }
 
 #[tokio::test]
+async fn a_webhook_body_over_one_mebibyte_gets_413_and_nothing_is_stored() {
+    let app = app().await;
+    let padded = FIRING.replacen('{', &format!("{{\"padding\": \"{}\",", "x".repeat(1024 * 1024)), 1);
+    assert_eq!(hook(&app, "alertmanager", &padded, Some(TOKEN)).await.status(), 413);
+    assert!(app.app.store.alerts().await.unwrap().is_empty());
+    assert!(prompts(&app).is_empty());
+}
+
+#[tokio::test]
 async fn unreadable_bodies_get_400_and_nothing_is_stored() {
     let app = app().await;
     for (source, body) in [

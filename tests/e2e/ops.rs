@@ -118,3 +118,42 @@ async fn a_body_that_never_finishes_gets_408_after_the_deadline() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert_eq!(app.app.store.delivery_count().await.unwrap(), 0);
 }
+
+/// Sends `request` raw and returns the first bytes of the answer ("" when the server closed
+/// the connection without one), waiting at most `bound`.
+async fn raw_exchange(base_url: &str, request: &[u8], bound: Duration) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    // The server may answer and close before reading everything; a failed write is fine.
+    let _ = stream.write_all(request).await;
+    let mut answer = vec![0u8; 64];
+    let read = tokio::time::timeout(bound, stream.read(&mut answer)).await.expect("answered or closed in time");
+    String::from_utf8_lossy(&answer[..read.unwrap_or(0)]).into_owned()
+}
+
+#[tokio::test]
+async fn too_many_headers_or_headers_too_large_get_431_and_change_nothing() {
+    let app = spawn_app().await;
+    let many: String = (0..=firebell::http::server::MAX_HEADERS).map(|n| format!("X-Padding-{n}: {n}\r\n")).collect();
+    let large = format!("X-Padding: {}\r\n", "x".repeat(firebell::http::server::MAX_HEADER_BYTES));
+    for (what, headers) in [("too many", many), ("too large", large)] {
+        let request = format!(
+            "POST /slack/events HTTP/1.1\r\nHost: firebell\r\nContent-Type: application/json\r\nContent-Length: 2\r\n{headers}\r\n{{}}"
+        );
+        let answer = raw_exchange(&app.base_url, request.as_bytes(), Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 431"), "{what}: {answer:?}");
+    }
+    assert_eq!(app.app.store.delivery_count().await.unwrap(), 0);
+    assert_eq!(app.get("/healthz").await.status(), 200, "still serving");
+}
+
+#[tokio::test]
+async fn headers_that_never_finish_are_cut_off_after_the_header_timeout() {
+    let app = spawn_app().await;
+    // A request line and one header, then nothing: the connection is closed, not held.
+    let bound = firebell::http::server::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+    let answer = raw_exchange(&app.base_url, b"POST /slack/events HTTP/1.1\r\nHost: firebell\r\n", bound).await;
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+    assert_eq!(app.get("/healthz").await.status(), 200, "still serving");
+}
