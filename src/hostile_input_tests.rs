@@ -1,7 +1,8 @@
 //! Hostile input: property tests over every parser that reads what people and other systems
 //! send — `/incident` text, slash command forms, Events API and interaction JSON, Socket Mode
-//! frames, alert webhooks, request signatures and policy files. Whatever comes in, a parser
-//! answers with a value or a clear error; it never panics.
+//! frames, modal submissions, alert webhooks, request signatures and policy files. Whatever
+//! comes in, a parser answers with a value or a clear error (a reason of a few words, or the
+//! field or file it is about); it never panics.
 //!
 //! The strategies mix arbitrary bytes and text with near-valid input built from the real
 //! grammar and payload shapes, so the properties reach deep into each parser.
@@ -12,9 +13,18 @@ use serde_json::{Value, json};
 use crate::config::policy::testing::{CONTRACT_EXAMPLE, contract_policy};
 use crate::domain::alert::Source;
 use crate::domain::command::parse;
+use crate::render::lifecycle_modals::QuickAction;
 use crate::slack::events::SlackEvent;
-use crate::slack::inbound::{EventEnvelope, Interaction, SlashCommand};
+use crate::slack::inbound::{EventEnvelope, Interaction, MalformedPayload, SlashCommand};
 use crate::socket_mode::frame::Frame;
+
+/// A refusal says what was wrong: a few words at least, never an empty reason.
+fn says_why<T>(result: Result<T, MalformedPayload>) -> Result<(), TestCaseError> {
+    if let Err(error) = result {
+        prop_assert!(error.0.trim().len() >= 5, "an unclear reason: {:?}", error.0);
+    }
+    Ok(())
+}
 
 /// Arbitrary JSON, nested a few levels, with keys Slack payloads use.
 fn json_value() -> impl Strategy<Value = Value> {
@@ -134,7 +144,7 @@ proptest! {
     #[test]
     fn slash_command_forms_parse_or_are_malformed(body in prop::collection::vec(any::<u8>(), 0..256),
                                                   text in command_text()) {
-        let _ = SlashCommand::parse(&body);
+        says_why(SlashCommand::parse(&body))?;
         let form = serde_urlencoded::to_string([("team_id", "T1"), ("channel_id", "C1"), ("user_id", "U1"),
             ("command", "/incident"), ("text", text.as_str())]).unwrap_or_default();
         prop_assert!(SlashCommand::parse(form.as_bytes()).is_ok());
@@ -142,28 +152,33 @@ proptest! {
 
     #[test]
     fn event_bodies_parse_or_are_malformed(body in prop::collection::vec(any::<u8>(), 0..256), value in json_value()) {
-        let _ = EventEnvelope::parse(&body);
-        let _ = EventEnvelope::parse(value.to_string().as_bytes());
+        says_why(EventEnvelope::parse(&body))?;
+        says_why(EventEnvelope::parse(value.to_string().as_bytes()))?;
+        // An event it does not know is an event to ignore, not an error.
         let _ = SlackEvent::parse(&value);
         let envelope = json!({"type": "event_callback", "team_id": "T1", "event_id": "Ev1", "event": value});
-        if let Ok(EventEnvelope::Callback(callback)) = EventEnvelope::from_value(envelope) {
-            let _ = SlackEvent::parse(&callback.raw["event"]);
+        match EventEnvelope::from_value(envelope) {
+            Ok(EventEnvelope::Callback(callback)) => {
+                let _ = SlackEvent::parse(&callback.raw["event"]);
+            }
+            Ok(_) => prop_assert!(false, "an event_callback envelope is a callback"),
+            Err(error) => says_why(Err::<(), _>(error))?,
         }
     }
 
     #[test]
     fn interactions_parse_or_are_malformed(body in prop::collection::vec(any::<u8>(), 0..256), value in json_value()) {
-        let _ = Interaction::parse(&body);
+        says_why(Interaction::parse(&body))?;
         let form = serde_urlencoded::to_string([("payload", value.to_string())]).unwrap_or_default();
-        let _ = Interaction::parse(form.as_bytes());
-        let _ = Interaction::from_value(value.clone());
-        let _ = SlashCommand::from_value(value);
+        says_why(Interaction::parse(form.as_bytes()))?;
+        says_why(Interaction::from_value(value.clone()))?;
+        says_why(SlashCommand::from_value(value))?;
     }
 
     #[test]
     fn socket_mode_frames_parse_or_are_malformed(text in ".{0,128}", value in json_value()) {
-        let _ = Frame::parse(&text);
-        let _ = Frame::parse(&value.to_string());
+        says_why(Frame::parse(&text))?;
+        says_why(Frame::parse(&value.to_string()))?;
         let envelope = json!({"envelope_id": "e1", "type": "events_api", "payload": value});
         prop_assert!(Frame::parse(&envelope.to_string()).is_ok());
     }
@@ -176,6 +191,28 @@ proptest! {
             for input in [body.clone(), value.to_string().into_bytes(), shaped.to_string().into_bytes()] {
                 if let Err(error) = crate::integrations::parse(source, &input) {
                     prop_assert!(!error.to_string().is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn modal_submissions_read_or_name_the_field(value in json_value(), title in ".{0,40}", severity in ".{0,8}") {
+        let policy = contract_policy();
+        // Arbitrary state, and the declare modal's own shape with arbitrary values in it.
+        let shaped = json!({
+            "title": {"title": {"type": "plain_text_input", "value": title}},
+            "severity": {"severity": {"type": "static_select", "selected_option": {"value": severity}}},
+            "services": {"services": {"type": "multi_static_select", "selected_options": [{"value": value}]}},
+        });
+        for values in [&value, &shaped] {
+            if let Err(problems) = crate::render::declare_modal::read(values, &policy) {
+                prop_assert!(!problems.is_empty());
+                prop_assert!(problems.iter().all(|(block, why)| !block.is_empty() && why.trim().len() >= 5), "{problems:?}");
+            }
+            for action in [QuickAction::PostUpdate, QuickAction::ChangeSeverity, QuickAction::AssignLead, QuickAction::Resolve] {
+                if let Err((block, why)) = crate::render::lifecycle_modals::read(action, values, &policy) {
+                    prop_assert!(!block.is_empty() && why.trim().len() >= 5, "{block}: {why:?}");
                 }
             }
         }

@@ -75,6 +75,7 @@ async fn ratelimited_in_a_200_body_is_a_rate_limit_too() {
     drained(&app).await;
     every_notice_once(&app.slack);
     assert!(app.app.store.failed_jobs().await.unwrap().is_empty(), "retried, not failed");
+    assert!(app.app.metrics.counter("firebell_jobs_total", &[("outcome", "rate_limited")]) >= 3, "as rate limits");
 }
 
 #[tokio::test]
