@@ -263,15 +263,7 @@ async fn trial(number: usize, kill_after: Duration) -> usize {
             reminders.len()
         )
     );
-    let mut keys: Vec<String> = slack
-        .all_messages()
-        .iter()
-        .filter_map(|m| m.metadata["event_payload"]["key"].as_str().map(str::to_owned))
-        .collect();
-    let delivered = keys.len();
-    keys.sort();
-    keys.dedup();
-    check!(checks, assert_eq!(keys.len(), delivered, "{context}: a delivery posted twice"));
+    check!(checks, assert_eq!(slack.deliveries_posted_twice(), Vec::<String>::new(), "{context}: posted twice"));
     // 16: the reporter is told once that the incident is declared.
     let declared =
         slack.responses().iter().filter(|r| r["text"].as_str().unwrap_or_default().contains("is declared")).count();

@@ -391,9 +391,16 @@ impl FakeSlack {
         list.cloned().unwrap_or_default()
     }
 
-    /// Every message in every channel and DM, in no particular order.
-    pub fn all_messages(&self) -> Vec<Message> {
-        self.lock().messages.values().flatten().cloned().collect()
+    /// firebell's delivery keys (job, place, n-th post; carried in message metadata) found on
+    /// more than one message anywhere: a post made twice. Empty when nothing was doubled.
+    pub fn deliveries_posted_twice(&self) -> Vec<String> {
+        let st = self.lock();
+        let mut keys: Vec<&str> =
+            st.messages.values().flatten().filter_map(|m| m.metadata["event_payload"]["key"].as_str()).collect();
+        keys.sort_unstable();
+        let mut twice: Vec<String> = keys.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0].to_owned()).collect();
+        twice.dedup();
+        twice
     }
 
     pub fn files(&self) -> Vec<UploadedFile> {
