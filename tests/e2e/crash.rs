@@ -144,24 +144,42 @@ async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
 }
 
 #[tokio::test]
-async fn json_logs_of_a_full_scenario_never_contain_the_token_or_the_signing_secret() {
+async fn json_logs_of_a_full_scenario_never_contain_a_token_or_the_signing_secret() {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = contract_policy(&db);
     let log = db.dir.path().join("firebell.log");
-    let env = vec![("FIREBELL_LOG_FORMAT", "json".to_owned()), ("RUST_LOG", "debug".to_owned())];
+    const WEBHOOK_TOKEN: &str = "hook-token-that-must-not-leak";
+    let env = vec![
+        ("FIREBELL_LOG_FORMAT", "json".to_owned()),
+        ("RUST_LOG", "debug".to_owned()),
+        ("FIREBELL_WEBHOOK_TOKEN", WEBHOOK_TOKEN.to_owned()),
+    ];
     let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env };
     let firebell = Firebell::start(&setup).await;
     firebell.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
     wait::until_sync("the notices", || workspace::bot_posts(&slack, "C0INCIDENTS").len() == 1).await;
+    // An alert with the right token and one with a wrong token: neither token is logged.
+    let client = reqwest::Client::new();
+    for (token, status) in [(WEBHOOK_TOKEN, 202), ("hook-token-guessed-wrong", 401)] {
+        let response = client
+            .post(format!("{}/webhooks/alertmanager", firebell.base_url))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(include_str!("../fixtures/alerts/alertmanager_firing.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status);
+    }
     assert!(firebell.terminate().await.success());
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.lines().count() > 10, "a real log: {text}");
     for line in text.lines() {
         assert!(serde_json::from_str::<serde_json::Value>(line).is_ok(), "not a JSON line: {line}");
     }
-    for secret in ["xoxb-test-token", crate::support::signing::SIGNING_SECRET] {
+    for secret in ["xoxb-test-token", crate::support::signing::SIGNING_SECRET, WEBHOOK_TOKEN, "hook-token-guessed"] {
         assert!(!text.contains(secret), "the log contains {secret}");
     }
 }

@@ -213,3 +213,36 @@ async fn with_http_both_ways_in_work_side_by_side() {
     app.outbox_drained().await;
     assert_eq!(workspace::bot_posts(&app.slack, "C0SEARCH").len(), 2);
 }
+
+/// One app installed in two workspaces: envelopes from the other one are acknowledged (so
+/// Slack stops sending them) and change nothing; a command from there is refused in the reply.
+#[tokio::test]
+async fn envelopes_from_another_workspace_are_acknowledged_and_change_nothing() {
+    let app = connected_app().await;
+    let hub = &app.slack.socket;
+    let mut foreign = command("declare sev1 service:payments Not our incident");
+    foreign["team_id"] = json!("T0ELSEWHERE");
+    let refused = hub.send_envelope("slash_commands", foreign, true, 0);
+    let reply = app.socket_ack(&refused).await;
+    assert_eq!(reply["payload"]["response_type"], "ephemeral", "{reply}");
+    assert!(!reply["payload"]["text"].as_str().unwrap_or_default().starts_with("Declaring"), "{reply}");
+
+    let mut event: Value =
+        serde_json::from_str(&event_envelope("EvElsewhere", message("C0GENERAL", "1790000000.000200", "hi"))).unwrap();
+    event["team_id"] = json!("T0ELSEWHERE");
+    let event = hub.send_envelope("events_api", event, false, 0);
+    app.socket_ack(&event).await;
+
+    let click = json!({"type": "block_actions", "team": {"id": "T0ELSEWHERE"}, "user": {"id": "U0ONCALL1"},
+                       "trigger_id": "t-1", "actions": [{"action_id": "alert_declare", "value": "1"}]});
+    let interaction = hub.send_envelope("interactive", click, true, 0);
+    app.socket_ack(&interaction).await;
+
+    app.outbox_drained().await;
+    assert!(app.app.store.open_incidents().await.unwrap().is_empty(), "nothing declared");
+    assert_eq!(app.app.store.delivery_count().await.unwrap(), 0, "nothing recorded");
+    assert_eq!(app.slack.channels_named_like("inc-"), 0);
+    for id in [&refused, &event, &interaction] {
+        assert_eq!(hub.acks(id).len(), 1, "{id} acknowledged once");
+    }
+}
