@@ -3,8 +3,14 @@
 //! change, the resolution and the retrospective nudge after it — restarted on the same
 //! database, and left to finish. After every trial the incident must have come out whole:
 //! one channel, every notice, update and resolution posted exactly once in each channel that
-//! should see it, every reminder and nudge sent exactly once, the reporter told once, and no
-//! job stuck or given up.
+//! should see it, the nudges sent exactly once and every reminder at most once per job (at
+//! least one), no Slack delivery posted twice, the reporter told once, and no job stuck or
+//! given up.
+//!
+//! The kill lands while background work runs (channel set-up, notices, reminders, nudges) or
+//! between two commands, never inside a command's request: a person whose command got no
+//! answer cannot know whether to repeat it. That a command is recorded whole or not at all is
+//! its transaction's job; `tests/e2e/crash.rs` kills at chosen moments of the delivery.
 //!
 //! Its own test binary, so it can be run alone: `cargo test --test chaos -- --nocapture`.
 //! `FIREBELL_CHAOS_TRIALS` sets the number of trials (default 10, about 40 s);

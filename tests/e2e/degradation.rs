@@ -65,6 +65,25 @@ async fn a_429_storm_is_waited_out_and_every_notice_arrives_once() {
     assert!(app.app.metrics.counter("firebell_jobs_total", &[("outcome", "rate_limited")]) >= 1);
 }
 
+/// Slack's `Retry-After` decides when the job runs again (not firebell's own short backoff).
+#[tokio::test]
+async fn a_429s_retry_after_schedules_the_next_try() {
+    let app = workspace::spawn().await;
+    app.slack.inject("conversations.create", Fault::RateLimited { retry_after_secs: 120 });
+    declare_sev1(&app).await;
+    let store = &app.app.store;
+    wait::until("the channel's job to meet the 429", || async {
+        store.all_jobs().await.unwrap().iter().any(|j| j.kind == "open_channel" && j.last_error.is_some())
+    })
+    .await;
+    let job = store.all_jobs().await.unwrap().into_iter().find(|j| j.kind == "open_channel").unwrap();
+    assert_eq!((job.state, job.last_error.as_deref()), (JobState::Pending, Some("ratelimited")));
+    // Two minutes away, give or take the test's own pace; the backoff would be 250 ms.
+    let wait = job.run_at - chrono::Utc::now();
+    assert!(wait > chrono::Duration::seconds(100), "the next try is {wait} away");
+    assert_eq!(app.slack.calls_to("conversations.create").len(), 1, "no second try yet");
+}
+
 #[tokio::test]
 async fn ratelimited_in_a_200_body_is_a_rate_limit_too() {
     let app = workspace::spawn().await;
