@@ -465,6 +465,16 @@ async fn a_hundred_incidents_through_two_replicas(db: database::TestDatabase) {
         // (Post times say nothing about doubling here: a reminder that waited in a long
         // queue lands close to the next one. The delivery keys above do.)
         reminders_posted += reminders.len();
+        // Each reminder of the silence was claimed by exactly one replica: its jobs are
+        // numbered 1, 2, 3… with no number twice and none missing.
+        let mut numbers: Vec<i64> = all_jobs
+            .iter()
+            .filter(|j| j.kind == "post_reminder" && j.incident_id == Some(incident.id))
+            .map(|j| j.payload["number"].as_i64().unwrap())
+            .collect();
+        numbers.sort_unstable();
+        let expected: Vec<i64> = (1..=i64::try_from(numbers.len()).unwrap()).collect();
+        assert_eq!(numbers, expected, "#{}: reminders claimed", incident.number);
         assert_eq!(slack.channel(&channel).unwrap().pins.len(), 1, "#{}: one pinned summary", incident.number);
         // The resolution: once in the channel and once in each notice's thread.
         let resolution = format!("Fixed [{}]", incident.number);
