@@ -52,6 +52,7 @@ async fn a_lock_longer_than_the_wait_is_a_clear_try_again_and_the_retry_works() 
         reply["text"], "Something went wrong on firebell's side and nothing was changed. Please try again in a moment.",
         "the person is told, not left guessing"
     );
+    assert_eq!(reply["response_type"], "ephemeral", "told privately");
     holder.await.unwrap();
     let retry = app.command_in("note during a long lock", &channel, "U0ONCALL1").await;
     assert_eq!(retry["text"], "Done.");
@@ -92,6 +93,7 @@ async fn postgres_gone_for_ten_seconds_is_a_clear_try_again_then_a_full_recovery
             reply["text"],
             "Something went wrong on firebell's side and nothing was changed. Please try again in a moment."
         );
+        assert_eq!(reply["response_type"], "ephemeral", "told privately");
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 
