@@ -205,6 +205,8 @@ async fn trial(number: usize, kill_after: Duration) -> usize {
         async move { store.unfinished_jobs().await.unwrap() == 0 }
     })
     .await;
+    // Read again now that everything is delivered (pins and posts came after the wait above).
+    let channel = slack.channel_by_name(&channel_name).unwrap();
     let logs = || std::fs::read_to_string(&log).unwrap_or_default();
     let context = format!("trial {number} (killed after {kill_after:?}, restarted: {restarted})");
 
