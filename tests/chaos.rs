@@ -3,9 +3,9 @@
 //! change, the resolution and the retrospective nudge after it — restarted on the same
 //! database, and left to finish. After every trial the incident must have come out whole:
 //! one channel, every notice, update and resolution posted exactly once in each channel that
-//! should see it, the nudges sent exactly once and every reminder at most once per job (at
-//! least one), no Slack delivery posted twice, the reporter told once, and no job stuck or
-//! given up.
+//! should see it, every reminder and nudge claimed once with its job finished and posted at
+//! most once (the first reminder and the retrospective nudge exactly once), no Slack
+//! delivery posted twice, the reporter told once, and no job stuck or given up.
 //!
 //! The kill lands while background work runs (channel set-up, notices, reminders, nudges) or
 //! between two commands, never inside a command's request: a person whose command got no
@@ -252,9 +252,20 @@ async fn trial(number: usize, kill_after: Duration) -> usize {
             posts.iter().map(|m| &m.text).collect::<Vec<_>>()
         )
     );
-    // 12–13: the lead nudge and the retrospective nudge once each (their instants are claimed
-    // in the same transaction as their jobs, so a kill can neither lose nor repeat them).
-    check!(checks, assert_eq!(posts_with(&slack, &channel.id, LEAD_NUDGE), 1, "{context}: lead nudges"));
+    // 12–13: the nudges. Each instant is claimed in the same transaction as its job, so a
+    // kill can neither lose nor repeat the claim: one lead-nudge job, finished (1–2). It posts
+    // once — or not at all when it runs after the resolution (a kill can delay it that long:
+    // its channel still being opened, or its own run cut short), since a resolved incident
+    // needs no lead. The script waits for the retrospective nudge, so that one is exact.
+    let lead_nudge_jobs = store.all_jobs().await.unwrap().iter().filter(|job| job.kind == "lead_nudge").count();
+    let lead_nudges = posts_with(&slack, &channel.id, LEAD_NUDGE);
+    check!(
+        checks,
+        assert!(
+            lead_nudge_jobs == 1 && lead_nudges <= 1,
+            "{context}: {lead_nudges} lead nudges, {lead_nudge_jobs} jobs"
+        )
+    );
     check!(checks, assert_eq!(posts_with(&slack, &channel.id, RETRO_NUDGE), 1, "{context}: retrospective nudges"));
     // 14–15: update reminders. The script waited for the first, so one was due and posted;
     // every reminder job finished (1–2), and none posted twice: each post's delivery key
