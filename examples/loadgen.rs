@@ -90,7 +90,8 @@ struct SuiteArgs {
     /// The firebell binary (build it with `cargo build --release`).
     #[arg(long, default_value = "target/release/firebell")]
     firebell: String,
-    /// A PostgreSQL URL to run on instead of a temporary SQLite file (its database is reused).
+    /// A PostgreSQL URL to run on instead of a temporary SQLite file. Give it an empty database:
+    /// one left by an earlier run holds channel ids that the new fake Slack hands out again.
     #[arg(long)]
     database: Option<String>,
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
