@@ -62,7 +62,7 @@ const COUNTERS: [(&str, &str); 10] = [
     ("firebell_socket_mode_disconnects_total", "Socket Mode connections that failed or dropped (not refreshes)."),
     (
         "firebell_jobs_total",
-        "Outbox jobs by kind and outcome (done, retried, rate_limited, auth_rejected, failed, channel_failed).",
+        "Outbox jobs by kind and outcome (done, retried, waiting, rate_limited, auth_rejected, failed, channel_failed).",
     ),
 ];
 

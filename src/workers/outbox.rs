@@ -101,6 +101,11 @@ async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>
             tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
             app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now).await
         }
+        Err(StepError::Waiting(reason)) => {
+            count("waiting");
+            tracing::debug!(%reason, attempts = job.attempts, "the step waits for something still on its way");
+            app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now).await
+        }
         Err(StepError::Internal(error)) => {
             count("retried");
             tracing::warn!(error = format!("{error:#}"), "job failed on our side; will retry");

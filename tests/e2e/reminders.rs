@@ -233,6 +233,12 @@ async fn a_reminder_due_before_the_channel_exists_waits_for_it() {
     let nudges =
         workspace::bot_posts(&app.slack, &channel).iter().filter(|m| m.text.contains("has no lead yet")).count();
     assert_eq!(nudges, 1);
+    // It waited (counted as waiting, not as a failure) and then went out.
+    app.outbox_drained().await;
+    let nudge = store.all_jobs().await.unwrap().into_iter().find(|j| j.kind == "lead_nudge").unwrap();
+    assert_eq!((nudge.state, nudge.last_error.as_deref()), (JobState::Done, Some("waiting for the incident channel")));
+    assert!(app.app.metrics.counter("firebell_jobs_total", &[("outcome", "waiting")]) >= 1);
+    assert_eq!(app.app.metrics.counter("firebell_jobs_total", &[("outcome", "retried")]), 0, "no failure in between");
 }
 
 #[tokio::test]

@@ -177,6 +177,10 @@ pub enum StepError {
     /// The job cannot be run at all (unreadable payload, incident gone): failed for good.
     #[error("{0}")]
     Invalid(String),
+    /// Something the step needs is still on its way (the incident channel, a notice to reply
+    /// under): retried with the usual backoff, without the alarm of a failure.
+    #[error("{0}")]
+    Waiting(String),
 }
 
 impl App {
@@ -245,7 +249,7 @@ impl App {
             None if attempts >= NOTICE_WAIT_ATTEMPTS => {
                 Err(StepError::Invalid(format!("the notice in {channel} was never posted")))
             }
-            None => Err(StepError::Internal(anyhow::anyhow!("the notice in {channel} is not posted yet; waiting"))),
+            None => Err(StepError::Waiting(format!("waiting for the notice in {channel}"))),
         }
     }
 

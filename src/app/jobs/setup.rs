@@ -9,6 +9,9 @@ use crate::domain::incident::Incident;
 use crate::render;
 use crate::slack::client::SlackCallError;
 
+/// Why a step waits (and the job's recorded reason) while the incident channel is opened.
+pub const WAITING_FOR_CHANNEL: &str = "waiting for the incident channel";
+
 impl App {
     /// The incident's channel. A step that can run before it exists (a reminder or nudge due
     /// while the channel's creation waits out a crash or an outage) is retried until the
@@ -18,7 +21,7 @@ impl App {
             return Ok(channel.clone());
         }
         if self.store.channel_still_opening(incident.id).await? {
-            Err(StepError::Internal(anyhow::anyhow!("incident {} has no channel yet; waiting for it", incident.id)))
+            Err(StepError::Waiting(WAITING_FOR_CHANNEL.to_owned()))
         } else {
             Err(StepError::Invalid(format!("incident {} has no channel", incident.id)))
         }
