@@ -116,8 +116,7 @@ async fn trial(number: usize, kill_after: Duration) -> usize {
     // about a second and a random kill lands between many different steps.
     slack.set_latency(Duration::from_millis(15));
     let db = database::sqlite();
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, self::policy()).unwrap();
+    let policy = db.write_policy(&self::policy());
     let log = db.dir.path().join("firebell.log");
     let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env: vec![] };
 

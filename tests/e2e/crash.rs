@@ -14,9 +14,7 @@ use crate::support::{signing, wait, workspace};
 
 /// Writes the contract's policy beside the test database; returns its path.
 fn contract_policy(db: &database::TestDatabase) -> std::path::PathBuf {
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, workspace::CONTRACT_POLICY).unwrap();
-    policy
+    db.write_policy(workspace::CONTRACT_POLICY)
 }
 
 /// Declares through a first process, kills it once `killed_when` holds, restarts, and

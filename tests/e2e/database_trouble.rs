@@ -10,6 +10,10 @@ use sqlx::{Connection, Executor};
 use crate::support::app::TestApp;
 use crate::support::workspace;
 
+/// The reply when nothing could be recorded (`reply.internal_error` in the catalog).
+const TRY_AGAIN: &str =
+    "Something went wrong on firebell's side and nothing was changed. Please try again in a moment.";
+
 /// Holds SQLite's write lock from a connection of its own for `held`.
 async fn hold_write_lock(app: &TestApp, held: Duration) -> tokio::task::JoinHandle<()> {
     let path = app.database.url.trim_start_matches("sqlite://").to_owned();
@@ -48,10 +52,7 @@ async fn a_lock_longer_than_the_wait_is_a_clear_try_again_and_the_retry_works() 
     let channel = declared(&app).await;
     let holder = hold_write_lock(&app, Duration::from_secs(7)).await;
     let reply = app.command_in("note during a long lock", &channel, "U0ONCALL1").await;
-    assert_eq!(
-        reply["text"], "Something went wrong on firebell's side and nothing was changed. Please try again in a moment.",
-        "the person is told, not left guessing"
-    );
+    assert_eq!(reply["text"], TRY_AGAIN, "the person is told, not left guessing");
     assert_eq!(reply["response_type"], "ephemeral", "told privately");
     holder.await.unwrap();
     let retry = app.command_in("note during a long lock", &channel, "U0ONCALL1").await;
@@ -89,10 +90,7 @@ async fn postgres_gone_for_ten_seconds_is_a_clear_try_again_then_a_full_recovery
     // connection timeout, so well over 10 s in all): every command is answered, plainly.
     for _ in 0..5 {
         let reply = app.command_in("note while the database is away", &channel, "U0ONCALL1").await;
-        assert_eq!(
-            reply["text"],
-            "Something went wrong on firebell's side and nothing was changed. Please try again in a moment."
-        );
+        assert_eq!(reply["text"], TRY_AGAIN);
         assert_eq!(reply["response_type"], "ephemeral", "told privately");
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

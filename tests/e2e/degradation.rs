@@ -118,20 +118,26 @@ async fn a_call_that_never_answers_times_out_and_is_retried_once() {
     assert!(app.app.metrics.counter("firebell_slack_api_errors_total", &[("code", "transient")]) >= 1);
 }
 
+/// Declares a SEV1 while Slack rejects the token with `code`, and waits until `/readyz` says
+/// so and a job has met the rejection (counted in the metric).
+async fn declare_and_meet_the_rejection(app: &TestApp, code: &str) {
+    declare_sev1(app).await;
+    wait::until(&format!("readyz to report {code}"), || async {
+        let response = app.get("/readyz").await;
+        response.status() == 503 && response.text().await.unwrap().contains(code)
+    })
+    .await;
+    wait::until_sync("a job to meet the rejected token", || {
+        app.app.metrics.counter("firebell_jobs_total", &[("outcome", "auth_rejected")]) >= 1
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_revoked_token_is_loud_and_drops_nothing() {
     let app = workspace::spawn().await;
     app.slack.revoke_token();
-    declare_sev1(&app).await;
-    wait::until("readyz to report the revoked token", || async {
-        let response = app.get("/readyz").await;
-        response.status() == 503 && response.text().await.unwrap().contains("token_revoked")
-    })
-    .await;
-    wait::until_sync("a job to meet the revoked token", || {
-        app.app.metrics.counter("firebell_jobs_total", &[("outcome", "auth_rejected")]) >= 1
-    })
-    .await;
+    declare_and_meet_the_rejection(&app, "token_revoked").await;
     let jobs = app.app.store.all_jobs().await.unwrap();
     assert!(jobs.iter().all(|j| j.state != JobState::Failed), "nothing is given up: {jobs:?}");
     assert!(app.app.store.unfinished_jobs().await.unwrap() >= 1, "the work waits for a good token");
@@ -142,16 +148,7 @@ async fn an_invalid_token_holds_the_work_and_a_fixed_one_sends_all_of_it_once() 
     let app = workspace::spawn().await;
     // The token firebell holds is no longer the workspace's: every call gets `invalid_auth`.
     app.slack.set_token("xoxb-another-token");
-    declare_sev1(&app).await;
-    wait::until("readyz to report the invalid token", || async {
-        let response = app.get("/readyz").await;
-        response.status() == 503 && response.text().await.unwrap().contains("invalid_auth")
-    })
-    .await;
-    wait::until_sync("a job to meet the invalid token", || {
-        app.app.metrics.counter("firebell_jobs_total", &[("outcome", "auth_rejected")]) >= 1
-    })
-    .await;
+    declare_and_meet_the_rejection(&app, "invalid_auth").await;
     // Fixed: the next call that succeeds (the second incident's) releases the held work.
     app.slack.set_token(TOKEN);
     let reply = app.command("declare sev3 service:search Search is slow").await;
@@ -172,8 +169,7 @@ async fn a_revoked_token_is_logged_once_and_a_restart_with_a_good_token_sends_th
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
     let db = database::sqlite();
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, workspace::policy()).unwrap();
+    let policy = db.write_policy(&workspace::policy());
     let log = db.dir.path().join("firebell.log");
     let setup = Setup { slack: &slack, database_url: &db.url, policy: &policy, log: log.clone(), env: vec![] };
     let first = Firebell::start(&setup).await;

@@ -307,8 +307,7 @@ async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
     let db = database::sqlite();
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, fast_policy("").replace("update_every = \"2s\"", "update_every = \"3s\"")).unwrap();
+    let policy = db.write_policy(&fast_policy("").replace("update_every = \"2s\"", "update_every = \"3s\""));
     let first = Firebell::start(&setup(&slack, &db, &policy, "first.log")).await;
     first.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
     wait::until_sync("the incident channel", || slack.channels_named_like("inc-").eq(&1)).await;
@@ -328,8 +327,7 @@ async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
 async fn two_replicas_send_each_reminder_once(db: database::TestDatabase) {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, fast_policy("")).unwrap();
+    let policy = db.write_policy(&fast_policy(""));
     let one = Firebell::start(&setup(&slack, &db, &policy, "one.log")).await;
     let two = Firebell::start(&setup(&slack, &db, &policy, "two.log")).await;
     one.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
@@ -372,8 +370,7 @@ async fn a_hundred_incidents_through_two_replicas(db: database::TestDatabase) {
     const INCIDENTS: usize = 100;
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
-    let policy = db.dir.path().join("firebell.toml");
-    std::fs::write(&policy, fast_policy("")).unwrap();
+    let policy = db.write_policy(&fast_policy(""));
     let replicas = [
         Firebell::start(&setup(&slack, &db, &policy, "one.log")).await,
         Firebell::start(&setup(&slack, &db, &policy, "two.log")).await,

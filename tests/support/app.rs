@@ -68,8 +68,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         ("FIREBELL_LISTEN", "127.0.0.1:0".to_owned()),
     ]);
     if let Some(policy) = &options.policy {
-        let path = database.dir.path().join("firebell.toml");
-        std::fs::write(&path, policy).expect("write policy");
+        let path = database.write_policy(policy);
         vars.insert("FIREBELL_CONFIG", path.display().to_string());
     }
     vars.extend(options.env);

@@ -19,6 +19,15 @@ pub struct TestDatabase {
     pub dir: TempDir,
 }
 
+impl TestDatabase {
+    /// Writes `text` as the policy file beside the database; returns its path.
+    pub fn write_policy(&self, text: &str) -> std::path::PathBuf {
+        let path = self.dir.path().join("firebell.toml");
+        std::fs::write(&path, text).expect("the policy file is written");
+        path
+    }
+}
+
 /// A fresh SQLite database file (not created yet: firebell creates it).
 pub fn sqlite() -> TestDatabase {
     let dir = tempfile::tempdir().expect("temporary directory");
