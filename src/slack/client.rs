@@ -89,21 +89,29 @@ struct Delivery {
     /// Whether an earlier attempt of this job may have posted already.
     retry: bool,
     /// Messages posted so far in this attempt, per channel and thread: a job that posts twice
-    /// to one place gives each post its own key, the same on every attempt.
+    /// to one place gives each post its own key, the same on every attempt. Only posts that
+    /// landed count, so a refused one (`not_in_channel`, then join and post again) does not
+    /// shift the keys of those after it.
     posts: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
 
 impl Delivery {
+    fn place(body: &Value) -> String {
+        format!("{}/{}", body["channel"].as_str().unwrap_or_default(), body["thread_ts"].as_str().unwrap_or_default())
+    }
+
+    /// The key of the next post to this place, and whether an earlier attempt may have made it.
     fn next_key(&self, body: &Value) -> (String, bool) {
-        let place = format!(
-            "{}/{}",
-            body["channel"].as_str().unwrap_or_default(),
-            body["thread_ts"].as_str().unwrap_or_default()
-        );
-        let mut posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
-        let n = posts.entry(place.clone()).or_default();
-        *n += 1;
+        let place = Self::place(body);
+        let posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = posts.get(&place).copied().unwrap_or(0) + 1;
         (format!("{}:{place}:{n}", self.job_id), self.retry)
+    }
+
+    /// A post to this place landed (or was found from an earlier attempt).
+    fn landed(&self, body: &Value) {
+        let mut posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
+        *posts.entry(Self::place(body)).or_default() += 1;
     }
 }
 
@@ -231,7 +239,11 @@ impl SlackApi {
         if method == "chat.postMessage"
             && let Ok((key, retry)) = DELIVERY.try_with(|delivery| delivery.next_key(body))
         {
-            return self.post_message_once(body, &key, retry).await;
+            let posted = self.post_message_once(body, &key, retry).await;
+            if posted.is_ok() {
+                let _ = DELIVERY.try_with(|delivery| delivery.landed(body));
+            }
+            return posted;
         }
         self.raw_post(method, body).await
     }

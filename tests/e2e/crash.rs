@@ -8,7 +8,7 @@ use firebell::config::env::DatabaseUrl;
 use firebell::store::Store;
 
 use crate::support::database;
-use crate::support::fake_slack::{APP_TOKEN, FakeSlack, Fault};
+use crate::support::fake_slack::{APP_TOKEN, BOT_USER_ID, FakeSlack, Fault};
 use crate::support::process::{Firebell, Setup};
 use crate::support::{signing, wait, workspace};
 
@@ -110,6 +110,28 @@ async fn killed_right_after_slack_accepted_each_post_nothing_is_posted_twice() {
         .await;
         let lookups = slack.calls_to("conversations.history").len() + slack.calls_to("conversations.replies").len();
         assert!(lookups >= 1, "post {nth}: the retry looked for its message first");
+    }
+}
+
+#[tokio::test]
+async fn killed_after_a_post_that_followed_a_join_nothing_is_posted_twice() {
+    // The bot is not in payments' channel: its notice is refused (not_in_channel), the bot
+    // joins and posts again. The kill lands after Slack accepted one of the posts; whichever
+    // it was, the retry must find it by its delivery key rather than post it again.
+    for nth in 1..=4 {
+        let slack = declare_kill_restart(
+            move |slack| {
+                slack.set_chat_write_public(false);
+                slack.remove_member("C0PAYMENTS", BOT_USER_ID);
+                for _ in 1..nth {
+                    slack.inject("chat.postMessage", Fault::Latency(Duration::ZERO));
+                }
+                slack.inject("chat.postMessage", Fault::HangAfterEffect);
+            },
+            move |slack| slack.calls_to("chat.postMessage").len() >= nth,
+        )
+        .await;
+        assert!(!slack.calls_to("conversations.join").is_empty(), "post {nth}: the bot joined payments' channel");
     }
 }
 
