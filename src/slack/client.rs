@@ -232,9 +232,11 @@ impl SlackApi {
 
     /// Calls a Web API method with a JSON body (`POST`); returns Slack's answer.
     ///
-    /// A `chat.postMessage` made for an outbox job (see [`deliver`]) is posted at most once
-    /// per job: it carries a delivery key in its metadata, and a retry first looks for a
-    /// message with that key — what a crash right after Slack accepted the post leaves behind.
+    /// A `chat.postMessage` made for an outbox job (see [`deliver`]) is posted once per job as
+    /// far as Slack can tell us: it carries a delivery key in its metadata, and a retry first
+    /// looks for a message with that key — what a crash right after Slack accepted the post
+    /// leaves behind — among the channel's last 50 messages or the thread's first 200 replies.
+    /// Older than that, or in a DM by user id, the lookup cannot see it.
     pub async fn post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
         if method == "chat.postMessage"
             && let Ok((key, retry)) = DELIVERY.try_with(|delivery| delivery.next_key(body))
@@ -253,7 +255,7 @@ impl SlackApi {
     }
 
     async fn post_message_once(&self, body: &Value, key: &str, retry: bool) -> Result<Value, SlackCallError> {
-        if retry && let Some(posted) = self.find_delivered(body, key).await {
+        if retry && let Some(posted) = self.find_delivered(body, key).await? {
             tracing::info!(slack.delivery = key, "found the message an earlier attempt posted; not posting it again");
             return Ok(posted);
         }
@@ -263,10 +265,12 @@ impl SlackApi {
     }
 
     /// The message an earlier attempt posted with `key`, from the channel's recent history (or
-    /// the thread's replies). `None` when there is none, or when Slack cannot say (a DM by
-    /// user id, a failed lookup): then the message is posted.
-    async fn find_delivered(&self, body: &Value, key: &str) -> Option<Value> {
-        let channel = body["channel"].as_str()?;
+    /// the thread's replies). `None` when there is none, or when Slack refuses the lookup for
+    /// good (a DM by user id, a channel the bot cannot read): then the message is posted. A
+    /// lookup that fails for now (an outage, a rate limit, a rejected token) is the attempt's
+    /// error, so the job is retried rather than posting what may already be there.
+    async fn find_delivered(&self, body: &Value, key: &str) -> Result<Option<Value>, SlackCallError> {
+        let Some(channel) = body["channel"].as_str() else { return Ok(None) };
         let looked_up = match body["thread_ts"].as_str() {
             Some(thread) => {
                 let params = [
@@ -286,12 +290,17 @@ impl SlackApi {
                 self.get("conversations.history", &params).await
             }
         };
-        let answer = looked_up.ok()?;
-        let found = answer["messages"]
-            .as_array()?
-            .iter()
-            .find(|m| m["metadata"]["event_type"] == DELIVERY_EVENT && m["metadata"]["event_payload"]["key"] == key)?;
-        Some(json!({"ok": true, "channel": channel, "ts": found["ts"], "message": found}))
+        let answer = match looked_up {
+            Ok(answer) => answer,
+            Err(SlackCallError::Refused(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let found = answer["messages"].as_array().and_then(|messages| {
+            messages
+                .iter()
+                .find(|m| m["metadata"]["event_type"] == DELIVERY_EVENT && m["metadata"]["event_payload"]["key"] == key)
+        });
+        Ok(found.map(|found| json!({"ok": true, "channel": channel, "ts": found["ts"], "message": found})))
     }
 
     /// Calls a read method with query parameters (`GET`), as Slack documents them.

@@ -136,6 +136,23 @@ async fn killed_after_a_post_that_followed_a_join_nothing_is_posted_twice() {
 }
 
 #[tokio::test]
+async fn a_lookup_that_fails_after_a_crash_delays_the_post_instead_of_doubling_it() {
+    // The first post lands but its answer never arrives; after the restart Slack's history is
+    // briefly unavailable (5xx), so the retry cannot tell whether its message is there yet.
+    let slack = declare_kill_restart(
+        |slack| {
+            slack.inject("chat.postMessage", Fault::HangAfterEffect);
+            for _ in 0..3 {
+                slack.inject("conversations.history", Fault::ServerError(503));
+            }
+        },
+        |slack| !slack.calls_to("chat.postMessage").is_empty(),
+    )
+    .await;
+    assert!(slack.calls_to("conversations.history").len() >= 4, "it asked again until history answered");
+}
+
+#[tokio::test]
 async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
