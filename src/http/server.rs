@@ -1,8 +1,10 @@
 //! The listener: the router served over HTTP/1 and HTTP/2 by hyper, with the connection limits
 //! `axum::serve` leaves unset. A client that sends its headers a byte at a time (slowloris)
 //! is cut off after [`HEADER_READ_TIMEOUT`]; more than [`MAX_HEADERS`] headers, or headers
-//! over [`MAX_HEADER_BYTES`], get 431. (The body has its own limits: 413 past
-//! [`super::MAX_BODY_BYTES`], 408 past [`super::deadline::REQUEST_DEADLINE`].)
+//! over [`MAX_HEADER_BYTES`], get 431. These are HTTP/1 limits, which is what Slack and
+//! monitoring speak; an HTTP/2 connection keeps hyper's HTTP/2 defaults. (The body has its
+//! own limits: 413 past [`super::MAX_BODY_BYTES`], 408 past
+//! [`super::deadline::REQUEST_DEADLINE`].)
 
 use std::time::Duration;
 

@@ -21,9 +21,12 @@ impl App {
             return Ok(channel.clone());
         }
         if self.store.channel_still_opening(incident.id).await? {
-            Err(StepError::Waiting(WAITING_FOR_CHANNEL.to_owned()))
-        } else {
-            Err(StepError::Invalid(format!("incident {} has no channel", incident.id)))
+            return Err(StepError::Waiting(WAITING_FOR_CHANNEL.to_owned()));
+        }
+        // The channel may have been opened since `incident` was read: look once more.
+        match self.incident_or_invalid(incident.id).await?.channel {
+            Some(channel) => Ok(channel),
+            None => Err(StepError::Invalid(format!("incident {} has no channel", incident.id))),
         }
     }
 
