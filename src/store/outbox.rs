@@ -237,16 +237,20 @@ impl Store {
         Ok(query.execute(self.pool()).await?.rows_affected())
     }
 
-    /// Whether the incident's channel is still to be opened (its job pending or running).
-    pub async fn channel_still_opening(&self, incident_id: i64) -> anyhow::Result<bool> {
-        let waiting: i64 = sqlx::query_scalar(
+    /// Whether a job of one of these kinds is still to run (pending or running) for the
+    /// incident: what a step that needs its result waits for.
+    pub async fn incident_jobs_in_flight(&self, incident_id: i64, kinds: &[&str]) -> anyhow::Result<bool> {
+        let placeholders: Vec<String> = (2..kinds.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
             "SELECT COUNT(*) FROM outbox_jobs
-             WHERE incident_id = $1 AND kind = 'open_channel' AND state IN ('pending', 'running')",
-        )
-        .bind(incident_id)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(waiting > 0)
+             WHERE incident_id = $1 AND state IN ('pending', 'running') AND kind IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(incident_id);
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        Ok(query.fetch_one(self.pool()).await? > 0)
     }
 
     /// Jobs not yet done or failed (pending or running): zero when the outbox is drained.

@@ -199,7 +199,7 @@ impl App {
             Step::PostInChannel { incident_id, text } => self.post_in_channel(incident_id, &text).await,
             Step::RefreshNotices { incident_id } => self.refresh_notices(incident_id).await,
             Step::ReplyInThread { incident_id, channel, thread_ts, text, broadcast } => {
-                let Some(thread_ts) = self.notice_thread(incident_id, &channel, &thread_ts, job.attempts).await? else {
+                let Some(thread_ts) = self.notice_thread(incident_id, &channel, &thread_ts).await? else {
                     return Ok(());
                 };
                 self.reply_in_thread(&channel, &thread_ts, &text, broadcast).await
@@ -229,27 +229,30 @@ impl App {
     }
 
     /// The thread to reply in: the one given, or — for a notice still on its way when the
-    /// change was made — the notice's once it is posted (retried until then). `None` when that
+    /// change was made — the notice's once it is posted (waited for while the incident's
+    /// channel or notices are still to be made, however long Slack takes). `None` when that
     /// notice failed for good: there is no thread to reply in.
     async fn notice_thread(
         &self,
         incident_id: i64,
         channel: &str,
         thread_ts: &str,
-        attempts: i64,
     ) -> Result<Option<String>, StepError> {
-        /// About ten minutes of retries (the backoff caps at 5 s) before giving up on a notice.
-        const NOTICE_WAIT_ATTEMPTS: i64 = 120;
         if !thread_ts.is_empty() {
             return Ok(Some(thread_ts.to_owned()));
         }
-        let notices = self.store.notices(incident_id).await?;
-        match notices.into_iter().find(|n| n.channel.as_str() == channel) {
+        let notice_in =
+            |notices: Vec<crate::store::notices::Notice>| notices.into_iter().find(|n| n.channel.as_str() == channel);
+        if let Some(notice) = notice_in(self.store.notices(incident_id).await?) {
+            return Ok(notice.ts);
+        }
+        if self.store.incident_jobs_in_flight(incident_id, &["open_channel", "share_notices"]).await? {
+            return Err(StepError::Waiting(format!("waiting for the notice in {channel}")));
+        }
+        // The notices may have been shared since the first read: look once more.
+        match notice_in(self.store.notices(incident_id).await?) {
             Some(notice) => Ok(notice.ts),
-            None if attempts >= NOTICE_WAIT_ATTEMPTS => {
-                Err(StepError::Invalid(format!("the notice in {channel} was never posted")))
-            }
-            None => Err(StepError::Waiting(format!("waiting for the notice in {channel}"))),
+            None => Err(StepError::Invalid(format!("the notice in {channel} was never posted"))),
         }
     }
 

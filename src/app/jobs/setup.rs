@@ -20,7 +20,7 @@ impl App {
         if let Some(channel) = &incident.channel {
             return Ok(channel.clone());
         }
-        if self.store.channel_still_opening(incident.id).await? {
+        if self.store.incident_jobs_in_flight(incident.id, &["open_channel"]).await? {
             return Err(StepError::Waiting(WAITING_FOR_CHANNEL.to_owned()));
         }
         // The channel may have been opened since `incident` was read: look once more.
