@@ -8,11 +8,9 @@ use super::jobs::{self, Step};
 use super::reply::Reply;
 use crate::catalog::{Key, text};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::{Incident, ServiceName};
-use crate::domain::reminders::plus;
+use crate::domain::incident::ServiceName;
 use crate::domain::text::escape_mrkdwn;
 use crate::render::lifecycle::duration_in;
-use crate::store::changes::PlannedChange;
 
 impl App {
     /// Announces planned work to the announcements channel and the services' teams.
@@ -76,19 +74,5 @@ impl App {
         let today = local.date_naive().and_time(time).and_local_timezone(self.policy.timezone).earliest()?;
         let at = if today < local { today + chrono::Duration::days(1) } else { today };
         Some(at.with_timezone(&Utc))
-    }
-
-    /// The changes announced within `changes.lookback` before the incident, on its services.
-    pub async fn recent_changes(&self, incident: &Incident) -> anyhow::Result<Vec<PlannedChange>> {
-        let lookback = chrono::Duration::from_std(self.policy.changes_lookback).unwrap_or_default();
-        let since = incident.declared_at - lookback;
-        let until = plus(incident.declared_at, std::time::Duration::from_secs(1));
-        Ok(self
-            .store
-            .changes_since(since)
-            .await?
-            .into_iter()
-            .filter(|c| c.created_at <= until && c.concerns(&incident.services))
-            .collect())
     }
 }

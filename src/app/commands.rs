@@ -140,8 +140,7 @@ impl App {
 
     /// `views.open` within the trigger's 3 seconds; a reply saying why when it fails.
     pub(crate) async fn open_modal(&self, trigger_id: &str, view: serde_json::Value) -> Option<Reply> {
-        let body = json!({"trigger_id": trigger_id, "view": view});
-        let opened = tokio::time::timeout(VIEWS_OPEN_TIMEOUT, self.slack.post("views.open", &body)).await;
+        let opened = tokio::time::timeout(VIEWS_OPEN_TIMEOUT, self.slack.open_view(trigger_id, view)).await;
         let code = match opened {
             Ok(Ok(_)) => return None,
             Ok(Err(SlackCallError::Refused(code) | SlackCallError::Auth(code))) => code,

@@ -2,7 +2,10 @@
 //! sorted into what the caller should do about it.
 //!
 //! The one place that holds the bot token. Calls are bounded by a timeout (hyper's client has
-//! none); retrying is not done here but by the outbox, which survives restarts.
+//! none); retrying is not done here but by the outbox, which survives restarts. The typed
+//! methods firebell calls live beside this file by subject (`messages`, `conversations`,
+//! `documents`, `people`, `views`); the raw JSON escape hatch ([`SlackApi::raw_post`],
+//! [`SlackApi::raw_get`]) is private to them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +15,9 @@ use secrecy::{ExposeSecret, SecretString};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::domain::ids::{ChannelId, TeamId, UserId};
+use crate::domain::ids::{TeamId, UserId};
 use crate::metrics::Metrics;
 
 /// How long one Web API call may take before it counts as a transient failure.
@@ -77,53 +80,6 @@ impl SlackCallError {
             SlackCallError::Auth(code) | SlackCallError::Refused(code) => code,
         }
     }
-}
-
-/// The metadata event type that marks firebell's own deliveries.
-const DELIVERY_EVENT: &str = "firebell_delivery";
-
-/// The outbox job a Slack call is made for, while [`deliver`] runs it.
-#[derive(Debug)]
-struct Delivery {
-    job_id: i64,
-    /// Whether an earlier attempt of this job may have posted already.
-    retry: bool,
-    /// Messages posted so far in this attempt, per channel and thread: a job that posts twice
-    /// to one place gives each post its own key, the same on every attempt. Only posts that
-    /// landed count, so a refused one (`not_in_channel`, then join and post again) does not
-    /// shift the keys of those after it.
-    posts: std::sync::Mutex<std::collections::HashMap<String, u32>>,
-}
-
-impl Delivery {
-    fn place(body: &Value) -> String {
-        format!("{}/{}", body["channel"].as_str().unwrap_or_default(), body["thread_ts"].as_str().unwrap_or_default())
-    }
-
-    /// The key of the next post to this place, and whether an earlier attempt may have made it.
-    fn next_key(&self, body: &Value) -> (String, bool) {
-        let place = Self::place(body);
-        let posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
-        let n = posts.get(&place).copied().unwrap_or(0) + 1;
-        (format!("{}:{place}:{n}", self.job_id), self.retry)
-    }
-
-    /// A post to this place landed (or was found from an earlier attempt).
-    fn landed(&self, body: &Value) {
-        let mut posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
-        *posts.entry(Self::place(body)).or_default() += 1;
-    }
-}
-
-tokio::task_local! {
-    static DELIVERY: Delivery;
-}
-
-/// Runs `work` — one attempt of outbox job `job_id` (`attempt` counts from 1) — so that the
-/// messages it posts are posted once however often the job is retried.
-pub async fn deliver<F: std::future::Future>(job_id: i64, attempt: i64, work: F) -> F::Output {
-    let delivery = Delivery { job_id, retry: attempt > 1, posts: Default::default() };
-    DELIVERY.scope(delivery, work).await
 }
 
 /// Who the bot is, from `auth.test`.
@@ -202,7 +158,8 @@ impl SlackApi {
         self
     }
 
-    async fn call<T, F>(&self, method: &'static str, call: F) -> Result<T, SlackCallError>
+    /// Runs one Web API call with the timeout, the latency metric and the sorted error.
+    pub(super) async fn call<T, F>(&self, method: &'static str, call: F) -> Result<T, SlackCallError>
     where
         F: AsyncFnOnce(SlackClientSession<'_, SlackClientHyperHttpsConnector>) -> Result<T, SlackClientError>,
     {
@@ -230,88 +187,28 @@ impl SlackApi {
         error
     }
 
-    /// Calls a Web API method with a JSON body (`POST`); returns Slack's answer.
-    ///
-    /// A `chat.postMessage` made for an outbox job (see [`deliver`]) is posted once per job as
-    /// far as Slack can tell us: it carries a delivery key in its metadata, and a retry first
-    /// looks for a message with that key — what a crash right after Slack accepted the post
-    /// leaves behind — among the channel's last 50 messages or the thread's first 200 replies.
-    /// Older than that, or in a DM by user id, the lookup cannot see it.
-    pub async fn post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
-        if method == "chat.postMessage"
-            && let Ok((key, retry)) = DELIVERY.try_with(|delivery| delivery.next_key(body))
-        {
-            let posted = self.post_message_once(body, &key, retry).await;
-            if posted.is_ok() {
-                let _ = DELIVERY.try_with(|delivery| delivery.landed(body));
-            }
-            return posted;
-        }
-        self.raw_post(method, body).await
-    }
-
-    async fn raw_post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
+    /// The escape hatch for the methods slack-morphism lacks or types too strictly for what
+    /// firebell sends (Block Kit as JSON, message metadata): a JSON body (`POST`), Slack's
+    /// answer as JSON. Only the facade's own files in `slack/` use it.
+    pub(super) async fn raw_post(&self, method: &'static str, body: &Value) -> Result<Value, SlackCallError> {
         self.call(method, async |session| session.http_session_api.http_post(method, body, None).await).await
     }
 
-    async fn post_message_once(&self, body: &Value, key: &str, retry: bool) -> Result<Value, SlackCallError> {
-        if retry && let Some(posted) = self.find_delivered(body, key).await? {
-            tracing::info!(slack.delivery = key, "found the message an earlier attempt posted; not posting it again");
-            return Ok(posted);
-        }
-        let mut body = body.clone();
-        body["metadata"] = json!({"event_type": DELIVERY_EVENT, "event_payload": {"key": key}});
-        self.raw_post("chat.postMessage", &body).await
-    }
-
-    /// The message an earlier attempt posted with `key`, from the channel's recent history (or
-    /// the thread's replies). `None` when there is none, or when Slack refuses the lookup for
-    /// good (a DM by user id, a channel the bot cannot read): then the message is posted. A
-    /// lookup that fails for now (an outage, a rate limit, a rejected token) is the attempt's
-    /// error, so the job is retried rather than posting what may already be there.
-    async fn find_delivered(&self, body: &Value, key: &str) -> Result<Option<Value>, SlackCallError> {
-        let Some(channel) = body["channel"].as_str() else { return Ok(None) };
-        let looked_up = match body["thread_ts"].as_str() {
-            Some(thread) => {
-                let params = [
-                    ("channel", channel.to_owned()),
-                    ("ts", thread.to_owned()),
-                    ("limit", "200".to_owned()),
-                    ("include_all_metadata", "true".to_owned()),
-                ];
-                self.get("conversations.replies", &params).await
-            }
-            None => {
-                let params = [
-                    ("channel", channel.to_owned()),
-                    ("limit", "50".to_owned()),
-                    ("include_all_metadata", "true".to_owned()),
-                ];
-                self.get("conversations.history", &params).await
-            }
-        };
-        let answer = match looked_up {
-            Ok(answer) => answer,
-            Err(SlackCallError::Refused(_)) => return Ok(None),
-            Err(error) => return Err(error),
-        };
-        let found = answer["messages"].as_array().and_then(|messages| {
-            messages
-                .iter()
-                .find(|m| m["metadata"]["event_type"] == DELIVERY_EVENT && m["metadata"]["event_payload"]["key"] == key)
-        });
-        Ok(found.map(|found| json!({"ok": true, "channel": channel, "ts": found["ts"], "message": found})))
-    }
-
-    /// Calls a read method with query parameters (`GET`), as Slack documents them.
-    pub async fn get(&self, method: &'static str, params: &[(&str, String)]) -> Result<Value, SlackCallError> {
+    /// The escape hatch for read methods: query parameters (`GET`), as Slack documents them.
+    pub(super) async fn raw_get(
+        &self,
+        method: &'static str,
+        params: &[(&str, String)],
+    ) -> Result<Value, SlackCallError> {
         let pairs: Vec<(&str, Option<&String>)> = params.iter().map(|(k, v)| (*k, Some(v))).collect();
         self.call(method, async |session| session.http_session_api.http_get(method, &pairs, None).await).await
     }
 
-    /// Posts to a slash command's `response_url` (a webhook: no token, its own limits).
-    pub async fn respond(&self, response_url: &str, body: &Value) -> Result<(), SlackCallError> {
-        let sent = self.webhooks.post(response_url).json(body).send().await;
+    /// Posts an ephemeral reply (seen only by the person, like the command's own reply) to a
+    /// slash command's `response_url`: a webhook, with no token and limits of its own.
+    pub async fn respond_ephemeral(&self, response_url: &str, text: &str) -> Result<(), SlackCallError> {
+        let body = serde_json::json!({"response_type": "ephemeral", "replace_original": false, "text": text});
+        let sent = self.webhooks.post(response_url).json(&body).send().await;
         let response =
             sent.map_err(|e| self.failed("response_url", SlackCallError::Transient(e.without_url().to_string())))?;
         let status = response.status();
@@ -328,7 +225,7 @@ impl SlackApi {
     }
 
     /// Sends file bytes to an `upload_url` from `files.getUploadURLExternal`.
-    pub async fn upload(&self, upload_url: &str, bytes: Vec<u8>) -> Result<(), SlackCallError> {
+    pub(super) async fn upload(&self, upload_url: &str, bytes: Vec<u8>) -> Result<(), SlackCallError> {
         let sent = self.webhooks.post(upload_url).body(bytes).send().await;
         let response =
             sent.map_err(|e| self.failed("file_upload", SlackCallError::Transient(e.without_url().to_string())))?;
@@ -360,15 +257,5 @@ impl SlackApi {
         let user_id = UserId::parse(&response.user_id.0)
             .ok_or_else(|| SlackCallError::Refused(format!("auth.test returned user id {:?}", response.user_id.0)))?;
         Ok(BotIdentity { team_id, user_id, url: response.url.0.to_string() })
-    }
-
-    /// `conversations.info`: whether the channel exists and the bot can see it.
-    pub async fn channel_exists(&self, channel: &ChannelId) -> Result<bool, SlackCallError> {
-        let request = SlackApiConversationsInfoRequest::new(SlackChannelId(channel.as_str().to_owned()));
-        match self.call("conversations.info", async |session| session.conversations_info(&request).await).await {
-            Ok(_) => Ok(true),
-            Err(SlackCallError::Refused(code)) if code == "channel_not_found" => Ok(false),
-            Err(other) => Err(other),
-        }
     }
 }

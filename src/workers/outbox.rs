@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::app::jobs::StepError;
+use crate::app::jobs::{StepContext, StepError};
+use crate::slack::Delivery;
 use crate::slack::client::{AUTH_ERRORS, SlackCallError};
 use crate::store::Store;
 use crate::store::outbox::Job;
@@ -51,13 +52,16 @@ fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
 /// Runs until `shutdown` fires; a job in flight is finished first.
 pub async fn run(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
     tracing::info!(worker = owner, "outbox worker started");
+    let steps = app.step_context();
     while !shutdown.is_cancelled() {
         let claimed = app.store.claim_jobs(&owner, app.clock.now(), lease, 1).await;
         match claimed {
             Ok(jobs) if !jobs.is_empty() => {
                 for job in jobs {
-                    let result = crate::slack::client::deliver(job.id, job.attempts, app.run_job(&job)).await;
-                    finish(&app, &owner, &job, result).await;
+                    // Each attempt is its own delivery: its posts are made once across attempts.
+                    let delivery = Delivery::new(job.id, job.attempts);
+                    let result = steps.run_job(&job, &delivery).await;
+                    finish(&app, &steps, &owner, &job, result).await;
                 }
                 continue;
             }
@@ -75,7 +79,9 @@ pub async fn run(app: App, owner: String, lease: Duration, shutdown: Cancellatio
     tracing::info!(worker = owner, "outbox worker stopped");
 }
 
-async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>) {
+/// Maps a step's outcome to the job's: done, retried (after a backoff, `Retry-After`, or the
+/// token's fix) or failed for good (and the reporter told).
+async fn finish(app: &App, steps: &StepContext, owner: &str, job: &Job, result: Result<(), StepError>) {
     let now = app.clock.now();
     let count = |outcome: &str| app.metrics.count("firebell_jobs_total", &[("kind", &job.kind), ("outcome", outcome)]);
     let recorded = match result {
@@ -114,7 +120,7 @@ async fn finish(app: &App, owner: &str, job: &Job, result: Result<(), StepError>
         Err(StepError::Slack(SlackCallError::Refused(code))) => {
             count("failed");
             tracing::error!(slack.error = code, "job failed for good");
-            app.report_failed_job(job, &code).await;
+            steps.report_failed_job(job, &code).await;
             app.store.fail_job(job.id, owner, &code, now).await
         }
         Err(StepError::Invalid(reason)) => {

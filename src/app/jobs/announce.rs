@@ -1,92 +1,148 @@
 //! Keeping everyone current: posts in the incident channel, notices and the summary edited
 //! in place, replies in each notice's thread, and archiving on close.
 
-use serde_json::json;
-
-use super::StepError;
-use crate::app::App;
+use super::{JobKind, StepContext, StepError};
+use crate::catalog::{Key, text};
+use crate::domain::ids::ChannelId;
+use crate::domain::incident::IncidentStatus;
 use crate::domain::policy::Mention;
 use crate::render;
-use crate::slack::client::SlackCallError;
+use crate::slack::{Delivery, Destination, Message, SlackCallError};
 
-impl App {
-    pub(super) async fn post_in_channel(&self, incident_id: i64, text: &str) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = self.channel_of(&incident).await?;
-        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
-        Ok(())
-    }
+/// A channel id carried in a job's payload.
+fn channel_in_payload(channel: &str) -> Result<ChannelId, StepError> {
+    ChannelId::parse(channel).ok_or_else(|| StepError::Invalid(format!("{channel:?} is not a channel")))
+}
 
-    /// Edits every notice and the summary from the current state, and sets the topic.
-    /// Running it twice does no harm, so a retry after a partial failure is safe.
-    pub(super) async fn refresh_notices(&self, incident_id: i64) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        // Edits never carry the mass mention: it was for the first notice only.
-        let changes = self.recent_changes(&incident).await?;
-        let notice = render::incident::notice(&incident, &self.policy, Mention::None, &changes);
-        for told in self.store.notices(incident_id).await? {
-            let Some(ts) = told.ts else { continue };
-            let body =
-                json!({"channel": told.channel.as_str(), "ts": ts, "text": notice.text, "blocks": notice.blocks});
-            match self.slack.post("chat.update", &body).await {
-                Ok(_) => {}
-                // Someone deleted the notice, or the channel went away: nothing left to edit.
-                Err(SlackCallError::Refused(code))
-                    if matches!(code.as_str(), "message_not_found" | "channel_not_found" | "is_archived") =>
-                {
-                    tracing::info!(slack.channel = %told.channel, slack.error = code, "a notice can no longer be edited");
-                }
-                Err(other) => return Err(other.into()),
+/// Posts `text` in the incident channel.
+pub(super) async fn post_in_channel(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: i64,
+    text: String,
+) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    let channel = cx.channel_of(&incident).await?;
+    cx.slack.post_message(Destination::Channel(&channel), &Message::text(text), delivery).await?;
+    Ok(())
+}
+
+/// Edits every notice and the summary from the current state, and sets the topic.
+/// Running it twice does no harm, so a retry after a partial failure is safe.
+pub(super) async fn refresh_notices(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    // Edits never carry the mass mention: it was for the first notice only.
+    let changes = cx.recent_changes(&incident).await?;
+    let notice = Message::from(render::incident::notice(&incident, &cx.policy, Mention::None, &changes));
+    for told in cx.store.notices(incident_id).await? {
+        let Some(ts) = told.ts else { continue };
+        match cx.slack.update_message(&told.channel, &ts, &notice).await {
+            Ok(()) => {}
+            // Someone deleted the notice, or the channel went away: nothing left to edit.
+            Err(SlackCallError::Refused(code))
+                if matches!(code.as_str(), "message_not_found" | "channel_not_found" | "is_archived") =>
+            {
+                tracing::info!(slack.channel = %told.channel, slack.error = code, "a notice can no longer be edited");
             }
-        }
-        if let (Some(channel), Some(ts)) = (incident.channel.as_ref(), incident.summary_ts.as_ref()) {
-            let summary = render::incident::summary(&incident, &self.policy, &changes);
-            let body = json!({"channel": channel.as_str(), "ts": ts, "text": summary.text, "blocks": summary.blocks});
-            self.slack.post("chat.update", &body).await?;
-        }
-        if incident.channel.is_some() && incident.status != crate::domain::incident::IncidentStatus::Closed {
-            self.set_topic(incident_id).await?;
-        }
-        Ok(())
-    }
-
-    pub(super) async fn reply_in_thread(
-        &self,
-        channel: &str,
-        thread_ts: &str,
-        text: &str,
-        broadcast: bool,
-    ) -> Result<(), StepError> {
-        let body = json!({"channel": channel, "thread_ts": thread_ts, "text": text, "reply_broadcast": broadcast});
-        self.slack.post("chat.postMessage", &body).await?;
-        Ok(())
-    }
-
-    pub(super) async fn announce(&self, channel: &str, text: &str) -> Result<(), StepError> {
-        self.slack.post("chat.postMessage", &json!({"channel": channel, "text": text, "unfurl_links": false})).await?;
-        Ok(())
-    }
-
-    /// Tells the thread of the reported message where the incident is run.
-    pub(super) async fn reply_to_source(&self, incident_id: i64, channel: &str, ts: &str) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        let Some(incident_channel) = incident.channel.clone() else {
-            // Not open yet: the channel step runs first; try again in a moment.
-            return Err(SlackCallError::Transient("the incident channel is not open yet".to_owned()).into());
-        };
-        let text = crate::catalog::text(self.policy.locale, crate::catalog::Key::SourceDeclared)
-            .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{incident_channel}>"))]);
-        self.slack.post("chat.postMessage", &json!({"channel": channel, "thread_ts": ts, "text": text})).await?;
-        Ok(())
-    }
-
-    pub(super) async fn archive_channel(&self, incident_id: i64) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        let channel = self.channel_of(&incident).await?;
-        match self.slack.post("conversations.archive", &json!({"channel": channel.as_str()})).await {
-            Ok(_) => Ok(()),
-            Err(SlackCallError::Refused(code)) if code == "already_archived" => Ok(()),
-            Err(other) => Err(other.into()),
+            Err(other) => return Err(other.into()),
         }
     }
+    if let (Some(channel), Some(ts)) = (incident.channel.as_ref(), incident.summary_ts.as_ref()) {
+        let summary = Message::from(render::incident::summary(&incident, &cx.policy, &changes));
+        cx.slack.update_message(channel, ts, &summary).await?;
+    }
+    if let Some(channel) = incident.channel.as_ref()
+        && incident.status != IncidentStatus::Closed
+    {
+        cx.slack.set_topic(channel, &render::incident::topic(&incident, &cx.policy)).await?;
+    }
+    Ok(())
+}
+
+/// Replies in one notice's thread — once that notice exists.
+pub(super) async fn reply_in_thread(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: i64,
+    channel: String,
+    thread_ts: String,
+    text: String,
+    broadcast: bool,
+) -> Result<(), StepError> {
+    let channel = channel_in_payload(&channel)?;
+    let Some(thread_ts) = notice_thread(cx, incident_id, &channel, &thread_ts).await? else {
+        return Ok(());
+    };
+    let to = Destination::Thread { channel: &channel, ts: &thread_ts, broadcast };
+    cx.slack.post_message(to, &Message::text(text), delivery).await?;
+    Ok(())
+}
+
+/// The thread to reply in: the one given, or — for a notice still on its way when the
+/// change was made — the notice's once it is posted (waited for while the incident's
+/// channel or notices are still to be made, however long Slack takes). `None` when that
+/// notice failed for good: there is no thread to reply in.
+async fn notice_thread(
+    cx: &StepContext,
+    incident_id: i64,
+    channel: &ChannelId,
+    thread_ts: &str,
+) -> Result<Option<String>, StepError> {
+    if !thread_ts.is_empty() {
+        return Ok(Some(thread_ts.to_owned()));
+    }
+    let notice_in = |notices: Vec<crate::store::notices::Notice>| notices.into_iter().find(|n| n.channel == *channel);
+    if let Some(notice) = notice_in(cx.store.notices(incident_id).await?) {
+        return Ok(notice.ts);
+    }
+    let declaring = [JobKind::OpenChannel.as_str(), JobKind::ShareNotices.as_str()];
+    if cx.store.incident_jobs_in_flight(incident_id, &declaring).await? {
+        return Err(StepError::Waiting(format!("waiting for the notice in {channel}")));
+    }
+    // The notices may have been shared since the first read: look once more.
+    match notice_in(cx.store.notices(incident_id).await?) {
+        Some(notice) => Ok(notice.ts),
+        None => Err(StepError::Invalid(format!("the notice in {channel} was never posted"))),
+    }
+}
+
+/// Posts a pre-shared change in one channel.
+pub(super) async fn announce(
+    cx: &StepContext,
+    delivery: &Delivery,
+    channel: String,
+    text: String,
+) -> Result<(), StepError> {
+    let channel = channel_in_payload(&channel)?;
+    cx.slack.post_message(Destination::Channel(&channel), &Message::text(text).without_unfurls(), delivery).await?;
+    Ok(())
+}
+
+/// Tells the thread of the reported message where the incident is run.
+pub(super) async fn reply_to_source(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: i64,
+    channel: String,
+    ts: String,
+) -> Result<(), StepError> {
+    let channel = channel_in_payload(&channel)?;
+    let incident = cx.incident(incident_id).await?;
+    let Some(incident_channel) = incident.channel.clone() else {
+        // Not open yet: the channel step runs first; try again in a moment.
+        return Err(SlackCallError::Transient("the incident channel is not open yet".to_owned()).into());
+    };
+    let reply = text(cx.policy.locale, Key::SourceDeclared)
+        .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{incident_channel}>"))]);
+    let to = Destination::Thread { channel: &channel, ts: &ts, broadcast: false };
+    cx.slack.post_message(to, &Message::text(reply), delivery).await?;
+    Ok(())
+}
+
+/// Archives the incident channel (archived already counts as done).
+pub(super) async fn archive_channel(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    let channel = cx.channel_of(&incident).await?;
+    cx.slack.archive(&channel).await?;
+    Ok(())
 }

@@ -1,96 +1,95 @@
 //! Posting reminders, escalations, nudges and the digest.
 
-use serde_json::json;
-
-use super::StepError;
-use crate::app::App;
+use super::{StepContext, StepError};
+use crate::domain::ids::ChannelId;
 use crate::domain::incident::IncidentStatus;
 use crate::render;
+use crate::slack::{Delivery, Destination, Message};
 
-impl App {
-    pub(super) async fn post_reminder(&self, incident_id: i64) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        if !incident.status.is_open() {
-            return Ok(());
-        }
-        let channel = self.channel_of(&incident).await?;
-        let who = render::reminders::reminded(&incident);
-        let message = render::reminders::reminder(&incident, &self.policy, &who, self.clock.now());
-        let answer = self
-            .slack
-            .post(
-                "chat.postMessage",
-                &json!({"channel": channel.as_str(), "text": message.text, "blocks": message.blocks}),
-            )
-            .await?;
-        if let Some(ts) = answer["ts"].as_str() {
-            self.store.set_last_reminder_ts(incident_id, ts).await?;
-        }
-        Ok(())
+/// Posts the update reminder in the incident channel (not once the incident is resolved).
+pub(super) async fn post_reminder(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: i64,
+    _number: u32,
+) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    if !incident.status.is_open() {
+        return Ok(());
     }
+    let channel = cx.channel_of(&incident).await?;
+    let who = render::reminders::reminded(&incident);
+    let reminder = Message::from(render::reminders::reminder(&incident, &cx.policy, &who, cx.clock.now()));
+    let posted = cx.slack.post_message(Destination::Channel(&channel), &reminder, delivery).await?;
+    cx.store.set_last_reminder_ts(incident_id, &posted.ts).await?;
+    Ok(())
+}
 
-    pub(super) async fn escalate(&self, incident_id: i64, channel: &str) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        // An update may have ended the silence since the escalation was queued.
-        if !incident.status.is_open() || !incident.timers.escalated {
-            return Ok(());
-        }
-        let text = render::reminders::escalation(&incident, &self.policy, self.clock.now());
-        self.slack.post("chat.postMessage", &json!({"channel": channel, "text": text})).await?;
-        Ok(())
+/// Tells one channel of the widest audience that the incident has gone quiet.
+pub(super) async fn escalate(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: i64,
+    channel: String,
+) -> Result<(), StepError> {
+    let channel =
+        ChannelId::parse(&channel).ok_or_else(|| StepError::Invalid(format!("{channel:?} is not a channel")))?;
+    let incident = cx.incident(incident_id).await?;
+    // An update may have ended the silence since the escalation was queued.
+    if !incident.status.is_open() || !incident.timers.escalated {
+        return Ok(());
     }
+    let text = render::reminders::escalation(&incident, &cx.policy, cx.clock.now());
+    cx.slack.post_message(Destination::Channel(&channel), &Message::text(text), delivery).await?;
+    Ok(())
+}
 
-    pub(super) async fn lead_nudge(&self, incident_id: i64) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        if incident.lead.is_some() || !incident.status.is_open() {
-            return Ok(());
-        }
-        let channel = self.channel_of(&incident).await?;
-        let message = render::reminders::lead_nudge(&incident, &self.policy);
-        self.slack
-            .post(
-                "chat.postMessage",
-                &json!({"channel": channel.as_str(), "text": message.text, "blocks": message.blocks}),
-            )
-            .await?;
-        Ok(())
+/// Nudges the channel once when nobody leads.
+pub(super) async fn lead_nudge(cx: &StepContext, delivery: &Delivery, incident_id: i64) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    if incident.lead.is_some() || !incident.status.is_open() {
+        return Ok(());
     }
+    let channel = cx.channel_of(&incident).await?;
+    let nudge = Message::from(render::reminders::lead_nudge(&incident, &cx.policy));
+    cx.slack.post_message(Destination::Channel(&channel), &nudge, delivery).await?;
+    Ok(())
+}
 
-    pub(super) async fn retro_nudge(&self, incident_id: i64) -> Result<(), StepError> {
-        let incident = self.incident_or_invalid(incident_id).await?;
-        if !matches!(incident.status, IncidentStatus::Resolved | IncidentStatus::Closed) {
-            return Ok(());
-        }
-        let channel = self.channel_of(&incident).await?;
-        let resolved_for = self.clock.now() - incident.last_update_at;
-        let text = render::reminders::retro_nudge(&incident, &self.policy, resolved_for);
-        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": text})).await?;
-        Ok(())
+/// Nudges a resolved incident's channel for its retrospective.
+pub(super) async fn retro_nudge(cx: &StepContext, delivery: &Delivery, incident_id: i64) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    if !matches!(incident.status, IncidentStatus::Resolved | IncidentStatus::Closed) {
+        return Ok(());
     }
+    let channel = cx.channel_of(&incident).await?;
+    let resolved_for = cx.clock.now() - incident.last_update_at;
+    let text = render::reminders::retro_nudge(&incident, &cx.policy, resolved_for);
+    cx.slack.post_message(Destination::Channel(&channel), &Message::text(text), delivery).await?;
+    Ok(())
+}
 
-    pub(super) async fn digest(&self) -> Result<(), StepError> {
-        let Some(channel) = self.policy.channels.announcements.clone() else { return Ok(()) };
-        let now = self.clock.now();
-        let open = self.store.open_incidents().await?;
-        let today = now.with_timezone(&self.policy.timezone).date_naive();
-        let mut overdue = Vec::new();
-        for followup in self.store.overdue_followups(today).await? {
-            if let Some(incident) = self.store.incident(followup.incident_id).await? {
-                overdue.push((followup, incident));
-            }
+/// Posts the open incidents and overdue follow-ups to the announcements channel; nothing
+/// when there is nothing to say.
+pub(super) async fn digest(cx: &StepContext, delivery: &Delivery, _at: i64) -> Result<(), StepError> {
+    let Some(channel) = cx.policy.channels.announcements.clone() else { return Ok(()) };
+    let now = cx.clock.now();
+    let open = cx.store.open_incidents().await?;
+    let today = now.with_timezone(&cx.policy.timezone).date_naive();
+    let mut overdue = Vec::new();
+    for followup in cx.store.overdue_followups(today).await? {
+        if let Some(incident) = cx.store.incident(followup.incident_id).await? {
+            overdue.push((followup, incident));
         }
-        let parts: Vec<String> = [
-            render::reminders::digest(&open, &self.policy, now),
-            render::followups::overdue(&overdue, self.policy.locale),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        // Nothing to say: nothing is posted.
-        if parts.is_empty() {
-            return Ok(());
-        }
-        self.slack.post("chat.postMessage", &json!({"channel": channel.as_str(), "text": parts.join("\n\n")})).await?;
-        Ok(())
     }
+    let parts: Vec<String> =
+        [render::reminders::digest(&open, &cx.policy, now), render::followups::overdue(&overdue, cx.policy.locale)]
+            .into_iter()
+            .flatten()
+            .collect();
+    if parts.is_empty() {
+        return Ok(());
+    }
+    cx.slack.post_message(Destination::Channel(&channel), &Message::text(parts.join("\n\n")), delivery).await?;
+    Ok(())
 }

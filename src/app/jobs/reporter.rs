@@ -1,113 +1,108 @@
 //! Telling the reporter: that the incident is declared, and what failed and how to fix it.
 
-use serde_json::json;
-
-use super::{Step, StepError, enqueue};
-use crate::app::App;
+use super::{Step, StepContext, StepError};
 use crate::catalog::{Key, text};
-use crate::domain::ids::ChannelId;
+use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::text::escape_mrkdwn;
-use crate::slack::client::SlackCallError;
+use crate::slack::{Delivery, Destination, Message, SlackCallError};
 use crate::store::outbox::Job;
 
-impl App {
-    /// The reply once the channel exists: the number and a link to the channel.
-    pub(super) fn declared_text(&self, incident: &Incident, channel: &ChannelId) -> String {
-        text(self.policy.locale, Key::DeclareDeclared)
-            .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{channel}>"))])
-    }
+/// The reply once the channel exists: the number and a link to the channel.
+pub(super) fn declared_text(cx: &StepContext, incident: &Incident, channel: &ChannelId) -> String {
+    text(cx.policy.locale, Key::DeclareDeclared)
+        .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{channel}>"))])
+}
 
-    /// What to do about a Slack error code, in the policy's language.
-    pub(super) fn hint(&self, code: &str) -> &'static str {
-        let key = match code {
-            "channel_not_found" => Key::HintChannelNotFound,
-            "not_in_channel" => Key::HintNotInChannel,
-            "missing_scope" => Key::HintMissingScope,
-            "restricted_action" => Key::HintRestrictedAction,
-            "is_archived" => Key::HintIsArchived,
-            "name_taken" => Key::HintNameTaken,
-            _ => Key::HintOther,
-        };
-        text(self.policy.locale, key).as_str()
-    }
+/// What to do about a Slack error code, in the policy's language.
+pub(super) fn hint(cx: &StepContext, code: &str) -> &'static str {
+    let key = match code {
+        "channel_not_found" => Key::HintChannelNotFound,
+        "not_in_channel" => Key::HintNotInChannel,
+        "missing_scope" => Key::HintMissingScope,
+        "restricted_action" => Key::HintRestrictedAction,
+        "is_archived" => Key::HintIsArchived,
+        "name_taken" => Key::HintNameTaken,
+        _ => Key::HintOther,
+    };
+    text(cx.policy.locale, key).as_str()
+}
 
-    /// By `response_url` when there is one (ephemeral, like the command's reply); when it is
-    /// spent or absent, by direct message.
-    pub(super) async fn tell_reporter(
-        &self,
-        user: &str,
-        response_url: Option<&str>,
-        message: &str,
-    ) -> Result<(), StepError> {
-        let user = self.reporter_of(user)?;
-        if let Some(url) = response_url {
-            let body = json!({"response_type": "ephemeral", "replace_original": false, "text": message});
-            match self.slack.respond(url, &body).await {
-                Ok(()) => return Ok(()),
-                Err(SlackCallError::Refused(reason)) => {
-                    tracing::info!(%reason, "response_url refused; sending a direct message instead");
-                }
-                Err(other) => return Err(other.into()),
+/// By `response_url` when there is one (ephemeral, like the command's reply); when it is
+/// spent or absent, by direct message (posted once).
+pub(super) async fn tell_reporter(
+    cx: &StepContext,
+    delivery: &Delivery,
+    user: String,
+    response_url: Option<String>,
+    message: String,
+    _key: String,
+) -> Result<(), StepError> {
+    let user = UserId::parse(&user).ok_or_else(|| StepError::Invalid(format!("{user:?} is not a user id")))?;
+    if let Some(url) = response_url {
+        match cx.slack.respond_ephemeral(&url, &message).await {
+            Ok(()) => return Ok(()),
+            Err(SlackCallError::Refused(reason)) => {
+                tracing::info!(%reason, "response_url refused; sending a direct message instead");
             }
+            Err(other) => return Err(other.into()),
         }
-        self.slack.post("chat.postMessage", &json!({"channel": user.as_str(), "text": message})).await?;
-        Ok(())
     }
+    cx.slack.post_message(Destination::Person(&user), &Message::text(message), delivery).await?;
+    Ok(())
+}
 
-    pub(super) async fn report_failure(&self, job: &Job, code: &str) -> anyhow::Result<()> {
-        let Ok(step) = serde_json::from_value::<Step>(job.payload.clone()) else {
-            return Ok(());
-        };
-        let (response_url, what) = match &step {
-            Step::OpenChannel { response_url, .. } => (response_url.clone(), Key::StepOpenChannel),
-            Step::ShareNotices { response_url, .. } => (response_url.clone(), Key::StepNotice),
-            Step::InviteResponders { .. } => (None, Key::StepInvite),
-            Step::SetTopic { .. } => (None, Key::StepTopic),
-            Step::PostSummary { .. } | Step::PinSummary { .. } => (None, Key::StepSummary),
-            // Telling the reporter failed: there is nobody left to tell. Failures while running
-            // the incident are logged and counted; the people are in the channel already.
-            Step::TellReporter { .. }
-            | Step::PostInChannel { .. }
-            | Step::RefreshNotices { .. }
-            | Step::ReplyInThread { .. }
-            | Step::ArchiveChannel { .. }
-            | Step::FetchHighlight { .. }
-            | Step::AnswerMention { .. }
-            | Step::CatchUp { .. }
-            | Step::PostReminder { .. }
-            | Step::Escalate { .. }
-            | Step::LeadNudge { .. }
-            | Step::RetroNudge { .. }
-            | Step::Digest { .. }
-            | Step::PublishRetro { .. }
-            | Step::Announce { .. }
-            | Step::ReplyToSource { .. }
-            | Step::PostAlertPrompt { .. }
-            | Step::UpdateAlertPrompt { .. } => return Ok(()),
-        };
-        let Some(incident) = (match job.incident_id {
-            Some(id) => self.store.incident(id).await?,
-            None => None,
-        }) else {
-            return Ok(());
-        };
-        let locale = self.policy.locale;
-        let message = text(locale, Key::DeclareStepFailed).fill_trusted(&[
-            ("number", &incident.number.to_string()),
-            ("step", text(locale, what).as_str()),
-            ("code", &escape_mrkdwn(code)),
-            ("hint", self.hint(code)),
-        ]);
-        let tell = Step::TellReporter {
-            user: incident.reporter.to_string(),
-            response_url,
-            text: message,
-            key: format!("failed:{}", job.id),
-        };
-        let mut conn = self.store.pool().acquire().await?;
-        enqueue(&mut conn, &tell, "", self.clock.now()).await?;
-        self.wake_outbox();
-        Ok(())
-    }
+/// Queues a message telling the reporter that a declaring step failed for good, and why.
+pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> anyhow::Result<()> {
+    let Ok(step) = serde_json::from_value::<Step>(job.payload.clone()) else {
+        return Ok(());
+    };
+    let (response_url, what) = match &step {
+        Step::OpenChannel { response_url, .. } => (response_url.clone(), Key::StepOpenChannel),
+        Step::ShareNotices { response_url, .. } => (response_url.clone(), Key::StepNotice),
+        Step::InviteResponders { .. } => (None, Key::StepInvite),
+        Step::SetTopic { .. } => (None, Key::StepTopic),
+        Step::PostSummary { .. } | Step::PinSummary { .. } => (None, Key::StepSummary),
+        // Telling the reporter failed: there is nobody left to tell. Failures while running
+        // the incident are logged and counted; the people are in the channel already.
+        Step::TellReporter { .. }
+        | Step::PostInChannel { .. }
+        | Step::RefreshNotices { .. }
+        | Step::ReplyInThread { .. }
+        | Step::ArchiveChannel { .. }
+        | Step::FetchHighlight { .. }
+        | Step::AnswerMention { .. }
+        | Step::CatchUp { .. }
+        | Step::PostReminder { .. }
+        | Step::Escalate { .. }
+        | Step::LeadNudge { .. }
+        | Step::RetroNudge { .. }
+        | Step::Digest { .. }
+        | Step::PublishRetro { .. }
+        | Step::Announce { .. }
+        | Step::ReplyToSource { .. }
+        | Step::PostAlertPrompt { .. }
+        | Step::UpdateAlertPrompt { .. } => return Ok(()),
+    };
+    let Some(incident) = (match job.incident_id {
+        Some(id) => cx.store.incident(id).await?,
+        None => None,
+    }) else {
+        return Ok(());
+    };
+    let locale = cx.policy.locale;
+    let message = text(locale, Key::DeclareStepFailed).fill_trusted(&[
+        ("number", &incident.number.to_string()),
+        ("step", text(locale, what).as_str()),
+        ("code", &escape_mrkdwn(code)),
+        ("hint", hint(cx, code)),
+    ]);
+    let tell = Step::TellReporter {
+        user: incident.reporter.to_string(),
+        response_url,
+        text: message,
+        key: format!("failed:{}", job.id),
+    };
+    cx.enqueue_alone(&tell, "").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
 }

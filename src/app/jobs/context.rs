@@ -1,0 +1,104 @@
+//! What a job step may use: the store, the Slack facade, the policy, the clock and the
+//! metrics. Not the request path's helpers (modals, replies, the workspace check): a step runs
+//! long after the request that caused it, in the outbox worker.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use super::{JobKind, Step, StepError, enqueue};
+use crate::app::App;
+use crate::clock::Clock;
+use crate::domain::ids::ChannelId;
+use crate::domain::incident::Incident;
+use crate::domain::policy::Policy;
+use crate::domain::reminders::plus;
+use crate::metrics::Metrics;
+use crate::slack::SlackApi;
+use crate::store::Store;
+use crate::store::changes::PlannedChange;
+
+/// Why a step waits (and the job's recorded reason) while the incident channel is opened.
+pub const WAITING_FOR_CHANNEL: &str = "waiting for the incident channel";
+
+/// The context every job step runs with.
+#[derive(Clone)]
+pub struct StepContext {
+    pub store: Store,
+    pub slack: SlackApi,
+    pub policy: Arc<Policy>,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<Metrics>,
+    /// Wakes the worker when a step enqueues another.
+    outbox_wakeup: Arc<Notify>,
+}
+
+impl App {
+    /// The narrower context the outbox worker runs steps with.
+    pub fn step_context(&self) -> StepContext {
+        StepContext {
+            store: self.store.clone(),
+            slack: self.slack.clone(),
+            policy: Arc::clone(&self.policy),
+            clock: Arc::clone(&self.clock),
+            metrics: Arc::clone(&self.metrics),
+            outbox_wakeup: Arc::clone(&self.outbox_wakeup),
+        }
+    }
+}
+
+impl StepContext {
+    /// Enqueues `step` on its own (a step that follows from one already done) and wakes the
+    /// worker for it.
+    pub(super) async fn enqueue_alone(&self, step: &Step, scope: &str) -> Result<(), StepError> {
+        let mut tx = self.store.begin().await?;
+        enqueue(&mut tx, step, scope, self.clock.now()).await?;
+        tx.commit().await?;
+        self.outbox_wakeup.notify_one();
+        Ok(())
+    }
+
+    /// Tells the worker there is work (after a transaction that enqueued some committed).
+    pub(super) fn wake_outbox(&self) {
+        self.outbox_wakeup.notify_one();
+    }
+
+    /// The incident the job is about; a job for an incident that does not exist cannot run.
+    pub(super) async fn incident(&self, incident_id: i64) -> Result<Incident, StepError> {
+        self.store
+            .incident(incident_id)
+            .await?
+            .ok_or_else(|| StepError::Invalid(format!("incident {incident_id} does not exist")))
+    }
+
+    /// The incident's channel. A step that can run before it exists (a reminder or nudge due
+    /// while the channel's creation waits out a crash or an outage) is retried until the
+    /// channel is opened; it gives up only when that creation failed for good.
+    pub(super) async fn channel_of(&self, incident: &Incident) -> Result<ChannelId, StepError> {
+        if let Some(channel) = &incident.channel {
+            return Ok(channel.clone());
+        }
+        if self.store.incident_jobs_in_flight(incident.id, &[JobKind::OpenChannel.as_str()]).await? {
+            return Err(StepError::Waiting(WAITING_FOR_CHANNEL.to_owned()));
+        }
+        // The channel may have been opened since `incident` was read: look once more.
+        match self.incident(incident.id).await?.channel {
+            Some(channel) => Ok(channel),
+            None => Err(StepError::Invalid(format!("incident {} has no channel", incident.id))),
+        }
+    }
+
+    /// Planned changes announced shortly before the incident on its services ("what changed?").
+    pub(super) async fn recent_changes(&self, incident: &Incident) -> Result<Vec<PlannedChange>, StepError> {
+        let lookback = chrono::Duration::from_std(self.policy.changes_lookback).unwrap_or_default();
+        let since = incident.declared_at - lookback;
+        let until = plus(incident.declared_at, std::time::Duration::from_secs(1));
+        Ok(self
+            .store
+            .changes_since(since)
+            .await?
+            .into_iter()
+            .filter(|c| c.created_at <= until && c.concerns(&incident.services))
+            .collect())
+    }
+}

@@ -1,0 +1,195 @@
+//! Publishing the retrospective: copy in what the channel holds that firebell did not see,
+//! build the document, and publish it — a canvas in the incident channel, or a Markdown file
+//! where canvases are unavailable — then say so in the channel.
+
+use std::collections::HashMap;
+
+use super::{Step, StepContext, StepError};
+use crate::app::retro::build;
+use crate::catalog::{Key, text};
+use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::incident::Incident;
+use crate::render;
+use crate::slack::messages::HistoryMessage;
+use crate::slack::{Delivery, SlackCallError};
+use crate::store::messages::{self, NewMessage};
+use crate::store::retrospectives::Published;
+
+/// Message subtypes that are housekeeping, not conversation.
+const HOUSEKEEPING: [&str; 6] =
+    ["channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name", "pinned_item"];
+
+/// Canvas errors that mean "canvases are not available here": fall back to a file.
+fn canvases_unavailable(code: &str) -> bool {
+    code.contains("canvas")
+        || code.contains("not_allowed")
+        || code.contains("free_team")
+        || code.contains("tier")
+        || code == "missing_scope"
+        || code == "unknown_method"
+}
+
+/// The publishing step: backfill, build, publish (canvas or file), record, announce.
+pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    let channel = cx.channel_of(&incident).await?;
+    backfill(cx, &incident, &channel).await?;
+    let blameless = cx.policy.retro.blameless;
+    let names = if blameless { HashMap::new() } else { names(cx, incident_id).await? };
+    let bot = cx.slack.bot().await?;
+    cx.store.set_workspace_fact("url", &bot.url).await?;
+    let retro = build(&cx.store, &cx.policy, &incident, blameless, &names).await.map_err(StepError::Internal)?;
+    let markdown = render::retro::markdown(&retro, &cx.policy);
+    let title = text(cx.policy.locale, Key::RetroDocumentTitle).fill(&[("number", &incident.number.to_string())]);
+    let previous = cx.store.retrospective(incident_id).await?.unwrap_or_default();
+    let published = match publish_canvas(cx, &channel, &title, &markdown, &previous).await {
+        Ok(published) => published,
+        Err(StepError::Slack(SlackCallError::Refused(code))) if canvases_unavailable(&code) => {
+            tracing::info!(slack.error = code, "canvases unavailable; uploading the retrospective as a file");
+            publish_file(cx, &incident, &channel, &title, &markdown).await?
+        }
+        Err(other) => return Err(other),
+    };
+    cx.store.record_retrospective(incident_id, &published, cx.clock.now()).await?;
+    let number = incident.number.to_string();
+    let events = retro.timeline.len().to_string();
+    let followups = retro.followups.iter().map(|(_, f)| f.len()).sum::<usize>().to_string();
+    let questions = retro.questions.len().to_string();
+    let mut args =
+        vec![("number", number.as_str()), ("events", &events), ("followups", &followups), ("questions", &questions)];
+    let summary = match &published.link {
+        Some(link) => {
+            args.push(("link", link));
+            text(cx.policy.locale, Key::RetroPublished).fill(&args)
+        }
+        None => text(cx.policy.locale, Key::RetroPublishedNolink).fill(&args),
+    };
+    let versions = previous.versions + 1;
+    cx.enqueue_alone(&Step::PostInChannel { incident_id, text: summary }, &format!("retro:{versions}")).await
+}
+
+/// Copies into the record whatever the channel holds that firebell did not see.
+async fn backfill(cx: &StepContext, incident: &Incident, channel: &ChannelId) -> Result<(), StepError> {
+    let bot = cx.slack.bot().await?.user_id;
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = cx.slack.history(channel, cursor.as_deref()).await?;
+        store_history(cx, incident.id, channel, &page.messages, &bot).await?;
+        for parent in page.messages.iter().filter(|m| m.reply_count.unwrap_or(0) > 0) {
+            if let Some(ts) = &parent.ts {
+                backfill_thread(cx, incident.id, channel, ts, &bot).await?;
+            }
+        }
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+async fn backfill_thread(
+    cx: &StepContext,
+    incident_id: i64,
+    channel: &ChannelId,
+    ts: &str,
+    bot: &UserId,
+) -> Result<(), StepError> {
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = match cx.slack.replies(channel, ts, cursor.as_deref()).await {
+            Ok(page) => page,
+            Err(SlackCallError::Refused(code)) if code == "thread_not_found" => return Ok(()),
+            Err(other) => return Err(other.into()),
+        };
+        let replies: Vec<HistoryMessage> = page.messages.into_iter().filter(|m| m.ts.as_deref() != Some(ts)).collect();
+        store_history(cx, incident_id, channel, &replies, bot).await?;
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// Stores a page of history; messages already recorded are left as they are.
+async fn store_history(
+    cx: &StepContext,
+    incident_id: i64,
+    channel: &ChannelId,
+    page: &[HistoryMessage],
+    bot: &UserId,
+) -> Result<(), StepError> {
+    let mut tx = cx.store.begin().await?;
+    for message in page {
+        let subtype = message.subtype.as_deref();
+        let from_bot = message.user.as_deref() == Some(bot.as_str()) || message.bot_id.is_some();
+        if from_bot || subtype.is_some_and(|s| HOUSEKEEPING.contains(&s)) {
+            continue;
+        }
+        let Some(ts) = message.ts.as_deref() else { continue };
+        let new = NewMessage {
+            channel,
+            ts,
+            thread_ts: message.reply_in(),
+            user: message.user.as_deref(),
+            text: message.text.as_deref().unwrap_or_default(),
+            file_count: message.file_count(),
+            subtype,
+        };
+        messages::insert(&mut tx, incident_id, &new).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Display names for a named (not blameless) document, from `users.info`, cached per build.
+async fn names(cx: &StepContext, incident_id: i64) -> Result<HashMap<UserId, String>, StepError> {
+    let mut names = HashMap::new();
+    let mut people: Vec<UserId> = cx.store.messages(incident_id).await?.into_iter().filter_map(|m| m.user).collect();
+    people.extend(
+        cx.store.timeline(incident_id).await?.into_iter().filter_map(|e| e.author.as_deref().and_then(UserId::parse)),
+    );
+    for person in people {
+        if names.contains_key(&person) {
+            continue;
+        }
+        let name = match cx.slack.display_name(&person).await {
+            Ok(name) => name.unwrap_or_else(|| person.to_string()),
+            Err(SlackCallError::Refused(_)) => person.to_string(),
+            Err(other) => return Err(other.into()),
+        };
+        names.insert(person, name);
+    }
+    Ok(names)
+}
+
+async fn publish_canvas(
+    cx: &StepContext,
+    channel: &ChannelId,
+    title: &str,
+    markdown: &str,
+    previous: &Published,
+) -> Result<Published, StepError> {
+    let canvas_id = match &previous.canvas_id {
+        // Running it again updates the same document.
+        Some(canvas_id) => {
+            cx.slack.replace_canvas(canvas_id, markdown).await?;
+            canvas_id.clone()
+        }
+        None => cx.slack.create_channel_canvas(channel, title, markdown).await?,
+    };
+    let bot = cx.slack.bot().await?;
+    let link = format!("{}/docs/{}/{canvas_id}", bot.url.trim_end_matches('/'), bot.team_id);
+    Ok(Published { canvas_id: Some(canvas_id), file_id: None, link: Some(link), versions: previous.versions })
+}
+
+async fn publish_file(
+    cx: &StepContext,
+    incident: &Incident,
+    channel: &ChannelId,
+    title: &str,
+    markdown: &str,
+) -> Result<Published, StepError> {
+    let filename = format!("incident-{}-retrospective.md", incident.number);
+    let file = cx.slack.upload_file(channel, &filename, title, markdown.as_bytes().to_vec()).await?;
+    Ok(Published { canvas_id: None, file_id: Some(file.id), link: file.permalink, versions: 0 })
+}

@@ -1,0 +1,70 @@
+//! Exactly once for posts: one attempt of one outbox job, as the Slack facade sees it.
+//!
+//! An outbox job is retried until it succeeds, so a message it posts could be posted once per
+//! attempt. A [`Delivery`] names the job and the attempt; [`super::SlackApi::post_message`]
+//! takes one and marks the post with a delivery key (job, place, n-th post to that place), and
+//! a retry first looks for a message carrying that key before posting. Calls that take no
+//! `Delivery` (edits, topics, pins, invitations) are at-least-once and safe to repeat.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// One attempt of one outbox job: what a job step passes to the calls that must happen once.
+#[derive(Debug)]
+pub struct Delivery {
+    job_id: i64,
+    /// Whether an earlier attempt of this job may have posted already.
+    retry: bool,
+    /// Messages posted so far in this attempt, per place (channel and thread): a job that
+    /// posts twice to one place gives each post its own key, the same on every attempt. Only
+    /// posts that landed count, so a refused one (`not_in_channel`, then join and post again)
+    /// does not shift the keys of those after it.
+    posts: Mutex<HashMap<String, u32>>,
+}
+
+impl Delivery {
+    /// Attempt `attempt` (counting from 1) of outbox job `job_id`.
+    pub fn new(job_id: i64, attempt: i64) -> Delivery {
+        Delivery { job_id, retry: attempt > 1, posts: Mutex::default() }
+    }
+
+    /// Whether an earlier attempt may have made this attempt's posts already.
+    pub(super) fn is_retry(&self) -> bool {
+        self.retry
+    }
+
+    /// The key of the next post to `place` in this attempt.
+    pub(super) fn next_key(&self, place: &str) -> String {
+        let posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
+        let n = posts.get(place).copied().unwrap_or(0) + 1;
+        format!("{}:{place}:{n}", self.job_id)
+    }
+
+    /// A post to `place` landed (or was found from an earlier attempt).
+    pub(super) fn landed(&self, place: &str) {
+        let mut posts = self.posts.lock().unwrap_or_else(|p| p.into_inner());
+        *posts.entry(place.to_owned()).or_default() += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_post_to_one_place_gets_the_next_key_only_once_it_landed() {
+        let delivery = Delivery::new(7, 1);
+        assert_eq!(delivery.next_key("C1/"), "7:C1/:1");
+        // Refused, then tried again: the same key.
+        assert_eq!(delivery.next_key("C1/"), "7:C1/:1");
+        delivery.landed("C1/");
+        assert_eq!(delivery.next_key("C1/"), "7:C1/:2");
+        assert_eq!(delivery.next_key("C1/17.5"), "7:C1/17.5:1");
+    }
+
+    #[test]
+    fn only_a_second_attempt_may_find_its_earlier_posts() {
+        assert!(!Delivery::new(1, 1).is_retry());
+        assert!(Delivery::new(1, 2).is_retry());
+    }
+}

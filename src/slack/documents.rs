@@ -1,0 +1,81 @@
+//! Documents: the retrospective as a channel canvas, or as a Markdown file where canvases are
+//! unavailable. Raw calls: slack-morphism has no `conversations.canvases.create`, and its file
+//! upload API is not the two-step external upload used here.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::client::{SlackApi, SlackCallError};
+use super::messages::read;
+use crate::domain::ids::ChannelId;
+
+/// A file uploaded and shared in a channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UploadedFile {
+    pub id: String,
+    pub permalink: Option<String>,
+}
+
+impl SlackApi {
+    /// `conversations.canvases.create`: the channel's canvas, with `markdown` as its content;
+    /// returns the canvas id. A channel has at most one: a second is refused
+    /// (`channel_canvas_already_exists`).
+    pub async fn create_channel_canvas(
+        &self,
+        channel: &ChannelId,
+        title: &str,
+        markdown: &str,
+    ) -> Result<String, SlackCallError> {
+        #[derive(Deserialize)]
+        struct Answer {
+            canvas_id: String,
+        }
+        let content = json!({"type": "markdown", "markdown": markdown});
+        let body = json!({"channel_id": channel.as_str(), "title": title, "document_content": content});
+        let answer: Answer =
+            read("conversations.canvases.create", self.raw_post("conversations.canvases.create", &body).await?)?;
+        Ok(answer.canvas_id)
+    }
+
+    /// `canvases.edit`: replaces a canvas's whole content. Safe to repeat.
+    pub async fn replace_canvas(&self, canvas_id: &str, markdown: &str) -> Result<(), SlackCallError> {
+        let content = json!({"type": "markdown", "markdown": markdown});
+        let changes = json!([{"operation": "replace", "document_content": content}]);
+        self.raw_post("canvases.edit", &json!({"canvas_id": canvas_id, "changes": changes})).await?;
+        Ok(())
+    }
+
+    /// Uploads `bytes` as `filename` and shares it in `channel` under `title`
+    /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`).
+    pub async fn upload_file(
+        &self,
+        channel: &ChannelId,
+        filename: &str,
+        title: &str,
+        bytes: Vec<u8>,
+    ) -> Result<UploadedFile, SlackCallError> {
+        #[derive(Deserialize)]
+        struct Ticket {
+            upload_url: String,
+            file_id: String,
+        }
+        #[derive(Deserialize)]
+        struct Completed {
+            #[serde(default)]
+            files: Vec<Shared>,
+        }
+        #[derive(Deserialize)]
+        struct Shared {
+            permalink: Option<String>,
+        }
+        let params = [("filename", filename.to_owned()), ("length", bytes.len().to_string())];
+        let ticket: Ticket =
+            read("files.getUploadURLExternal", self.raw_get("files.getUploadURLExternal", &params).await?)?;
+        self.upload(&ticket.upload_url, bytes).await?;
+        let body = json!({"files": [{"id": ticket.file_id, "title": title}], "channel_id": channel.as_str()});
+        let completed: Completed =
+            read("files.completeUploadExternal", self.raw_post("files.completeUploadExternal", &body).await?)?;
+        let permalink = completed.files.into_iter().next().and_then(|f| f.permalink);
+        Ok(UploadedFile { id: ticket.file_id, permalink })
+    }
+}

@@ -1,0 +1,312 @@
+//! Messages: posting (once per outbox job), editing, ephemeral replies, permalinks, and reading
+//! a channel's history back.
+//!
+//! `chat.postMessage` goes through the raw escape hatch: firebell's Block Kit is JSON made by
+//! `render`, and the delivery key rides in message metadata, neither of which slack-morphism's
+//! typed message content carries as is.
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::{Value, json};
+use slack_morphism::prelude::*;
+
+use super::client::{SlackApi, SlackCallError};
+use super::delivery::Delivery;
+use crate::domain::ids::{ChannelId, UserId};
+
+/// The metadata event type that marks firebell's own deliveries.
+const DELIVERY_EVENT: &str = "firebell_delivery";
+
+/// Slack's page size for history: its maximum is 999; 200 keeps each page quick.
+const PAGE: &str = "200";
+
+/// Where a message goes.
+#[derive(Clone, Copy, Debug)]
+pub enum Destination<'a> {
+    /// The channel itself.
+    Channel(&'a ChannelId),
+    /// A reply in the thread under `ts`; `broadcast` also shows it in the channel.
+    Thread { channel: &'a ChannelId, ts: &'a str, broadcast: bool },
+    /// A direct message (Slack opens the conversation from the user id).
+    Person(&'a UserId),
+}
+
+impl Destination<'_> {
+    fn channel(&self) -> &str {
+        match self {
+            Destination::Channel(channel) | Destination::Thread { channel, .. } => channel.as_str(),
+            Destination::Person(user) => user.as_str(),
+        }
+    }
+
+    fn thread(&self) -> Option<&str> {
+        match self {
+            Destination::Thread { ts, .. } => Some(ts),
+            Destination::Channel(_) | Destination::Person(_) => None,
+        }
+    }
+
+    /// The channel and thread, as delivery keys name them.
+    fn place(&self) -> String {
+        format!("{}/{}", self.channel(), self.thread().unwrap_or_default())
+    }
+}
+
+/// A message to post or to edit into place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The notification and fallback text (the whole message when there are no blocks).
+    pub text: String,
+    /// Block Kit blocks, as `render` makes them.
+    pub blocks: Option<Value>,
+    /// `Some(false)` keeps Slack from unfurling links (notices and announcements).
+    pub unfurl_links: Option<bool>,
+}
+
+impl Message {
+    /// A plain-text (mrkdwn) message.
+    pub fn text(text: impl Into<String>) -> Message {
+        Message { text: text.into(), blocks: None, unfurl_links: None }
+    }
+
+    /// The same message without link previews.
+    pub fn without_unfurls(self) -> Message {
+        Message { unfurl_links: Some(false), ..self }
+    }
+}
+
+impl From<crate::render::SlackMessage> for Message {
+    fn from(message: crate::render::SlackMessage) -> Message {
+        Message { text: message.text, blocks: Some(message.blocks), unfurl_links: None }
+    }
+}
+
+/// A posted message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Posted {
+    /// Its timestamp: its id within the channel.
+    pub ts: String,
+}
+
+/// A message as `conversations.history` / `conversations.replies` list it.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct HistoryMessage {
+    pub ts: Option<String>,
+    pub user: Option<String>,
+    pub text: Option<String>,
+    pub thread_ts: Option<String>,
+    pub subtype: Option<String>,
+    pub bot_id: Option<String>,
+    pub files: Option<Vec<IgnoredAny>>,
+    pub reply_count: Option<u64>,
+    metadata: Option<MessageMetadata>,
+}
+
+impl HistoryMessage {
+    /// How many files it carries.
+    pub fn file_count(&self) -> i64 {
+        self.files.as_ref().map_or(0, |f| i64::try_from(f.len()).unwrap_or(i64::MAX))
+    }
+
+    /// The thread it replies in, when it is a reply (not the thread's parent).
+    pub fn reply_in(&self) -> Option<&str> {
+        self.thread_ts.as_deref().filter(|thread| Some(*thread) != self.ts.as_deref())
+    }
+
+    fn delivery_key(&self) -> Option<&str> {
+        let metadata = self.metadata.as_ref()?;
+        (metadata.event_type.as_deref() == Some(DELIVERY_EVENT))
+            .then(|| metadata.event_payload.as_ref()?.key.as_deref())
+            .flatten()
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+struct MessageMetadata {
+    event_type: Option<String>,
+    event_payload: Option<DeliveryPayload>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+struct DeliveryPayload {
+    key: Option<String>,
+}
+
+/// One page of history.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryPage {
+    pub messages: Vec<HistoryMessage>,
+    /// Where the next page starts; `None` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Reads an answer into its typed shape; an answer that does not fit is refused for good
+/// (retrying would get the same).
+pub(super) fn read<T: serde::de::DeserializeOwned>(method: &str, answer: Value) -> Result<T, SlackCallError> {
+    serde_json::from_value(answer).map_err(|e| SlackCallError::Refused(format!("unreadable {method} answer: {e}")))
+}
+
+fn history_page(answer: Value) -> Result<HistoryPage, SlackCallError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        #[serde(default)]
+        messages: Vec<HistoryMessage>,
+        response_metadata: Option<Cursor>,
+    }
+    #[derive(Deserialize)]
+    struct Cursor {
+        next_cursor: Option<String>,
+    }
+    let answer: Answer = read("history", answer)?;
+    let next_cursor = answer.response_metadata.and_then(|m| m.next_cursor).filter(|c| !c.is_empty());
+    Ok(HistoryPage { messages: answer.messages, next_cursor })
+}
+
+impl SlackApi {
+    /// `chat.postMessage`, once per outbox job as far as Slack can tell us: the post carries a
+    /// delivery key in its metadata, and a retry first looks for a message with that key —
+    /// what a crash right after Slack accepted the post leaves behind — among the channel's
+    /// last 50 messages or the thread's first 200 replies. Older than that, or in a DM by user
+    /// id, the look-up cannot see it.
+    pub async fn post_message(
+        &self,
+        to: Destination<'_>,
+        message: &Message,
+        delivery: &Delivery,
+    ) -> Result<Posted, SlackCallError> {
+        let place = to.place();
+        let key = delivery.next_key(&place);
+        if delivery.is_retry()
+            && let Some(posted) = self.find_delivered(to, &key).await?
+        {
+            tracing::info!(slack.delivery = key, "found the message an earlier attempt posted; not posting it again");
+            delivery.landed(&place);
+            return Ok(posted);
+        }
+        let mut body = json!({"channel": to.channel(), "text": message.text});
+        if let Some(blocks) = &message.blocks {
+            body["blocks"] = blocks.clone();
+        }
+        if let Destination::Thread { ts, broadcast, .. } = to {
+            body["thread_ts"] = json!(ts);
+            body["reply_broadcast"] = json!(broadcast);
+        }
+        if let Some(unfurl) = message.unfurl_links {
+            body["unfurl_links"] = json!(unfurl);
+        }
+        body["metadata"] = json!({"event_type": DELIVERY_EVENT, "event_payload": {"key": key}});
+        let answer = self.raw_post("chat.postMessage", &body).await?;
+        delivery.landed(&place);
+        posted(answer)
+    }
+
+    /// The message an earlier attempt posted with `key`, from the channel's recent history (or
+    /// the thread's replies). `None` when there is none, or when Slack refuses the look-up for
+    /// good (a DM by user id, a channel the bot cannot read): then the message is posted. A
+    /// look-up that fails for now (an outage, a rate limit, a rejected token) is the attempt's
+    /// error, so the job is retried rather than posting what may already be there.
+    async fn find_delivered(&self, to: Destination<'_>, key: &str) -> Result<Option<Posted>, SlackCallError> {
+        let channel = to.channel().to_owned();
+        let looked_up = match to.thread() {
+            Some(thread) => {
+                let params = [
+                    ("channel", channel),
+                    ("ts", thread.to_owned()),
+                    ("limit", "200".to_owned()),
+                    ("include_all_metadata", "true".to_owned()),
+                ];
+                self.raw_get("conversations.replies", &params).await
+            }
+            None => {
+                let params =
+                    [("channel", channel), ("limit", "50".to_owned()), ("include_all_metadata", "true".to_owned())];
+                self.raw_get("conversations.history", &params).await
+            }
+        };
+        let answer = match looked_up {
+            Ok(answer) => answer,
+            Err(SlackCallError::Refused(_)) => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let page = history_page(answer)?;
+        let found = page.messages.into_iter().find(|m| m.delivery_key() == Some(key));
+        Ok(found.and_then(|m| m.ts).map(|ts| Posted { ts }))
+    }
+
+    /// `chat.update`: edits a message into its current shape. Safe to repeat.
+    pub async fn update_message(&self, channel: &ChannelId, ts: &str, message: &Message) -> Result<(), SlackCallError> {
+        let mut body = json!({"channel": channel.as_str(), "ts": ts, "text": message.text});
+        if let Some(blocks) = &message.blocks {
+            body["blocks"] = blocks.clone();
+        }
+        self.raw_post("chat.update", &body).await?;
+        Ok(())
+    }
+
+    /// `chat.postEphemeral`: a message only `user` sees. At least once: Slack keeps no record
+    /// of it to look up, and a second copy is seen by the one person it is for.
+    pub async fn post_ephemeral(&self, channel: &ChannelId, user: &UserId, text: &str) -> Result<(), SlackCallError> {
+        let body = json!({"channel": channel.as_str(), "user": user.as_str(), "text": text});
+        self.raw_post("chat.postEphemeral", &body).await?;
+        Ok(())
+    }
+
+    /// `chat.getPermalink`: the link to a message.
+    pub async fn permalink(&self, channel: &ChannelId, ts: &str) -> Result<String, SlackCallError> {
+        let request =
+            SlackApiChatGetPermalinkRequest::new(SlackChannelId(channel.as_str().to_owned()), SlackTs(ts.to_owned()));
+        let answer = self.call("chat.getPermalink", async |session| session.chat_get_permalink(&request).await).await?;
+        Ok(answer.permalink.to_string())
+    }
+
+    /// One page of a channel's history, newest first.
+    pub async fn history(&self, channel: &ChannelId, cursor: Option<&str>) -> Result<HistoryPage, SlackCallError> {
+        let mut params = vec![("channel", channel.to_string()), ("limit", PAGE.to_owned())];
+        params.extend(cursor.map(|c| ("cursor", c.to_owned())));
+        history_page(self.raw_get("conversations.history", &params).await?)
+    }
+
+    /// One page of a thread: its parent first, then the replies.
+    pub async fn replies(
+        &self,
+        channel: &ChannelId,
+        thread_ts: &str,
+        cursor: Option<&str>,
+    ) -> Result<HistoryPage, SlackCallError> {
+        let mut params =
+            vec![("channel", channel.to_string()), ("ts", thread_ts.to_owned()), ("limit", PAGE.to_owned())];
+        params.extend(cursor.map(|c| ("cursor", c.to_owned())));
+        history_page(self.raw_get("conversations.replies", &params).await?)
+    }
+
+    /// The message at `ts`, top-level or a reply; `None` when it no longer exists.
+    pub async fn message(&self, channel: &ChannelId, ts: &str) -> Result<Option<HistoryMessage>, SlackCallError> {
+        let window = [
+            ("channel", channel.to_string()),
+            ("latest", ts.to_owned()),
+            ("oldest", ts.to_owned()),
+            ("inclusive", "true".to_owned()),
+            ("limit", "1".to_owned()),
+        ];
+        let at = |page: HistoryPage| page.messages.into_iter().find(|m| m.ts.as_deref() == Some(ts));
+        if let Some(found) = at(history_page(self.raw_get("conversations.history", &window).await?)?) {
+            return Ok(Some(found));
+        }
+        // Not a top-level message: a reply, found through its thread.
+        let thread = [("channel", channel.to_string()), ("ts", ts.to_owned())];
+        match self.raw_get("conversations.replies", &thread).await {
+            Ok(answer) => Ok(at(history_page(answer)?)),
+            Err(SlackCallError::Refused(code)) if code == "thread_not_found" => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}
+
+fn posted(answer: Value) -> Result<Posted, SlackCallError> {
+    #[derive(Deserialize)]
+    struct Answer {
+        ts: String,
+    }
+    let answer: Answer = read("chat.postMessage", answer)?;
+    Ok(Posted { ts: answer.ts })
+}
