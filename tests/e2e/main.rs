@@ -21,6 +21,7 @@ mod crash;
 mod database_trouble;
 mod declare;
 mod degradation;
+mod delivery;
 mod events;
 mod fake_slack;
 mod injection;

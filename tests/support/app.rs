@@ -140,7 +140,9 @@ impl TestApp {
         self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form).await
     }
 
-    /// Waits (bounded) until the outbox has no pending or running job.
+    /// Waits (bounded) until the outbox has no pending or running job; then every message
+    /// firebell posted must have carried its job's delivery key (posted once per job, however
+    /// often the job was retried).
     pub async fn outbox_drained(&self) {
         let store = self.app.store.clone();
         super::wait::until("the outbox to drain", || {
@@ -148,6 +150,8 @@ impl TestApp {
             async move { store.unfinished_jobs().await.unwrap() == 0 }
         })
         .await;
+        let unkeyed = self.slack.posts_without_delivery_key();
+        assert!(unkeyed.is_empty(), "posts made without a delivery: {unkeyed:#?}");
     }
 
     /// Runs `/incident TEXT` in a general channel.

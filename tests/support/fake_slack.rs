@@ -403,6 +403,34 @@ impl FakeSlack {
         twice
     }
 
+    /// The `chat.postMessage` calls that carried no firebell delivery key: posts made outside
+    /// an outbox job's delivery, which a retry could make twice. Empty when every post did.
+    pub fn posts_without_delivery_key(&self) -> Vec<Value> {
+        self.calls_to("chat.postMessage")
+            .into_iter()
+            .filter(|call| {
+                let metadata = &call.params["metadata"];
+                metadata["event_type"] != "firebell_delivery" || !metadata["event_payload"]["key"].is_string()
+            })
+            .map(|call| call.params)
+            .collect()
+    }
+
+    /// The outbox jobs whose posts landed, by id: the first part of each delivery key
+    /// (`job:channel/thread:n`) on a message anywhere.
+    pub fn jobs_that_posted(&self) -> Vec<i64> {
+        let st = self.lock();
+        let mut jobs: Vec<i64> = st
+            .messages
+            .values()
+            .flatten()
+            .filter_map(|m| m.metadata["event_payload"]["key"].as_str()?.split(':').next()?.parse().ok())
+            .collect();
+        jobs.sort_unstable();
+        jobs.dedup();
+        jobs
+    }
+
     pub fn files(&self) -> Vec<UploadedFile> {
         self.lock().files.values().cloned().collect()
     }
