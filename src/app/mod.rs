@@ -1,7 +1,10 @@
 //! Use cases: take a typed inbound value, decide with the domain, record, and reply.
 //!
-//! No HTTP and no Slack Web API calls here: side effects on Slack become outbox jobs written
-//! with the state they follow from (the worker that delivers them arrives with declaring).
+//! No HTTP here, and no Slack Web API call on a request path but one: opening a modal
+//! (`views.open`, whose `trigger_id` expires in 3 seconds). Every other side effect on Slack
+//! is an outbox job written in the same transaction as the state it follows from; the steps
+//! that carry those jobs out live in [`jobs`], run by `workers::outbox` with a narrower
+//! [`jobs::StepContext`], and call Slack only through the typed facade in `slack/`.
 
 pub mod alerts;
 pub mod changes;
@@ -38,8 +41,8 @@ pub struct App {
     pub health: Arc<health::Health>,
     /// The workspace whose requests are accepted.
     pub team_id: TeamId,
-    /// The Web API: used by outbox steps, and by request handlers only for `views.open`
-    /// (a `trigger_id` expires in 3 seconds, so a modal cannot wait for the outbox).
+    /// The Web API facade: handed to outbox steps through [`jobs::StepContext`]; request
+    /// handlers use it only to open modals and to read the bot's cached identity.
     pub slack: SlackApi,
     /// Wakes the outbox worker when a job is enqueued (no polling delay on the happy path).
     pub outbox_wakeup: Arc<Notify>,
