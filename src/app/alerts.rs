@@ -8,10 +8,11 @@ use super::App;
 use super::declare::Declaration;
 use super::jobs::{self, Step};
 use crate::domain::alert::{Alert, AlertStatus, route};
+use crate::domain::alert::{AlertState, StoredAlert};
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::policy::AlertAction;
-use crate::store::alerts::{self, AlertState, StoredAlert};
+use crate::store::alerts;
 use crate::store::timeline;
 
 /// Who "reports" an incident an alert rule declared: the bot itself when known.

@@ -7,12 +7,12 @@ use super::App;
 use super::jobs::{self, Step};
 use super::reply::Reply;
 use crate::catalog::{Key, text};
+use crate::domain::change::PlannedChange;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, ServiceName};
 use crate::domain::reminders::plus;
 use crate::domain::text::escape_mrkdwn;
 use crate::render::lifecycle::duration_in;
-use crate::store::changes::PlannedChange;
 
 impl App {
     /// Announces planned work to the announcements channel and the services' teams.

@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod audience;
+pub mod change;
 pub mod channel_name;
 pub mod command;
 pub mod followup;
