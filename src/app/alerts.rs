@@ -9,6 +9,7 @@ use super::declare::Declaration;
 use super::jobs::{self, Step};
 use crate::domain::alert::{Alert, AlertStatus, route};
 use crate::domain::alert::{AlertState, StoredAlert};
+use crate::domain::declaration::DeclareForm;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::policy::AlertAction;
@@ -103,12 +104,14 @@ impl App {
         }
         drop(conn);
         let declaration = form.unwrap_or_else(|| Declaration {
-            title: alert.title.clone(),
-            severity: alert.severity.clone(),
-            services: alert.service.clone().into_iter().collect(),
-            impact: None,
-            description: alert.summary.clone(),
-            private: false,
+            form: DeclareForm {
+                title: alert.title.clone(),
+                severity: alert.severity.clone(),
+                services: alert.service.clone().into_iter().collect(),
+                impact: None,
+                description: alert.summary.clone(),
+                private: false,
+            },
             reporter: reporter.clone(),
             response_url: None,
         });

@@ -5,6 +5,7 @@ pub mod audience;
 pub mod change;
 pub mod channel_name;
 pub mod command;
+pub mod declaration;
 pub mod followup;
 pub mod ids;
 pub mod incident;
