@@ -8,10 +8,12 @@ use super::App;
 use super::declare::Declaration;
 use super::jobs::{self, Step};
 use crate::domain::alert::{Alert, AlertStatus, route};
+use crate::domain::alert::{AlertState, StoredAlert};
+use crate::domain::declaration::DeclareForm;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::policy::AlertAction;
-use crate::store::alerts::{self, AlertState, StoredAlert};
+use crate::store::alerts;
 use crate::store::timeline;
 
 /// Who "reports" an incident an alert rule declared: the bot itself when known.
@@ -102,12 +104,14 @@ impl App {
         }
         drop(conn);
         let declaration = form.unwrap_or_else(|| Declaration {
-            title: alert.title.clone(),
-            severity: alert.severity.clone(),
-            services: alert.service.clone().into_iter().collect(),
-            impact: None,
-            description: alert.summary.clone(),
-            private: false,
+            form: DeclareForm {
+                title: alert.title.clone(),
+                severity: alert.severity.clone(),
+                services: alert.service.clone().into_iter().collect(),
+                impact: None,
+                description: alert.summary.clone(),
+                private: false,
+            },
             reporter: reporter.clone(),
             response_url: None,
         });

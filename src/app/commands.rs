@@ -7,6 +7,7 @@ use super::declare::Declaration;
 use super::reply::{self, Reply};
 use crate::catalog::{Key, text};
 use crate::domain::command::{Command, DeclareOptions, parse};
+use crate::domain::declaration::DeclareForm;
 use crate::domain::incident::{Incident, RoleName};
 use crate::domain::lifecycle::Action;
 use crate::render;
@@ -55,12 +56,14 @@ impl App {
             return self.open_declare_modal(command, &options).await;
         };
         let declaration = Declaration {
-            title,
-            severity: options.severity.unwrap_or_else(|| self.policy.default_severity.clone()),
-            services: options.services,
-            impact: None,
-            description: None,
-            private: options.private,
+            form: DeclareForm {
+                title,
+                severity: options.severity.unwrap_or_else(|| self.policy.default_severity.clone()),
+                services: options.services,
+                impact: None,
+                description: None,
+                private: options.private,
+            },
             reporter: command.user_id.clone(),
             response_url: Some(command.response_url.clone()).filter(|url| !url.is_empty()),
         };

@@ -5,8 +5,9 @@ use serde_json::json;
 
 use super::App;
 use super::jobs::{self, Step};
+use crate::domain::declaration::DeclareForm;
 use crate::domain::ids::UserId;
-use crate::domain::incident::{Incident, ServiceName, SeverityName};
+use crate::domain::incident::Incident;
 use crate::domain::reminders;
 use crate::store::incidents::{self, NewIncident};
 use crate::store::timeline;
@@ -14,12 +15,8 @@ use crate::store::timeline;
 /// Everything a declaration says, from the quick command, the modal or (later) an alert.
 #[derive(Clone, Debug)]
 pub struct Declaration {
-    pub title: String,
-    pub severity: SeverityName,
-    pub services: Vec<ServiceName>,
-    pub impact: Option<String>,
-    pub description: Option<String>,
-    pub private: bool,
+    /// What it says about the incident.
+    pub form: DeclareForm,
     pub reporter: UserId,
     /// Where to tell the reporter how it went; `None` sends a direct message instead.
     pub response_url: Option<String>,
@@ -30,16 +27,17 @@ const INSERT_ATTEMPTS: usize = 5;
 
 impl App {
     /// Records the incident and enqueues its channel; never calls Slack.
-    #[tracing::instrument(skip_all, fields(incident.severity = %declaration.severity))]
+    #[tracing::instrument(skip_all, fields(incident.severity = %declaration.form.severity))]
     pub async fn declare(&self, declaration: Declaration) -> anyhow::Result<Incident> {
+        let form = declaration.form.clone();
         let new = NewIncident {
-            title: declaration.title.clone(),
-            severity: declaration.severity.clone(),
-            private: declaration.private,
+            title: form.title,
+            severity: form.severity,
+            private: form.private,
             reporter: declaration.reporter.clone(),
-            impact: declaration.impact.clone(),
-            description: declaration.description.clone(),
-            services: declaration.services.clone(),
+            impact: form.impact,
+            description: form.description,
+            services: form.services,
             // Set at the instant of recording, in `try_declare`.
             timers: Default::default(),
         };

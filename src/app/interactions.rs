@@ -237,16 +237,7 @@ impl App {
                 return InteractionOutcome::Respond(json!({"response_action": "errors", "errors": errors}));
             }
         };
-        let declaration = Declaration {
-            title: form.title,
-            severity: form.severity,
-            services: form.services,
-            impact: form.impact,
-            description: form.description,
-            private: form.private,
-            reporter: interaction.user_id.clone(),
-            response_url: None,
-        };
+        let declaration = Declaration { form, reporter: interaction.user_id.clone(), response_url: None };
         // A form opened from an alert's prompt declares that alert (once).
         let metadata: serde_json::Value = interaction.raw["view"]["private_metadata"]
             .as_str()

@@ -1,4 +1,5 @@
-//! Alerts from monitoring, and where the policy routes them.
+//! Alerts from monitoring: as received, as recorded, and where the policy routes them.
+//! Pure; `store::alerts` reads and writes the rows.
 
 use std::collections::BTreeMap;
 
@@ -47,6 +48,45 @@ pub struct Alert {
     pub started_at: Option<DateTime<Utc>>,
     /// Where to look (generator, dashboard or monitor URL).
     pub link: Option<String>,
+}
+
+/// What has become of a stored alert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertState {
+    /// A prompt waits in the triage channel.
+    Open,
+    /// It led to an incident.
+    Declared,
+    /// Someone dismissed its prompt.
+    Dismissed,
+    /// Its source said it resolved before anyone declared.
+    Resolved,
+}
+
+/// An alert as recorded: what arrived, how often, where its prompt is and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAlert {
+    pub id: i64,
+    /// The source's spelling (`Source::as_str`).
+    pub source: String,
+    pub fingerprint: String,
+    pub state: AlertState,
+    /// Whether its source has said it resolved.
+    pub resolved: bool,
+    pub title: String,
+    pub summary: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub link: Option<String>,
+    pub severity: SeverityName,
+    pub service: Option<ServiceName>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub first_seen: DateTime<Utc>,
+    /// How many notifications of it arrived.
+    pub seen: i64,
+    /// The incident it led to.
+    pub incident_id: Option<i64>,
+    pub prompt_channel: Option<String>,
+    pub prompt_ts: Option<String>,
 }
 
 /// What to do with a new firing alert.

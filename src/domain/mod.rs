@@ -2,8 +2,10 @@
 
 pub mod alert;
 pub mod audience;
+pub mod change;
 pub mod channel_name;
 pub mod command;
+pub mod declaration;
 pub mod followup;
 pub mod ids;
 pub mod incident;

@@ -4,9 +4,9 @@ use serde_json::{Value, json};
 
 use super::{SlackMessage, context, section, user_text};
 use crate::catalog::{Key, text};
+use crate::domain::alert::{AlertState, StoredAlert};
 use crate::domain::incident::Incident;
 use crate::domain::policy::Policy;
-use crate::store::alerts::{AlertState, StoredAlert};
 
 /// The `action_id` of the prompt's Declare button (value: the alert id).
 pub const DECLARE: &str = "alert_declare";

@@ -4,7 +4,7 @@ use super::{status_word, user_text};
 use crate::catalog::{Key, text};
 use crate::domain::incident::Incident;
 use crate::domain::policy::Policy;
-use crate::store::messages::StoredMessage;
+use crate::domain::record::StoredMessage;
 
 /// At most this many highlights are listed (the newest).
 const HIGHLIGHTS_SHOWN: usize = 10;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::incident::TITLE_MAX;
 use crate::catalog::{Key, Locale, text};
 use crate::domain::command::DeclareOptions;
-use crate::domain::incident::{ServiceName, SeverityName};
+use crate::domain::declaration::DeclareForm;
 use crate::domain::policy::Policy;
 use crate::domain::text::truncate_chars;
 
@@ -84,17 +84,6 @@ pub fn build(policy: &Policy, prefill: &DeclareOptions, metadata: &str) -> Value
     })
 }
 
-/// A submitted declare form.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DeclareForm {
-    pub title: String,
-    pub severity: SeverityName,
-    pub services: Vec<ServiceName>,
-    pub impact: Option<String>,
-    pub description: Option<String>,
-    pub private: bool,
-}
-
 /// Reads `view.state.values`; on bad input, the errors by block id (Slack shows each under
 /// its field).
 pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'static str, String)>> {
@@ -143,6 +132,7 @@ pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'stati
 mod tests {
     use super::*;
     use crate::config::policy::testing::contract_policy;
+    use crate::domain::incident::ServiceName;
 
     fn values(title: &str, severity: &str, services: &[&str], private: bool) -> Value {
         let picked: Vec<Value> = services.iter().map(|s| json!({"value": s})).collect();

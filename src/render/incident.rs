@@ -4,10 +4,10 @@ use serde_json::Value;
 
 use super::{SlackMessage, context, fields, section, status_word, user_text};
 use crate::catalog::{Key, text};
+use crate::domain::change::PlannedChange;
 use crate::domain::incident::Incident;
 use crate::domain::policy::{Mention, Policy};
 use crate::domain::text::truncate_chars;
-use crate::store::changes::PlannedChange;
 
 /// Titles are bounded so the first line of a notice stays readable.
 pub const TITLE_MAX: usize = 150;

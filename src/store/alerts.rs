@@ -1,65 +1,32 @@
-//! Alerts as received, their prompts, and the incidents they led to.
+//! The SQL of alerts as received, their prompts, and the incidents they led to. The row
+//! types are the domain's (`domain::alert`); only the conversion lives here.
 
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
-use crate::domain::alert::Alert;
+use crate::domain::alert::{Alert, AlertState, StoredAlert};
 use crate::domain::incident::{ServiceName, SeverityName};
 
-/// What has become of an alert.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AlertState {
-    /// A prompt waits in the triage channel.
-    Open,
-    /// It led to an incident.
-    Declared,
-    Dismissed,
-    /// Its source said it resolved before anyone declared.
-    Resolved,
-}
-
-impl AlertState {
-    fn as_str(self) -> &'static str {
-        match self {
-            AlertState::Open => "open",
-            AlertState::Declared => "declared",
-            AlertState::Dismissed => "dismissed",
-            AlertState::Resolved => "resolved",
-        }
-    }
-
-    fn parse(text: &str) -> AlertState {
-        match text {
-            "declared" => AlertState::Declared,
-            "dismissed" => AlertState::Dismissed,
-            "resolved" => AlertState::Resolved,
-            _ => AlertState::Open,
-        }
+/// An alert state's spelling in the `state` column.
+fn state_as_str(state: AlertState) -> &'static str {
+    match state {
+        AlertState::Open => "open",
+        AlertState::Declared => "declared",
+        AlertState::Dismissed => "dismissed",
+        AlertState::Resolved => "resolved",
     }
 }
 
-/// A stored alert.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredAlert {
-    pub id: i64,
-    pub source: String,
-    pub fingerprint: String,
-    pub state: AlertState,
-    pub resolved: bool,
-    pub title: String,
-    pub summary: Option<String>,
-    pub labels: std::collections::BTreeMap<String, String>,
-    pub link: Option<String>,
-    pub severity: SeverityName,
-    pub service: Option<ServiceName>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub first_seen: DateTime<Utc>,
-    pub seen: i64,
-    pub incident_id: Option<i64>,
-    pub prompt_channel: Option<String>,
-    pub prompt_ts: Option<String>,
+/// Reads the `state` column; anything unknown is an open alert.
+fn parse_state(text: &str) -> AlertState {
+    match text {
+        "declared" => AlertState::Declared,
+        "dismissed" => AlertState::Dismissed,
+        "resolved" => AlertState::Resolved,
+        _ => AlertState::Open,
+    }
 }
 
 const COLUMNS: &str = "id, source, fingerprint, state, status, title, summary, labels, link, severity, service, started_at, \
@@ -71,7 +38,7 @@ fn read(row: &AnyRow) -> anyhow::Result<StoredAlert> {
         id: row.try_get("id")?,
         source: row.try_get("source")?,
         fingerprint: row.try_get("fingerprint")?,
-        state: AlertState::parse(&row.try_get::<String, _>("state")?),
+        state: parse_state(&row.try_get::<String, _>("state")?),
         resolved: row.try_get::<String, _>("status")? == "resolved",
         title: row.try_get("title")?,
         summary: row.try_get("summary")?,
@@ -167,7 +134,7 @@ pub async fn settle(
 ) -> anyhow::Result<bool> {
     let active = if state == AlertState::Dismissed { None } else { Some("active") };
     let result = sqlx::query("UPDATE alerts SET state = $1, incident_id = $2, active = CASE WHEN $3 = 1 THEN active ELSE NULL END WHERE id = $4 AND state = 'open'")
-        .bind(state.as_str())
+        .bind(state_as_str(state))
         .bind(incident_id)
         .bind(i64::from(active.is_some()))
         .bind(id)

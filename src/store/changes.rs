@@ -1,36 +1,14 @@
-//! Pre-shared changes: planned work announced before it happens.
+//! The SQL of pre-shared changes (planned work announced before it happens). The row type
+//! is the domain's (`domain::change`); only the conversion lives here.
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, from_millis, to_millis};
+use crate::domain::change::PlannedChange;
 use crate::domain::ids::UserId;
 use crate::domain::incident::ServiceName;
-
-/// One announced change.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlannedChange {
-    pub id: i64,
-    pub text: String,
-    /// The services it touches; empty: it may touch anything.
-    pub services: Vec<ServiceName>,
-    pub planned_at: Option<DateTime<Utc>>,
-    pub author: UserId,
-    pub created_at: DateTime<Utc>,
-}
-
-impl PlannedChange {
-    /// Whether an incident on `services` should hear about this change.
-    pub fn concerns(&self, services: &[ServiceName]) -> bool {
-        self.services.is_empty() || services.is_empty() || self.services.iter().any(|s| services.contains(s))
-    }
-
-    /// When the work happens (or happened): the planned time, else the announcement.
-    pub fn when(&self) -> DateTime<Utc> {
-        self.planned_at.unwrap_or(self.created_at)
-    }
-}
 
 fn read(row: &AnyRow) -> anyhow::Result<PlannedChange> {
     let services: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("services")?)?;

@@ -10,6 +10,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::record::StoredMessage;
 
 /// A message as Slack delivered it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,8 +23,6 @@ pub struct NewMessage<'a> {
     pub file_count: i64,
     pub subtype: Option<&'a str>,
 }
-
-pub use crate::domain::record::StoredMessage;
 
 /// A Slack `ts` (`1700000000.000100`) as an instant; `None` when it is not one.
 pub fn ts_instant(ts: &str) -> Option<DateTime<Utc>> {
