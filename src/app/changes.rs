@@ -7,7 +7,6 @@ use super::App;
 use super::jobs::{self, Step};
 use super::reply::Reply;
 use crate::catalog::{Key, text};
-use crate::domain::change::PlannedChange;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::ServiceName;
 use crate::domain::text::escape_mrkdwn;

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use super::{JobKind, Step, StepError, enqueue};
 use crate::app::App;
 use crate::clock::Clock;
+use crate::domain::change::PlannedChange;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::Incident;
 use crate::domain::policy::Policy;
@@ -16,7 +17,6 @@ use crate::domain::reminders::plus;
 use crate::metrics::Metrics;
 use crate::slack::SlackApi;
 use crate::store::Store;
-use crate::store::changes::PlannedChange;
 
 /// Why a step waits (and the job's recorded reason) while the incident channel is opened.
 pub const WAITING_FOR_CHANNEL: &str = "waiting for the incident channel";
