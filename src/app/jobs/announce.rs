@@ -1,6 +1,7 @@
 //! Keeping everyone current: posts in the incident channel, notices and the summary edited
 //! in place, replies in each notice's thread, and archiving on close.
 
+use super::context::channel_in_payload;
 use super::{JobKind, StepContext, StepError};
 use crate::catalog::{Key, text};
 use crate::domain::ids::ChannelId;
@@ -8,11 +9,6 @@ use crate::domain::incident::IncidentStatus;
 use crate::domain::policy::Mention;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
-
-/// A channel id carried in a job's payload.
-fn channel_in_payload(channel: &str) -> Result<ChannelId, StepError> {
-    ChannelId::parse(channel).ok_or_else(|| StepError::Invalid(format!("{channel:?} is not a channel")))
-}
 
 /// Posts `text` in the incident channel.
 pub(super) async fn post_in_channel(

@@ -10,7 +10,7 @@ use super::{JobKind, Step, StepError, enqueue};
 use crate::app::App;
 use crate::clock::Clock;
 use crate::domain::change::PlannedChange;
-use crate::domain::ids::ChannelId;
+use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::Incident;
 use crate::domain::policy::Policy;
 use crate::domain::reminders::plus;
@@ -101,4 +101,14 @@ impl StepContext {
             .filter(|c| c.created_at <= until && c.concerns(&incident.services))
             .collect())
     }
+}
+
+/// A channel id carried in a job's payload; a payload without one cannot run.
+pub(super) fn channel_in_payload(channel: &str) -> Result<ChannelId, StepError> {
+    ChannelId::parse(channel).ok_or_else(|| StepError::Invalid(format!("{channel:?} is not a channel")))
+}
+
+/// A user id carried in a job's payload; a payload without one cannot run.
+pub(super) fn user_in_payload(user: &str) -> Result<UserId, StepError> {
+    UserId::parse(user).ok_or_else(|| StepError::Invalid(format!("{user:?} is not a user id")))
 }

@@ -1,16 +1,12 @@
 //! Slack work that follows channel events: fetching a message to highlight, answering a
 //! mention, and catching a newcomer up.
 
+use super::context::{channel_in_payload, user_in_payload};
 use super::{StepContext, StepError};
 use crate::catalog::{Key, text};
-use crate::domain::ids::{ChannelId, UserId};
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 use crate::store::messages::{self, NewMessage};
-
-fn channel_in_payload(channel: &str) -> Result<ChannelId, StepError> {
-    ChannelId::parse(channel).ok_or_else(|| StepError::Invalid(format!("{channel:?} is not a channel")))
-}
 
 /// Records a message firebell did not see (pinned or 📌-reacted) and highlights it.
 pub(super) async fn fetch_highlight(
@@ -62,7 +58,7 @@ pub(super) async fn answer_mention(
 
 /// Shows someone who joined the incident channel where things stand (ephemeral).
 pub(super) async fn catch_up(cx: &StepContext, _: &Delivery, incident_id: i64, user: String) -> Result<(), StepError> {
-    let user = UserId::parse(&user).ok_or_else(|| StepError::Invalid(format!("{user:?} is not a user id")))?;
+    let user = user_in_payload(&user)?;
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     let timeline = cx.store.timeline(incident_id).await?;

@@ -1,7 +1,7 @@
 //! Posting reminders, escalations, nudges and the digest.
 
+use super::context::channel_in_payload;
 use super::{StepContext, StepError};
-use crate::domain::ids::ChannelId;
 use crate::domain::incident::IncidentStatus;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message};
@@ -32,8 +32,7 @@ pub(super) async fn escalate(
     incident_id: i64,
     channel: String,
 ) -> Result<(), StepError> {
-    let channel =
-        ChannelId::parse(&channel).ok_or_else(|| StepError::Invalid(format!("{channel:?} is not a channel")))?;
+    let channel = channel_in_payload(&channel)?;
     let incident = cx.incident(incident_id).await?;
     // An update may have ended the silence since the escalation was queued.
     if !incident.status.is_open() || !incident.timers.escalated {

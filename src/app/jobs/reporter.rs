@@ -1,8 +1,9 @@
 //! Telling the reporter: that the incident is declared, and what failed and how to fix it.
 
+use super::context::user_in_payload;
 use super::{Step, StepContext, StepError};
 use crate::catalog::{Key, text};
-use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::ids::ChannelId;
 use crate::domain::incident::Incident;
 use crate::domain::text::escape_mrkdwn;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
@@ -38,7 +39,7 @@ pub(super) async fn tell_reporter(
     message: String,
     _key: String,
 ) -> Result<(), StepError> {
-    let user = UserId::parse(&user).ok_or_else(|| StepError::Invalid(format!("{user:?} is not a user id")))?;
+    let user = user_in_payload(&user)?;
     if let Some(url) = response_url {
         match cx.slack.respond_ephemeral(&url, &message).await {
             Ok(()) => return Ok(()),
