@@ -1,7 +1,8 @@
-//! The `firebell` command line: `serve`, `migrate`, `check-config`.
+//! The `firebell` command line: `serve`, `migrate`, `check-config`, `manifest`, `retro` and
+//! `simulate`.
 //!
-//! Each subcommand reads the environment through `config::env`, prints one clear line on a
-//! configuration problem, and exits non-zero.
+//! Each subcommand reads the environment through `config::env`; on a problem (configuration,
+//! arguments, database) it prints one clear line and exits non-zero.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,10 +18,12 @@ use crate::store::Store;
 #[derive(Debug, Parser)]
 #[command(name = "firebell", version, about, long_about = None)]
 pub struct Cli {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: Commands,
 }
 
+/// The subcommands, one per variant (`firebell --help` lists them from these docs).
 #[derive(Debug, Subcommand)]
 pub enum Commands {
     /// Run the bot: HTTP endpoints and background workers. Applies pending migrations first.

@@ -1,6 +1,7 @@
 //! Hostile input: property tests over every parser that reads what people and other systems
 //! send — `/incident` text, slash command forms, Events API and interaction JSON, Socket Mode
-//! frames, modal submissions, alert webhooks, request signatures and policy files. Whatever
+//! frames, the actions read from interactions, modal submissions, alert webhooks, request
+//! signatures and policy files. Whatever
 //! comes in, a parser answers with a value or a clear error (a reason of a few words, or the
 //! field or file it is about); it never panics.
 //!
@@ -14,6 +15,7 @@ use crate::config::policy::testing::{CONTRACT_EXAMPLE, contract_policy};
 use crate::domain::alert::Source;
 use crate::domain::command::parse;
 use crate::render::lifecycle_modals::QuickAction;
+use crate::slack::actions::UserAction;
 use crate::slack::events::SlackEvent;
 use crate::slack::inbound::{EventEnvelope, Interaction, MalformedPayload, SlashCommand};
 use crate::socket_mode::frame::Frame;
@@ -128,6 +130,47 @@ fn command_text() -> impl Strategy<Value = String> {
     prop_oneof![".{0,64}", prop::collection::vec(word, 0..10).prop_map(|words| words.join(" ")),]
 }
 
+/// Interaction payloads in the shapes firebell reads: the real kinds, action ids, callback
+/// ids and metadata, with arbitrary values where the ids and numbers go.
+fn interaction_payload() -> impl Strategy<Value = Value> {
+    let kind = prop_oneof![
+        Just("block_actions"),
+        Just("view_submission"),
+        Just("message_action"),
+        Just("view_closed"),
+        Just("shortcut"),
+    ];
+    let id = prop_oneof![
+        Just("alert_declare".to_owned()),
+        Just("alert_dismiss".to_owned()),
+        Just("followup_done".to_owned()),
+        Just("reminder_snooze".to_owned()),
+        Just("reminder_snooze_for".to_owned()),
+        Just("incident_update".to_owned()),
+        Just("incident_severity".to_owned()),
+        Just("incident_lead".to_owned()),
+        Just("incident_resolve".to_owned()),
+        Just("declare".to_owned()),
+        ".{0,12}",
+    ];
+    let text = prop_oneof![
+        "-?[0-9]{1,20}",
+        "-?[0-9]{1,20}:-?[0-9]{1,22}",
+        Just(r#"{"alert":7}"#.to_owned()),
+        Just(r#"{"source_channel":"C1","source_ts":"1.2"}"#.to_owned()),
+        ".{0,16}",
+    ];
+    let value = prop_oneof![text.clone().prop_map(Value::String), json_value()];
+    (kind, id, value.clone(), value.clone(), value, text).prop_map(|(kind, id, value, trigger, channel, metadata)| {
+        json!({
+            "type": kind, "team": {"id": "T1"}, "user": {"id": "U1"}, "trigger_id": trigger,
+            "actions": [{"action_id": id, "value": value, "selected_option": {"value": value}}],
+            "view": {"callback_id": id, "private_metadata": metadata, "state": {"values": value}},
+            "channel": {"id": channel}, "message": {"ts": value, "text": value},
+        })
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -172,7 +215,22 @@ proptest! {
         let form = serde_urlencoded::to_string([("payload", value.to_string())]).unwrap_or_default();
         says_why(Interaction::parse(form.as_bytes()))?;
         says_why(Interaction::from_value(value.clone()))?;
+        if let Ok(interaction) = Interaction::from_value(value.clone()) {
+            let _ = UserAction::parse(&interaction);
+        }
         says_why(SlashCommand::from_value(value))?;
+    }
+
+    #[test]
+    fn actions_read_from_interactions_or_are_other(payload in interaction_payload()) {
+        let interaction = Interaction::from_value(payload);
+        prop_assert!(interaction.is_ok(), "a payload with a team and a user is an interaction");
+        if let Ok(interaction) = interaction {
+            // An action is read whole or refused with a reason; it never panics.
+            if let UserAction::Other { reason } = UserAction::parse(&interaction) {
+                prop_assert!(reason.trim().len() >= 5, "an unclear reason: {reason:?}");
+            }
+        }
     }
 
     #[test]

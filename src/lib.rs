@@ -2,25 +2,34 @@
 //!
 //! The map, from the edge inwards:
 //!
-//! - [`cli`] — the `firebell` commands (`serve`, `migrate`, `check-config`).
+//! - [`cli`] — the `firebell` commands: `serve`, `migrate`, `check-config`, `manifest`,
+//!   `retro` and `simulate`. `main.rs` only calls [`cli::main`].
 //! - [`config`] — the environment (read in one place) and the policy file, validated once.
-//! - [`http`] — the axum server: `/slack/*` (verified before anything else), health,
-//!   readiness and metrics. Thin: parse, hand to [`app`], answer.
+//! - [`serve`] — wiring: settings → store → Slack → HTTP and Socket Mode → workers, with
+//!   graceful shutdown.
+//! - [`http`] — the axum server: `/slack/*` (verified before anything else), `/webhooks/*`
+//!   for alerts, health, readiness and metrics. Thin: parse, hand to [`app`], answer.
 //! - [`socket_mode`] — the other way Slack traffic arrives (`SLACK_APP_TOKEN`): a WebSocket
 //!   whose envelopes go through the same inbound types and app calls as [`http`].
-//! - [`slack`] — everything that speaks Slack: request signatures, inbound payload types and
-//!   the Web API client.
+//! - [`slack`] — everything that speaks Slack: request signatures, inbound payload types,
+//!   the actions read from interactions, events, and the typed Web API facade (a post that
+//!   must happen once takes the outbox attempt's `Delivery`).
 //! - [`integrations`] — alert webhook payloads (Alertmanager, Grafana, Datadog) parsed into alerts.
-//! - [`app`] — use cases: decide with the domain, record, reply.
+//! - [`app`] — use cases: decide with the domain, record, reply; Slack side effects become
+//!   outbox jobs, whose steps (`app::jobs`, one table of kinds) run with a narrower
+//!   `StepContext`.
+//! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect,
+//!   and the reminder worker.
 //! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
-//!   grammar, text safety. No I/O, no async, no clock.
+//!   grammar, the lifecycle, alerts, changes, reminders, the retrospective, statistics, the
+//!   policy dry run, text safety. No I/O, no async, no clock.
+//! - [`render`] — Block Kit messages, modals, topics and the retrospective's Markdown from
+//!   domain values (pure; depends on the domain only).
 //! - [`catalog`] — every word the bot says, in English and Korean.
 //! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
 //! - [`manifest`] — the Slack app manifest, pointed at an install.
-//! - [`render`] — Block Kit messages, modals and topics from domain values (pure).
 //! - [`metrics`] — counters and histograms served on `/metrics`.
-//! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect.
-//! - [`serve`] — wiring: settings → store → Slack → HTTP, with graceful shutdown.
+//! - [`clock`] — the one place that reads the wall clock.
 
 pub mod app;
 pub mod catalog;

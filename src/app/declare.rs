@@ -12,7 +12,7 @@ use crate::domain::reminders;
 use crate::store::incidents::{self, NewIncident};
 use crate::store::timeline;
 
-/// Everything a declaration says, from the quick command, the modal or (later) an alert.
+/// Everything a declaration says, from the quick command, the modal or an alert.
 #[derive(Clone, Debug)]
 pub struct Declaration {
     /// What it says about the incident.

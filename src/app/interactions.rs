@@ -1,4 +1,11 @@
-//! Interactions: modal submissions (and, as features land, buttons and shortcuts).
+//! Interactions: what a person did on something firebell put in Slack — a button, a menu, a
+//! modal submitted, the message shortcut — read once into a [`UserAction`] and handled here,
+//! one use case per action.
+//!
+//! A click on something that is gone (an alert, incident or follow-up no longer there) is a
+//! quiet acknowledgement; a store that cannot be read is logged once, here, at error level.
+
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
@@ -7,10 +14,12 @@ use super::declare::Declaration;
 use super::jobs::{self, Step};
 use crate::catalog::{Key, text};
 use crate::domain::command::DeclareOptions;
-use crate::domain::incident::RoleName;
+use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::incident::{Incident, RoleName};
 use crate::domain::lifecycle::Action;
+use crate::render::declare_modal;
 use crate::render::lifecycle_modals::{self, QuickAction, Submitted};
-use crate::render::{self, alerts, declare_modal, reminders};
+use crate::slack::actions::{DeclareOrigin, UserAction};
 use crate::slack::inbound::Interaction;
 
 /// What to answer an interaction with.
@@ -24,87 +33,112 @@ pub enum InteractionOutcome {
     WrongWorkspace,
 }
 
+/// The row a click acts on: `None` when it is gone (acknowledged quietly) or when the store
+/// could not be read (logged here, once).
+fn clicked_on<T>(read: anyhow::Result<Option<T>>, what: &'static str) -> Option<T> {
+    read.unwrap_or_else(|error| {
+        tracing::error!(error = format!("{error:#}"), clicked.on = what, "could not read what a click acts on");
+        None
+    })
+}
+
 impl App {
-    /// Checks the workspace and handles the interactions firebell knows.
+    /// Checks the workspace, reads the action, and handles it.
     #[tracing::instrument(skip_all, fields(slack.interaction = interaction.kind))]
     pub async fn receive_interaction(&self, interaction: &Interaction) -> InteractionOutcome {
         if interaction.team_id != self.team_id {
             tracing::warn!(slack.team = %interaction.team_id, "refused an interaction from another workspace");
             return InteractionOutcome::WrongWorkspace;
         }
-        let callback = interaction.raw["view"]["callback_id"].as_str().unwrap_or_default();
-        match (interaction.kind.as_str(), callback) {
-            ("view_submission", declare_modal::CALLBACK_ID) => self.submit_declare(interaction).await,
-            ("view_submission", id) if QuickAction::from_id(id).is_some() => {
-                self.submit_quick_action(interaction, id).await
+        let user = &interaction.user_id;
+        match UserAction::parse(interaction) {
+            UserAction::DeclareSubmitted { values, origin } => self.submit_declare(&values, origin, user).await,
+            UserAction::QuickActionSubmitted { action, incident, values } => {
+                self.submit_quick_action(action, incident, &values, user).await
             }
-            ("block_actions", _) => self.click(interaction).await,
-            ("message_action", _) => self.report_from_message(interaction).await,
-            _ => {
-                tracing::debug!("interaction acknowledged");
+            UserAction::AlertDeclareClicked { alert, trigger_id } => self.open_alert_declare(alert, &trigger_id).await,
+            UserAction::AlertDismissClicked { alert } => self.dismiss_clicked(alert, user).await,
+            UserAction::FollowupDoneClicked { followup } => self.followup_done_clicked(followup, user).await,
+            UserAction::SnoozeClicked { incident } => self.snooze_clicked(incident, user).await,
+            UserAction::SnoozeForChosen { incident, delay } => self.snooze_chosen(incident, delay, user).await,
+            UserAction::QuickActionClicked { action, incident, trigger_id } => {
+                self.quick_action_clicked(action, incident, &trigger_id).await
+            }
+            UserAction::MessageShortcut { channel, ts, text, trigger_id } => {
+                self.report_from_message(&channel, &ts, &text, &trigger_id).await
+            }
+            UserAction::Other { reason } => {
+                tracing::debug!(reason, "interaction acknowledged");
                 InteractionOutcome::Acknowledged
             }
         }
     }
 
-    /// A button on the pinned summary or a reminder: open its modal (within the trigger's
-    /// 3 seconds), or snooze.
-    async fn click(&self, interaction: &Interaction) -> InteractionOutcome {
-        let Some(action) = interaction.raw["actions"].as_array().and_then(|a| a.first()) else {
+    /// An alert prompt's Declare button: the declare form, prefilled from the alert (opened
+    /// within the trigger's 3 seconds).
+    async fn open_alert_declare(&self, alert_id: i64, trigger_id: &str) -> InteractionOutcome {
+        let Some(alert) = clicked_on(self.store.alert(alert_id).await, "alert") else {
             return InteractionOutcome::Acknowledged;
         };
-        if let Some(alert_action) =
-            action["action_id"].as_str().filter(|a| [alerts::DECLARE, alerts::DISMISS].contains(a))
+        let prefill = DeclareOptions {
+            private: false,
+            severity: Some(alert.severity.clone()),
+            services: alert.service.clone().into_iter().collect(),
+            title: Some(alert.title.clone()),
+        };
+        let metadata = json!({"alert": alert.id}).to_string();
+        let view = declare_modal::build(&self.policy, &prefill, &metadata);
+        if let Some(failed) = self.open_modal(trigger_id, view).await {
+            tracing::warn!(reply = failed.text, "the alert's Declare button could not open the form");
+        }
+        InteractionOutcome::Acknowledged
+    }
+
+    /// An alert prompt's Dismiss button.
+    async fn dismiss_clicked(&self, alert_id: i64, by: &UserId) -> InteractionOutcome {
+        if let Some(alert) = clicked_on(self.store.alert(alert_id).await, "alert")
+            && let Err(error) = self.dismiss_alert(&alert, by).await
         {
-            let alert = match action["value"].as_str().and_then(|v| v.parse::<i64>().ok()) {
-                Some(id) => self.store.alert(id).await.ok().flatten(),
-                None => None,
-            };
-            let Some(alert) = alert else { return InteractionOutcome::Acknowledged };
-            if alert_action == alerts::DISMISS {
-                if let Err(error) = self.dismiss_alert(&alert, &interaction.user_id).await {
-                    tracing::error!(error = format!("{error:#}"), "dismissing an alert failed");
-                }
-                return InteractionOutcome::Acknowledged;
-            }
-            let prefill = DeclareOptions {
-                private: false,
-                severity: Some(alert.severity.clone()),
-                services: alert.service.clone().into_iter().collect(),
-                title: Some(alert.title.clone()),
-            };
-            let metadata = json!({"alert": alert.id}).to_string();
-            let view = declare_modal::build(&self.policy, &prefill, &metadata);
-            let trigger = interaction.raw["trigger_id"].as_str().unwrap_or_default();
-            if let Some(failed) = self.open_modal(trigger, view).await {
-                tracing::warn!(reply = failed.text, "the alert's Declare button could not open the form");
-            }
-            return InteractionOutcome::Acknowledged;
+            tracing::error!(error = format!("{error:#}"), "dismissing an alert failed");
         }
-        if action["action_id"] == render::followups::DONE {
-            if let Some(id) = action["value"].as_str().and_then(|v| v.parse::<i64>().ok())
-                && let Err(error) = self.complete_followup(id, &interaction.user_id).await
-            {
-                tracing::error!(error = format!("{error:#}"), "marking a follow-up done failed");
-            }
-            return InteractionOutcome::Acknowledged;
+        InteractionOutcome::Acknowledged
+    }
+
+    /// A follow-up's Mark done button.
+    async fn followup_done_clicked(&self, followup_id: i64, by: &UserId) -> InteractionOutcome {
+        if let Err(error) = self.complete_followup(followup_id, by).await {
+            tracing::error!(error = format!("{error:#}"), "marking a follow-up done failed");
         }
-        if let Some((incident_id, delay)) = self.snooze_request(action).await {
-            if let Err(error) = self.snooze(incident_id, delay, &interaction.user_id, None).await {
-                tracing::error!(error = format!("{error:#}"), "snoozing failed");
-            }
-            return InteractionOutcome::Acknowledged;
-        }
-        let Some(quick) = action["action_id"].as_str().and_then(QuickAction::from_id) else {
+        InteractionOutcome::Acknowledged
+    }
+
+    /// A reminder's Snooze button: snoozes by the severity's update cadence.
+    async fn snooze_clicked(&self, incident_id: i64, by: &UserId) -> InteractionOutcome {
+        let Some(incident) = clicked_on(self.store.incident(incident_id).await, "incident") else {
             return InteractionOutcome::Acknowledged;
         };
-        let incident = match action["value"].as_str().and_then(|v| v.parse::<i64>().ok()) {
-            Some(id) => self.store.incident(id).await.ok().flatten(),
-            None => None,
-        };
-        let trigger = interaction.raw["trigger_id"].as_str().unwrap_or_default();
-        if let Some(incident) = incident
-            && let Some(failed) = self.open_quick_action(trigger, quick, &incident).await
+        let delay = crate::domain::reminders::update_every(&self.policy, &incident.severity);
+        self.snooze_chosen(incident_id, delay, by).await
+    }
+
+    /// A reminder's snooze menu (15 m, 30 m, 1 h), or the Snooze button's cadence.
+    async fn snooze_chosen(&self, incident_id: i64, delay: Duration, by: &UserId) -> InteractionOutcome {
+        if let Err(error) = self.snooze(incident_id, delay, by, None).await {
+            tracing::error!(error = format!("{error:#}"), "snoozing failed");
+        }
+        InteractionOutcome::Acknowledged
+    }
+
+    /// A button on the pinned summary or a reminder: open its modal (within the trigger's
+    /// 3 seconds).
+    async fn quick_action_clicked(
+        &self,
+        action: QuickAction,
+        incident_id: i64,
+        trigger_id: &str,
+    ) -> InteractionOutcome {
+        if let Some(incident) = clicked_on(self.store.incident(incident_id).await, "incident")
+            && let Some(failed) = self.open_quick_action(trigger_id, action, &incident).await
         {
             tracing::warn!(reply = failed.text, "a summary button could not open its modal");
         }
@@ -112,12 +146,13 @@ impl App {
     }
 
     /// The "Declare incident" message shortcut: the declare form, prefilled with the message.
-    async fn report_from_message(&self, interaction: &Interaction) -> InteractionOutcome {
-        let raw = &interaction.raw;
-        let message = raw["message"]["text"].as_str().unwrap_or_default();
-        let (Some(channel), Some(ts)) = (raw["channel"]["id"].as_str(), raw["message"]["ts"].as_str()) else {
-            return InteractionOutcome::Acknowledged;
-        };
+    async fn report_from_message(
+        &self,
+        channel: &ChannelId,
+        ts: &str,
+        message: &str,
+        trigger_id: &str,
+    ) -> InteractionOutcome {
         let first_line = message.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
         let title = crate::domain::text::truncate_chars(first_line.trim(), crate::render::incident::TITLE_MAX);
         let prefill = DeclareOptions {
@@ -131,7 +166,7 @@ impl App {
         let mut view = declare_modal::build(
             &self.policy,
             &prefill,
-            &json!({"source_channel": channel, "source_ts": ts}).to_string(),
+            &json!({"source_channel": channel.as_str(), "source_ts": ts}).to_string(),
         );
         // The description starts as the message and its link, for the record.
         if let Some(blocks) = view["blocks"].as_array_mut()
@@ -140,8 +175,7 @@ impl App {
             description["element"]["initial_value"] =
                 json!(crate::domain::text::truncate_chars(&format!("{message}\n\n{link}"), 2500));
         }
-        let trigger = raw["trigger_id"].as_str().unwrap_or_default();
-        if let Some(failed) = self.open_modal(trigger, view).await {
+        if let Some(failed) = self.open_modal(trigger_id, view).await {
             tracing::warn!(reply = failed.text, "the message shortcut could not open the form");
         }
         InteractionOutcome::Acknowledged
@@ -150,42 +184,27 @@ impl App {
     /// When the form came from the message shortcut: queue the reply in that message's thread.
     async fn reply_to_reported_message(
         &self,
-        incident: &crate::domain::incident::Incident,
-        metadata: &serde_json::Value,
+        incident: &Incident,
+        channel: &ChannelId,
+        ts: &str,
     ) -> anyhow::Result<()> {
-        let (Some(channel), Some(ts)) = (metadata["source_channel"].as_str(), metadata["source_ts"].as_str()) else {
-            return Ok(());
-        };
         let now = self.clock.now();
         let mut conn = self.store.pool().acquire().await?;
-        let step = Step::ReplyToSource { incident_id: incident.id, channel: channel.to_owned(), ts: ts.to_owned() };
+        let step =
+            Step::ReplyToSource { incident_id: incident.id, channel: channel.as_str().to_owned(), ts: ts.to_owned() };
         jobs::enqueue(&mut conn, &step, "reported", now).await?;
         self.wake_outbox();
         Ok(())
     }
 
-    /// A Snooze button (by the severity's cadence) or overflow choice: the incident and delay.
-    async fn snooze_request(&self, action: &serde_json::Value) -> Option<(i64, std::time::Duration)> {
-        match action["action_id"].as_str()? {
-            reminders::SNOOZE => {
-                let id: i64 = action["value"].as_str()?.parse().ok()?;
-                let incident = self.store.incident(id).await.ok()??;
-                Some((id, crate::domain::reminders::update_every(&self.policy, &incident.severity)))
-            }
-            reminders::SNOOZE_FOR => {
-                let (id, seconds) = action["selected_option"]["value"].as_str()?.split_once(':')?;
-                Some((id.parse().ok()?, std::time::Duration::from_secs(seconds.parse().ok()?)))
-            }
-            _ => None,
-        }
-    }
-
     /// A submitted quick-action modal: the same effect as its command.
-    async fn submit_quick_action(&self, interaction: &Interaction, id: &str) -> InteractionOutcome {
-        let Some(quick) = QuickAction::from_id(id) else {
-            return InteractionOutcome::Acknowledged;
-        };
-        let incident_id = interaction.raw["view"]["private_metadata"].as_str().and_then(|v| v.parse::<i64>().ok());
+    async fn submit_quick_action(
+        &self,
+        quick: QuickAction,
+        incident_id: Option<i64>,
+        values: &Value,
+        by: &UserId,
+    ) -> InteractionOutcome {
         let incident = match incident_id {
             Some(id) => self.store.incident(id).await,
             None => Ok(None),
@@ -209,7 +228,6 @@ impl App {
                 return field(first_field, text(self.policy.locale, Key::InternalError).as_str().to_owned());
             }
         };
-        let values = &interaction.raw["view"]["state"]["values"];
         let action = match lifecycle_modals::read(quick, values, &self.policy) {
             Ok(Submitted::Update { text, status }) => Action::Update { text, status },
             Ok(Submitted::Severity(severity)) => Action::SetSeverity(severity),
@@ -217,7 +235,7 @@ impl App {
             Ok(Submitted::Resolve(summary)) => Action::Resolve(summary),
             Err((block, message)) => return field(block, message),
         };
-        match self.act(&incident, action, &interaction.user_id).await {
+        match self.act(&incident, action, by).await {
             Ok(Ok(())) => InteractionOutcome::Acknowledged,
             Ok(Err(refusal)) => field(first_field, refusal),
             Err(error) => {
@@ -227,8 +245,9 @@ impl App {
         }
     }
 
-    async fn submit_declare(&self, interaction: &Interaction) -> InteractionOutcome {
-        let values = &interaction.raw["view"]["state"]["values"];
+    /// A submitted declare form: declare, settling the alert it was opened from or answering
+    /// in the thread of the message it was opened on.
+    async fn submit_declare(&self, values: &Value, origin: DeclareOrigin, reporter: &UserId) -> InteractionOutcome {
         let form = match declare_modal::read(values, &self.policy) {
             Ok(form) => form,
             Err(errors) => {
@@ -237,28 +256,26 @@ impl App {
                 return InteractionOutcome::Respond(json!({"response_action": "errors", "errors": errors}));
             }
         };
-        let declaration = Declaration { form, reporter: interaction.user_id.clone(), response_url: None };
-        // A form opened from an alert's prompt declares that alert (once).
-        let metadata: serde_json::Value = interaction.raw["view"]["private_metadata"]
-            .as_str()
-            .and_then(|m| serde_json::from_str(m).ok())
-            .unwrap_or_default();
-        let alert = match metadata["alert"].as_i64() {
-            Some(id) => self.store.alert(id).await.ok().flatten(),
-            None => None,
-        };
-        let declared = match alert {
-            Some(alert) => self.declare_alert(&alert, &interaction.user_id, Some(declaration)).await.map(|_| ()),
-            None => match self.declare(declaration).await {
-                Ok(incident) => self.reply_to_reported_message(&incident, &metadata).await,
+        let declaration = Declaration { form, reporter: reporter.clone(), response_url: None };
+        let declared = match origin {
+            // A form opened from an alert's prompt declares that alert (once); if the alert is
+            // gone, the form still declares.
+            DeclareOrigin::Alert(alert_id) => match self.store.alert(alert_id).await {
+                Ok(Some(alert)) => self.declare_alert(&alert, reporter, Some(declaration)).await.map(|_| ()),
+                Ok(None) => self.declare(declaration).await.map(|_| ()),
+                Err(error) => Err(error.context("reading the alert the form was opened from")),
+            },
+            DeclareOrigin::Message { channel, ts } => match self.declare(declaration).await {
+                Ok(incident) => self.reply_to_reported_message(&incident, &channel, &ts).await,
                 Err(error) => Err(error),
             },
+            DeclareOrigin::Command => self.declare(declaration).await.map(|_| ()),
         };
         match declared {
             Ok(()) => InteractionOutcome::Acknowledged,
             Err(error) => {
                 tracing::error!(error = format!("{error:#}"), "declaring from the modal failed");
-                let message = crate::catalog::text(self.policy.locale, crate::catalog::Key::InternalError).as_str();
+                let message = text(self.policy.locale, Key::InternalError).as_str();
                 InteractionOutcome::Respond(json!({"response_action": "errors", "errors": {"title": message}}))
             }
         }

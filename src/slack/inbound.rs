@@ -155,7 +155,7 @@ pub struct Interaction {
     pub kind: String,
     pub team_id: TeamId,
     pub user_id: UserId,
-    /// The whole payload, for the handlers of each kind.
+    /// The whole payload, read into an action by `slack::actions`.
     pub raw: Value,
 }
 

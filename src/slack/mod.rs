@@ -1,7 +1,9 @@
-//! Everything that speaks Slack: request signatures, inbound payloads, and the Web API facade
-//! — one typed method per call firebell makes, by subject. A post that must happen once takes
-//! a [`Delivery`]; every other call is safe to repeat.
+//! Everything that speaks Slack: request signatures, inbound payloads, the actions read from
+//! interactions, events, and the Web API facade — one typed method per call firebell makes,
+//! by subject. A post that must happen once takes a [`Delivery`]; every other call is safe to
+//! repeat.
 
+pub mod actions;
 pub mod client;
 pub mod conversations;
 pub mod delivery;

@@ -1,10 +1,15 @@
 //! Database trouble: while another connection holds SQLite's write lock, firebell waits (busy
 //! timeout) and then succeeds; when the lock outlasts the wait, the person is told plainly
 //! that nothing was recorded and to try again — never a silent drop — and the next try works.
+//! A click the database cannot answer is logged as an error, not ignored.
 
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
+use firebell::app::interactions::InteractionOutcome;
 use firebell::domain::incident::IncidentNumber;
+use firebell::slack::inbound::Interaction;
 use sqlx::{Connection, Executor};
 
 use crate::support::app::TestApp;
@@ -113,4 +118,70 @@ async fn postgres_gone_for_ten_seconds_is_a_clear_try_again_then_a_full_recovery
         .collect();
     assert_eq!(notes, ["note after the database came back".replace("note ", "")], "nothing half-recorded meanwhile");
     assert!(workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("after the database came back")));
+}
+
+/// Error-level log lines written while it is the thread's subscriber.
+#[derive(Clone, Default)]
+struct ErrorLog(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for ErrorLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for ErrorLog {
+    type Writer = ErrorLog;
+
+    fn make_writer(&'a self) -> ErrorLog {
+        self.clone()
+    }
+}
+
+impl ErrorLog {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Clicks Dismiss on alert `alert` (called in-process, so this thread's logs are the click's).
+async fn click_dismiss(app: &TestApp, alert: i64, log: &ErrorLog) -> InteractionOutcome {
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::ERROR)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let click = serde_json::json!({"type": "block_actions", "team": {"id": crate::support::signing::TEAM_ID},
+        "user": {"id": "U0ONCALL1"}, "trigger_id": "t-1", "actions": [{"action_id": "alert_dismiss", "value": alert.to_string()}]});
+    app.app.receive_interaction(&Interaction::from_value(click).unwrap()).await
+}
+
+#[tokio::test]
+async fn a_click_the_database_cannot_answer_is_logged_as_an_error() {
+    let app = crate::support::app::spawn_app().await;
+    sqlx::query("ALTER TABLE alerts RENAME TO alerts_elsewhere").execute(app.app.store.pool()).await.unwrap();
+    let log = ErrorLog::default();
+    let outcome = click_dismiss(&app, 1, &log).await;
+    assert_eq!(outcome, InteractionOutcome::Acknowledged, "Slack still gets its acknowledgement");
+    let logged = log.text();
+    assert_eq!(logged.matches("ERROR").count(), 1, "logged once: {logged}");
+    assert!(
+        logged.contains("could not read what a click acts on") && logged.contains("clicked.on=\"alert\""),
+        "{logged}"
+    );
+}
+
+#[tokio::test]
+async fn a_click_on_an_alert_that_is_gone_is_acknowledged_quietly() {
+    let app = crate::support::app::spawn_app().await;
+    let log = ErrorLog::default();
+    let outcome = click_dismiss(&app, 999, &log).await;
+    assert_eq!(outcome, InteractionOutcome::Acknowledged);
+    assert_eq!(log.text(), "", "nothing went wrong");
 }
