@@ -91,7 +91,7 @@ impl App {
             return Ok(None);
         }
         self.wake_outbox();
-        tracing::info!(incident.change = decision.change.kind(), "incident changed");
+        tracing::info!(incident.change = %decision.change.kind(), "incident changed");
         Ok(Some(Ok(())))
     }
 
@@ -126,7 +126,8 @@ impl App {
             incidents::assign_role(tx, incident.id, role, user, now).await?;
         }
         let event =
-            timeline::append(tx, incident.id, change.kind(), now, Some(actor.as_str()), &details(change)).await?;
+            timeline::append(tx, incident.id, &change.kind().name(), now, Some(actor.as_str()), &details(change))
+                .await?;
         let scope = event.to_string();
         let id = incident.id;
         if next.channel.is_some() {

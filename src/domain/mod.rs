@@ -15,3 +15,4 @@ pub mod retrospective;
 pub mod simulate;
 pub mod stats;
 pub mod text;
+pub mod timeline;
