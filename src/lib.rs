@@ -13,7 +13,7 @@
 //! - [`integrations`] — alert webhook payloads (Alertmanager, Grafana, Datadog) parsed into alerts.
 //! - [`app`] — use cases: decide with the domain, record, reply.
 //! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
-//!   grammar, text safety. No I/O, no async, no clock.
+//!   grammar, text safety, the typed timeline entries. No I/O, no async, no clock.
 //! - [`catalog`] — every word the bot says, in English and Korean.
 //! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
 //! - [`manifest`] — the Slack app manifest, pointed at an install.

@@ -14,6 +14,7 @@ use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::record::{StoredMessage, TimelineEvent};
 use crate::domain::retrospective::{Gathered, Question, build};
+use crate::domain::timeline::TimelineEntry;
 
 fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 5, 0, 0).unwrap() + Duration::minutes(minutes)
@@ -48,8 +49,10 @@ fn incident() -> Incident {
     }
 }
 
+/// An event as a row stores it: read back the way the store reads it.
 fn event(id: i64, kind: &str, minutes: i64, author: &str, body: serde_json::Value) -> TimelineEvent {
-    TimelineEvent { id, incident_id: 1, kind: kind.into(), at: at(minutes), author: Some(author.into()), body }
+    let entry = TimelineEntry::from_stored(kind, body);
+    TimelineEvent { id, incident_id: 1, at: at(minutes), author: Some(author.into()), entry }
 }
 
 fn ts(minutes: i64) -> String {

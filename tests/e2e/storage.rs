@@ -7,6 +7,7 @@ use chrono::{TimeZone, Utc};
 use firebell::config::env::DatabaseUrl;
 use firebell::domain::ids::{ChannelId, UserId};
 use firebell::domain::incident::{IncidentNumber, IncidentStatus, ServiceName, SeverityName};
+use firebell::domain::timeline::{TimelineEntry, TimelineKind};
 use firebell::store::Store;
 use firebell::store::deliveries::NewDelivery;
 use firebell::store::incidents::{self, NewIncident};
@@ -127,21 +128,38 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
         let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
-        timeline::append(&mut tx, incident.id, "update", at(60), Some("U0LEAD"), &json!({"text": "Rolled back"}))
-            .await
-            .unwrap();
-        timeline::append(&mut tx, incident.id, "declared", at(0), Some("U0REPORTER"), &json!({"severity": "SEV1"}))
-            .await
-            .unwrap();
-        timeline::append(&mut tx, incident.id, "alert", at(60), None, &json!({})).await.unwrap();
+        let update = TimelineEntry::Update { text: "Rolled back".into(), status: None };
+        timeline::append(&mut tx, incident.id, at(60), Some(&user("U0LEAD")), &update).await.unwrap();
+        let declared = TimelineEntry::Declared { severity: sev1(), services: vec![], private: false };
+        timeline::append(&mut tx, incident.id, at(0), Some(&user("U0REPORTER")), &declared).await.unwrap();
+        let alert = TimelineEntry::Alert {
+            source: "alertmanager".into(),
+            title: "High 5xx rate".into(),
+            fingerprint: "fp1".into(),
+            link: None,
+        };
+        timeline::append(&mut tx, incident.id, at(60), None, &alert).await.unwrap();
         tx.commit().await.unwrap();
         let events = store.timeline(incident.id).await.unwrap();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(kinds, ["declared", "update", "alert"], "{}", database.backend);
+        let kinds: Vec<_> = events.iter().map(|e| e.entry.kind()).collect();
+        assert_eq!(
+            kinds,
+            [Ok(TimelineKind::Declared), Ok(TimelineKind::Update), Ok(TimelineKind::Alert)],
+            "{}",
+            database.backend
+        );
         assert_eq!(events[1].author.as_deref(), Some("U0LEAD"));
-        assert_eq!(events[1].body["text"], "Rolled back");
+        assert_eq!(events[1].entry, update);
         assert_eq!(events[2].author, None);
     }
+}
+
+fn user(id: &str) -> UserId {
+    UserId::parse(id).unwrap()
+}
+
+fn sev1() -> SeverityName {
+    SeverityName::from_stored("SEV1".into())
 }
 
 #[tokio::test]

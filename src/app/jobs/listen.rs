@@ -10,6 +10,7 @@ use crate::domain::ids::ChannelId;
 use crate::render;
 use crate::slack::client::SlackCallError;
 use crate::store::messages::{self, NewMessage};
+use crate::store::timeline::TimelineEntry;
 
 /// The message with `ts` in a `conversations.history` / `conversations.replies` answer.
 fn find<'a>(answer: &'a Value, ts: &str) -> Option<&'a Value> {
@@ -83,11 +84,13 @@ impl App {
         let incident = self.incident_or_invalid(incident_id).await?;
         let channel = self.channel_of(&incident).await?;
         let timeline = self.store.timeline(incident_id).await?;
-        let last_update =
-            timeline.iter().rev().find(|e| e.kind == "update").and_then(|e| e.body["text"].as_str().map(str::to_owned));
+        let last_update = timeline.iter().rev().find_map(|e| match &e.entry {
+            TimelineEntry::Update { text, .. } => Some(text.clone()),
+            _ => None,
+        });
         let mut highlights = Vec::new();
-        for event in timeline.iter().filter(|e| e.kind == "highlight") {
-            if let Some(ts) = event.body["ts"].as_str()
+        for event in &timeline {
+            if let TimelineEntry::Highlight { ts, .. } = &event.entry
                 && let Some(message) = self.store.message(&channel, ts).await?
             {
                 highlights.push(message);
