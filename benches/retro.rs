@@ -17,12 +17,12 @@ use firebell::domain::ids::{ChannelId, UserId};
 use firebell::domain::incident::{Incident, IncidentNumber, IncidentStatus, SeverityName};
 use firebell::domain::record::{StoredMessage, TimelineEvent};
 use firebell::domain::retrospective::{Gathered, build};
+use firebell::domain::timeline::TimelineEntry;
 use firebell::render::retro::markdown;
 use firebell::store::Store;
 use firebell::store::incidents::{self, NewIncident};
 use firebell::store::messages::{self, NewMessage};
 use firebell::store::timeline;
-use serde_json::json;
 
 const MESSAGES: usize = 100_000;
 const EVENTS: usize = 2_000;
@@ -79,13 +79,24 @@ fn record() -> (Vec<TimelineEvent>, Vec<StoredMessage>) {
         })
         .collect();
     let events = (0..EVENTS)
-        .map(|n| TimelineEvent {
-            id: i64::try_from(n).unwrap(),
-            incident_id: 1,
-            kind: if n % 5 == 0 { "highlight".into() } else { "update".into() },
-            at: start + Duration::seconds(i64::try_from(n).unwrap() * 45),
-            author: Some(users[n % users.len()].to_string()),
-            body: json!({"text": format!("update {n}"), "ts": format!("{}.{:06}", (start + Duration::seconds(i64::try_from(n).unwrap() * 45)).timestamp(), n)}),
+        .map(|n| {
+            let at = start + Duration::seconds(i64::try_from(n).unwrap() * 45);
+            let entry = if n % 5 == 0 {
+                TimelineEntry::Highlight {
+                    channel: ChannelId::parse("C0INC").unwrap(),
+                    ts: format!("{}.{:06}", at.timestamp(), n),
+                    by: users[(n * 3) % users.len()].clone(),
+                }
+            } else {
+                TimelineEntry::Update { text: format!("update {n}"), status: None }
+            };
+            TimelineEvent {
+                id: i64::try_from(n).unwrap(),
+                incident_id: 1,
+                at,
+                author: Some(users[n % users.len()].to_string()),
+                entry,
+            }
         })
         .collect();
     (events, messages)
@@ -161,9 +172,8 @@ fn from_sqlite(c: &mut Criterion) {
             messages::insert(&mut tx, stored.id, &new).await.unwrap();
         }
         for event in &timeline {
-            timeline::append(&mut tx, stored.id, &event.kind, event.at, event.author.as_deref(), &event.body)
-                .await
-                .unwrap();
+            let author = event.author.as_deref().and_then(UserId::parse);
+            timeline::append(&mut tx, stored.id, event.at, author.as_ref(), &event.entry).await.unwrap();
         }
         tx.commit().await.unwrap();
         let incident = store.incident(stored.id).await.unwrap().unwrap();

@@ -21,8 +21,8 @@
 //! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect,
 //!   and the reminder worker.
 //! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
-//!   grammar, the lifecycle, alerts, changes, reminders, the retrospective, statistics, the
-//!   policy dry run, text safety. No I/O, no async, no clock.
+//!   grammar, the lifecycle, alerts, changes, reminders, the typed timeline entries, the retrospective,
+//!   statistics, the policy dry run, text safety. No I/O, no async, no clock.
 //! - [`render`] — Block Kit messages, modals, topics and the retrospective's Markdown from
 //!   domain values (pure; depends on the domain only).
 //! - [`catalog`] — every word the bot says, in English and Korean.

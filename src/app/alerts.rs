@@ -2,8 +2,6 @@
 //! once, count repeats instead of posting again, note resolutions, and link alerts to the
 //! incidents they led to (their start is the incident's detection time).
 
-use serde_json::json;
-
 use super::App;
 use super::declare::Declaration;
 use super::jobs::{self, Step};
@@ -14,7 +12,7 @@ use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::policy::AlertAction;
 use crate::store::alerts;
-use crate::store::timeline;
+use crate::store::timeline::{self, TimelineEntry};
 
 /// Who "reports" an incident an alert rule declared: the bot itself when known.
 const SLACKBOT: &str = "USLACKBOT";
@@ -82,8 +80,12 @@ impl App {
             .await?;
         }
         if let Some(incident_id) = stored.incident_id {
-            let details = json!({"source": stored.source, "title": stored.title, "fingerprint": stored.fingerprint});
-            timeline::append(&mut tx, incident_id, "alert_resolved", now, None, &details).await?;
+            let resolved = TimelineEntry::AlertResolved {
+                source: stored.source,
+                title: stored.title,
+                fingerprint: stored.fingerprint,
+            };
+            timeline::append(&mut tx, incident_id, now, None, &resolved).await?;
         }
         tx.commit().await?;
         self.wake_outbox();
@@ -120,9 +122,13 @@ impl App {
         let mut tx = self.store.begin().await?;
         alerts::link_incident(&mut tx, alert.id, incident.id).await?;
         let at = alert.started_at.unwrap_or(alert.first_seen).min(incident.declared_at);
-        let details =
-            json!({"source": alert.source, "title": alert.title, "fingerprint": alert.fingerprint, "link": alert.link});
-        timeline::append(&mut tx, incident.id, "alert", at, None, &details).await?;
+        let fired = TimelineEntry::Alert {
+            source: alert.source.clone(),
+            title: alert.title.clone(),
+            fingerprint: alert.fingerprint.clone(),
+            link: alert.link.clone(),
+        };
+        timeline::append(&mut tx, incident.id, at, None, &fired).await?;
         if alert.prompt_ts.is_some() {
             jobs::enqueue(
                 &mut tx,

@@ -1,8 +1,6 @@
 //! Declaring an incident: record it, its first timeline event and the job that opens its
 //! channel — in one transaction — and answer at once. Slack work follows in the outbox.
 
-use serde_json::json;
-
 use super::App;
 use super::jobs::{self, Step};
 use crate::domain::declaration::DeclareForm;
@@ -10,7 +8,7 @@ use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::reminders;
 use crate::store::incidents::{self, NewIncident};
-use crate::store::timeline;
+use crate::store::timeline::{self, TimelineEntry};
 
 /// Everything a declaration says, from the quick command, the modal or an alert.
 #[derive(Clone, Debug)]
@@ -65,10 +63,12 @@ impl App {
         let mut tx = self.store.begin().await?;
         self.store.lock_incident_numbers(&mut tx).await?;
         let incident = incidents::insert(&mut tx, &new, now).await?;
-        let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
-        let details =
-            json!({"severity": incident.severity.as_str(), "services": services, "private": incident.private});
-        timeline::append(&mut tx, incident.id, "declared", now, Some(incident.reporter.as_str()), &details).await?;
+        let declared = TimelineEntry::Declared {
+            severity: incident.severity.clone(),
+            services: incident.services.clone(),
+            private: incident.private,
+        };
+        timeline::append(&mut tx, incident.id, now, Some(&incident.reporter), &declared).await?;
         let step = Step::OpenChannel { incident_id: incident.id, response_url: declaration.response_url.clone() };
         jobs::enqueue(&mut tx, &step, jobs::DECLARED, now).await?;
         tx.commit().await?;

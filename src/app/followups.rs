@@ -1,7 +1,5 @@
 //! Follow-ups: added by command, listed with Mark done buttons, finished by a click.
 
-use serde_json::json;
-
 use super::App;
 use super::jobs::{self, Step};
 use super::reply::Reply;
@@ -10,7 +8,7 @@ use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::render;
 use crate::store::followups::{self, NewFollowup};
-use crate::store::timeline;
+use crate::store::timeline::{self, TimelineEntry};
 
 impl App {
     /// Records a follow-up with its timeline entry and its post in the channel.
@@ -31,8 +29,9 @@ impl App {
         };
         let mut tx = self.store.begin().await?;
         let followup = followups::add(&mut tx, &new, now).await?;
-        let details = json!({"id": followup.id, "group": followup.group.as_str(), "text": followup.text});
-        let event = timeline::append(&mut tx, incident.id, "followup_added", now, Some(by.as_str()), &details).await?;
+        let added =
+            TimelineEntry::FollowupAdded { id: followup.id, group: followup.group, text: followup.text.clone() };
+        let event = timeline::append(&mut tx, incident.id, now, Some(by), &added).await?;
         let post = render::followups::added(&followup, self.policy.locale);
         if incident.channel.is_some() {
             jobs::enqueue(
@@ -64,8 +63,8 @@ impl App {
         }
         let Some(incident) = self.store.incident(followup.incident_id).await? else { return Ok(()) };
         let mut tx = self.store.begin().await?;
-        let details = json!({"id": id, "text": followup.text});
-        let event = timeline::append(&mut tx, incident.id, "followup_done", now, Some(by.as_str()), &details).await?;
+        let done = TimelineEntry::FollowupDone { id, text: followup.text.clone() };
+        let event = timeline::append(&mut tx, incident.id, now, Some(by), &done).await?;
         if incident.channel.is_some() {
             let text = render::followups::done(&followup, by, self.policy.locale);
             jobs::enqueue(&mut tx, &Step::PostInChannel { incident_id: incident.id, text }, &event.to_string(), now)

@@ -3,7 +3,6 @@
 //! event and the announcements in one transaction.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
 use super::App;
@@ -13,32 +12,12 @@ use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::{Action, Change, Decision, decide};
 use crate::render;
+use crate::store::incidents;
 use crate::store::notices::Notice;
-use crate::store::{incidents, timeline};
+use crate::store::timeline::{self, TimelineEntry};
 
 /// Attempts before a change that keeps colliding with others is given up.
 const CONCURRENT_ATTEMPTS: usize = 8;
-
-/// The timeline details of a change.
-fn details(change: &Change) -> Value {
-    match change {
-        Change::Updated { text, status } => json!({"text": text, "status": status.map(|(_, to)| to.as_str())}),
-        Change::StatusChanged { from, to } => json!({"from": from.as_str(), "to": to.as_str()}),
-        Change::Reopened { to } => json!({"to": to.as_str()}),
-        Change::SeverityChanged { from, to, lowered } => {
-            json!({"from": from.as_str(), "to": to.as_str(), "lowered": lowered})
-        }
-        Change::RoleAssigned { role, user } => json!({"role": role.as_str(), "user": user.as_str()}),
-        Change::TitleChanged { to } => json!({"title": to}),
-        Change::ImpactChanged { to } => json!({"impact": to}),
-        Change::ServiceAdded(service) | Change::ServiceRemoved(service) => json!({"service": service.as_str()}),
-        Change::Noted { text } => json!({"text": text}),
-        Change::Resolved { summary, duration } => {
-            json!({"summary": summary, "duration_seconds": duration.num_seconds()})
-        }
-        Change::Closed => json!({}),
-    }
-}
 
 impl App {
     /// Applies `action` by `actor`. `Ok(Err(reply))` is a refusal to show the actor.
@@ -91,7 +70,7 @@ impl App {
             return Ok(None);
         }
         self.wake_outbox();
-        tracing::info!(incident.change = decision.change.kind(), "incident changed");
+        tracing::info!(incident.change = %decision.change.kind(), "incident changed");
         Ok(Some(Ok(())))
     }
 
@@ -125,8 +104,7 @@ impl App {
         {
             incidents::assign_role(tx, incident.id, role, user, now).await?;
         }
-        let event =
-            timeline::append(tx, incident.id, change.kind(), now, Some(actor.as_str()), &details(change)).await?;
+        let event = timeline::append(tx, incident.id, now, Some(actor), &TimelineEntry::from(change)).await?;
         let scope = event.to_string();
         let id = incident.id;
         if next.channel.is_some() {

@@ -14,7 +14,7 @@ use crate::domain::incident::Incident;
 use crate::domain::policy::Policy;
 use crate::domain::reminders::{self, plus};
 use crate::store::reminders::{self as claims, Nudge};
-use crate::store::timeline;
+use crate::store::timeline::{self, TimelineEntry};
 
 /// The widest audience of an incident: the announcements channel for a broad one, the
 /// affected teams' channels for a narrow one, nobody outside for a private one.
@@ -159,9 +159,8 @@ impl App {
                 tx.rollback().await?;
                 continue;
             }
-            let until = plus(now, delay);
-            let details = serde_json::json!({"until": until.to_rfc3339(), "seconds": delay.as_secs()});
-            timeline::append(&mut tx, incident_id, "reminder_snoozed", now, Some(by.as_str()), &details).await?;
+            let snoozed = TimelineEntry::ReminderSnoozed { until: plus(now, delay), seconds: delay.as_secs() };
+            timeline::append(&mut tx, incident_id, now, Some(by), &snoozed).await?;
             tx.commit().await?;
             return Ok(true);
         }

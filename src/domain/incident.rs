@@ -6,6 +6,8 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::domain::ids::{ChannelId, UserId};
 
@@ -95,6 +97,22 @@ impl IncidentStatus {
     }
 }
 
+/// In stored records (timeline entries) a status is its storage spelling.
+impl Serialize for IncidentStatus {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Reads only the storage spelling: anything else is an error, so a record naming a status
+/// this version does not know is not mistaken for one it does.
+impl<'de> Deserialize<'de> for IncidentStatus {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IncidentStatus, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        IncidentStatus::parse(&text).ok_or_else(|| D::Error::custom(format!("unknown incident status {text:?}")))
+    }
+}
+
 /// A severity name as the policy spells it (`SEV1`); only the policy creates these.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SeverityName(pub(crate) String);
@@ -118,6 +136,18 @@ macro_rules! policy_name {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
+            }
+        }
+        /// In stored records a name is its spelling.
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+        /// Read back as stored, like `from_stored`: the policy validated it when it was written.
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$ty, D::Error> {
+                String::deserialize(deserializer).map(Self)
             }
         }
     )*};

@@ -11,6 +11,7 @@ use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::policy::Policy;
 use crate::domain::reminders;
+use crate::domain::timeline::TimelineKind;
 
 /// Something a person does to an incident.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,21 +76,22 @@ pub enum Change {
 }
 
 impl Change {
-    /// The timeline kind.
-    pub fn kind(&self) -> &'static str {
+    /// The kind of timeline entry that records this change (for logs; the entry itself is
+    /// `TimelineEntry::from(&change)`).
+    pub fn kind(&self) -> TimelineKind {
         match self {
-            Change::Updated { .. } => "update",
-            Change::StatusChanged { .. } => "status_changed",
-            Change::Reopened { .. } => "reopened",
-            Change::SeverityChanged { .. } => "severity_changed",
-            Change::RoleAssigned { .. } => "role_assigned",
-            Change::TitleChanged { .. } => "title_changed",
-            Change::ImpactChanged { .. } => "impact_changed",
-            Change::ServiceAdded(_) => "service_added",
-            Change::ServiceRemoved(_) => "service_removed",
-            Change::Noted { .. } => "note",
-            Change::Resolved { .. } => "resolved",
-            Change::Closed => "closed",
+            Change::Updated { .. } => TimelineKind::Update,
+            Change::StatusChanged { .. } => TimelineKind::StatusChanged,
+            Change::Reopened { .. } => TimelineKind::Reopened,
+            Change::SeverityChanged { .. } => TimelineKind::SeverityChanged,
+            Change::RoleAssigned { .. } => TimelineKind::RoleAssigned,
+            Change::TitleChanged { .. } => TimelineKind::TitleChanged,
+            Change::ImpactChanged { .. } => TimelineKind::ImpactChanged,
+            Change::ServiceAdded(_) => TimelineKind::ServiceAdded,
+            Change::ServiceRemoved(_) => TimelineKind::ServiceRemoved,
+            Change::Noted { .. } => TimelineKind::Note,
+            Change::Resolved { .. } => TimelineKind::Resolved,
+            Change::Closed => TimelineKind::Closed,
         }
     }
 

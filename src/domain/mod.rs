@@ -17,3 +17,4 @@ pub mod retrospective;
 pub mod simulate;
 pub mod stats;
 pub mod text;
+pub mod timeline;

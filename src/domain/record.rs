@@ -2,22 +2,20 @@
 //! retrospective reads them. Stored by `store::timeline` and `store::messages`.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::timeline::TimelineEntry;
 
-/// One entry of an incident's timeline.
-#[derive(Clone, Debug, PartialEq)]
+/// One entry of an incident's timeline, with when and by whom it was recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimelineEvent {
     pub id: i64,
     pub incident_id: i64,
-    /// `declared`, `status_changed`, `update`, `note`…
-    pub kind: String,
     pub at: DateTime<Utc>,
     /// The Slack user who caused it; `None` for the bot or an alert.
     pub author: Option<String>,
-    /// Kind-specific details.
-    pub body: Value,
+    /// What happened, typed by kind.
+    pub entry: TimelineEntry,
 }
 
 /// A stored message.

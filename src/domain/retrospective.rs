@@ -14,6 +14,7 @@ use crate::domain::followup::{Followup, FollowupGroup};
 use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, IncidentStatus, RoleName, SeverityName};
 use crate::domain::record::{StoredMessage, TimelineEvent};
+use crate::domain::timeline::{TimelineEntry, TimelineKind};
 
 /// Threads with at least this many replies are summarised as one entry.
 pub const BUSY_THREAD: usize = 1;
@@ -66,7 +67,10 @@ pub struct KeyTimes {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Line {
     /// A timeline event of this kind with its details.
-    Event { kind: String, detail: String },
+    Event { kind: TimelineKind, detail: String },
+    /// A timeline entry this version cannot read (its stored kind): shown, so nothing
+    /// recorded is silently missing from the document.
+    Unknown { kind: String },
     /// A highlighted message.
     Highlight { text: Option<String> },
     /// A top-level message.
@@ -247,8 +251,15 @@ fn permalink(workspace: Option<&str>, channel: &str, ts: &str) -> Option<String>
     workspace.map(|url| format!("{}/archives/{channel}/p{}", url.trim_end_matches('/'), ts.replace('.', "")))
 }
 
-fn is_status_update(kind: &str) -> bool {
-    matches!(kind, "declared" | "update" | "status_changed" | "reopened" | "severity_changed")
+fn is_status_update(entry: &TimelineEntry) -> bool {
+    matches!(
+        entry,
+        TimelineEntry::Declared { .. }
+            | TimelineEntry::Update { .. }
+            | TimelineEntry::StatusChanged { .. }
+            | TimelineEntry::Reopened { .. }
+            | TimelineEntry::SeverityChanged { .. }
+    )
 }
 
 /// Builds the retrospective. Linear in the number of messages and events.
@@ -262,13 +273,15 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
     let by_ts: HashMap<&str, &StoredMessage> = gathered.messages.iter().map(|m| (m.ts.as_str(), m)).collect();
     for event in gathered.timeline {
         let who = event.author.as_deref().and_then(UserId::parse).map(|u| people.of(&u));
-        let entry = if event.kind == "highlight" {
-            let ts = event.body["ts"].as_str().unwrap_or_default();
-            let text = by_ts.get(ts).and_then(|m| m.text.as_deref()).map(|t| people.scrub(t));
+        let entry = if let TimelineEntry::Highlight { ts, .. } = &event.entry {
+            let text = by_ts.get(ts.as_str()).and_then(|m| m.text.as_deref()).map(|t| people.scrub(t));
             Entry { at: event.at, who, line: Line::Highlight { text }, permalink: permalink(workspace, &channel, ts) }
         } else {
-            let detail = event_detail(event, &mut people);
-            Entry { at: event.at, who, line: Line::Event { kind: event.kind.clone(), detail }, permalink: None }
+            let line = match event.entry.kind() {
+                Ok(kind) => Line::Event { kind, detail: event_detail(&event.entry, &mut people) },
+                Err(unknown) => Line::Unknown { kind: unknown.to_owned() },
+            };
+            Entry { at: event.at, who, line, permalink: None }
         };
         timeline.push(entry);
     }
@@ -323,7 +336,7 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
     let identified = gathered
         .timeline
         .iter()
-        .filter(|e| e.kind == "status_changed" && e.body["to"].as_str() == Some("identified"))
+        .filter(|e| matches!(e.entry, TimelineEntry::StatusChanged { to: IncidentStatus::Identified, .. }))
         .map(|e| e.at)
         .min();
     let narrative = narrative(&timeline, &times, identified);
@@ -332,9 +345,9 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
     participants.sort_by(|a, b| b.messages.cmp(&a.messages).then_with(|| a.who.cmp(&b.who)));
 
     let mut severity_history = vec![(incident.declared_at, first_severity(incident, gathered.timeline))];
-    for event in gathered.timeline.iter().filter(|e| e.kind == "severity_changed") {
-        if let Some(to) = event.body["to"].as_str() {
-            severity_history.push((event.at, SeverityName::from_stored(to.to_owned())));
+    for event in gathered.timeline {
+        if let TimelineEntry::SeverityChanged { to, .. } = &event.entry {
+            severity_history.push((event.at, to.clone()));
         }
     }
     let followups = FollowupGroup::ALL
@@ -383,55 +396,59 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
 fn first_severity(incident: &Incident, timeline: &[TimelineEvent]) -> SeverityName {
     timeline
         .iter()
-        .find(|e| e.kind == "declared")
-        .and_then(|e| e.body["severity"].as_str())
-        .map_or_else(|| incident.severity.clone(), |s| SeverityName::from_stored(s.to_owned()))
+        .find_map(|e| match &e.entry {
+            TimelineEntry::Declared { severity, .. } => Some(severity.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| incident.severity.clone())
 }
 
-fn event_detail(event: &TimelineEvent, people: &mut People<'_>) -> String {
-    let body = &event.body;
+/// What an event line says after its kind's words ("SEV2", "investigating → identified").
+fn event_detail(entry: &TimelineEntry, people: &mut People<'_>) -> String {
     let locale = people.gathered.locale;
-    let text = |key: &str| body[key].as_str().unwrap_or_default().to_owned();
-    let status = |key: &str| {
-        let stored = text(key);
-        IncidentStatus::parse(&stored).map_or(stored, |s| status_word(locale, s).to_owned())
-    };
-    match event.kind.as_str() {
-        "update" | "note" => people.scrub(&text("text")),
-        "status_changed" => format!("{} → {}", status("from"), status("to")),
-        "severity_changed" => format!("{} → {}", text("from"), text("to")),
-        "reopened" => status("to"),
-        "role_assigned" => {
-            let user = body["user"]
-                .as_str()
-                .and_then(UserId::parse)
-                .map(|u| label(&people.of(&u), locale))
-                .unwrap_or_default();
-            format!("{}: {user}", role_name(locale, &text("role")))
+    let status = |status: IncidentStatus| status_word(locale, status).to_owned();
+    match entry {
+        TimelineEntry::Update { text, .. } | TimelineEntry::Note { text } => people.scrub(text),
+        TimelineEntry::StatusChanged { from, to } => format!("{} → {}", status(*from), status(*to)),
+        TimelineEntry::SeverityChanged { from, to, .. } => format!("{from} → {to}"),
+        TimelineEntry::Reopened { to } => status(*to),
+        TimelineEntry::RoleAssigned { role, user } => {
+            let user = label(&people.of(user), locale);
+            format!("{}: {user}", role_name(locale, role.as_str()))
         }
-        "title_changed" => people.scrub(&text("title")),
-        "impact_changed" => people.scrub(&text("impact")),
-        "service_added" | "service_removed" => text("service"),
-        "resolved" => people.scrub(&text("summary")),
-        "declared" => text("severity"),
-        "followup_added" | "followup_done" => people.scrub(&text("text")),
-        _ => String::new(),
+        TimelineEntry::TitleChanged { title } => people.scrub(title),
+        TimelineEntry::ImpactChanged { impact } => people.scrub(impact),
+        TimelineEntry::ServiceAdded { service } | TimelineEntry::ServiceRemoved { service } => service.to_string(),
+        TimelineEntry::Resolved { summary, .. } => people.scrub(summary.as_deref().unwrap_or_default()),
+        TimelineEntry::Declared { severity, .. } => severity.to_string(),
+        TimelineEntry::FollowupAdded { text, .. } | TimelineEntry::FollowupDone { text, .. } => people.scrub(text),
+        // Alert titles come from monitoring and may carry mentions too.
+        TimelineEntry::Alert { title, .. } | TimelineEntry::AlertResolved { title, .. } => people.scrub(title),
+        // Highlights are `Line::Highlight` and unknown entries `Line::Unknown`: no detail here.
+        TimelineEntry::Closed {}
+        | TimelineEntry::ReminderSnoozed { .. }
+        | TimelineEntry::Highlight { .. }
+        | TimelineEntry::Unknown { .. } => String::new(),
     }
 }
 
 fn key_times(incident: &Incident, timeline: &[TimelineEvent]) -> KeyTimes {
-    let first = |pred: &dyn Fn(&TimelineEvent) -> bool| timeline.iter().filter(|e| pred(e)).map(|e| e.at).min();
-    let alert = first(&|e| e.kind == "alert");
-    let acknowledged = first(&|e| {
-        matches!(e.kind.as_str(), "update" | "status_changed")
-            || (e.kind == "role_assigned" && e.body["role"].as_str() == Some("lead"))
+    let first = |pred: &dyn Fn(&TimelineEntry) -> bool| timeline.iter().filter(|e| pred(&e.entry)).map(|e| e.at).min();
+    let alert = first(&|e| matches!(e, TimelineEntry::Alert { .. }));
+    let acknowledged = first(&|e| match e {
+        TimelineEntry::Update { .. } | TimelineEntry::StatusChanged { .. } => true,
+        TimelineEntry::RoleAssigned { role, .. } => role.as_str() == "lead",
+        _ => false,
     });
     let mitigated = first(&|e| {
-        (e.kind == "status_changed" && e.body["to"].as_str() == Some("monitoring"))
-            || (e.kind == "update" && e.body["status"].as_str() == Some("monitoring"))
+        matches!(
+            e,
+            TimelineEntry::StatusChanged { to: IncidentStatus::Monitoring, .. }
+                | TimelineEntry::Update { status: Some(IncidentStatus::Monitoring), .. }
+        )
     });
     let resolved = matches!(incident.status, IncidentStatus::Resolved | IncidentStatus::Closed)
-        .then(|| timeline.iter().filter(|e| e.kind == "resolved").map(|e| e.at).max())
+        .then(|| resolved_at(timeline))
         .flatten();
     KeyTimes {
         started: alert.map(|a| a.min(incident.declared_at)).or(Some(incident.declared_at)),
@@ -441,6 +458,11 @@ fn key_times(incident: &Incident, timeline: &[TimelineEvent]) -> KeyTimes {
         mitigated,
         resolved,
     }
+}
+
+/// When the incident was last resolved (it may have been reopened and resolved again).
+fn resolved_at(timeline: &[TimelineEvent]) -> Option<DateTime<Utc>> {
+    timeline.iter().filter(|e| matches!(e.entry, TimelineEntry::Resolved { .. })).map(|e| e.at).max()
 }
 
 /// Sorts the story's entries into phases: detection until declared, diagnosis until the cause
@@ -453,10 +475,12 @@ fn narrative(timeline: &[Entry], times: &KeyTimes, identified: Option<DateTime<U
     let declared = times.declared.unwrap_or(DateTime::<Utc>::MIN_UTC);
     for (index, entry) in timeline.iter().enumerate() {
         let story = match &entry.line {
-            Line::Event { kind, .. } => {
-                !matches!(kind.as_str(), "reminder_snoozed" | "followup_added" | "followup_done")
-            }
-            Line::Highlight { .. } => true,
+            Line::Event { kind, .. } => !matches!(
+                kind,
+                TimelineKind::ReminderSnoozed | TimelineKind::FollowupAdded | TimelineKind::FollowupDone
+            ),
+            // An entry nobody can read may still be part of the story: shown, not dropped.
+            Line::Highlight { .. } | Line::Unknown { .. } => true,
             Line::Message { .. } | Line::Thread { .. } => false,
         };
         if !story {
@@ -482,14 +506,14 @@ fn questions(gathered: &Gathered<'_>) -> Vec<Question> {
     let incident = gathered.incident;
     let mut out = Vec::new();
     let serious = gathered.serious.contains(&incident.severity)
-        || gathered.timeline.iter().any(|e| {
-            e.kind == "severity_changed"
-                && e.body["to"].as_str().is_some_and(|s| gathered.serious.iter().any(|x| x.as_str() == s))
-        });
+        || gathered
+            .timeline
+            .iter()
+            .any(|e| matches!(&e.entry, TimelineEntry::SeverityChanged { to, .. } if gathered.serious.contains(to)));
     if serious {
-        let end = gathered.timeline.iter().filter(|e| e.kind == "resolved").map(|e| e.at).max();
+        let end = resolved_at(gathered.timeline);
         let mut updates: Vec<DateTime<Utc>> =
-            gathered.timeline.iter().filter(|e| is_status_update(&e.kind)).map(|e| e.at).collect();
+            gathered.timeline.iter().filter(|e| is_status_update(&e.entry)).map(|e| e.at).collect();
         updates.extend(end);
         updates.sort();
         for pair in updates.windows(2) {

@@ -9,6 +9,7 @@ use super::lifecycle::duration_in;
 use crate::catalog::{Key, Locale, text};
 use crate::domain::policy::Policy;
 use crate::domain::retrospective::{Entry, Line, Person, Phase, Question, Retrospective, label};
+use crate::domain::timeline::TimelineKind;
 
 /// One line of text: Markdown line breaks and stray markup from messages are flattened.
 fn one_line(text: &str) -> String {
@@ -19,25 +20,30 @@ fn person(locale: Locale, who: &Person) -> String {
     label(who, locale)
 }
 
-fn kind_key(kind: &str) -> Key {
+/// The words an event line of `kind` starts with; its detail fills them in.
+fn kind_key(kind: TimelineKind) -> Key {
     match kind {
-        "declared" => Key::RetroKindDeclared,
-        "update" => Key::RetroKindUpdate,
-        "status_changed" => Key::RetroKindStatusChanged,
-        "severity_changed" => Key::RetroKindSeverityChanged,
-        "reopened" => Key::RetroKindReopened,
-        "role_assigned" => Key::RetroKindRoleAssigned,
-        "title_changed" => Key::RetroKindTitleChanged,
-        "impact_changed" => Key::RetroKindImpactChanged,
-        "service_added" => Key::RetroKindServiceAdded,
-        "service_removed" => Key::RetroKindServiceRemoved,
-        "note" => Key::RetroKindNote,
-        "resolved" => Key::RetroKindResolved,
-        "closed" => Key::RetroKindClosed,
-        "followup_added" => Key::RetroKindFollowupAdded,
-        "followup_done" => Key::RetroKindFollowupDone,
-        "reminder_snoozed" => Key::RetroKindReminderSnoozed,
-        _ => Key::RetroKindOther,
+        TimelineKind::Declared => Key::RetroKindDeclared,
+        TimelineKind::Update => Key::RetroKindUpdate,
+        TimelineKind::StatusChanged => Key::RetroKindStatusChanged,
+        TimelineKind::SeverityChanged => Key::RetroKindSeverityChanged,
+        TimelineKind::Reopened => Key::RetroKindReopened,
+        TimelineKind::RoleAssigned => Key::RetroKindRoleAssigned,
+        TimelineKind::TitleChanged => Key::RetroKindTitleChanged,
+        TimelineKind::ImpactChanged => Key::RetroKindImpactChanged,
+        TimelineKind::ServiceAdded => Key::RetroKindServiceAdded,
+        TimelineKind::ServiceRemoved => Key::RetroKindServiceRemoved,
+        TimelineKind::Note => Key::RetroKindNote,
+        TimelineKind::Resolved => Key::RetroKindResolved,
+        TimelineKind::Closed => Key::RetroKindClosed,
+        TimelineKind::FollowupAdded => Key::RetroKindFollowupAdded,
+        TimelineKind::FollowupDone => Key::RetroKindFollowupDone,
+        TimelineKind::ReminderSnoozed => Key::RetroKindReminderSnoozed,
+        TimelineKind::Alert => Key::RetroKindAlert,
+        TimelineKind::AlertResolved => Key::RetroKindAlertResolved,
+        // The builder makes highlights `Line::Highlight` (with the message's text); an event
+        // line of this kind would have only its detail to say.
+        TimelineKind::Highlight => Key::RetroKindOther,
     }
 }
 
@@ -45,7 +51,8 @@ fn kind_key(kind: &str) -> Key {
 fn describe(locale: Locale, entry: &Entry) -> String {
     let t = |key| text(locale, key);
     match &entry.line {
-        Line::Event { kind, detail } => t(kind_key(kind)).fill_trusted(&[("detail", &one_line(detail))]),
+        Line::Event { kind, detail } => t(kind_key(*kind)).fill_trusted(&[("detail", &one_line(detail))]),
+        Line::Unknown { kind } => t(Key::RetroUnknownEntry).fill_trusted(&[("kind", &one_line(kind))]),
         Line::Highlight { text: body } => {
             t(Key::RetroHighlight).fill_trusted(&[("text", &one_line(body.as_deref().unwrap_or("…")))])
         }

@@ -14,6 +14,7 @@ use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::record::{StoredMessage, TimelineEvent};
 use crate::domain::retrospective::{Gathered, Question, build};
+use crate::domain::timeline::TimelineEntry;
 
 fn at(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 26, 5, 0, 0).unwrap() + Duration::minutes(minutes)
@@ -48,8 +49,10 @@ fn incident() -> Incident {
     }
 }
 
+/// An event as a row stores it: read back the way the store reads it.
 fn event(id: i64, kind: &str, minutes: i64, author: &str, body: serde_json::Value) -> TimelineEvent {
-    TimelineEvent { id, incident_id: 1, kind: kind.into(), at: at(minutes), author: Some(author.into()), body }
+    let entry = TimelineEntry::from_stored(kind, body);
+    TimelineEvent { id, incident_id: 1, at: at(minutes), author: Some(author.into()), entry }
 }
 
 fn ts(minutes: i64) -> String {
@@ -240,4 +243,58 @@ fn key_times_and_intervals_follow_the_timeline() {
     assert_eq!(retro.times.resolved, Some(at(95)));
     assert_eq!(retro.severity_history.len(), 2);
     assert!(retro.questions.contains(&Question::MissingImpact));
+}
+
+/// The document for `timeline` alone (no messages, follow-ups or roles).
+fn render_timeline(locale: Locale, timeline: &[TimelineEvent]) -> String {
+    let mut policy = contract_policy();
+    policy.locale = locale;
+    let incident = incident();
+    let names = HashMap::new();
+    let gathered = Gathered {
+        incident: &incident,
+        timeline,
+        messages: &[],
+        followups: &[],
+        roles: &[],
+        names: &names,
+        blameless: true,
+        serious: &[],
+        workspace_url: None,
+        locale,
+    };
+    markdown(&build(&gathered), &policy)
+}
+
+#[test]
+fn alerts_and_entries_this_version_cannot_read_each_have_a_line_in_both_languages() {
+    let alert = json!({"source": "alertmanager", "title": "Gateway 5xx above 5%", "fingerprint": "fp1", "link": null});
+    let resolved = json!({"source": "alertmanager", "title": "Gateway 5xx above 5%", "fingerprint": "fp1"});
+    let timeline = vec![
+        TimelineEvent { author: None, ..event(1, "alert", 0, "U0ALICE", alert) },
+        event(2, "declared", 2, "U0ALICE", json!({"severity": "SEV1"})),
+        event(3, "war_room_opened", 3, "U0BOB", json!({"room": "https://meet.example/inc-42"})),
+        TimelineEvent { author: None, ..event(4, "alert_resolved", 90, "U0ALICE", resolved) },
+    ];
+    let expected = [
+        (
+            Locale::En,
+            [
+                "alert fired: Gateway 5xx above 5%",
+                "unknown entry (war_room_opened)",
+                "alert resolved: Gateway 5xx above 5%",
+            ],
+        ),
+        (
+            Locale::Ko,
+            ["알람 발생: Gateway 5xx above 5%", "알 수 없는 기록 (war_room_opened)", "알람 해결: Gateway 5xx above 5%"],
+        ),
+    ];
+    for (locale, lines) in expected {
+        let document = render_timeline(locale, &timeline);
+        for line in lines {
+            assert!(document.contains(&format!(" · {line}\n")), "{locale:?} has {line:?}: {document}");
+        }
+        assert!(!document.lines().any(|line| line.ends_with(" · ")), "{locale:?}: no empty line: {document}");
+    }
 }

@@ -11,6 +11,7 @@ use sqlx::{AnyConnection, Row};
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::record::StoredMessage;
+use crate::domain::timeline::{TimelineEntry, TimelineKind};
 
 /// A message as Slack delivered it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,14 +99,20 @@ pub async fn delete(conn: &mut AnyConnection, incident_id: i64, channel: &Channe
 }
 
 /// Adds a highlight for the message at `ts`, stamped with the message's own time; a second
-/// highlight of the same message changes nothing.
+/// highlight of the same message changes nothing. `by` is the user who highlighted it, as the
+/// event or the job carried it.
 pub async fn highlight(conn: &mut AnyConnection, message: &StoredMessage, by: &str) -> anyhow::Result<()> {
-    let body = serde_json::json!({"channel": message.channel.as_str(), "ts": message.ts, "by": by});
+    let by = UserId::parse(by).ok_or_else(|| anyhow::anyhow!("highlighted by {by:?}, which is not a user"))?;
+    let entry = TimelineEntry::Highlight { channel: message.channel.clone(), ts: message.ts.clone(), by };
+    let (kind, body) = entry.to_stored()?;
+    // Not `timeline::append`: `ref_ts` names the message, so a highlight is kept once per
+    // message and `unhighlight` finds it.
     sqlx::query(
-        "INSERT INTO timeline_events (incident_id, kind, at, author, body, ref_ts) VALUES ($1, 'highlight', $2, $3, $4, $5)
+        "INSERT INTO timeline_events (incident_id, kind, at, author, body, ref_ts) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (incident_id, kind, ref_ts) DO NOTHING",
     )
     .bind(message.incident_id)
+    .bind(kind)
     .bind(to_millis(message.posted_at))
     .bind(message.user.as_ref().map(|u| u.as_str().to_owned()))
     .bind(body.to_string())
@@ -117,8 +124,9 @@ pub async fn highlight(conn: &mut AnyConnection, message: &StoredMessage, by: &s
 
 /// Removes the highlight of the message at `ts`.
 pub async fn unhighlight(conn: &mut AnyConnection, incident_id: i64, ts: &str) -> anyhow::Result<()> {
-    sqlx::query("DELETE FROM timeline_events WHERE incident_id = $1 AND kind = 'highlight' AND ref_ts = $2")
+    sqlx::query("DELETE FROM timeline_events WHERE incident_id = $1 AND kind = $2 AND ref_ts = $3")
         .bind(incident_id)
+        .bind(TimelineKind::Highlight.name())
         .bind(ts)
         .execute(conn)
         .await?;

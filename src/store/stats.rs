@@ -5,16 +5,18 @@ use sqlx::Row;
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::stats::IncidentTimes;
+use crate::domain::timeline::TimelineKind;
 
 impl Store {
     /// Incidents declared since `since`, with their acknowledgement, resolution and first alert.
     pub async fn incident_times(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<IncidentTimes>> {
         let rows = sqlx::query(
             "SELECT i.severity, i.declared_at, i.acknowledged_at, i.resolved_at,
-                    (SELECT MIN(t.at) FROM timeline_events t WHERE t.incident_id = i.id AND t.kind = 'alert') AS alerted_at
+                    (SELECT MIN(t.at) FROM timeline_events t WHERE t.incident_id = i.id AND t.kind = $2) AS alerted_at
              FROM incidents i WHERE i.declared_at >= $1 ORDER BY i.declared_at",
         )
         .bind(to_millis(since))
+        .bind(TimelineKind::Alert.name())
         .fetch_all(self.pool())
         .await?;
         rows.iter()

@@ -1,29 +1,33 @@
-//! Timeline events: every change to an incident, with its time and author.
+//! Timeline events: every change to an incident, with its time and author, in the
+//! `timeline_events` table. Kinds and bodies come from [`TimelineEntry`] only — written by
+//! [`append`], read back by [`Store::timeline`] — so this module never spells a kind.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
+use crate::domain::ids::UserId;
 
 pub use crate::domain::record::TimelineEvent;
+pub use crate::domain::timeline::{TimelineEntry, TimelineKind};
 
-/// Appends an event inside the caller's transaction; returns its id.
+/// Appends an entry inside the caller's transaction; returns its id.
 pub async fn append(
     conn: &mut AnyConnection,
     incident_id: i64,
-    kind: &str,
     at: DateTime<Utc>,
-    author: Option<&str>,
-    body: &Value,
+    author: Option<&UserId>,
+    entry: &TimelineEntry,
 ) -> anyhow::Result<i64> {
+    let (kind, body) = entry.to_stored()?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO timeline_events (incident_id, kind, at, author, body) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(incident_id)
     .bind(kind)
     .bind(to_millis(at))
-    .bind(author)
+    .bind(author.map(UserId::as_str))
     .bind(body.to_string())
     .fetch_one(conn)
     .await?;
@@ -31,7 +35,8 @@ pub async fn append(
 }
 
 impl Store {
-    /// An incident's timeline in time order (ties in insertion order).
+    /// An incident's timeline in time order (ties in insertion order). Every row comes back:
+    /// one this version cannot read is a [`TimelineEntry::Unknown`], never an error.
     pub async fn timeline(&self, incident_id: i64) -> anyhow::Result<Vec<TimelineEvent>> {
         let rows = sqlx::query(
             "SELECT id, incident_id, kind, at, author, body FROM timeline_events
@@ -42,14 +47,16 @@ impl Store {
         .await?;
         rows.into_iter()
             .map(|row| {
+                let kind: String = row.try_get("kind")?;
                 let body: String = row.try_get("body")?;
+                // A body that is not JSON is kept as its text, so the entry still shows.
+                let body = serde_json::from_str(&body).unwrap_or(Value::String(body));
                 Ok(TimelineEvent {
                     id: row.try_get("id")?,
                     incident_id: row.try_get("incident_id")?,
-                    kind: row.try_get("kind")?,
                     at: from_millis(row.try_get("at")?),
                     author: row.try_get("author")?,
-                    body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                    entry: TimelineEntry::from_stored(&kind, body),
                 })
             })
             .collect()

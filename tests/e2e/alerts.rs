@@ -2,6 +2,7 @@
 //! declaring by rule, by ✅ and by the form, resolutions.
 
 use firebell::domain::incident::IncidentNumber;
+use firebell::domain::timeline::{TimelineEntry, TimelineKind};
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
@@ -141,7 +142,8 @@ async fn a_check_mark_on_the_prompt_declares_with_the_alert_in_the_timeline() {
     assert_eq!(incident.services.iter().map(|s| s.as_str()).collect::<Vec<_>>(), ["checkout"]);
     assert_eq!(incident.reporter.as_str(), "U0ONCALL1");
     let timeline = app.app.store.timeline(incident.id).await.unwrap();
-    let alert = timeline.iter().find(|e| e.kind == "alert").expect("the alert is in the timeline");
+    let alert =
+        timeline.iter().find(|e| matches!(e.entry, TimelineEntry::Alert { .. })).expect("the alert is in the timeline");
     assert!(alert.at <= incident.declared_at, "the alert's start is the detection time");
     assert!(prompts(&app)[0].blocks.to_string().contains("Declared as incident #1"));
 }
@@ -155,8 +157,9 @@ async fn a_declare_rule_creates_the_incident_directly_and_a_resolution_is_noted(
     assert_eq!(incident.severity.as_str(), "SEV2", "the rule's severity");
     assert_eq!(workspace::bot_posts(&app.slack, "C0PAYMENTS").len(), 1, "the payments team was told");
     hook(&app, "alertmanager", RESOLVED, Some(TOKEN)).await;
-    let kinds: Vec<String> = app.app.store.timeline(incident.id).await.unwrap().into_iter().map(|e| e.kind).collect();
-    assert!(kinds.contains(&"alert".to_owned()) && kinds.contains(&"alert_resolved".to_owned()), "{kinds:?}");
+    let timeline = app.app.store.timeline(incident.id).await.unwrap();
+    let kinds: Vec<_> = timeline.iter().map(|e| e.entry.kind()).collect();
+    assert!(kinds.contains(&Ok(TimelineKind::Alert)) && kinds.contains(&Ok(TimelineKind::AlertResolved)), "{kinds:?}");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use firebell::app::interactions::InteractionOutcome;
 use firebell::domain::incident::IncidentNumber;
+use firebell::domain::timeline::TimelineEntry;
 use firebell::slack::inbound::Interaction;
 use sqlx::{Connection, Executor};
 
@@ -47,7 +48,8 @@ async fn a_short_lock_is_waited_out_and_the_note_is_recorded() {
     holder.await.unwrap();
     app.outbox_drained().await;
     let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
-    let notes = app.app.store.timeline(incident.id).await.unwrap().into_iter().filter(|e| e.kind == "note").count();
+    let timeline = app.app.store.timeline(incident.id).await.unwrap();
+    let notes = timeline.iter().filter(|e| matches!(e.entry, TimelineEntry::Note { .. })).count();
     assert_eq!(notes, 1);
 }
 
@@ -64,7 +66,8 @@ async fn a_lock_longer_than_the_wait_is_a_clear_try_again_and_the_retry_works() 
     assert_eq!(retry["text"], "Done.");
     app.outbox_drained().await;
     let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
-    let notes = app.app.store.timeline(incident.id).await.unwrap().into_iter().filter(|e| e.kind == "note").count();
+    let timeline = app.app.store.timeline(incident.id).await.unwrap();
+    let notes = timeline.iter().filter(|e| matches!(e.entry, TimelineEntry::Note { .. })).count();
     assert_eq!(notes, 1, "the failed attempt left nothing behind");
 }
 
@@ -113,8 +116,10 @@ async fn postgres_gone_for_ten_seconds_is_a_clear_try_again_then_a_full_recovery
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.kind == "note")
-        .map(|e| e.body["text"].as_str().unwrap_or_default().to_owned())
+        .filter_map(|e| match e.entry {
+            TimelineEntry::Note { text } => Some(text),
+            _ => None,
+        })
         .collect();
     assert_eq!(notes, ["note after the database came back".replace("note ", "")], "nothing half-recorded meanwhile");
     assert!(workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("after the database came back")));

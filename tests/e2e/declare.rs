@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use firebell::domain::incident::IncidentNumber;
+use firebell::domain::timeline::TimelineKind;
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
@@ -91,7 +92,7 @@ async fn a_sev1_on_payments_gets_a_channel_its_people_and_notices_in_order() {
     );
     let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
     assert_eq!(incident.channel.as_ref().map(|c| c.as_str()), Some(channel.id.as_str()));
-    assert_eq!(app.app.store.timeline(incident.id).await.unwrap()[0].kind, "declared");
+    assert_eq!(app.app.store.timeline(incident.id).await.unwrap()[0].entry.kind(), Ok(TimelineKind::Declared));
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! notices kept current, private incidents.
 
 use firebell::domain::incident::{Incident, IncidentNumber, IncidentStatus};
+use firebell::domain::timeline::{TimelineEntry, TimelineKind};
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
@@ -104,7 +105,7 @@ async fn an_update_edits_every_notice_and_replies_in_each_thread() {
     let posted = top_level(&app, &channel);
     assert!(posted.iter().any(|m| m.text.contains("*Update* from <@U0ONCALL1>")), "{posted:?}");
     let timeline = app.app.store.timeline(incident(&app, 1).await.id).await.unwrap();
-    assert_eq!(timeline.last().unwrap().kind, "update");
+    assert_eq!(timeline.last().unwrap().entry.kind(), Ok(TimelineKind::Update));
     assert_eq!(timeline.last().unwrap().author.as_deref(), Some("U0ONCALL1"));
 }
 
@@ -177,8 +178,21 @@ async fn the_full_lifecycle_with_a_reopen_and_every_illegal_move_refused() {
         resolutions.iter().find(|m| m.text.contains("*Resolved* after")).expect("the resolution in the thread");
     assert!(resolved.reply_broadcast, "the resolution is also sent to the channel");
     assert!(resolved.text.contains("Rolled back the deploy"));
-    let kinds: Vec<String> = app.app.store.timeline(1).await.unwrap().into_iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, ["declared", "status_changed", "status_changed", "resolved", "reopened", "resolved", "closed"]);
+    let timeline = app.app.store.timeline(1).await.unwrap();
+    let kinds: Vec<_> = timeline.iter().map(|e| e.entry.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            TimelineKind::Declared,
+            TimelineKind::StatusChanged,
+            TimelineKind::StatusChanged,
+            TimelineKind::Resolved,
+            TimelineKind::Reopened,
+            TimelineKind::Resolved,
+            TimelineKind::Closed
+        ]
+        .map(Ok)
+    );
 }
 
 #[tokio::test]
@@ -293,8 +307,19 @@ async fn each_summary_button_opens_its_modal_and_its_submission_acts_like_the_co
     );
     interact(&app, &submit("incident_resolve", id, "U0ONCALL1", resolve)).await;
     assert_eq!(incident(&app, 1).await.status, IncidentStatus::Resolved);
-    let kinds: Vec<String> = app.app.store.timeline(id).await.unwrap().into_iter().map(|e| e.kind).collect();
-    assert_eq!(kinds, ["declared", "update", "severity_changed", "role_assigned", "resolved"]);
+    let timeline = app.app.store.timeline(id).await.unwrap();
+    let kinds: Vec<_> = timeline.iter().map(|e| e.entry.kind()).collect();
+    assert_eq!(
+        kinds,
+        [
+            TimelineKind::Declared,
+            TimelineKind::Update,
+            TimelineKind::SeverityChanged,
+            TimelineKind::RoleAssigned,
+            TimelineKind::Resolved
+        ]
+        .map(Ok)
+    );
 }
 
 #[tokio::test]
@@ -394,7 +419,14 @@ async fn a_burst_of_simultaneous_notes_is_all_recorded_and_posted() {
         assert_eq!(reply["text"], "Done.", "every note is taken: {reply}");
     }
     app.outbox_drained().await;
-    let notes = app.app.store.timeline(declared_incident.id).await.unwrap().into_iter().filter(|e| e.kind == "note");
+    let notes = app
+        .app
+        .store
+        .timeline(declared_incident.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| matches!(e.entry, TimelineEntry::Note { .. }));
     assert_eq!(notes.count(), 40);
     let posted = app.slack.messages(&channel).into_iter().filter(|m| m.text.contains("observation")).count();
     assert_eq!(posted, 40);

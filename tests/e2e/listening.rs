@@ -4,6 +4,7 @@
 
 use firebell::domain::ids::ChannelId;
 use firebell::domain::incident::IncidentNumber;
+use firebell::domain::timeline::{TimelineEntry, TimelineKind};
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
@@ -38,7 +39,8 @@ fn pushpin(added: bool, channel: &str, ts: &str) -> Value {
 }
 
 async fn highlights(app: &TestApp, incident_id: i64) -> Vec<firebell::store::timeline::TimelineEvent> {
-    app.app.store.timeline(incident_id).await.unwrap().into_iter().filter(|e| e.kind == "highlight").collect()
+    let timeline = app.app.store.timeline(incident_id).await.unwrap();
+    timeline.into_iter().filter(|e| matches!(e.entry, TimelineEntry::Highlight { .. })).collect()
 }
 
 #[tokio::test]
@@ -89,7 +91,8 @@ async fn a_pushpin_highlights_a_message_with_its_own_time_and_unpinning_removes_
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].at.timestamp(), 1_790_000_000, "the message's time, not the reaction's");
     assert_eq!(found[0].author.as_deref(), Some("U0REPORTER"));
-    assert_eq!(found[0].body["by"], "U0ONCALL1");
+    let TimelineEntry::Highlight { by, .. } = &found[0].entry else { panic!("a highlight: {:?}", found[0].entry) };
+    assert_eq!(by.as_str(), "U0ONCALL1");
     deliver(&app, "Ev3", pushpin(true, &channel, "1790000000.000100")).await;
     assert_eq!(highlights(&app, incident_id).await.len(), 1, "a second pushpin adds nothing");
     deliver(&app, "Ev4", pushpin(false, &channel, "1790000000.000100")).await;
@@ -231,5 +234,5 @@ async fn a_note_is_echoed_in_the_channel_and_kept_in_the_timeline() {
             .any(|m| { m.text.contains("Note from <@U0REPORTER>: Customer support has a macro ready") })
     );
     let timeline = app.app.store.timeline(incident_id).await.unwrap();
-    assert_eq!(timeline.last().unwrap().kind, "note");
+    assert_eq!(timeline.last().unwrap().entry.kind(), Ok(TimelineKind::Note));
 }

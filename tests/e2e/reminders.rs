@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use firebell::config::env::DatabaseUrl;
 use firebell::domain::incident::IncidentNumber;
+use firebell::domain::timeline::TimelineEntry;
 use firebell::store::Store;
 use firebell::store::outbox::JobState;
 use serde_json::{Value, json};
@@ -150,8 +151,8 @@ async fn snoozing_delays_the_next_reminder_and_an_eyes_reaction_snoozes_once() {
     };
     assert_eq!(app.event(eyes("Ev1"), None).await.status(), 200);
     app.event(eyes("Ev2"), None).await;
-    let snoozes =
-        app.app.store.timeline(incident.id).await.unwrap().into_iter().filter(|e| e.kind == "reminder_snoozed").count();
+    let timeline = app.app.store.timeline(incident.id).await.unwrap();
+    let snoozes = timeline.iter().filter(|e| matches!(e.entry, TimelineEntry::ReminderSnoozed { .. })).count();
     assert_eq!(snoozes, 2, "the overflow snooze and one eyes snooze");
 }
 

@@ -1,12 +1,18 @@
 //! Storage round-trips on every available backend: SQLite always, PostgreSQL when
 //! `FIREBELL_TEST_POSTGRES_URL` is set (CI sets it; locally these print that it was skipped).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
+use firebell::app::retro;
 use firebell::config::env::DatabaseUrl;
+use firebell::config::policy::builtin;
+use firebell::domain::followup::FollowupGroup;
 use firebell::domain::ids::{ChannelId, UserId};
-use firebell::domain::incident::{IncidentNumber, IncidentStatus, ServiceName, SeverityName};
+use firebell::domain::incident::{IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
+use firebell::domain::timeline::{TimelineEntry, TimelineKind};
+use firebell::render::retro::markdown;
 use firebell::store::Store;
 use firebell::store::deliveries::NewDelivery;
 use firebell::store::incidents::{self, NewIncident};
@@ -127,20 +133,127 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
         let store = open(&database).await;
         let mut tx = store.begin().await.unwrap();
         let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
-        timeline::append(&mut tx, incident.id, "update", at(60), Some("U0LEAD"), &json!({"text": "Rolled back"}))
-            .await
-            .unwrap();
-        timeline::append(&mut tx, incident.id, "declared", at(0), Some("U0REPORTER"), &json!({"severity": "SEV1"}))
-            .await
-            .unwrap();
-        timeline::append(&mut tx, incident.id, "alert", at(60), None, &json!({})).await.unwrap();
+        let update = TimelineEntry::Update { text: "Rolled back".into(), status: None };
+        timeline::append(&mut tx, incident.id, at(60), Some(&user("U0LEAD")), &update).await.unwrap();
+        let declared = TimelineEntry::Declared { severity: sev1(), services: vec![], private: false };
+        timeline::append(&mut tx, incident.id, at(0), Some(&user("U0REPORTER")), &declared).await.unwrap();
+        timeline::append(&mut tx, incident.id, at(60), None, &sample(TimelineKind::Alert)).await.unwrap();
         tx.commit().await.unwrap();
         let events = store.timeline(incident.id).await.unwrap();
-        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-        assert_eq!(kinds, ["declared", "update", "alert"], "{}", database.backend);
+        let kinds: Vec<_> = events.iter().map(|e| e.entry.kind()).collect();
+        assert_eq!(
+            kinds,
+            [Ok(TimelineKind::Declared), Ok(TimelineKind::Update), Ok(TimelineKind::Alert)],
+            "{}",
+            database.backend
+        );
         assert_eq!(events[1].author.as_deref(), Some("U0LEAD"));
-        assert_eq!(events[1].body["text"], "Rolled back");
+        assert_eq!(events[1].entry, update);
         assert_eq!(events[2].author, None);
+    }
+}
+
+fn user(id: &str) -> UserId {
+    UserId::parse(id).unwrap()
+}
+
+fn sev1() -> SeverityName {
+    SeverityName::from_stored("SEV1".into())
+}
+
+/// One entry of `kind` with every field set; an exhaustive match, so a new kind needs one.
+fn sample(kind: TimelineKind) -> TimelineEntry {
+    let (status, service) = (IncidentStatus::Identified, ServiceName::from_stored("payments".into()));
+    let (source, title, fingerprint) = ("alertmanager".to_owned(), "High 5xx rate".to_owned(), "fp1".to_owned());
+    match kind {
+        TimelineKind::Declared => TimelineEntry::Declared { severity: sev1(), services: vec![service], private: true },
+        TimelineKind::Update => TimelineEntry::Update { text: "Rolled back".into(), status: Some(status) },
+        TimelineKind::StatusChanged => TimelineEntry::StatusChanged { from: IncidentStatus::Investigating, to: status },
+        TimelineKind::Reopened => TimelineEntry::Reopened { to: IncidentStatus::Monitoring },
+        TimelineKind::SeverityChanged => {
+            TimelineEntry::SeverityChanged { from: sev1(), to: SeverityName::from_stored("SEV3".into()), lowered: true }
+        }
+        TimelineKind::RoleAssigned => {
+            TimelineEntry::RoleAssigned { role: RoleName::from_stored("comms".into()), user: user("U0DAVE") }
+        }
+        TimelineKind::TitleChanged => TimelineEntry::TitleChanged { title: "결제 지연".into() },
+        TimelineKind::ImpactChanged => TimelineEntry::ImpactChanged { impact: "Card payments fail".into() },
+        TimelineKind::ServiceAdded => TimelineEntry::ServiceAdded { service },
+        TimelineKind::ServiceRemoved => TimelineEntry::ServiceRemoved { service },
+        TimelineKind::Note => TimelineEntry::Note { text: "Customer support has a macro".into() },
+        TimelineKind::Resolved => TimelineEntry::Resolved { summary: None, duration_seconds: 5580 },
+        TimelineKind::Closed => TimelineEntry::Closed {},
+        TimelineKind::FollowupAdded => {
+            TimelineEntry::FollowupAdded { id: 7, group: FollowupGroup::Handle, text: "Runbook link".into() }
+        }
+        TimelineKind::FollowupDone => TimelineEntry::FollowupDone { id: 7, text: "Runbook link".into() },
+        TimelineKind::ReminderSnoozed => TimelineEntry::ReminderSnoozed { until: at(900), seconds: 900 },
+        TimelineKind::Alert => {
+            TimelineEntry::Alert { source, title, fingerprint, link: Some("https://prometheus.example/".into()) }
+        }
+        TimelineKind::AlertResolved => TimelineEntry::AlertResolved { source, title, fingerprint },
+        TimelineKind::Highlight => TimelineEntry::Highlight {
+            channel: ChannelId::parse("C0INC1").unwrap(),
+            ts: "1790000000.000100".into(),
+            by: user("U0ONCALL1"),
+        },
+    }
+}
+
+#[tokio::test]
+async fn every_kind_of_timeline_entry_is_read_back_as_written_on_every_backend() {
+    for database in database::all().await {
+        let store = open(&database).await;
+        let mut tx = store.begin().await.unwrap();
+        let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
+        let written: Vec<TimelineEntry> = TimelineKind::ALL.into_iter().map(sample).collect();
+        for (n, entry) in (1..).zip(&written) {
+            timeline::append(&mut tx, incident.id, at(n), Some(&user("U0LEAD")), entry).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let read: Vec<TimelineEntry> =
+            store.timeline(incident.id).await.unwrap().into_iter().map(|event| event.entry).collect();
+        assert_eq!(read, written, "{}", database.backend);
+        let stored_kinds: Vec<String> =
+            sqlx::query_scalar("SELECT kind FROM timeline_events WHERE incident_id = $1 ORDER BY at")
+                .bind(incident.id)
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        assert_eq!(stored_kinds, TimelineKind::ALL.map(TimelineKind::name), "each under its kind's name");
+    }
+}
+
+#[tokio::test]
+async fn an_entry_of_a_kind_this_version_does_not_know_is_read_and_shown_as_unknown_on_every_backend() {
+    for database in database::all().await {
+        let store = open(&database).await;
+        let mut tx = store.begin().await.unwrap();
+        let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
+        tx.commit().await.unwrap();
+        // As another version of firebell would have stored it.
+        sqlx::query("INSERT INTO timeline_events (incident_id, kind, at, author, body) VALUES ($1, $2, $3, NULL, $4)")
+            .bind(incident.id)
+            .bind("war_room_opened")
+            .bind(at(30).timestamp_millis())
+            .bind(r#"{"room":"https://meet.example/inc-1"}"#)
+            .execute(store.pool())
+            .await
+            .unwrap();
+
+        let events = store.timeline(incident.id).await.unwrap();
+        let unknown = TimelineEntry::Unknown {
+            kind: "war_room_opened".into(),
+            body: json!({"room": "https://meet.example/inc-1"}),
+        };
+        assert_eq!(events.iter().map(|e| &e.entry).collect::<Vec<_>>(), [&unknown], "{}", database.backend);
+
+        let policy = builtin();
+        let incident = store.incident(incident.id).await.unwrap().unwrap();
+        let retrospective = retro::build(&store, &policy, &incident, true, &HashMap::new()).await.unwrap();
+        let document = markdown(&retrospective, &policy);
+        assert!(document.contains(" · unknown entry (war_room_opened)\n"), "{}: {document}", database.backend);
+        assert!(!document.lines().any(|line| line.ends_with(" · ")), "no empty timeline line: {document}");
     }
 }
 

@@ -7,6 +7,7 @@ use crate::catalog::{Key, text};
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 use crate::store::messages::{self, NewMessage};
+use crate::store::timeline::TimelineEntry;
 
 /// Records a message firebell did not see (pinned or 📌-reacted) and highlights it.
 pub(super) async fn fetch_highlight(
@@ -62,11 +63,13 @@ pub(super) async fn catch_up(cx: &StepContext, _: &Delivery, incident_id: i64, u
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     let timeline = cx.store.timeline(incident_id).await?;
-    let last_update =
-        timeline.iter().rev().find(|e| e.kind == "update").and_then(|e| e.body["text"].as_str().map(str::to_owned));
+    let last_update = timeline.iter().rev().find_map(|e| match &e.entry {
+        TimelineEntry::Update { text, .. } => Some(text.clone()),
+        _ => None,
+    });
     let mut highlights = Vec::new();
-    for event in timeline.iter().filter(|e| e.kind == "highlight") {
-        if let Some(ts) = event.body["ts"].as_str()
+    for event in &timeline {
+        if let TimelineEntry::Highlight { ts, .. } = &event.entry
             && let Some(message) = cx.store.message(&channel, ts).await?
         {
             highlights.push(message);
