@@ -14,6 +14,7 @@ use firebell::app::retro;
 use firebell::config::env::DatabaseUrl;
 use firebell::config::policy::builtin;
 use firebell::domain::ids::{ChannelId, UserId};
+use firebell::domain::incident::IncidentId;
 use firebell::domain::incident::{Incident, IncidentNumber, IncidentStatus, SeverityName};
 use firebell::domain::record::{StoredMessage, TimelineEvent};
 use firebell::domain::retrospective::{Gathered, build};
@@ -30,7 +31,7 @@ const EVENTS: usize = 2_000;
 fn incident() -> Incident {
     let start = Utc.with_ymd_and_hms(2026, 11, 26, 0, 0, 0).unwrap();
     Incident {
-        id: 1,
+        id: IncidentId::from_stored(1),
         number: IncidentNumber(1),
         title: "Everything is slow".into(),
         severity: SeverityName::from_stored("SEV1".into()),
@@ -61,7 +62,7 @@ fn record() -> (Vec<TimelineEvent>, Vec<StoredMessage>) {
             let at = start + Duration::milliseconds(i64::try_from(n).unwrap() * 900);
             let ts = format!("{}.{:06}", at.timestamp(), n % 1_000_000);
             StoredMessage {
-                incident_id: 1,
+                incident_id: IncidentId::from_stored(1),
                 channel: ChannelId::parse("C0INC").unwrap(),
                 thread_ts: (n % 10 == 3)
                     .then(|| format!("{}.{:06}", (at - Duration::seconds(3)).timestamp(), (n - 3) % 1_000_000)),
@@ -92,7 +93,7 @@ fn record() -> (Vec<TimelineEvent>, Vec<StoredMessage>) {
             };
             TimelineEvent {
                 id: i64::try_from(n).unwrap(),
-                incident_id: 1,
+                incident_id: IncidentId::from_stored(1),
                 at,
                 author: Some(users[n % users.len()].to_string()),
                 entry,

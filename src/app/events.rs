@@ -200,7 +200,17 @@ impl App {
         event_id: &str,
     ) -> anyhow::Result<bool> {
         let now = self.clock.now();
-        let incident_id = incident.map_or(0, |i| i.id);
+        if let SlackEvent::AppMention { channel, ts, thread_ts } = event {
+            // Answered anywhere, incident channel or not.
+            let step = Step::AnswerMention {
+                channel: channel.to_string(),
+                thread_ts: thread_ts.clone().unwrap_or_else(|| ts.clone()),
+            };
+            jobs::enqueue(tx, &step, event_id, now).await?;
+            return Ok(true);
+        }
+        // Everything else is about an incident's channel; elsewhere it leaves no trace.
+        let Some(incident_id) = incident.map(|i| i.id) else { return Ok(false) };
         match event {
             SlackEvent::Message(message) => messages::insert(tx, incident_id, &as_new(message)).await?,
             SlackEvent::MessageChanged(message) => messages::edit(tx, incident_id, &as_new(message)).await?,
@@ -228,19 +238,11 @@ impl App {
             SlackEvent::Reaction { added: false, ts, .. } | SlackEvent::Pin { added: false, ts, .. } => {
                 messages::unhighlight(tx, incident_id, ts).await?;
             }
-            SlackEvent::AppMention { channel, ts, thread_ts } => {
-                let step = Step::AnswerMention {
-                    channel: channel.to_string(),
-                    thread_ts: thread_ts.clone().unwrap_or_else(|| ts.clone()),
-                };
-                jobs::enqueue(tx, &step, event_id, now).await?;
-                return Ok(true);
-            }
             SlackEvent::MemberJoined { user, .. } => {
                 jobs::enqueue(tx, &Step::CatchUp { incident_id, user: user.to_string() }, event_id, now).await?;
                 return Ok(true);
             }
-            SlackEvent::Other(_) => {}
+            SlackEvent::AppMention { .. } | SlackEvent::Other(_) => {}
         }
         Ok(false)
     }

@@ -15,7 +15,7 @@ use super::jobs::{self, Step};
 use crate::catalog::{Key, text};
 use crate::domain::command::DeclareOptions;
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::{Incident, RoleName};
+use crate::domain::incident::{Incident, IncidentId, RoleName};
 use crate::domain::lifecycle::Action;
 use crate::render::declare_modal;
 use crate::render::lifecycle_modals::{self, QuickAction, Submitted};
@@ -113,7 +113,7 @@ impl App {
     }
 
     /// A reminder's Snooze button: snoozes by the severity's update cadence.
-    async fn snooze_clicked(&self, incident_id: i64, by: &UserId) -> InteractionOutcome {
+    async fn snooze_clicked(&self, incident_id: IncidentId, by: &UserId) -> InteractionOutcome {
         let Some(incident) = clicked_on(self.store.incident(incident_id).await, "incident") else {
             return InteractionOutcome::Acknowledged;
         };
@@ -122,7 +122,7 @@ impl App {
     }
 
     /// A reminder's snooze menu (15 m, 30 m, 1 h), or the Snooze button's cadence.
-    async fn snooze_chosen(&self, incident_id: i64, delay: Duration, by: &UserId) -> InteractionOutcome {
+    async fn snooze_chosen(&self, incident_id: IncidentId, delay: Duration, by: &UserId) -> InteractionOutcome {
         if let Err(error) = self.snooze(incident_id, delay, by, None).await {
             tracing::error!(error = format!("{error:#}"), "snoozing failed");
         }
@@ -134,7 +134,7 @@ impl App {
     async fn quick_action_clicked(
         &self,
         action: QuickAction,
-        incident_id: i64,
+        incident_id: IncidentId,
         trigger_id: &str,
     ) -> InteractionOutcome {
         if let Some(incident) = clicked_on(self.store.incident(incident_id).await, "incident")
@@ -201,7 +201,7 @@ impl App {
     async fn submit_quick_action(
         &self,
         quick: QuickAction,
-        incident_id: Option<i64>,
+        incident_id: Option<IncidentId>,
         values: &Value,
         by: &UserId,
     ) -> InteractionOutcome {

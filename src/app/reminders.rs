@@ -10,7 +10,7 @@ use super::App;
 use super::jobs::{self, Step};
 use crate::domain::audience::{Reason, audience};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::Policy;
 use crate::domain::reminders::{self, plus};
 use crate::store::reminders::{self as claims, Nudge};
@@ -134,7 +134,7 @@ impl App {
     /// reminder when `reminder_ts` is given — that snoozes each reminder once).
     pub async fn snooze(
         &self,
-        incident_id: i64,
+        incident_id: IncidentId,
         delay: Duration,
         by: &UserId,
         reminder_ts: Option<&str>,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::incident::{ServiceName, SeverityName};
+use crate::domain::incident::{IncidentId, ServiceName, SeverityName};
 use crate::domain::policy::{AlertAction, Policy};
 
 /// Which monitoring system sent an alert.
@@ -84,7 +84,7 @@ pub struct StoredAlert {
     /// How many notifications of it arrived.
     pub seen: i64,
     /// The incident it led to.
-    pub incident_id: Option<i64>,
+    pub incident_id: Option<IncidentId>,
     pub prompt_channel: Option<String>,
     pub prompt_ts: Option<String>,
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::incident::IncidentId;
 use crate::domain::ids::UserId;
 
 /// The three groups a retrospective's action items fall into.
@@ -55,7 +56,7 @@ impl<'de> Deserialize<'de> for FollowupGroup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Followup {
     pub id: i64,
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub group: FollowupGroup,
     pub text: String,
     pub owner: Option<UserId>,

@@ -11,6 +11,31 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::domain::ids::{ChannelId, UserId};
 
+/// The storage key of an incident: what jobs, timeline entries, messages, notices and alerts
+/// point at. Never shown to people (they see [`IncidentNumber`]). Stored and serialized as the
+/// bare integer, so job payloads and rows keep their shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IncidentId(i64);
+
+impl IncidentId {
+    /// The id a stored row or payload carries.
+    pub const fn from_stored(id: i64) -> IncidentId {
+        IncidentId(id)
+    }
+
+    /// The integer to store.
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for IncidentId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// The number people use for an incident (`#42`, `firebell retro 42`), unique per install.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IncidentNumber(pub i64);
@@ -25,7 +50,7 @@ impl fmt::Display for IncidentNumber {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Incident {
     /// Storage key (not shown to people; they see `number`).
-    pub id: i64,
+    pub id: IncidentId,
     pub number: IncidentNumber,
     pub title: String,
     pub severity: SeverityName,

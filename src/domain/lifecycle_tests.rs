@@ -4,6 +4,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
 use crate::config::policy::testing::contract_policy;
+use crate::domain::incident::IncidentId;
 use crate::domain::incident::IncidentNumber;
 
 fn at(minutes: i64) -> DateTime<Utc> {
@@ -20,7 +21,7 @@ fn sev(name: &str) -> SeverityName {
 
 fn incident() -> Incident {
     Incident {
-        id: 1,
+        id: IncidentId::from_stored(1),
         number: IncidentNumber(1),
         title: "Checkout is down".into(),
         severity: sev("SEV2"),

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::incident::IncidentId;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::timeline::TimelineEntry;
 
@@ -10,7 +11,7 @@ use crate::domain::timeline::TimelineEntry;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TimelineEvent {
     pub id: i64,
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub at: DateTime<Utc>,
     /// The Slack user who caused it; `None` for the bot or an alert.
     pub author: Option<String>,
@@ -21,7 +22,7 @@ pub struct TimelineEvent {
 /// A stored message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMessage {
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub channel: ChannelId,
     pub ts: String,
     pub thread_ts: Option<String>,

@@ -178,7 +178,7 @@ mod tests {
 
     fn incident(title: &str) -> Incident {
         Incident {
-            id: 1,
+            id: crate::domain::incident::IncidentId::from_stored(1),
             number: IncidentNumber(42),
             title: title.to_owned(),
             severity: SeverityName::from_stored("SEV1".into()),

@@ -11,6 +11,7 @@ use crate::catalog::Locale;
 use crate::config::policy::testing::contract_policy;
 use crate::domain::followup::{Followup, FollowupGroup};
 use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::incident::IncidentId;
 use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::record::{StoredMessage, TimelineEvent};
 use crate::domain::retrospective::{Gathered, Question, build};
@@ -26,7 +27,7 @@ fn user(id: &str) -> UserId {
 
 fn incident() -> Incident {
     Incident {
-        id: 1,
+        id: IncidentId::from_stored(1),
         number: IncidentNumber(42),
         title: "Card payments declined".into(),
         severity: SeverityName::from_stored("SEV1".into()),
@@ -52,7 +53,7 @@ fn incident() -> Incident {
 /// An event as a row stores it: read back the way the store reads it.
 fn event(id: i64, kind: &str, minutes: i64, author: &str, body: serde_json::Value) -> TimelineEvent {
     let entry = TimelineEntry::from_stored(kind, body);
-    TimelineEvent { id, incident_id: 1, at: at(minutes), author: Some(author.into()), entry }
+    TimelineEvent { id, incident_id: IncidentId::from_stored(1), at: at(minutes), author: Some(author.into()), entry }
 }
 
 fn ts(minutes: i64) -> String {
@@ -61,7 +62,7 @@ fn ts(minutes: i64) -> String {
 
 fn message(minutes: i64, who: &str, text: &str) -> StoredMessage {
     StoredMessage {
-        incident_id: 1,
+        incident_id: IncidentId::from_stored(1),
         channel: ChannelId::parse("C0INC42").unwrap(),
         ts: ts(minutes),
         thread_ts: None,
@@ -121,7 +122,7 @@ fn fixture() -> Fixture {
     ];
     let followup = |id, group, text: &str, owner: Option<&str>, due: Option<(i32, u32, u32)>| Followup {
         id,
-        incident_id: 1,
+        incident_id: IncidentId::from_stored(1),
         group,
         text: text.into(),
         owner: owner.map(user),

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::domain::ids::ChannelId;
+use crate::domain::incident::IncidentId;
 use crate::render::lifecycle_modals::QuickAction;
 use crate::render::{alerts, declare_modal, followups, reminders};
 use crate::slack::inbound::Interaction;
@@ -30,7 +31,7 @@ pub enum UserAction {
     QuickActionSubmitted {
         action: QuickAction,
         /// The incident the modal was opened on; `None` when its metadata names none.
-        incident: Option<i64>,
+        incident: Option<IncidentId>,
         /// The modal's `view.state.values`, read by `lifecycle_modals::read`.
         values: Value,
     },
@@ -41,11 +42,11 @@ pub enum UserAction {
     /// A follow-up's Mark done button.
     FollowupDoneClicked { followup: i64 },
     /// A reminder's Snooze button: snooze by the severity's update cadence.
-    SnoozeClicked { incident: i64 },
+    SnoozeClicked { incident: IncidentId },
     /// A choice in a reminder's snooze menu.
-    SnoozeForChosen { incident: i64, delay: Duration },
+    SnoozeForChosen { incident: IncidentId, delay: Duration },
     /// A quick-action button (the pinned summary's, or a reminder's): open its modal.
-    QuickActionClicked { action: QuickAction, incident: i64, trigger_id: String },
+    QuickActionClicked { action: QuickAction, incident: IncidentId, trigger_id: String },
     /// The "Declare incident" message shortcut on `ts` in `channel`.
     MessageShortcut { channel: ChannelId, ts: String, text: String, trigger_id: String },
     /// Anything else: acknowledged and ignored, for the reason given.
@@ -90,7 +91,7 @@ fn submission(view: &Value) -> UserAction {
     }
     match QuickAction::from_id(callback_id) {
         Some(action) => {
-            let incident = metadata.and_then(|m| m.parse::<i64>().ok());
+            let incident = metadata.and_then(|m| m.parse::<i64>().ok()).map(IncidentId::from_stored);
             UserAction::QuickActionSubmitted { action, incident, values }
         }
         None => UserAction::Other { reason: "a submission of a modal firebell did not open" },
@@ -131,8 +132,10 @@ fn click(action: &Value, trigger_id: Option<String>) -> UserAction {
         (alerts::DECLARE, _, Some(trigger_id)) => UserAction::AlertDeclareClicked { alert: id, trigger_id },
         (alerts::DISMISS, _, _) => UserAction::AlertDismissClicked { alert: id },
         (followups::DONE, _, _) => UserAction::FollowupDoneClicked { followup: id },
-        (reminders::SNOOZE, _, _) => UserAction::SnoozeClicked { incident: id },
-        (_, Some(action), Some(trigger_id)) => UserAction::QuickActionClicked { action, incident: id, trigger_id },
+        (reminders::SNOOZE, _, _) => UserAction::SnoozeClicked { incident: IncidentId::from_stored(id) },
+        (_, Some(action), Some(trigger_id)) => {
+            UserAction::QuickActionClicked { action, incident: IncidentId::from_stored(id), trigger_id }
+        }
         _ => UserAction::Other { reason: "a click that opens a form without a trigger_id" },
     }
 }
@@ -140,7 +143,10 @@ fn click(action: &Value, trigger_id: Option<String>) -> UserAction {
 /// The snooze menu's option values are `<incident id>:<seconds>`.
 fn snooze_for(value: &Value) -> UserAction {
     let chosen = value.as_str().and_then(|v| v.split_once(':')).and_then(|(incident, seconds)| {
-        Some((incident.parse::<i64>().ok()?, Duration::from_secs(seconds.parse::<u64>().ok()?)))
+        Some((
+            IncidentId::from_stored(incident.parse::<i64>().ok()?),
+            Duration::from_secs(seconds.parse::<u64>().ok()?),
+        ))
     });
     match chosen {
         Some((incident, delay)) => UserAction::SnoozeForChosen { incident, delay },

@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::domain::incident::IncidentId;
 
 fn interaction(kind: &str, rest: Value) -> Interaction {
     let mut payload = json!({"type": kind, "team": {"id": "T1"}, "user": {"id": "U1"}});
@@ -79,7 +80,7 @@ fn a_quick_action_modal_submission_names_its_action_and_incident() {
     {
         assert_eq!(
             submitted(action.id(), json!("42")),
-            UserAction::QuickActionSubmitted { action, incident: Some(42), values: values() }
+            UserAction::QuickActionSubmitted { action, incident: Some(IncidentId::from_stored(42)), values: values() }
         );
     }
 }
@@ -119,7 +120,7 @@ fn a_mark_done_click_names_the_followup() {
 
 #[test]
 fn a_snooze_click_names_the_incident() {
-    assert_eq!(button("reminder_snooze", "3"), UserAction::SnoozeClicked { incident: 3 });
+    assert_eq!(button("reminder_snooze", "3"), UserAction::SnoozeClicked { incident: IncidentId::from_stored(3) });
 }
 
 #[test]
@@ -127,7 +128,10 @@ fn a_snooze_menu_choice_names_the_incident_and_the_delay() {
     let chosen = clicked(
         json!({"action_id": "reminder_snooze_for", "type": "overflow", "selected_option": {"value": "3:1800"}}),
     );
-    assert_eq!(chosen, UserAction::SnoozeForChosen { incident: 3, delay: Duration::from_secs(1800) });
+    assert_eq!(
+        chosen,
+        UserAction::SnoozeForChosen { incident: IncidentId::from_stored(3), delay: Duration::from_secs(1800) }
+    );
 }
 
 #[test]
@@ -136,7 +140,7 @@ fn a_quick_action_click_names_the_action_the_incident_and_the_trigger() {
     {
         assert_eq!(
             button(action.id(), "42"),
-            UserAction::QuickActionClicked { action, incident: 42, trigger_id: "t-1".into() }
+            UserAction::QuickActionClicked { action, incident: IncidentId::from_stored(42), trigger_id: "t-1".into() }
         );
     }
 }

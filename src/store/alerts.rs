@@ -7,7 +7,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::alert::{Alert, AlertState, StoredAlert};
-use crate::domain::incident::{ServiceName, SeverityName};
+use crate::domain::incident::{IncidentId, ServiceName, SeverityName};
 
 /// An alert state's spelling in the `state` column.
 fn state_as_str(state: AlertState) -> &'static str {
@@ -130,7 +130,7 @@ pub async fn settle(
     conn: &mut AnyConnection,
     id: i64,
     state: AlertState,
-    incident_id: Option<i64>,
+    incident_id: Option<IncidentId>,
 ) -> anyhow::Result<bool> {
     let active = if state == AlertState::Dismissed { None } else { Some("active") };
     let result = sqlx::query("UPDATE alerts SET state = $1, incident_id = $2, active = CASE WHEN $3 = 1 THEN active ELSE NULL END WHERE id = $4 AND state = 'open'")
@@ -144,7 +144,7 @@ pub async fn settle(
 }
 
 /// Links a declared alert to the incident it led to.
-pub async fn link_incident(conn: &mut AnyConnection, id: i64, incident_id: i64) -> anyhow::Result<()> {
+pub async fn link_incident(conn: &mut AnyConnection, id: i64, incident_id: IncidentId) -> anyhow::Result<()> {
     sqlx::query("UPDATE alerts SET incident_id = $1 WHERE id = $2").bind(incident_id).bind(id).execute(conn).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Row};
 use super::{Store, from_millis, to_millis};
 use crate::domain::followup::{Followup, FollowupGroup};
 use crate::domain::ids::UserId;
+use crate::domain::incident::IncidentId;
 
 const COLUMNS: &str = "id, incident_id, grp, text, owner, due, created_by, created_at, done_at";
 
@@ -29,7 +30,7 @@ fn read(row: &AnyRow) -> anyhow::Result<Followup> {
 /// A follow-up to record.
 #[derive(Clone, Debug)]
 pub struct NewFollowup<'a> {
-    pub incident_id: i64,
+    pub incident_id: IncidentId,
     pub group: FollowupGroup,
     pub text: &'a str,
     pub owner: Option<&'a UserId>,
@@ -57,7 +58,7 @@ pub async fn add(conn: &mut AnyConnection, new: &NewFollowup<'_>, now: DateTime<
 
 impl Store {
     /// An incident's follow-ups, in the order they were added.
-    pub async fn followups(&self, incident_id: i64) -> anyhow::Result<Vec<Followup>> {
+    pub async fn followups(&self, incident_id: IncidentId) -> anyhow::Result<Vec<Followup>> {
         let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM followups WHERE incident_id = $1 ORDER BY id"))
             .bind(incident_id)
             .fetch_all(self.pool())

@@ -6,7 +6,9 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::{Incident, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName};
+use crate::domain::incident::{
+    Incident, IncidentId, IncidentNumber, IncidentStatus, RoleName, ServiceName, SeverityName,
+};
 use crate::domain::reminders::Timers;
 
 /// What declaring records before any Slack call is made.
@@ -93,7 +95,7 @@ pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateT
 /// Records the dedicated channel inside the caller's transaction.
 pub async fn set_channel(
     conn: &mut AnyConnection,
-    id: i64,
+    id: IncidentId,
     channel: &ChannelId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
@@ -155,7 +157,7 @@ pub async fn save(
 /// Gives `role` to `user` (replacing whoever held it) inside the caller's transaction.
 pub async fn assign_role(
     conn: &mut AnyConnection,
-    incident_id: i64,
+    incident_id: IncidentId,
     role: &RoleName,
     user: &UserId,
     now: DateTime<Utc>,
@@ -175,7 +177,7 @@ pub async fn assign_role(
 
 impl Store {
     /// Who holds which role (besides the lead), in the order they were given.
-    pub async fn roles(&self, incident_id: i64) -> anyhow::Result<Vec<(RoleName, UserId)>> {
+    pub async fn roles(&self, incident_id: IncidentId) -> anyhow::Result<Vec<(RoleName, UserId)>> {
         let rows =
             sqlx::query("SELECT role, user_id FROM incident_roles WHERE incident_id = $1 ORDER BY assigned_at, role")
                 .bind(incident_id)
@@ -193,7 +195,7 @@ impl Store {
     }
 
     /// The incident with this storage id.
-    pub async fn incident(&self, id: i64) -> anyhow::Result<Option<Incident>> {
+    pub async fn incident(&self, id: IncidentId) -> anyhow::Result<Option<Incident>> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
@@ -232,7 +234,7 @@ impl Store {
     /// restart knows which name it asked for.
     pub async fn reserve_channel_name(
         &self,
-        id: i64,
+        id: IncidentId,
         name: &str,
         attempt: u32,
         now: DateTime<Utc>,
@@ -248,7 +250,7 @@ impl Store {
     }
 
     /// Remembers the pinned summary message.
-    pub async fn set_summary_ts(&self, id: i64, ts: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    pub async fn set_summary_ts(&self, id: IncidentId, ts: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
         sqlx::query("UPDATE incidents SET summary_ts = $1, updated_at = $2 WHERE id = $3")
             .bind(ts)
             .bind(to_millis(now))

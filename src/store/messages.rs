@@ -10,6 +10,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
+use crate::domain::incident::IncidentId;
 use crate::domain::record::StoredMessage;
 use crate::domain::timeline::{TimelineEntry, TimelineKind};
 
@@ -54,7 +55,7 @@ fn read(row: &AnyRow) -> anyhow::Result<StoredMessage> {
 }
 
 /// Stores a new message (a repeat, or a message already marked deleted, changes nothing).
-pub async fn insert(conn: &mut AnyConnection, incident_id: i64, message: &NewMessage<'_>) -> anyhow::Result<()> {
+pub async fn insert(conn: &mut AnyConnection, incident_id: IncidentId, message: &NewMessage<'_>) -> anyhow::Result<()> {
     let posted_at = ts_instant(message.ts).unwrap_or_default();
     sqlx::query(&format!(
         "INSERT INTO channel_messages ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9)
@@ -75,7 +76,7 @@ pub async fn insert(conn: &mut AnyConnection, incident_id: i64, message: &NewMes
 }
 
 /// Replaces a message's text after an edit (an edit of a deleted message stays deleted).
-pub async fn edit(conn: &mut AnyConnection, incident_id: i64, message: &NewMessage<'_>) -> anyhow::Result<()> {
+pub async fn edit(conn: &mut AnyConnection, incident_id: IncidentId, message: &NewMessage<'_>) -> anyhow::Result<()> {
     insert(&mut *conn, incident_id, message).await?;
     sqlx::query("UPDATE channel_messages SET text = $1, edited = 1 WHERE channel_id = $2 AND ts = $3 AND deleted = 0")
         .bind(message.text)
@@ -87,7 +88,12 @@ pub async fn edit(conn: &mut AnyConnection, incident_id: i64, message: &NewMessa
 }
 
 /// Drops a message's text and keeps a deleted mark (even when the message itself never came).
-pub async fn delete(conn: &mut AnyConnection, incident_id: i64, channel: &ChannelId, ts: &str) -> anyhow::Result<()> {
+pub async fn delete(
+    conn: &mut AnyConnection,
+    incident_id: IncidentId,
+    channel: &ChannelId,
+    ts: &str,
+) -> anyhow::Result<()> {
     let deleted = NewMessage { channel, ts, thread_ts: None, user: None, text: "", file_count: 0, subtype: None };
     insert(&mut *conn, incident_id, &deleted).await?;
     sqlx::query("UPDATE channel_messages SET text = NULL, deleted = 1 WHERE channel_id = $1 AND ts = $2")
@@ -123,7 +129,7 @@ pub async fn highlight(conn: &mut AnyConnection, message: &StoredMessage, by: &s
 }
 
 /// Removes the highlight of the message at `ts`.
-pub async fn unhighlight(conn: &mut AnyConnection, incident_id: i64, ts: &str) -> anyhow::Result<()> {
+pub async fn unhighlight(conn: &mut AnyConnection, incident_id: IncidentId, ts: &str) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM timeline_events WHERE incident_id = $1 AND kind = $2 AND ref_ts = $3")
         .bind(incident_id)
         .bind(TimelineKind::Highlight.name())
@@ -155,7 +161,7 @@ impl Store {
     }
 
     /// Every stored message of an incident, oldest first.
-    pub async fn messages(&self, incident_id: i64) -> anyhow::Result<Vec<StoredMessage>> {
+    pub async fn messages(&self, incident_id: IncidentId) -> anyhow::Result<Vec<StoredMessage>> {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM channel_messages WHERE incident_id = $1 ORDER BY posted_at, ts"
         ))

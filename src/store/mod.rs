@@ -9,6 +9,7 @@ pub mod changes;
 pub mod deliveries;
 pub mod followups;
 pub mod group_commit;
+mod incident_id;
 pub mod incidents;
 pub mod messages;
 pub mod notices;

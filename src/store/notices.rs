@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::ChannelId;
+use crate::domain::incident::IncidentId;
 
 /// One channel's notice: posted (with its `ts`) or failed for good (with Slack's reason).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +21,7 @@ impl Store {
     /// A second record for the same channel changes nothing.
     pub async fn record_notice(
         &self,
-        incident_id: i64,
+        incident_id: IncidentId,
         channel: &ChannelId,
         ts: Option<&str>,
         error: Option<&str>,
@@ -41,7 +42,7 @@ impl Store {
     }
 
     /// Every notice of an incident, in the order they were recorded.
-    pub async fn notices(&self, incident_id: i64) -> anyhow::Result<Vec<Notice>> {
+    pub async fn notices(&self, incident_id: IncidentId) -> anyhow::Result<Vec<Notice>> {
         let rows = sqlx::query(
             "SELECT channel_id, ts, error, at FROM incident_notices WHERE incident_id = $1 ORDER BY at, channel_id",
         )

@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
+use crate::domain::incident::IncidentId;
 
 /// A job to enqueue.
 #[derive(Clone, Debug)]
@@ -20,7 +21,7 @@ pub struct NewJob {
     /// What to do, e.g. `open_channel`, `post_notice`.
     pub kind: String,
     pub payload: Value,
-    pub incident_id: Option<i64>,
+    pub incident_id: Option<IncidentId>,
     /// Enqueueing a second job with the same key does nothing.
     pub dedupe_key: Option<String>,
     pub run_at: DateTime<Utc>,
@@ -58,7 +59,7 @@ pub struct Job {
     pub id: i64,
     pub kind: String,
     pub payload: Value,
-    pub incident_id: Option<i64>,
+    pub incident_id: Option<IncidentId>,
     pub state: JobState,
     /// Claims so far, including the current one.
     pub attempts: i64,
@@ -239,7 +240,7 @@ impl Store {
 
     /// Whether a job of one of these kinds is still to run (pending or running) for the
     /// incident: what a step that needs its result waits for.
-    pub async fn incident_jobs_in_flight(&self, incident_id: i64, kinds: &[&str]) -> anyhow::Result<bool> {
+    pub async fn incident_jobs_in_flight(&self, incident_id: IncidentId, kinds: &[&str]) -> anyhow::Result<bool> {
         let placeholders: Vec<String> = (2..kinds.len() + 2).map(|n| format!("${n}")).collect();
         let sql = format!(
             "SELECT COUNT(*) FROM outbox_jobs

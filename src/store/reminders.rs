@@ -7,6 +7,7 @@ use sqlx::{AnyConnection, Row};
 use super::incidents::{COLUMNS, read};
 use super::{Store, from_millis, to_millis};
 use crate::domain::incident::Incident;
+use crate::domain::incident::IncidentId;
 use crate::domain::reminders::Timers;
 
 /// A one-shot nudge column.
@@ -29,7 +30,7 @@ impl Nudge {
 /// else took it, or the incident changed so that it is no longer due.
 pub async fn claim_reminder(
     conn: &mut AnyConnection,
-    id: i64,
+    id: IncidentId,
     due: DateTime<Utc>,
     next: &Timers,
 ) -> anyhow::Result<bool> {
@@ -48,7 +49,12 @@ pub async fn claim_reminder(
 }
 
 /// Takes a one-shot nudge due at `due` (it will not fire again).
-pub async fn claim_nudge(conn: &mut AnyConnection, id: i64, nudge: Nudge, due: DateTime<Utc>) -> anyhow::Result<bool> {
+pub async fn claim_nudge(
+    conn: &mut AnyConnection,
+    id: IncidentId,
+    nudge: Nudge,
+    due: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let column = nudge.column();
     let result = sqlx::query(&format!(
         "UPDATE incidents SET {column} = NULL, version = version + 1 WHERE id = $1 AND {column} = $2"
@@ -99,7 +105,7 @@ impl Store {
     }
 
     /// Remembers the latest reminder message (a 👀 on it snoozes once).
-    pub async fn set_last_reminder_ts(&self, id: i64, ts: &str) -> anyhow::Result<()> {
+    pub async fn set_last_reminder_ts(&self, id: IncidentId, ts: &str) -> anyhow::Result<()> {
         sqlx::query("UPDATE incidents SET last_reminder_ts = $1 WHERE id = $2")
             .bind(ts)
             .bind(id)
@@ -109,7 +115,7 @@ impl Store {
     }
 
     /// Whether the reminder at `ts` was snoozed already.
-    pub async fn reminder_snoozed(&self, id: i64, ts: &str) -> anyhow::Result<bool> {
+    pub async fn reminder_snoozed(&self, id: IncidentId, ts: &str) -> anyhow::Result<bool> {
         let snoozed: Option<String> = sqlx::query_scalar("SELECT snoozed_reminder_ts FROM incidents WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Store, to_millis};
+use crate::domain::incident::IncidentId;
 
 /// Where an incident's retrospective lives in Slack.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub struct Published {
 
 impl Store {
     /// The published retrospective of an incident, if any.
-    pub async fn retrospective(&self, incident_id: i64) -> anyhow::Result<Option<Published>> {
+    pub async fn retrospective(&self, incident_id: IncidentId) -> anyhow::Result<Option<Published>> {
         let row = sqlx::query("SELECT canvas_id, file_id, link, versions FROM retrospectives WHERE incident_id = $1")
             .bind(incident_id)
             .fetch_optional(self.pool())
@@ -36,7 +37,7 @@ impl Store {
     /// Records a publication (the canvas made once, or the latest file).
     pub async fn record_retrospective(
         &self,
-        incident_id: i64,
+        incident_id: IncidentId,
         published: &Published,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {

@@ -8,6 +8,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::UserId;
+use crate::domain::incident::IncidentId;
 
 pub use crate::domain::record::TimelineEvent;
 pub use crate::domain::timeline::{TimelineEntry, TimelineKind};
@@ -15,7 +16,7 @@ pub use crate::domain::timeline::{TimelineEntry, TimelineKind};
 /// Appends an entry inside the caller's transaction; returns its id.
 pub async fn append(
     conn: &mut AnyConnection,
-    incident_id: i64,
+    incident_id: IncidentId,
     at: DateTime<Utc>,
     author: Option<&UserId>,
     entry: &TimelineEntry,
@@ -37,7 +38,7 @@ pub async fn append(
 impl Store {
     /// An incident's timeline in time order (ties in insertion order). Every row comes back:
     /// one this version cannot read is a [`TimelineEntry::Unknown`], never an error.
-    pub async fn timeline(&self, incident_id: i64) -> anyhow::Result<Vec<TimelineEvent>> {
+    pub async fn timeline(&self, incident_id: IncidentId) -> anyhow::Result<Vec<TimelineEvent>> {
         let rows = sqlx::query(
             "SELECT id, incident_id, kind, at, author, body FROM timeline_events
              WHERE incident_id = $1 ORDER BY at, id",

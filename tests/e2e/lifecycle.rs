@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use crate::support::app::{Options, TestApp, spawn_app_with};
 use crate::support::fake_slack::{BOT_USER_ID, Message};
 use crate::support::{signing, workspace};
+use firebell::domain::incident::IncidentId;
 
 async fn app_with(policy: String) -> TestApp {
     spawn_app_with(Options { policy: Some(policy), prepare_slack: Some(workspace::seed), ..Options::default() }).await
@@ -160,7 +161,7 @@ async fn the_full_lifecycle_with_a_reopen_and_every_illegal_move_refused() {
     say(&app, &channel, "U0ONCALL1", "status investigating").await;
     assert_eq!(status(&app).await, IncidentStatus::Investigating, "reopened");
     say(&app, &channel, "U0REPORTER", "resolve Really fixed").await;
-    let events_before = app.app.store.timeline(1).await.unwrap().len();
+    let events_before = app.app.store.timeline(IncidentId::from_stored(1)).await.unwrap().len();
     say(&app, &channel, "U0REPORTER", "close").await;
     assert_eq!(status(&app).await, IncidentStatus::Closed);
     assert!(app.slack.channel(&channel).unwrap().archived, "archive_on_close = true");
@@ -171,14 +172,18 @@ async fn the_full_lifecycle_with_a_reopen_and_every_illegal_move_refused() {
         assert!(reply.starts_with("Incident #1 is closed"), "{refused}: {reply}");
     }
     assert_eq!(status(&app).await, IncidentStatus::Closed);
-    assert_eq!(app.app.store.timeline(1).await.unwrap().len(), events_before + 1, "only the close was recorded");
+    assert_eq!(
+        app.app.store.timeline(IncidentId::from_stored(1)).await.unwrap().len(),
+        events_before + 1,
+        "only the close was recorded"
+    );
 
     let resolutions = replies_in(&app, "C0PAYMENTS");
     let resolved =
         resolutions.iter().find(|m| m.text.contains("*Resolved* after")).expect("the resolution in the thread");
     assert!(resolved.reply_broadcast, "the resolution is also sent to the channel");
     assert!(resolved.text.contains("Rolled back the deploy"));
-    let timeline = app.app.store.timeline(1).await.unwrap();
+    let timeline = app.app.store.timeline(IncidentId::from_stored(1)).await.unwrap();
     let kinds: Vec<_> = timeline.iter().map(|e| e.entry.kind()).collect();
     assert_eq!(
         kinds,
@@ -215,7 +220,7 @@ async fn a_bystander_cannot_resolve_or_lower_but_the_reporter_and_an_admin_can()
     assert_eq!(incident(&app, 1).await.status, IncidentStatus::Resolved);
 }
 
-fn click(action_id: &str, incident_id: i64, user: &str) -> Value {
+fn click(action_id: &str, incident_id: IncidentId, user: &str) -> Value {
     json!({
         "type": "block_actions",
         "team": {"id": signing::TEAM_ID, "domain": "acme"},
@@ -227,7 +232,7 @@ fn click(action_id: &str, incident_id: i64, user: &str) -> Value {
     })
 }
 
-fn submit(callback_id: &str, incident_id: i64, user: &str, values: Value) -> Value {
+fn submit(callback_id: &str, incident_id: IncidentId, user: &str, values: Value) -> Value {
     json!({
         "type": "view_submission",
         "team": {"id": signing::TEAM_ID, "domain": "acme"},

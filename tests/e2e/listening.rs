@@ -3,7 +3,7 @@
 //! channels.
 
 use firebell::domain::ids::ChannelId;
-use firebell::domain::incident::IncidentNumber;
+use firebell::domain::incident::{IncidentId, IncidentNumber};
 use firebell::domain::timeline::{TimelineEntry, TimelineKind};
 use serde_json::{Value, json};
 
@@ -11,7 +11,7 @@ use crate::support::app::{Options, TestApp, spawn_app_with};
 use crate::support::signing::event_envelope;
 use crate::support::workspace;
 
-async fn app_with_incident() -> (TestApp, String, i64) {
+async fn app_with_incident() -> (TestApp, String, IncidentId) {
     let app = spawn_app_with(Options {
         policy: Some(workspace::policy()),
         prepare_slack: Some(workspace::seed),
@@ -38,7 +38,7 @@ fn pushpin(added: bool, channel: &str, ts: &str) -> Value {
            "item": {"type": "message", "channel": channel, "ts": ts}, "item_user": "U0REPORTER", "event_ts": "1790000999.000100"})
 }
 
-async fn highlights(app: &TestApp, incident_id: i64) -> Vec<firebell::store::timeline::TimelineEvent> {
+async fn highlights(app: &TestApp, incident_id: IncidentId) -> Vec<firebell::store::timeline::TimelineEvent> {
     let timeline = app.app.store.timeline(incident_id).await.unwrap();
     timeline.into_iter().filter(|e| matches!(e.entry, TimelineEntry::Highlight { .. })).collect()
 }

@@ -9,6 +9,7 @@ use crate::support::app::TestApp;
 use crate::support::fake_slack::Fault;
 use crate::support::signing::event_envelope;
 use crate::support::{wait, workspace};
+use firebell::domain::incident::IncidentId;
 
 async fn app() -> TestApp {
     workspace::spawn().await
@@ -160,7 +161,7 @@ async fn followups_are_listed_with_buttons_and_marked_done_by_a_click() {
         .await;
     assert_eq!(response.status(), 200);
     app.outbox_drained().await;
-    let followups = app.app.store.followups(1).await.unwrap();
+    let followups = app.app.store.followups(IncidentId::from_stored(1)).await.unwrap();
     assert!(followups[1].done_at.is_some() && followups[0].done_at.is_none());
     wait::until_sync("the done post", || {
         workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("marked follow-up #2 done"))

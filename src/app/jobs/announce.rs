@@ -5,7 +5,7 @@ use super::context::channel_in_payload;
 use super::{JobKind, StepContext, StepError};
 use crate::catalog::{Key, text};
 use crate::domain::ids::ChannelId;
-use crate::domain::incident::IncidentStatus;
+use crate::domain::incident::{IncidentId, IncidentStatus};
 use crate::domain::policy::Mention;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
@@ -14,7 +14,7 @@ use crate::slack::{Delivery, Destination, Message, SlackCallError};
 pub(super) async fn post_in_channel(
     cx: &StepContext,
     delivery: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     text: String,
 ) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
@@ -25,7 +25,7 @@ pub(super) async fn post_in_channel(
 
 /// Edits every notice and the summary from the current state, and sets the topic.
 /// Running it twice does no harm, so a retry after a partial failure is safe.
-pub(super) async fn refresh_notices(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn refresh_notices(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     // Edits never carry the mass mention: it was for the first notice only.
     let changes = cx.recent_changes(&incident).await?;
@@ -59,7 +59,7 @@ pub(super) async fn refresh_notices(cx: &StepContext, _: &Delivery, incident_id:
 pub(super) async fn reply_in_thread(
     cx: &StepContext,
     delivery: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: String,
     thread_ts: String,
     text: String,
@@ -80,7 +80,7 @@ pub(super) async fn reply_in_thread(
 /// notice failed for good: there is no thread to reply in.
 async fn notice_thread(
     cx: &StepContext,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: &ChannelId,
     thread_ts: &str,
 ) -> Result<Option<String>, StepError> {
@@ -118,7 +118,7 @@ pub(super) async fn announce(
 pub(super) async fn reply_to_source(
     cx: &StepContext,
     delivery: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: String,
     ts: String,
 ) -> Result<(), StepError> {
@@ -136,7 +136,7 @@ pub(super) async fn reply_to_source(
 }
 
 /// Archives the incident channel (archived already counts as done).
-pub(super) async fn archive_channel(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn archive_channel(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     cx.slack.archive(&channel).await?;

@@ -4,7 +4,7 @@
 use super::{DECLARED, Step, StepContext, StepError, enqueue, reporter};
 use crate::domain::channel_name::channel_name;
 use crate::domain::ids::ChannelId;
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, IncidentId};
 use crate::slack::{Delivery, SlackCallError};
 use crate::store::incidents;
 
@@ -16,7 +16,7 @@ const MAX_NAME_ATTEMPTS: u32 = 20;
 pub(super) async fn open_channel(
     cx: &StepContext,
     _: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     response_url: Option<String>,
 ) -> Result<(), StepError> {
     let mut incident = cx.incident(incident_id).await?;

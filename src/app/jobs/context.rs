@@ -11,7 +11,7 @@ use crate::app::App;
 use crate::clock::Clock;
 use crate::domain::change::PlannedChange;
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::Policy;
 use crate::domain::reminders::plus;
 use crate::metrics::Metrics;
@@ -64,7 +64,7 @@ impl StepContext {
     }
 
     /// The incident the job is about; a job for an incident that does not exist cannot run.
-    pub(super) async fn incident(&self, incident_id: i64) -> Result<Incident, StepError> {
+    pub(super) async fn incident(&self, incident_id: IncidentId) -> Result<Incident, StepError> {
         self.store
             .incident(incident_id)
             .await?

@@ -4,6 +4,7 @@
 use super::context::{channel_in_payload, user_in_payload};
 use super::{StepContext, StepError};
 use crate::catalog::{Key, text};
+use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 use crate::store::messages::{self, NewMessage};
@@ -13,7 +14,7 @@ use crate::store::timeline::TimelineEntry;
 pub(super) async fn fetch_highlight(
     cx: &StepContext,
     _: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: String,
     ts: String,
     by: String,
@@ -58,7 +59,12 @@ pub(super) async fn answer_mention(
 }
 
 /// Shows someone who joined the incident channel where things stand (ephemeral).
-pub(super) async fn catch_up(cx: &StepContext, _: &Delivery, incident_id: i64, user: String) -> Result<(), StepError> {
+pub(super) async fn catch_up(
+    cx: &StepContext,
+    _: &Delivery,
+    incident_id: IncidentId,
+    user: String,
+) -> Result<(), StepError> {
     let user = user_in_payload(&user)?;
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;

@@ -26,6 +26,7 @@ use sqlx::AnyConnection;
 
 pub use context::{StepContext, WAITING_FOR_CHANNEL};
 
+use crate::domain::incident::IncidentId;
 use crate::slack::{Delivery, SlackCallError};
 use crate::store::outbox::{self, Job, NewJob};
 
@@ -86,51 +87,51 @@ macro_rules! steps {
 
 steps! {
     /// Create (or adopt) the incident's dedicated channel, then enqueue what follows.
-    OpenChannel { incident_id: i64, response_url: Option<String> } => "open_channel", channel::open_channel;
+    OpenChannel { incident_id: IncidentId, response_url: Option<String> } => "open_channel", channel::open_channel;
     /// Post the first notice in every audience channel that has not seen it, in order.
-    ShareNotices { incident_id: i64, response_url: Option<String> } => "share_notices", share::share_notices;
+    ShareNotices { incident_id: IncidentId, response_url: Option<String> } => "share_notices", share::share_notices;
     /// Invite the reporter, the lead and the affected services' responders.
-    InviteResponders { incident_id: i64 } => "invite_responders", setup::invite_responders;
+    InviteResponders { incident_id: IncidentId } => "invite_responders", setup::invite_responders;
     /// Set the channel topic to severity, status and lead.
-    SetTopic { incident_id: i64 } => "set_topic", setup::set_topic;
+    SetTopic { incident_id: IncidentId } => "set_topic", setup::set_topic;
     /// Post the incident summary in its channel.
-    PostSummary { incident_id: i64 } => "post_summary", setup::post_summary;
+    PostSummary { incident_id: IncidentId } => "post_summary", setup::post_summary;
     /// Pin the posted summary.
-    PinSummary { incident_id: i64 } => "pin_summary", setup::pin_summary;
+    PinSummary { incident_id: IncidentId } => "pin_summary", setup::pin_summary;
     /// Tell the reporter something: by `response_url` when there is one, else by DM.
     TellReporter { user: String, response_url: Option<String>, text: String, key: String }
         => "tell_reporter", reporter::tell_reporter;
     /// Post a message in the incident channel.
-    PostInChannel { incident_id: i64, text: String } => "post_in_channel", announce::post_in_channel;
+    PostInChannel { incident_id: IncidentId, text: String } => "post_in_channel", announce::post_in_channel;
     /// Edit every notice and the pinned summary in place, and set the topic, from the
     /// current state.
-    RefreshNotices { incident_id: i64 } => "refresh_notices", announce::refresh_notices;
+    RefreshNotices { incident_id: IncidentId } => "refresh_notices", announce::refresh_notices;
     /// Reply in one notice's thread (`broadcast` also shows it in the channel).
-    ReplyInThread { incident_id: i64, channel: String, thread_ts: String, text: String, broadcast: bool }
+    ReplyInThread { incident_id: IncidentId, channel: String, thread_ts: String, text: String, broadcast: bool }
         => "reply_in_thread", announce::reply_in_thread;
     /// Archive the incident channel (on close, when the policy says so).
-    ArchiveChannel { incident_id: i64 } => "archive_channel", announce::archive_channel;
+    ArchiveChannel { incident_id: IncidentId } => "archive_channel", announce::archive_channel;
     /// Fetch a message firebell did not see and highlight it with its own time.
-    FetchHighlight { incident_id: i64, channel: String, ts: String, by: String }
+    FetchHighlight { incident_id: IncidentId, channel: String, ts: String, by: String }
         => "fetch_highlight", listen::fetch_highlight;
     /// Answer an `@firebell` mention in its thread with short help.
     AnswerMention { channel: String, thread_ts: String } => "answer_mention", listen::answer_mention;
     /// Send a newcomer to an incident channel an ephemeral catch-up.
-    CatchUp { incident_id: i64, user: String } => "catch_up", listen::catch_up;
+    CatchUp { incident_id: IncidentId, user: String } => "catch_up", listen::catch_up;
     /// Post the update reminder in the incident channel.
-    PostReminder { incident_id: i64, number: u32 } => "post_reminder", remind::post_reminder;
+    PostReminder { incident_id: IncidentId, number: u32 } => "post_reminder", remind::post_reminder;
     /// Tell one channel of the widest audience that the incident is missing updates.
-    Escalate { incident_id: i64, channel: String } => "escalate", remind::escalate;
+    Escalate { incident_id: IncidentId, channel: String } => "escalate", remind::escalate;
     /// Nudge the channel once when nobody leads.
-    LeadNudge { incident_id: i64 } => "lead_nudge", remind::lead_nudge;
+    LeadNudge { incident_id: IncidentId } => "lead_nudge", remind::lead_nudge;
     /// Nudge a resolved incident's channel for its retrospective.
-    RetroNudge { incident_id: i64 } => "retro_nudge", remind::retro_nudge;
+    RetroNudge { incident_id: IncidentId } => "retro_nudge", remind::retro_nudge;
     /// Post the digest of open incidents scheduled at `at` (milliseconds).
     Digest { at: i64 } => "digest", remind::digest;
     /// Build and publish (or update) the retrospective.
-    PublishRetro { incident_id: i64 } => "publish_retro", retro::publish_retro;
+    PublishRetro { incident_id: IncidentId } => "publish_retro", retro::publish_retro;
     /// Reply in the thread of the message an incident was reported from, once its channel exists.
-    ReplyToSource { incident_id: i64, channel: String, ts: String } => "reply_to_source", announce::reply_to_source;
+    ReplyToSource { incident_id: IncidentId, channel: String, ts: String } => "reply_to_source", announce::reply_to_source;
     /// Post a message (a pre-shared change) in one channel.
     Announce { channel: String, text: String } => "announce", announce::announce;
     /// Post an alert's prompt in the triage channel.
@@ -140,7 +141,7 @@ steps! {
 }
 
 impl Step {
-    fn incident_id(&self) -> Option<i64> {
+    fn incident_id(&self) -> Option<IncidentId> {
         match self {
             Step::OpenChannel { incident_id, .. }
             | Step::ShareNotices { incident_id, .. }
@@ -178,7 +179,7 @@ impl Step {
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 format!("{kind}:alert{alert_id}:{scope}")
             }
-            other => format!("{kind}:{}:{scope}", other.incident_id().unwrap_or_default()),
+            other => format!("{kind}:{}:{scope}", other.incident_id().map_or(0, IncidentId::get)),
         }
     }
 }
@@ -224,7 +225,7 @@ impl From<sqlx::Error> for StepError {
 
 impl StepContext {
     /// Runs one attempt of a claimed job.
-    #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = job.kind, incident.id = job.incident_id))]
+    #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = job.kind, incident.id = job.incident_id.map(IncidentId::get)))]
     pub async fn run_job(&self, job: &Job, delivery: &Delivery) -> Result<(), StepError> {
         let step: Step = serde_json::from_value(job.payload.clone())
             .map_err(|e| StepError::Invalid(format!("unreadable job payload: {e}")))?;
@@ -246,7 +247,7 @@ mod tests {
     #[test]
     fn a_step_is_stored_under_its_kind_and_read_back_whole() {
         let step = Step::ReplyInThread {
-            incident_id: 4,
+            incident_id: IncidentId::from_stored(4),
             channel: "C1".into(),
             thread_ts: "1.2".into(),
             text: "update".into(),
@@ -268,7 +269,10 @@ mod tests {
 
     #[test]
     fn dedupe_keys_name_the_kind_the_incident_and_the_scope() {
-        assert_eq!(Step::SetTopic { incident_id: 9 }.dedupe_key(DECLARED), "set_topic:9:declared");
+        assert_eq!(
+            Step::SetTopic { incident_id: IncidentId::from_stored(9) }.dedupe_key(DECLARED),
+            "set_topic:9:declared"
+        );
         assert_eq!(Step::PostAlertPrompt { alert_id: 3 }.dedupe_key("fired"), "post_alert_prompt:alert3:fired");
         let tell =
             Step::TellReporter { user: "U1".into(), response_url: None, text: "hi".into(), key: "declared:9".into() };

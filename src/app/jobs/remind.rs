@@ -2,7 +2,7 @@
 
 use super::context::channel_in_payload;
 use super::{StepContext, StepError};
-use crate::domain::incident::IncidentStatus;
+use crate::domain::incident::{IncidentId, IncidentStatus};
 use crate::render;
 use crate::slack::{Delivery, Destination, Message};
 
@@ -10,7 +10,7 @@ use crate::slack::{Delivery, Destination, Message};
 pub(super) async fn post_reminder(
     cx: &StepContext,
     delivery: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     _number: u32,
 ) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
@@ -29,7 +29,7 @@ pub(super) async fn post_reminder(
 pub(super) async fn escalate(
     cx: &StepContext,
     delivery: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: String,
 ) -> Result<(), StepError> {
     let channel = channel_in_payload(&channel)?;
@@ -44,7 +44,11 @@ pub(super) async fn escalate(
 }
 
 /// Nudges the channel once when nobody leads.
-pub(super) async fn lead_nudge(cx: &StepContext, delivery: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn lead_nudge(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: IncidentId,
+) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     if incident.lead.is_some() || !incident.status.is_open() {
         return Ok(());
@@ -56,7 +60,11 @@ pub(super) async fn lead_nudge(cx: &StepContext, delivery: &Delivery, incident_i
 }
 
 /// Nudges a resolved incident's channel for its retrospective.
-pub(super) async fn retro_nudge(cx: &StepContext, delivery: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn retro_nudge(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: IncidentId,
+) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     if !matches!(incident.status, IncidentStatus::Resolved | IncidentStatus::Closed) {
         return Ok(());

@@ -8,7 +8,7 @@ use super::{Step, StepContext, StepError};
 use crate::app::retro::build;
 use crate::catalog::{Key, text};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, IncidentId};
 use crate::render;
 use crate::slack::messages::HistoryMessage;
 use crate::slack::{Delivery, SlackCallError};
@@ -30,7 +30,7 @@ fn canvases_unavailable(code: &str) -> bool {
 }
 
 /// The publishing step: backfill, build, publish (canvas or file), record, announce.
-pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     backfill(cx, &incident, &channel).await?;
@@ -89,7 +89,7 @@ async fn backfill(cx: &StepContext, incident: &Incident, channel: &ChannelId) ->
 
 async fn backfill_thread(
     cx: &StepContext,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: &ChannelId,
     ts: &str,
     bot: &UserId,
@@ -113,7 +113,7 @@ async fn backfill_thread(
 /// Stores a page of history; messages already recorded are left as they are.
 async fn store_history(
     cx: &StepContext,
-    incident_id: i64,
+    incident_id: IncidentId,
     channel: &ChannelId,
     page: &[HistoryMessage],
     bot: &UserId,
@@ -142,7 +142,7 @@ async fn store_history(
 }
 
 /// Display names for a named (not blameless) document, from `users.info`, cached per build.
-async fn names(cx: &StepContext, incident_id: i64) -> Result<HashMap<UserId, String>, StepError> {
+async fn names(cx: &StepContext, incident_id: IncidentId) -> Result<HashMap<UserId, String>, StepError> {
     let mut names = HashMap::new();
     let mut people: Vec<UserId> = cx.store.messages(incident_id).await?.into_iter().filter_map(|m| m.user).collect();
     people.extend(

@@ -2,11 +2,16 @@
 
 use super::{DECLARED, Step, StepContext, StepError};
 use crate::domain::ids::UserId;
+use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 
 /// Invites people one at a time, so one who cannot be invited does not stop the others.
-pub(super) async fn invite_responders(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn invite_responders(
+    cx: &StepContext,
+    _: &Delivery,
+    incident_id: IncidentId,
+) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     let bot = cx.slack.bot().await?.user_id;
@@ -36,7 +41,7 @@ pub(super) async fn invite_responders(cx: &StepContext, _: &Delivery, incident_i
 }
 
 /// Sets the channel topic to the incident's current severity, status and lead.
-pub(super) async fn set_topic(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn set_topic(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     cx.slack.set_topic(&channel, &render::incident::topic(&incident, &cx.policy)).await?;
@@ -44,7 +49,11 @@ pub(super) async fn set_topic(cx: &StepContext, _: &Delivery, incident_id: i64) 
 }
 
 /// Posts the summary once, then queues its pin.
-pub(super) async fn post_summary(cx: &StepContext, delivery: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn post_summary(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: IncidentId,
+) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     if incident.summary_ts.is_none() {
         let channel = cx.channel_of(&incident).await?;
@@ -57,7 +66,7 @@ pub(super) async fn post_summary(cx: &StepContext, delivery: &Delivery, incident
 }
 
 /// Pins the posted summary.
-pub(super) async fn pin_summary(cx: &StepContext, _: &Delivery, incident_id: i64) -> Result<(), StepError> {
+pub(super) async fn pin_summary(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
     let ts = incident.summary_ts.ok_or_else(|| StepError::Invalid("no summary to pin".into()))?;

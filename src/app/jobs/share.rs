@@ -4,6 +4,7 @@ use super::{JobKind, Step, StepContext, StepError, reporter};
 use crate::catalog::{Key, text};
 use crate::domain::audience::audience;
 use crate::domain::ids::ChannelId;
+use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 
@@ -11,7 +12,7 @@ use crate::slack::{Delivery, Destination, Message, SlackCallError};
 pub(super) async fn share_notices(
     cx: &StepContext,
     delivery: &Delivery,
-    incident_id: i64,
+    incident_id: IncidentId,
     response_url: Option<String>,
 ) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
