@@ -6,7 +6,6 @@
 //! typed message content carries as is.
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use serde_json::{Value, json};
 use slack_morphism::prelude::*;
 
@@ -88,8 +87,10 @@ pub struct Posted {
     pub ts: String,
 }
 
-/// A message as `conversations.history` / `conversations.replies` list it.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// A message as `conversations.history` / `conversations.replies` list it. Read field by
+/// field, leniently: another app's message with fields of unexpected types (its metadata, say)
+/// must not make a page unreadable — a retry's look-up would then fail, and the post with it.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HistoryMessage {
     pub ts: Option<String>,
     pub user: Option<String>,
@@ -97,39 +98,37 @@ pub struct HistoryMessage {
     pub thread_ts: Option<String>,
     pub subtype: Option<String>,
     pub bot_id: Option<String>,
-    pub files: Option<Vec<IgnoredAny>>,
-    pub reply_count: Option<u64>,
-    metadata: Option<MessageMetadata>,
+    /// How many files it carries.
+    pub file_count: i64,
+    pub reply_count: u64,
+    /// firebell's delivery key, when firebell posted it for an outbox job.
+    delivery_key: Option<String>,
 }
 
 impl HistoryMessage {
-    /// How many files it carries.
-    pub fn file_count(&self) -> i64 {
-        self.files.as_ref().map_or(0, |f| i64::try_from(f.len()).unwrap_or(i64::MAX))
+    fn read(message: &Value) -> HistoryMessage {
+        let text = |key: &str| message[key].as_str().map(str::to_owned);
+        let metadata = &message["metadata"];
+        let delivery_key = (metadata["event_type"] == DELIVERY_EVENT)
+            .then(|| metadata["event_payload"]["key"].as_str().map(str::to_owned))
+            .flatten();
+        HistoryMessage {
+            ts: text("ts"),
+            user: text("user"),
+            text: text("text"),
+            thread_ts: text("thread_ts"),
+            subtype: text("subtype"),
+            bot_id: text("bot_id"),
+            file_count: message["files"].as_array().map_or(0, |f| i64::try_from(f.len()).unwrap_or(i64::MAX)),
+            reply_count: message["reply_count"].as_u64().unwrap_or(0),
+            delivery_key,
+        }
     }
 
     /// The thread it replies in, when it is a reply (not the thread's parent).
     pub fn reply_in(&self) -> Option<&str> {
         self.thread_ts.as_deref().filter(|thread| Some(*thread) != self.ts.as_deref())
     }
-
-    fn delivery_key(&self) -> Option<&str> {
-        let metadata = self.metadata.as_ref()?;
-        (metadata.event_type.as_deref() == Some(DELIVERY_EVENT))
-            .then(|| metadata.event_payload.as_ref()?.key.as_deref())
-            .flatten()
-    }
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-struct MessageMetadata {
-    event_type: Option<String>,
-    event_payload: Option<DeliveryPayload>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize)]
-struct DeliveryPayload {
-    key: Option<String>,
 }
 
 /// One page of history.
@@ -140,26 +139,24 @@ pub struct HistoryPage {
     pub next_cursor: Option<String>,
 }
 
-/// Reads an answer into its typed shape; an answer that does not fit is refused for good
-/// (retrying would get the same).
+/// Reads an answer into its typed shape. An answer that does not fit is refused for good
+/// (retrying would get the same) under one fixed code, `unreadable_answer`, so that no
+/// caller mistakes it for a Slack error code (the details are logged here).
 pub(super) fn read<T: serde::de::DeserializeOwned>(method: &str, answer: Value) -> Result<T, SlackCallError> {
-    serde_json::from_value(answer).map_err(|e| SlackCallError::Refused(format!("unreadable {method} answer: {e}")))
+    serde_json::from_value(answer).map_err(|error| {
+        tracing::warn!(slack.method = method, %error, "Slack answered in a shape firebell cannot read");
+        SlackCallError::Refused(UNREADABLE_ANSWER.to_owned())
+    })
 }
 
-fn history_page(answer: Value) -> Result<HistoryPage, SlackCallError> {
-    #[derive(Deserialize)]
-    struct Answer {
-        #[serde(default)]
-        messages: Vec<HistoryMessage>,
-        response_metadata: Option<Cursor>,
-    }
-    #[derive(Deserialize)]
-    struct Cursor {
-        next_cursor: Option<String>,
-    }
-    let answer: Answer = read("history", answer)?;
-    let next_cursor = answer.response_metadata.and_then(|m| m.next_cursor).filter(|c| !c.is_empty());
-    Ok(HistoryPage { messages: answer.messages, next_cursor })
+/// The code of an answer firebell cannot read.
+pub const UNREADABLE_ANSWER: &str = "unreadable_answer";
+
+fn history_page(answer: &Value) -> HistoryPage {
+    let messages =
+        answer["messages"].as_array().map_or_else(Vec::new, |m| m.iter().map(HistoryMessage::read).collect());
+    let next_cursor = answer["response_metadata"]["next_cursor"].as_str().filter(|c| !c.is_empty()).map(str::to_owned);
+    HistoryPage { messages, next_cursor }
 }
 
 impl SlackApi {
@@ -228,8 +225,7 @@ impl SlackApi {
             Err(SlackCallError::Refused(_)) => return Ok(None),
             Err(error) => return Err(error),
         };
-        let page = history_page(answer)?;
-        let found = page.messages.into_iter().find(|m| m.delivery_key() == Some(key));
+        let found = history_page(&answer).messages.into_iter().find(|m| m.delivery_key.as_deref() == Some(key));
         Ok(found.and_then(|m| m.ts).map(|ts| Posted { ts }))
     }
 
@@ -263,7 +259,7 @@ impl SlackApi {
     pub async fn history(&self, channel: &ChannelId, cursor: Option<&str>) -> Result<HistoryPage, SlackCallError> {
         let mut params = vec![("channel", channel.to_string()), ("limit", PAGE.to_owned())];
         params.extend(cursor.map(|c| ("cursor", c.to_owned())));
-        history_page(self.raw_get("conversations.history", &params).await?)
+        Ok(history_page(&self.raw_get("conversations.history", &params).await?))
     }
 
     /// One page of a thread: its parent first, then the replies.
@@ -276,7 +272,7 @@ impl SlackApi {
         let mut params =
             vec![("channel", channel.to_string()), ("ts", thread_ts.to_owned()), ("limit", PAGE.to_owned())];
         params.extend(cursor.map(|c| ("cursor", c.to_owned())));
-        history_page(self.raw_get("conversations.replies", &params).await?)
+        Ok(history_page(&self.raw_get("conversations.replies", &params).await?))
     }
 
     /// The message at `ts`, top-level or a reply; `None` when it no longer exists.
@@ -289,13 +285,13 @@ impl SlackApi {
             ("limit", "1".to_owned()),
         ];
         let at = |page: HistoryPage| page.messages.into_iter().find(|m| m.ts.as_deref() == Some(ts));
-        if let Some(found) = at(history_page(self.raw_get("conversations.history", &window).await?)?) {
+        if let Some(found) = at(history_page(&self.raw_get("conversations.history", &window).await?)) {
             return Ok(Some(found));
         }
         // Not a top-level message: a reply, found through its thread.
         let thread = [("channel", channel.to_string()), ("ts", ts.to_owned())];
         match self.raw_get("conversations.replies", &thread).await {
-            Ok(answer) => Ok(at(history_page(answer)?)),
+            Ok(answer) => Ok(at(history_page(&answer))),
             Err(SlackCallError::Refused(code)) if code == "thread_not_found" => Ok(None),
             Err(other) => Err(other),
         }
@@ -309,4 +305,58 @@ fn posted(answer: Value) -> Result<Posted, SlackCallError> {
     }
     let answer: Answer = read("chat.postMessage", answer)?;
     Ok(Posted { ts: answer.ts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_apps_odd_message_does_not_hide_our_delivery_on_the_page() {
+        let page = history_page(&json!({"messages": [
+            {"ts": "3.0", "text": 7, "files": "none", "reply_count": "many",
+             "metadata": {"event_type": "their_event", "event_payload": {"key": 5}}},
+            {"ts": "2.0", "metadata": {"event_type": DELIVERY_EVENT, "event_payload": {"key": ["not", "a", "key"]}}},
+            {"ts": "1.0", "text": "notice", "metadata": {"event_type": DELIVERY_EVENT, "event_payload": {"key": "9:C1/:1"}}}
+        ], "response_metadata": {"next_cursor": ""}}));
+        let keys: Vec<Option<&str>> = page.messages.iter().map(|m| m.delivery_key.as_deref()).collect();
+        assert_eq!(keys, [None, None, Some("9:C1/:1")]);
+        assert_eq!(
+            (page.messages[0].text.as_deref(), page.messages[0].file_count, page.messages[0].reply_count),
+            (None, 0, 0)
+        );
+        assert_eq!(page.next_cursor, None);
+    }
+
+    #[test]
+    fn a_reply_names_its_thread_and_a_parent_does_not() {
+        let page = history_page(&json!({"messages": [
+            {"ts": "1.0", "thread_ts": "1.0", "reply_count": 2, "files": [{}, {}]},
+            {"ts": "1.5", "thread_ts": "1.0"}
+        ], "response_metadata": {"next_cursor": "next"}}));
+        assert_eq!(page.messages[0].reply_in(), None);
+        assert_eq!((page.messages[0].reply_count, page.messages[0].file_count), (2, 2));
+        assert_eq!(page.messages[1].reply_in(), Some("1.0"));
+        assert_eq!(page.next_cursor.as_deref(), Some("next"));
+    }
+
+    #[test]
+    fn an_answer_that_does_not_fit_is_refused_under_one_code_that_names_no_slack_error() {
+        #[derive(Debug, Deserialize)]
+        struct Answer {
+            #[expect(dead_code, reason = "only its absence is tested")]
+            canvas_id: String,
+        }
+        let refused = read::<Answer>("conversations.canvases.create", json!({"ok": true}));
+        assert_eq!(refused.unwrap_err(), SlackCallError::Refused(UNREADABLE_ANSWER.to_owned()));
+    }
+
+    #[test]
+    fn a_post_goes_to_its_channel_thread_or_person() {
+        let channel = ChannelId::parse("C1").unwrap();
+        let user = UserId::parse("U1").unwrap();
+        assert_eq!(Destination::Channel(&channel).place(), "C1/");
+        assert_eq!(Destination::Thread { channel: &channel, ts: "1.2", broadcast: true }.place(), "C1/1.2");
+        assert_eq!(Destination::Person(&user).place(), "U1/");
+    }
 }

@@ -10,6 +10,7 @@ use firebell::domain::incident::IncidentNumber;
 use serde_json::json;
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::fake_slack::Fault;
 use crate::support::signing::{self, event_envelope};
 use crate::support::{wait, workspace};
 
@@ -150,4 +151,25 @@ async fn every_step_that_posts_carries_its_delivery_key() {
     assert!(missing.is_empty(), "no keyed post from {missing:?}; keyed posts came from {kinds:?}");
     assert!(app.slack.posts_without_delivery_key().is_empty());
     assert!(app.slack.deliveries_posted_twice().is_empty());
+}
+
+#[tokio::test]
+async fn a_retried_notice_is_found_past_another_apps_odd_metadata_and_not_posted_again() {
+    let app = workspace::spawn().await;
+    // Another app's message in the team channel, with metadata of a shape firebell does not use.
+    let odd = json!({"event_type": "firebell_delivery", "event_payload": {"key": 5, "more": [1, 2]}});
+    app.slack.add_app_message("C0PAYMENTS", "deploy finished", odd);
+    // The first notice lands, but its answer never comes: the retry must look it up.
+    app.slack.inject("chat.postMessage", Fault::HangAfterEffect);
+
+    app.command_in("declare sev2 service:payments Card payments fail", "C0GENERAL", "U0REPORTER").await;
+    app.outbox_drained().await;
+
+    let notices = workspace::bot_posts(&app.slack, "C0PAYMENTS");
+    assert_eq!(notices.len(), 1, "{notices:#?}");
+    assert!(app.slack.deliveries_posted_twice().is_empty());
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let told = app.app.store.notices(incident.id).await.unwrap();
+    let payments = told.iter().find(|n| n.channel.as_str() == "C0PAYMENTS").expect("the notice is recorded");
+    assert_eq!((payments.ts.as_deref(), payments.error.as_deref()), (Some(notices[0].ts.as_str()), None));
 }

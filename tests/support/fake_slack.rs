@@ -370,6 +370,14 @@ impl FakeSlack {
         st.post(channel, message)
     }
 
+    /// Adds a message another app posted with its own `metadata` (any JSON, as Slack stores
+    /// what apps send); returns its ts.
+    pub fn add_app_message(&self, channel: &str, text: &str, metadata: Value) -> String {
+        let mut st = self.lock();
+        let message = Message { user: "U0OTHERAPP".into(), text: text.into(), metadata, ..Message::default() };
+        st.post(channel, message)
+    }
+
     pub fn channel(&self, id: &str) -> Option<Channel> {
         self.lock().channels.get(id).cloned()
     }

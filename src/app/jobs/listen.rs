@@ -30,7 +30,7 @@ pub(super) async fn fetch_highlight(
         thread_ts: message.reply_in(),
         user: message.user.as_deref(),
         text: message.text.as_deref().unwrap_or_default(),
-        file_count: message.file_count(),
+        file_count: message.file_count,
         subtype: message.subtype.as_deref(),
     };
     let mut tx = cx.store.begin().await?;

@@ -75,7 +75,7 @@ async fn backfill(cx: &StepContext, incident: &Incident, channel: &ChannelId) ->
     loop {
         let page = cx.slack.history(channel, cursor.as_deref()).await?;
         store_history(cx, incident.id, channel, &page.messages, &bot).await?;
-        for parent in page.messages.iter().filter(|m| m.reply_count.unwrap_or(0) > 0) {
+        for parent in page.messages.iter().filter(|m| m.reply_count > 0) {
             if let Some(ts) = &parent.ts {
                 backfill_thread(cx, incident.id, channel, ts, &bot).await?;
             }
@@ -132,7 +132,7 @@ async fn store_history(
             thread_ts: message.reply_in(),
             user: message.user.as_deref(),
             text: message.text.as_deref().unwrap_or_default(),
-            file_count: message.file_count(),
+            file_count: message.file_count,
             subtype,
         };
         messages::insert(&mut tx, incident_id, &new).await?;
