@@ -1,7 +1,8 @@
 //! Everything Slack sends: slash command forms, Events API bodies (and the events inside),
-//! interaction forms, and Socket Mode frames.
+//! interaction forms (and the actions read from them), and Socket Mode frames.
 #![no_main]
 
+use firebell::slack::actions::UserAction;
 use firebell::slack::events::SlackEvent;
 use firebell::slack::inbound::{EventEnvelope, Interaction, SlashCommand};
 use firebell::socket_mode::frame::Frame;
@@ -12,13 +13,17 @@ fuzz_target!(|body: &[u8]| {
     if let Ok(EventEnvelope::Callback(callback)) = EventEnvelope::parse(body) {
         let _ = SlackEvent::parse(&callback.raw["event"]);
     }
-    let _ = Interaction::parse(body);
+    if let Ok(interaction) = Interaction::parse(body) {
+        let _ = UserAction::parse(&interaction);
+    }
     if let Ok(text) = std::str::from_utf8(body) {
         let _ = Frame::parse(text);
     }
     if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
         let _ = SlackEvent::parse(&value);
-        let _ = Interaction::from_value(value.clone());
+        if let Ok(interaction) = Interaction::from_value(value.clone()) {
+            let _ = UserAction::parse(&interaction);
+        }
         let _ = SlashCommand::from_value(value);
     }
 });
