@@ -1,8 +1,6 @@
 //! Follow-ups: the action items a retrospective ends with, in three groups.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::incident::IncidentId;
 use crate::domain::ids::UserId;
@@ -37,20 +35,8 @@ impl FollowupGroup {
     }
 }
 
-/// In stored records (timeline entries) a group is its storage spelling.
-impl Serialize for FollowupGroup {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-/// Reads only the storage spelling; anything else is an error.
-impl<'de> Deserialize<'de> for FollowupGroup {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FollowupGroup, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        FollowupGroup::parse(&text).ok_or_else(|| D::Error::custom(format!("unknown follow-up group {text:?}")))
-    }
-}
+// In stored records (timeline entries) a group is its storage spelling; only that reads back.
+super::spelling::stored_by_spelling!(FollowupGroup);
 
 /// One action item.
 #[derive(Clone, Debug, PartialEq, Eq)]

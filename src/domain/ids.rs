@@ -5,9 +5,6 @@
 
 use std::fmt;
 
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// A Slack user id (`U…` or `W…`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UserId(String);
@@ -92,24 +89,9 @@ macro_rules! display_as_str {
 }
 display_as_str!(UserId, ChannelId, TeamId);
 
-/// In stored records (timeline entries) an id is its bare spelling, and reading one back
-/// parses it: a value that is not an id of that kind is an error, not a wrong id.
-macro_rules! stored_as_bare_id {
-    ($($ty:ident),*) => {$(
-        impl Serialize for $ty {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
-            }
-        }
-        impl<'de> Deserialize<'de> for $ty {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<$ty, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                $ty::parse(&text).ok_or_else(|| D::Error::custom(format!("{text:?} is not a {}", stringify!($ty))))
-            }
-        }
-    )*};
-}
-stored_as_bare_id!(UserId, ChannelId);
+// In stored records (timeline entries) an id is its bare spelling, and reading one back
+// parses it: a value that is not an id of that kind is an error, not a wrong id.
+super::spelling::stored_by_spelling!(UserId, ChannelId);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::domain::ids::{ChannelId, UserId};
@@ -122,21 +121,9 @@ impl IncidentStatus {
     }
 }
 
-/// In stored records (timeline entries) a status is its storage spelling.
-impl Serialize for IncidentStatus {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-/// Reads only the storage spelling: anything else is an error, so a record naming a status
-/// this version does not know is not mistaken for one it does.
-impl<'de> Deserialize<'de> for IncidentStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IncidentStatus, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        IncidentStatus::parse(&text).ok_or_else(|| D::Error::custom(format!("unknown incident status {text:?}")))
-    }
-}
+// In stored records (timeline entries) a status is its storage spelling; only that reads
+// back, so a record naming a status this version does not know is not mistaken for one it does.
+super::spelling::stored_by_spelling!(IncidentStatus);
 
 /// A severity name as the policy spells it (`SEV1`); only the policy creates these.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

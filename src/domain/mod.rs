@@ -15,6 +15,7 @@ pub mod record;
 pub mod reminders;
 pub mod retrospective;
 pub mod simulate;
+mod spelling;
 pub mod stats;
 pub mod text;
 pub mod timeline;
