@@ -17,8 +17,9 @@ pub const SLACK_API_URL: &str = "https://slack.com/api/";
 pub const DATABASE_URL: &str = "sqlite://firebell.db";
 /// The default listen address.
 pub const LISTEN: &str = "0.0.0.0:3000";
-/// The default outbox job lease.
-pub const DEFAULT_JOB_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+/// The default outbox job lease: renewed by the running worker every quarter of it, so it
+/// bounds how long a dead worker's job waits for another, not how long a job may run.
+pub const DEFAULT_JOB_LEASE: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// A variable that is missing or malformed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -106,9 +107,9 @@ pub struct ServeSettings {
     pub team_id: Option<TeamId>,
     pub listen: SocketAddr,
     pub webhook_token: Option<SecretString>,
-    /// How long a claimed outbox job is held before another worker may take it over
-    /// (`FIREBELL_JOB_LEASE`, default 30s). Keep it above the 10 s Slack call timeout when
-    /// several replicas share a database; tests shorten it to restart quickly after a kill.
+    /// How long a claimed outbox job stays its worker's without a heartbeat
+    /// (`FIREBELL_JOB_LEASE`, default 4s). The worker renews it every quarter lease while the
+    /// job runs, so a slow job keeps it; a dead worker's job is taken over when it runs out.
     pub job_lease: std::time::Duration,
     /// Startup warnings worth logging (e.g. a bot token without the `xoxb-` prefix).
     pub warnings: Vec<String>,

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// One attempt of one outbox job: what a job step passes to the calls that must happen once.
 #[derive(Debug)]
@@ -20,12 +21,25 @@ pub struct Delivery {
     /// posts that landed count, so a refused one (`not_in_channel`, then join and post again)
     /// does not shift the keys of those after it.
     posts: Mutex<HashMap<String, u32>>,
+    /// Set when the worker's lease on the job was lost (another worker has the job now): no
+    /// further post may be made for it here.
+    lost: AtomicBool,
 }
 
 impl Delivery {
     /// Attempt `attempt` (counting from 1) of outbox job `job_id`.
     pub fn new(job_id: i64, attempt: i64) -> Delivery {
-        Delivery { job_id, retry: attempt > 1, posts: Mutex::default() }
+        Delivery { job_id, retry: attempt > 1, posts: Mutex::default(), lost: AtomicBool::new(false) }
+    }
+
+    /// The worker lost its lease on the job: stop posting for it, another worker has it.
+    pub fn lose(&self) {
+        self.lost.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the job was lost to another worker.
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
     }
 
     /// Whether an earlier attempt may have made this attempt's posts already.
@@ -60,6 +74,14 @@ mod tests {
         delivery.landed("C1/");
         assert_eq!(delivery.next_key("C1/"), "7:C1/:2");
         assert_eq!(delivery.next_key("C1/17.5"), "7:C1/17.5:1");
+    }
+
+    #[test]
+    fn a_lost_delivery_stays_lost() {
+        let delivery = Delivery::new(3, 1);
+        assert!(!delivery.is_lost());
+        delivery.lose();
+        assert!(delivery.is_lost());
     }
 
     #[test]

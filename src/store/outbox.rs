@@ -165,6 +165,43 @@ impl Store {
         .await
     }
 
+    /// When the next job falls due: the earliest pending job's time, or the earliest lease
+    /// of a running job (a job whose worker died is due when its lease runs out). `None` when
+    /// there is no job to run. A read: an idle worker looks without writing.
+    pub async fn next_job_due(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(due) FROM (
+                 SELECT MIN(run_at) AS due FROM outbox_jobs WHERE state = 'pending'
+                 UNION ALL
+                 SELECT MIN(lease_until) AS due FROM outbox_jobs WHERE state = 'running'
+             ) AS next",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(due.map(from_millis))
+    }
+
+    /// Extends `owner`'s lease on a running job to `until`: the heartbeat that keeps a live
+    /// worker's job its own however long its Slack calls take. `false` when the lease was lost
+    /// (it expired and another worker took the job, or the job is no longer running).
+    pub async fn renew_lease(&self, id: i64, owner: &str, until: DateTime<Utc>) -> anyhow::Result<bool> {
+        let owner = owner.to_owned();
+        self.write_grouped(move |conn| {
+            Box::pin(async move {
+                let result = sqlx::query(
+                    "UPDATE outbox_jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3",
+                )
+                .bind(to_millis(until))
+                .bind(id)
+                .bind(owner)
+                .execute(conn)
+                .await?;
+                Ok(result.rows_affected() == 1)
+            })
+        })
+        .await
+    }
+
     /// Marks a claimed job done; `false` when `owner` no longer holds it.
     pub async fn complete_job(&self, id: i64, owner: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         self.finish_job(id, owner, JobState::Done, None, None, now).await

@@ -1,4 +1,5 @@
-//! The outbox worker: claims due jobs one at a time, runs them, and records the outcome.
+//! The outbox worker: claims due jobs one at a time, runs them while renewing their lease,
+//! and records the outcome.
 //!
 //! Retries with capped exponential backoff on network errors and 5xx, honours `Retry-After`
 //! on rate limits, and stops on permanent errors (logged once, counted, and reported to the
@@ -18,8 +19,14 @@ use crate::slack::client::{AUTH_ERRORS, SlackCallError};
 use crate::store::Store;
 use crate::store::outbox::Job;
 
-/// How often due retries and jobs left by other replicas are looked for.
-const POLL: Duration = Duration::from_millis(250);
+/// With nothing due, how long the worker sleeps before it looks again (a read) for work that
+/// another replica left behind; its own new work wakes it at once.
+const IDLE_LOOK: Duration = Duration::from_secs(1);
+/// After losing a race for a due job to another replica, or after a database error.
+const RACE_BACKOFF: Duration = Duration::from_millis(250);
+/// How many heartbeats a lease lasts: a live worker renews its job's lease this many times
+/// per lease, so a slow commit or two does not cost it the job.
+const BEATS_PER_LEASE: u32 = 4;
 /// The first retry waits this long; each further one twice as long, up to the cap.
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
 /// Retries never wait longer than this, so delivery resumes soon after an outage ends.
@@ -50,33 +57,72 @@ fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
 }
 
 /// Runs until `shutdown` fires; a job in flight is finished first.
+///
+/// Idle, it only reads: it looks for the next due time, sleeps until then (or until a wake-up,
+/// or [`IDLE_LOOK`]), and writes only to claim a job that is due.
 pub async fn run(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
     tracing::info!(worker = owner, "outbox worker started");
     let steps = app.step_context();
     while !shutdown.is_cancelled() {
-        let claimed = app.store.claim_jobs(&owner, app.clock.now(), lease, 1).await;
-        match claimed {
-            Ok(jobs) if !jobs.is_empty() => {
-                for job in jobs {
-                    // Each attempt is its own delivery: its posts are made once across attempts.
-                    let delivery = Delivery::new(job.id, job.attempts);
-                    let result = steps.run_job(&job, &delivery).await;
-                    finish(&app, &steps, &owner, &job, result).await;
+        let now = app.clock.now();
+        let wait = match app.store.next_job_due().await {
+            Ok(Some(due)) if due <= now => match app.store.claim_jobs(&owner, now, lease, 1).await {
+                Ok(jobs) if !jobs.is_empty() => {
+                    for job in jobs {
+                        run_job(&app, &steps, &owner, lease, &job).await;
+                    }
+                    continue;
                 }
-                continue;
-            }
-            Ok(_) => {}
+                // Another replica took it.
+                Ok(_) => RACE_BACKOFF,
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), "could not claim outbox jobs");
+                    RACE_BACKOFF
+                }
+            },
+            Ok(Some(due)) => (due - now).to_std().unwrap_or_default().min(IDLE_LOOK),
+            Ok(None) => IDLE_LOOK,
             Err(error) => {
-                tracing::warn!(error = format!("{error:#}"), "could not claim outbox jobs")
+                tracing::warn!(error = format!("{error:#}"), "could not look for due outbox jobs");
+                RACE_BACKOFF
             }
-        }
+        };
         tokio::select! {
             () = shutdown.cancelled() => break,
             () = app.outbox_wakeup.notified() => {}
-            () = tokio::time::sleep(POLL) => {}
+            () = tokio::time::sleep(wait) => {}
         }
     }
     tracing::info!(worker = owner, "outbox worker stopped");
+}
+
+/// Runs one claimed job, renewing its lease while it runs (a heartbeat every quarter lease),
+/// and records the outcome. When a renewal finds the lease lost, the job makes no further
+/// post: another worker has it.
+async fn run_job(app: &App, steps: &StepContext, owner: &str, lease: Duration, job: &Job) {
+    // Each attempt is its own delivery: its posts are made once across attempts.
+    let delivery = Delivery::new(job.id, job.attempts);
+    let running = steps.run_job(job, &delivery);
+    tokio::pin!(running);
+    let mut heartbeat = tokio::time::interval((lease / BEATS_PER_LEASE).max(Duration::from_millis(1)));
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    heartbeat.tick().await;
+    let result = loop {
+        tokio::select! {
+            result = &mut running => break result,
+            _ = heartbeat.tick(), if !delivery.is_lost() => {
+                match app.store.renew_lease(job.id, owner, after(app.clock.now(), lease)).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("the job's lease was lost; another worker has it, so it posts nothing more here");
+                        delivery.lose();
+                    }
+                    Err(error) => tracing::warn!(error = format!("{error:#}"), "could not renew the job's lease"),
+                }
+            }
+        }
+    };
+    finish(app, steps, owner, job, result).await;
 }
 
 /// Maps a step's outcome to the job's: done, retried (after a backoff, `Retry-After`, or the

@@ -30,6 +30,7 @@ mod korean;
 mod lifecycle;
 mod listening;
 mod ops;
+mod outbox;
 mod reminders;
 mod retro;
 mod socket_mode;

@@ -47,8 +47,6 @@ impl Firebell {
                 ("DATABASE_URL", setup.database_url.to_owned()),
                 ("FIREBELL_CONFIG", setup.policy.display().to_string()),
                 ("FIREBELL_LISTEN", format!("127.0.0.1:{port}")),
-                // Short leases so the restarted process takes over the killed one's job soon.
-                ("FIREBELL_JOB_LEASE", "2s".to_owned()),
                 ("RUST_LOG", "info".to_owned()),
             ])
             .envs(setup.env.iter().map(|(k, v)| (*k, v.clone())))

@@ -1,0 +1,156 @@
+//! The outbox worker under pressure: quiet when idle, a dead process's work taken over within
+//! seconds of a restart (with the default lease), and a job slower than its lease kept by the
+//! worker that runs it — never run twice.
+
+use std::time::{Duration, Instant};
+
+use firebell::config::env::DatabaseUrl;
+use firebell::store::Store;
+
+use crate::support::database::{self, TestDatabase};
+use crate::support::fake_slack::{FakeSlack, Fault};
+use crate::support::process::{Firebell, Setup};
+use crate::support::{wait, workspace};
+
+/// What changes when anything is written to a SQLite database in WAL mode: the main file's
+/// and the write-ahead log's sizes and contents.
+fn sqlite_files(db: &TestDatabase) -> Vec<(String, Vec<u8>)> {
+    ["firebell.db", "firebell.db-wal"]
+        .iter()
+        .map(|name| (name.to_string(), std::fs::read(db.dir.path().join(name)).unwrap_or_default()))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_idle_serve_makes_no_database_writes_for_ten_seconds() {
+    let app = workspace::spawn().await;
+    // Some work first, so the worker has run jobs and is back to idle.
+    app.command("declare sev3 service:search Slow search").await;
+    app.outbox_drained().await;
+    let commits = app.app.store.group_commit_counts();
+    let files = sqlite_files(&app.database);
+
+    tokio::time::sleep(Duration::from_secs(10)).await;
+
+    assert_eq!(app.app.store.group_commit_counts(), commits, "no commit while idle");
+    assert!(sqlite_files(&app.database) == files, "the database files are unchanged while idle");
+}
+
+fn setup<'a>(slack: &'a FakeSlack, db: &'a TestDatabase, policy: &'a std::path::Path, log: &str) -> Setup<'a> {
+    Setup { slack, database_url: &db.url, policy, log: db.dir.path().join(log), env: vec![] }
+}
+
+/// Waits, at most `limit`, until the incident's channel exists and all three notices are out.
+async fn declared_within(slack: &FakeSlack, limit: Duration) -> Duration {
+    let started = Instant::now();
+    let done = || {
+        slack.channels_named_like(&format!("inc-{}-1", workspace::seoul_today())) == 1
+            && ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"]
+                .iter()
+                .all(|channel| workspace::bot_posts(slack, channel).len() == 1)
+    };
+    while !done() {
+        assert!(started.elapsed() < limit, "the channel and every notice within {limit:?} of the restart");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    started.elapsed()
+}
+
+/// Declares through a first process, kills it (SIGKILL) once `kill_when` holds, starts a second
+/// at once with the default lease, and checks the declaration completes within 5 s of it, once.
+async fn killed_then_restarted(prepare: impl Fn(&FakeSlack), kill_when: impl Fn(&FakeSlack) -> bool) {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    prepare(&slack);
+    let db = database::sqlite();
+    let policy = db.write_policy(workspace::CONTRACT_POLICY);
+
+    let first = Firebell::start(&setup(&slack, &db, &policy, "first.log")).await;
+    let reply = first.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
+    assert!(reply.starts_with("Declaring incident #1"), "{reply}");
+    wait::until_sync("the moment to kill", || kill_when(&slack)).await;
+    first.kill().await;
+
+    let restarted = Instant::now();
+    let _second = Firebell::start(&setup(&slack, &db, &policy, "second.log")).await;
+    let took = declared_within(&slack, Duration::from_secs(5).saturating_sub(restarted.elapsed())).await;
+    println!("declaration completed {:?} after the restart", restarted.elapsed().max(took));
+
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    wait::until("the outbox to drain", || {
+        let store = store.clone();
+        async move { store.unfinished_jobs().await.unwrap() == 0 }
+    })
+    .await;
+    assert!(store.failed_jobs().await.unwrap().is_empty());
+    assert!(slack.deliveries_posted_twice().is_empty());
+    for channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
+        assert_eq!(workspace::bot_posts(&slack, channel).len(), 1, "{channel} told once");
+    }
+}
+
+#[tokio::test]
+async fn killed_right_after_the_acknowledgement_a_restart_finishes_the_declaration_within_5_seconds() {
+    killed_then_restarted(|_| {}, |_| true).await;
+}
+
+#[tokio::test]
+async fn killed_while_creating_the_channel_a_restart_finishes_the_declaration_within_5_seconds() {
+    killed_then_restarted(
+        |slack| slack.inject("conversations.create", Fault::Hang),
+        |slack| !slack.calls_to("conversations.create").is_empty(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn of_two_replicas_the_survivor_finishes_a_killed_ones_job_within_5_seconds() {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    slack.inject("conversations.create", Fault::Hang);
+    let db = database::sqlite();
+    let policy = db.write_policy(workspace::CONTRACT_POLICY);
+    let first = Firebell::start(&setup(&slack, &db, &policy, "first.log")).await;
+    first.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
+    wait::until_sync("the first replica to be creating the channel", || {
+        !slack.calls_to("conversations.create").is_empty()
+    })
+    .await;
+    let _survivor = Firebell::start(&setup(&slack, &db, &policy, "survivor.log")).await;
+
+    first.kill().await;
+    let killed = Instant::now();
+    declared_within(&slack, Duration::from_secs(5)).await;
+    println!("the survivor finished the declaration {:?} after the kill", killed.elapsed());
+    assert!(slack.deliveries_posted_twice().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_slower_than_its_lease_is_run_once_though_another_replica_is_waiting() {
+    let slack = FakeSlack::start().await;
+    workspace::seed(&slack);
+    let db = database::sqlite();
+    let policy = db.write_policy(workspace::CONTRACT_POLICY);
+    // Every call takes longer than a whole lease: only the heartbeat keeps a job its worker's.
+    let short_lease =
+        |log| Setup { env: vec![("FIREBELL_JOB_LEASE", "600ms".to_owned())], ..setup(&slack, &db, &policy, log) };
+    let one = Firebell::start(&short_lease("one.log")).await;
+    let _two = Firebell::start(&short_lease("two.log")).await;
+    slack.set_latency(Duration::from_millis(900));
+
+    one.command("declare sev1 service:payments Checkout is down", &slack.response_url("cmd")).await;
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    wait::until("the outbox to drain", || {
+        let store = store.clone();
+        async move { store.unfinished_jobs().await.unwrap() == 0 }
+    })
+    .await;
+
+    let jobs = store.all_jobs().await.unwrap();
+    let rerun: Vec<_> = jobs.iter().filter(|job| job.attempts != 1).map(|job| (&job.kind, job.attempts)).collect();
+    assert!(rerun.is_empty(), "every job claimed once: {rerun:?}");
+    assert!(slack.deliveries_posted_twice().is_empty());
+    for channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
+        assert_eq!(workspace::bot_posts(&slack, channel).len(), 1, "{channel} told once");
+    }
+}
