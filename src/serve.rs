@@ -66,7 +66,8 @@ pub async fn start(
         outbox_wakeup: Arc::new(Notify::new()),
     };
     let owner = format!("{}-{}", std::process::id(), uuid_like());
-    let worker = tokio::spawn(workers::outbox::run(app.clone(), owner, settings.job_lease, shutdown.clone()));
+    let outbox = workers::outbox::Pool { owner, lease: settings.job_lease, concurrency: settings.outbox_concurrency };
+    let worker = tokio::spawn(workers::outbox::run(app.clone(), outbox, shutdown.clone()));
     let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
     let state = AppState {
         app: app.clone(),
@@ -99,7 +100,7 @@ pub async fn start(
         }
         let _ = reminder_worker.await;
         if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
-            tracing::warn!("the outbox worker did not stop in time; its job will be retried after the lease");
+            tracing::warn!("the outbox workers did not stop in time; their jobs will be retried after the lease");
         }
         store.close().await;
         tracing::info!("firebell stopped");
@@ -108,7 +109,7 @@ pub async fn start(
     Ok(Running { addr, app, handle })
 }
 
-/// How long shutdown waits for the job in flight (a Slack call times out after 10 s).
+/// How long shutdown waits for the jobs in flight (a Slack call times out after 10 s).
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// A worker name unique enough across processes and restarts: time and randomness from the OS.

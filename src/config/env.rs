@@ -17,9 +17,13 @@ pub const SLACK_API_URL: &str = "https://slack.com/api/";
 pub const DATABASE_URL: &str = "sqlite://firebell.db";
 /// The default listen address.
 pub const LISTEN: &str = "0.0.0.0:3000";
+/// How many outbox jobs one process runs at once, by default.
+pub const DEFAULT_OUTBOX_CONCURRENCY: usize = 8;
+/// The most outbox jobs one process may run at once.
+pub const MAX_OUTBOX_CONCURRENCY: usize = 64;
 /// The default outbox job lease: renewed by the running worker every quarter of it, so it
 /// bounds how long a dead worker's job waits for another, not how long a job may run.
-pub const DEFAULT_JOB_LEASE: std::time::Duration = std::time::Duration::from_secs(4);
+pub const DEFAULT_JOB_LEASE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// A variable that is missing or malformed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -108,9 +112,12 @@ pub struct ServeSettings {
     pub listen: SocketAddr,
     pub webhook_token: Option<SecretString>,
     /// How long a claimed outbox job stays its worker's without a heartbeat
-    /// (`FIREBELL_JOB_LEASE`, default 4s). The worker renews it every quarter lease while the
+    /// (`FIREBELL_JOB_LEASE`, default 3s). The worker renews it every quarter lease while the
     /// job runs, so a slow job keeps it; a dead worker's job is taken over when it runs out.
     pub job_lease: std::time::Duration,
+    /// How many outbox jobs run at once (`FIREBELL_OUTBOX_CONCURRENCY`, default 8, 1–64);
+    /// jobs of one incident still run one at a time.
+    pub outbox_concurrency: usize,
     /// Startup warnings worth logging (e.g. a bot token without the `xoxb-` prefix).
     pub warnings: Vec<String>,
 }
@@ -217,9 +224,21 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 .filter(|d| !d.is_zero())
                 .ok_or_else(|| error("FIREBELL_JOB_LEASE", format!("\"{text}\"; expected a duration like 30s")))?,
         };
+        let outbox_concurrency = match self.get("FIREBELL_OUTBOX_CONCURRENCY") {
+            None => DEFAULT_OUTBOX_CONCURRENCY,
+            Some(text) => {
+                text.trim().parse().ok().filter(|n| (1..=MAX_OUTBOX_CONCURRENCY).contains(n)).ok_or_else(|| {
+                    error(
+                        "FIREBELL_OUTBOX_CONCURRENCY",
+                        format!("\"{text}\"; expected a whole number from 1 to {MAX_OUTBOX_CONCURRENCY}"),
+                    )
+                })?
+            }
+        };
         Ok(ServeSettings {
             common,
             job_lease,
+            outbox_concurrency,
             bot_token: SecretString::from(bot_token),
             signing_secret,
             app_token: app_token.map(SecretString::from),

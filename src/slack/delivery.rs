@@ -8,7 +8,13 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use chrono::{DateTime, Utc};
+
+/// A post is made only while the job's lease is known to hold at least this part of a lease
+/// longer (a third): time for the post to reach Slack before another worker could take the job.
+const POST_MARGIN_PER_LEASE: u32 = 3;
 
 /// One attempt of one outbox job: what a job step passes to the calls that must happen once.
 #[derive(Debug)]
@@ -24,12 +30,40 @@ pub struct Delivery {
     /// Set when the worker's lease on the job was lost (another worker has the job now): no
     /// further post may be made for it here.
     lost: AtomicBool,
+    /// Until when (epoch milliseconds) the worker's lease is known to hold, from its claim
+    /// and each renewal; `i64::MAX` when no lease is tracked.
+    held_until: AtomicI64,
+    /// How long before `held_until` posting stops, in milliseconds.
+    margin_ms: AtomicI64,
 }
 
 impl Delivery {
     /// Attempt `attempt` (counting from 1) of outbox job `job_id`.
     pub fn new(job_id: i64, attempt: i64) -> Delivery {
-        Delivery { job_id, retry: attempt > 1, posts: Mutex::default(), lost: AtomicBool::new(false) }
+        Delivery {
+            job_id,
+            retry: attempt > 1,
+            posts: Mutex::default(),
+            lost: AtomicBool::new(false),
+            held_until: AtomicI64::new(i64::MAX),
+            margin_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// The worker's lease (of length `lease`) holds until `until`: its claim, or a renewal
+    /// that succeeded.
+    pub fn held_until(&self, until: DateTime<Utc>, lease: std::time::Duration) {
+        let margin = i64::try_from((lease / POST_MARGIN_PER_LEASE).as_millis()).unwrap_or(i64::MAX);
+        self.margin_ms.store(margin, Ordering::SeqCst);
+        self.held_until.store(until.timestamp_millis(), Ordering::SeqCst);
+    }
+
+    /// Whether a post may be made now: the lease is not lost, and holds long enough that
+    /// no other worker can take the job over before the post reaches Slack (renewals that
+    /// fall behind, under a busy database, make the job wait rather than risk a double).
+    pub(super) fn may_post(&self, now: DateTime<Utc>) -> bool {
+        let margin = self.margin_ms.load(Ordering::SeqCst);
+        !self.is_lost() && self.held_until.load(Ordering::SeqCst).saturating_sub(margin) > now.timestamp_millis()
     }
 
     /// The worker lost its lease on the job: stop posting for it, another worker has it.
@@ -74,6 +108,21 @@ mod tests {
         delivery.landed("C1/");
         assert_eq!(delivery.next_key("C1/"), "7:C1/:2");
         assert_eq!(delivery.next_key("C1/17.5"), "7:C1/17.5:1");
+    }
+
+    #[test]
+    fn a_post_waits_when_the_lease_is_about_to_run_out() {
+        let delivery = Delivery::new(3, 1);
+        let now = Utc::now();
+        let lease = std::time::Duration::from_secs(3);
+        assert!(delivery.may_post(now), "no lease tracked");
+        delivery.held_until(now + chrono::Duration::seconds(3), lease);
+        assert!(delivery.may_post(now));
+        delivery.held_until(now + chrono::Duration::milliseconds(900), lease);
+        assert!(!delivery.may_post(now), "less than a third of the lease is too little");
+        delivery.held_until(now + chrono::Duration::seconds(3), lease);
+        delivery.lose();
+        assert!(!delivery.may_post(now));
     }
 
     #[test]

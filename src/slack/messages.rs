@@ -164,17 +164,17 @@ impl SlackApi {
     /// delivery key in its metadata, and a retry first looks for a message with that key —
     /// what a crash right after Slack accepted the post leaves behind — among the channel's
     /// last 50 messages or the thread's first 200 replies. Older than that, or in a DM by user
-    /// id, the look-up cannot see it. Once the job's lease is lost ([`Delivery::lose`]) nothing
-    /// more is posted for it here.
+    /// id, the look-up cannot see it. Nothing is posted once the job's lease is lost, or while
+    /// it is not known to hold a second longer ([`Delivery::held_until`]).
     pub async fn post_message(
         &self,
         to: Destination<'_>,
         message: &Message,
         delivery: &Delivery,
     ) -> Result<Posted, SlackCallError> {
-        if delivery.is_lost() {
-            // Another worker holds the job now and makes this post itself, once.
-            return Err(SlackCallError::Transient("the job's lease was lost to another worker".to_owned()));
+        if !delivery.may_post(chrono::Utc::now()) {
+            // Another worker holds the job now, or soon may: it makes this post itself, once.
+            return Err(SlackCallError::Transient("the job's lease is lost or about to run out".to_owned()));
         }
         let place = to.place();
         let key = delivery.next_key(&place);

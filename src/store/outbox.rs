@@ -113,8 +113,9 @@ impl Store {
     /// Claims up to `limit` due jobs for `owner` until `now + lease`.
     ///
     /// A job is due when it is pending and its time has come, or running under a lease that
-    /// has expired. Each claim is an update conditioned on the state and lease just read, so
-    /// of two replicas racing for one job exactly one wins.
+    /// has expired — and no other job of its incident is running. Each claim is an update
+    /// conditioned on the state and lease just read, so of two replicas racing for one job
+    /// exactly one wins.
     pub async fn claim_jobs(
         &self,
         owner: &str,
@@ -129,10 +130,17 @@ impl Store {
         // instead of contending with them for SQLite's one write lock.
         self.write_grouped(move |conn| {
             Box::pin(async move {
+                // One job at a time per incident: a job whose incident has another job running
+                // (under a live lease) waits, so an incident's steps keep their order while
+                // other incidents' jobs run beside it.
                 let candidates = sqlx::query(
-                    "SELECT id, state, COALESCE(lease_until, 0) AS lease_until FROM outbox_jobs
-                     WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND lease_until < $1)
-                     ORDER BY run_at, id LIMIT $2",
+                    "SELECT j.id, j.state, COALESCE(j.lease_until, 0) AS lease_until FROM outbox_jobs j
+                     WHERE ((j.state = 'pending' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1))
+                       AND (j.incident_id IS NULL OR NOT EXISTS (
+                             SELECT 1 FROM outbox_jobs r
+                             WHERE r.incident_id = j.incident_id AND r.state = 'running'
+                               AND r.lease_until >= $1 AND r.id <> j.id))
+                     ORDER BY j.run_at, j.id LIMIT $2",
                 )
                 .bind(now_ms)
                 .bind(limit)
@@ -165,17 +173,23 @@ impl Store {
         .await
     }
 
-    /// When the next job falls due: the earliest pending job's time, or the earliest lease
-    /// of a running job (a job whose worker died is due when its lease runs out). `None` when
-    /// there is no job to run. A read: an idle worker looks without writing.
-    pub async fn next_job_due(&self) -> anyhow::Result<Option<DateTime<Utc>>> {
+    /// When the next job falls due: the earliest pending job's time (of those whose incident
+    /// has no job running), or the earliest lease of a running job (a job whose worker died
+    /// is due when its lease runs out). `None` when there is no job to run. A read: an idle
+    /// worker looks without writing.
+    pub async fn next_job_due(&self, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
         let due: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(due) FROM (
-                 SELECT MIN(run_at) AS due FROM outbox_jobs WHERE state = 'pending'
+                 SELECT MIN(j.run_at) AS due FROM outbox_jobs j
+                 WHERE j.state = 'pending'
+                   AND (j.incident_id IS NULL OR NOT EXISTS (
+                         SELECT 1 FROM outbox_jobs r
+                         WHERE r.incident_id = j.incident_id AND r.state = 'running' AND r.lease_until >= $1))
                  UNION ALL
                  SELECT MIN(lease_until) AS due FROM outbox_jobs WHERE state = 'running'
              ) AS next",
         )
+        .bind(to_millis(now))
         .fetch_one(self.pool())
         .await?;
         Ok(due.map(from_millis))
@@ -185,21 +199,17 @@ impl Store {
     /// worker's job its own however long its Slack calls take. `false` when the lease was lost
     /// (it expired and another worker took the job, or the job is no longer running).
     pub async fn renew_lease(&self, id: i64, owner: &str, until: DateTime<Utc>) -> anyhow::Result<bool> {
-        let owner = owner.to_owned();
-        self.write_grouped(move |conn| {
-            Box::pin(async move {
-                let result = sqlx::query(
-                    "UPDATE outbox_jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3",
-                )
-                .bind(to_millis(until))
-                .bind(id)
-                .bind(owner)
-                .execute(conn)
-                .await?;
-                Ok(result.rows_affected() == 1)
-            })
-        })
-        .await
+        // Straight to the pool, not through the group-commit queue: under a burst of writes a
+        // heartbeat queued behind them could arrive after its lease ran out.
+        let result = sqlx::query(
+            "UPDATE outbox_jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3",
+        )
+        .bind(to_millis(until))
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(result.rows_affected() == 1)
     }
 
     /// Marks a claimed job done; `false` when `owner` no longer holds it.

@@ -56,24 +56,50 @@ fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero())
 }
 
-/// Runs until `shutdown` fires; a job in flight is finished first.
+/// The outbox workers of one process.
+#[derive(Clone, Debug)]
+pub struct Pool {
+    /// This process's name in job leases; each worker adds its number.
+    pub owner: String,
+    /// How long a claimed job stays a worker's without a heartbeat.
+    pub lease: Duration,
+    /// How many jobs run at once (jobs of one incident still run one at a time).
+    pub concurrency: usize,
+}
+
+/// Runs `pool.concurrency` workers until `shutdown` fires; jobs in flight are finished first.
+/// A slow call in one incident's job holds that incident only: the other workers carry on
+/// with every other incident's jobs.
+pub async fn run(app: App, pool: Pool, shutdown: CancellationToken) {
+    let mut workers = tokio::task::JoinSet::new();
+    for n in 1..=pool.concurrency.max(1) {
+        let owner = format!("{}-{n}", pool.owner);
+        workers.spawn(work(app.clone(), owner, pool.lease, shutdown.clone()));
+    }
+    while workers.join_next().await.is_some() {}
+}
+
+/// One worker: claims a due job, runs it, and again; sleeps when nothing is due.
 ///
 /// Idle, it only reads: it looks for the next due time, sleeps until then (or until a wake-up,
 /// or [`IDLE_LOOK`]), and writes only to claim a job that is due.
-pub async fn run(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
+async fn work(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
     tracing::info!(worker = owner, "outbox worker started");
     let steps = app.step_context();
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
-        let wait = match app.store.next_job_due().await {
+        let wait = match app.store.next_job_due(now).await {
             Ok(Some(due)) if due <= now => match app.store.claim_jobs(&owner, now, lease, 1).await {
                 Ok(jobs) if !jobs.is_empty() => {
+                    // There may be more: another idle worker looks while this one runs.
+                    app.wake_outbox();
                     for job in jobs {
                         run_job(&app, &steps, &owner, lease, &job).await;
                     }
                     continue;
                 }
-                // Another replica took it.
+                // Another worker took it, or what is due belongs to an incident whose job is
+                // running: look again when that may have changed.
                 Ok(_) => RACE_BACKOFF,
                 Err(error) => {
                     tracing::warn!(error = format!("{error:#}"), "could not claim outbox jobs");
@@ -102,6 +128,7 @@ pub async fn run(app: App, owner: String, lease: Duration, shutdown: Cancellatio
 async fn run_job(app: &App, steps: &StepContext, owner: &str, lease: Duration, job: &Job) {
     // Each attempt is its own delivery: its posts are made once across attempts.
     let delivery = Delivery::new(job.id, job.attempts);
+    delivery.held_until(after(app.clock.now(), lease), lease);
     let running = steps.run_job(job, &delivery);
     tokio::pin!(running);
     let mut heartbeat = tokio::time::interval((lease / BEATS_PER_LEASE).max(Duration::from_millis(1)));
@@ -111,8 +138,9 @@ async fn run_job(app: &App, steps: &StepContext, owner: &str, lease: Duration, j
         tokio::select! {
             result = &mut running => break result,
             _ = heartbeat.tick(), if !delivery.is_lost() => {
-                match app.store.renew_lease(job.id, owner, after(app.clock.now(), lease)).await {
-                    Ok(true) => {}
+                let until = after(app.clock.now(), lease);
+                match app.store.renew_lease(job.id, owner, until).await {
+                    Ok(true) => delivery.held_until(until, lease),
                     Ok(false) => {
                         tracing::warn!("the job's lease was lost; another worker has it, so it posts nothing more here");
                         delivery.lose();

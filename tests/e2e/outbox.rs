@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use firebell::config::env::DatabaseUrl;
+use firebell::domain::incident::IncidentNumber;
 use firebell::store::Store;
 
 use crate::support::database::{self, TestDatabase};
@@ -153,4 +154,35 @@ async fn a_job_slower_than_its_lease_is_run_once_though_another_replica_is_waiti
     for channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
         assert_eq!(workspace::bot_posts(&slack, channel).len(), 1, "{channel} told once");
     }
+}
+
+#[tokio::test]
+async fn a_slow_call_in_one_incidents_job_does_not_hold_another_incidents_declaration() {
+    let app = workspace::spawn().await;
+    app.command("declare sev2 service:search Slow search").await;
+    app.outbox_drained().await;
+    let first = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    // The retrospective's history backfill answers after 8 s.
+    app.slack.inject("conversations.history", Fault::Latency(Duration::from_secs(8)));
+    app.command_in("retro", first.channel.as_ref().unwrap().as_str(), "U0REPORTER").await;
+    wait::until_sync("the slow backfill to start", || !app.slack.calls_to("conversations.history").is_empty()).await;
+
+    let declared = Instant::now();
+    app.command("declare sev2 service:payments Card payments fail").await;
+    let limit = Duration::from_secs(2);
+    loop {
+        let second = app.app.store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap();
+        let notices = app.app.store.notices(second.id).await.unwrap();
+        let audience = ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"];
+        let told = audience.iter().all(|c| notices.iter().any(|n| n.channel.as_str() == *c && n.ts.is_some()));
+        if second.channel.is_some() && told {
+            break;
+        }
+        assert!(declared.elapsed() < limit, "the second incident's channel and notices within {limit:?}: {notices:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    println!("the second incident was announced {:?} after its declaration", declared.elapsed());
+    assert!(app.slack.canvases().is_empty(), "the first incident's slow job was still running meanwhile");
+    app.outbox_drained().await;
+    assert_eq!(app.slack.canvases().len(), 1, "and it finished");
 }

@@ -72,6 +72,7 @@ async fn channel_opened(
         response_url,
         text: reporter::declared_text(cx, incident, channel),
         key: format!("declared:{id}"),
+        incident_id: Some(id),
     };
     enqueue(&mut tx, &tell, DECLARED, now).await?;
     enqueue(&mut tx, &Step::InviteResponders { incident_id: id }, DECLARED, now).await?;

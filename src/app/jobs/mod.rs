@@ -98,8 +98,10 @@ steps! {
     PostSummary { incident_id: IncidentId } => "post_summary", setup::post_summary;
     /// Pin the posted summary.
     PinSummary { incident_id: IncidentId } => "pin_summary", setup::pin_summary;
-    /// Tell the reporter something: by `response_url` when there is one, else by DM.
-    TellReporter { user: String, response_url: Option<String>, text: String, key: String }
+    /// Tell the reporter something: by `response_url` when there is one, else by DM. The
+    /// incident it is about (absent in jobs queued by older versions) keeps it in order with
+    /// that incident's other steps.
+    TellReporter { user: String, response_url: Option<String>, text: String, key: String, incident_id: Option<IncidentId> }
         => "tell_reporter", reporter::tell_reporter;
     /// Post a message in the incident channel.
     PostInChannel { incident_id: IncidentId, text: String } => "post_in_channel", announce::post_in_channel;
@@ -161,8 +163,8 @@ impl Step {
             | Step::RetroNudge { incident_id }
             | Step::PublishRetro { incident_id }
             | Step::ReplyToSource { incident_id, .. } => Some(*incident_id),
-            Step::TellReporter { .. }
-            | Step::AnswerMention { .. }
+            Step::TellReporter { incident_id, .. } => *incident_id,
+            Step::AnswerMention { .. }
             | Step::Digest { .. }
             | Step::Announce { .. }
             | Step::PostAlertPrompt { .. }
@@ -260,6 +262,14 @@ mod tests {
     }
 
     #[test]
+    fn a_tell_reporter_job_queued_by_an_older_version_reads_without_its_incident() {
+        let old =
+            serde_json::json!({"step": "tell_reporter", "user": "U1", "response_url": null, "text": "hi", "key": "k"});
+        let step: Step = serde_json::from_value(old).unwrap();
+        assert_eq!(step.incident_id(), None);
+    }
+
+    #[test]
     fn every_kind_has_its_own_name() {
         let mut names: Vec<&str> = JobKind::ALL.iter().map(|k| k.as_str()).collect();
         names.sort_unstable();
@@ -274,8 +284,13 @@ mod tests {
             "set_topic:9:declared"
         );
         assert_eq!(Step::PostAlertPrompt { alert_id: 3 }.dedupe_key("fired"), "post_alert_prompt:alert3:fired");
-        let tell =
-            Step::TellReporter { user: "U1".into(), response_url: None, text: "hi".into(), key: "declared:9".into() };
+        let tell = Step::TellReporter {
+            user: "U1".into(),
+            response_url: None,
+            text: "hi".into(),
+            key: "declared:9".into(),
+            incident_id: None,
+        };
         assert_eq!(tell.dedupe_key("ignored"), "tell_reporter:declared:9");
     }
 }

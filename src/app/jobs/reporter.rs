@@ -4,7 +4,7 @@ use super::context::user_in_payload;
 use super::{Step, StepContext, StepError};
 use crate::catalog::{Key, text};
 use crate::domain::ids::ChannelId;
-use crate::domain::incident::Incident;
+use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::text::escape_mrkdwn;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 use crate::store::outbox::Job;
@@ -38,6 +38,7 @@ pub(super) async fn tell_reporter(
     response_url: Option<String>,
     message: String,
     _key: String,
+    _incident_id: Option<IncidentId>,
 ) -> Result<(), StepError> {
     let user = user_in_payload(&user)?;
     if let Some(url) = response_url {
@@ -103,6 +104,7 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         response_url,
         text: message,
         key: format!("failed:{}", job.id),
+        incident_id: Some(incident.id),
     };
     cx.enqueue_alone(&tell, "").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())

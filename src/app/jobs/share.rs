@@ -48,6 +48,7 @@ pub(super) async fn share_notices(
                     response_url: response_url.clone(),
                     text: message,
                     key: format!("notice_failed:{incident_id}:{}", recipient.channel),
+                    incident_id: Some(incident_id),
                 };
                 cx.enqueue_alone(&tell, "").await?;
             }
