@@ -195,21 +195,20 @@ impl Store {
         Ok(due.map(from_millis))
     }
 
-    /// Extends `owner`'s lease on a running job to `until`: the heartbeat that keeps a live
-    /// worker's job its own however long its Slack calls take. `false` when the lease was lost
-    /// (it expired and another worker took the job, or the job is no longer running).
-    pub async fn renew_lease(&self, id: i64, owner: &str, until: DateTime<Utc>) -> anyhow::Result<bool> {
-        // Straight to the pool, not through the group-commit queue: under a burst of writes a
-        // heartbeat queued behind them could arrive after its lease ran out.
-        let result = sqlx::query(
-            "UPDATE outbox_jobs SET lease_until = $1 WHERE id = $2 AND state = 'running' AND lease_owner = $3",
+    /// Extends to `until` the lease of every running job held by a worker of this process
+    /// (lease owners `{process}-{n}`): the heartbeat that keeps a live process's jobs its own
+    /// however long their Slack calls take. Returns the ids renewed; a job of this process
+    /// that is not among them was lost (its lease ran out and another worker took it).
+    /// One statement for all of a process's jobs, straight to the pool rather than behind
+    /// the group-commit queue, where a heartbeat could arrive after its lease ran out.
+    pub async fn renew_leases(&self, process: &str, until: DateTime<Utc>) -> anyhow::Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE outbox_jobs SET lease_until = $1 WHERE state = 'running' AND lease_owner LIKE $2 RETURNING id",
         )
         .bind(to_millis(until))
-        .bind(id)
-        .bind(owner)
-        .execute(self.pool())
-        .await?;
-        Ok(result.rows_affected() == 1)
+        .bind(format!("{process}-%"))
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Marks a claimed job done; `false` when `owner` no longer holds it.

@@ -7,7 +7,9 @@
 //! and once the token works again (a later call, or `auth.test` after a restart) the held
 //! jobs go at once.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
@@ -24,8 +26,8 @@ use crate::store::outbox::Job;
 const IDLE_LOOK: Duration = Duration::from_secs(1);
 /// After losing a race for a due job to another replica, or after a database error.
 const RACE_BACKOFF: Duration = Duration::from_millis(250);
-/// How many heartbeats a lease lasts: a live worker renews its job's lease this many times
-/// per lease, so a slow commit or two does not cost it the job.
+/// How many heartbeats a lease lasts: a live process renews its jobs' leases this many times
+/// per lease, so a slow commit or two does not cost it a job.
 const BEATS_PER_LEASE: u32 = 4;
 /// The first retry waits this long; each further one twice as long, up to the cap.
 const BACKOFF_BASE: Duration = Duration::from_millis(250);
@@ -59,7 +61,7 @@ fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
 /// The outbox workers of one process.
 #[derive(Clone, Debug)]
 pub struct Pool {
-    /// This process's name in job leases; each worker adds its number.
+    /// This process's name in job leases; each worker adds its number (`{owner}-{n}`).
     pub owner: String,
     /// How long a claimed job stays a worker's without a heartbeat.
     pub lease: Duration,
@@ -67,34 +69,93 @@ pub struct Pool {
     pub concurrency: usize,
 }
 
+/// The jobs this process is running: each attempt's delivery, and when it was registered
+/// (after its claim committed).
+type Running = Arc<Mutex<HashMap<i64, (Instant, Arc<Delivery>)>>>;
+
 /// Runs `pool.concurrency` workers until `shutdown` fires; jobs in flight are finished first.
 /// A slow call in one incident's job holds that incident only: the other workers carry on
-/// with every other incident's jobs.
+/// with every other incident's jobs. One heartbeat renews the leases of all of them.
 pub async fn run(app: App, pool: Pool, shutdown: CancellationToken) {
+    let running: Running = Arc::default();
+    let beating = CancellationToken::new();
+    let heart = tokio::spawn(heartbeat(app.clone(), pool.clone(), Arc::clone(&running), beating.clone()));
     let mut workers = tokio::task::JoinSet::new();
     for n in 1..=pool.concurrency.max(1) {
-        let owner = format!("{}-{n}", pool.owner);
-        workers.spawn(work(app.clone(), owner, pool.lease, shutdown.clone()));
+        let worker = Worker { owner: format!("{}-{n}", pool.owner), lease: pool.lease, running: Arc::clone(&running) };
+        workers.spawn(work(app.clone(), worker, shutdown.clone()));
     }
     while workers.join_next().await.is_some() {}
+    // The jobs in flight are finished: their leases need no more renewing.
+    beating.cancel();
+    let _ = heart.await;
+}
+
+/// Every quarter lease, while this process runs any job: renews all their leases in one
+/// write, and tells each job whether it still holds its own. Idle, it writes nothing.
+async fn heartbeat(app: App, pool: Pool, running: Running, stop: CancellationToken) {
+    let mut beat = tokio::time::interval((pool.lease / BEATS_PER_LEASE).max(Duration::from_millis(1)));
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = beat.tick() => {}
+        }
+        if lock(&running).is_empty() {
+            continue;
+        }
+        let started = Instant::now();
+        let until = after(app.clock.now(), pool.lease);
+        let renewed = match app.store.renew_leases(&pool.owner, until).await {
+            Ok(renewed) => renewed,
+            Err(error) => {
+                tracing::warn!(error = format!("{error:#}"), "could not renew the running jobs' leases");
+                continue;
+            }
+        };
+        for (id, (registered, delivery)) in lock(&running).iter() {
+            if renewed.contains(id) {
+                delivery.held_until(until, pool.lease);
+            } else if *registered < started && !delivery.is_lost() {
+                // Claimed before the renewal began, yet not renewed: the lease ran out and
+                // another worker has the job.
+                tracing::warn!(
+                    job.id = id,
+                    "a job's lease was lost; another worker has it, so it posts nothing more here"
+                );
+                delivery.lose();
+            }
+        }
+    }
+}
+
+fn lock(running: &Running) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, Arc<Delivery>)>> {
+    running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One worker of the pool.
+struct Worker {
+    owner: String,
+    lease: Duration,
+    running: Running,
 }
 
 /// One worker: claims a due job, runs it, and again; sleeps when nothing is due.
 ///
 /// Idle, it only reads: it looks for the next due time, sleeps until then (or until a wake-up,
 /// or [`IDLE_LOOK`]), and writes only to claim a job that is due.
-async fn work(app: App, owner: String, lease: Duration, shutdown: CancellationToken) {
-    tracing::info!(worker = owner, "outbox worker started");
+async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
+    tracing::info!(worker = worker.owner, "outbox worker started");
     let steps = app.step_context();
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
         let wait = match app.store.next_job_due(now).await {
-            Ok(Some(due)) if due <= now => match app.store.claim_jobs(&owner, now, lease, 1).await {
+            Ok(Some(due)) if due <= now => match app.store.claim_jobs(&worker.owner, now, worker.lease, 1).await {
                 Ok(jobs) if !jobs.is_empty() => {
                     // There may be more: another idle worker looks while this one runs.
                     app.wake_outbox();
                     for job in jobs {
-                        run_job(&app, &steps, &owner, lease, &job).await;
+                        run_job(&app, &steps, &worker, &job).await;
                     }
                     continue;
                 }
@@ -119,38 +180,20 @@ async fn work(app: App, owner: String, lease: Duration, shutdown: CancellationTo
             () = tokio::time::sleep(wait) => {}
         }
     }
-    tracing::info!(worker = owner, "outbox worker stopped");
+    tracing::info!(worker = worker.owner, "outbox worker stopped");
 }
 
-/// Runs one claimed job, renewing its lease while it runs (a heartbeat every quarter lease),
-/// and records the outcome. When a renewal finds the lease lost, the job makes no further
-/// post: another worker has it.
-async fn run_job(app: &App, steps: &StepContext, owner: &str, lease: Duration, job: &Job) {
+/// Runs one claimed job (its lease renewed by the pool's heartbeat meanwhile) and records the
+/// outcome. When the heartbeat finds the lease lost, the job makes no further post: another
+/// worker has it.
+async fn run_job(app: &App, steps: &StepContext, worker: &Worker, job: &Job) {
     // Each attempt is its own delivery: its posts are made once across attempts.
-    let delivery = Delivery::new(job.id, job.attempts);
-    delivery.held_until(after(app.clock.now(), lease), lease);
-    let running = steps.run_job(job, &delivery);
-    tokio::pin!(running);
-    let mut heartbeat = tokio::time::interval((lease / BEATS_PER_LEASE).max(Duration::from_millis(1)));
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    heartbeat.tick().await;
-    let result = loop {
-        tokio::select! {
-            result = &mut running => break result,
-            _ = heartbeat.tick(), if !delivery.is_lost() => {
-                let until = after(app.clock.now(), lease);
-                match app.store.renew_lease(job.id, owner, until).await {
-                    Ok(true) => delivery.held_until(until, lease),
-                    Ok(false) => {
-                        tracing::warn!("the job's lease was lost; another worker has it, so it posts nothing more here");
-                        delivery.lose();
-                    }
-                    Err(error) => tracing::warn!(error = format!("{error:#}"), "could not renew the job's lease"),
-                }
-            }
-        }
-    };
-    finish(app, steps, owner, job, result).await;
+    let delivery = Arc::new(Delivery::new(job.id, job.attempts));
+    delivery.held_until(after(app.clock.now(), worker.lease), worker.lease);
+    lock(&worker.running).insert(job.id, (Instant::now(), Arc::clone(&delivery)));
+    let result = steps.run_job(job, &delivery).await;
+    lock(&worker.running).remove(&job.id);
+    finish(app, steps, &worker.owner, job, result).await;
 }
 
 /// Maps a step's outcome to the job's: done, retried (after a backoff, `Retry-After`, or the
