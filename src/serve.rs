@@ -69,6 +69,7 @@ pub async fn start(
     let outbox = workers::outbox::Pool { owner, lease: settings.job_lease, concurrency: settings.outbox_concurrency };
     let worker = tokio::spawn(workers::outbox::run(app.clone(), outbox, shutdown.clone()));
     let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
+    let retention_worker = tokio::spawn(workers::retention::run(app.clone(), settings.retention, shutdown.clone()));
     let state = AppState {
         app: app.clone(),
         signing_secret: settings.signing_secret.clone().map(Arc::new),
@@ -99,6 +100,7 @@ pub async fn start(
             let _ = socket_mode.await;
         }
         let _ = reminder_worker.await;
+        let _ = retention_worker.await;
         if tokio::time::timeout(SHUTDOWN_GRACE, worker).await.is_err() {
             tracing::warn!("the outbox workers did not stop in time; their jobs will be retried after the lease");
         }

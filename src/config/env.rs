@@ -17,6 +17,10 @@ pub const SLACK_API_URL: &str = "https://slack.com/api/";
 pub const DATABASE_URL: &str = "sqlite://firebell.db";
 /// The default listen address.
 pub const LISTEN: &str = "0.0.0.0:3000";
+/// How long finished outbox jobs and Slack event delivery records are kept, by default.
+pub const DEFAULT_RETENTION: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+/// The shortest retention accepted: a day, well past Slack's retry window for events.
+pub const MIN_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 /// How many outbox jobs one process runs at once, by default.
 pub const DEFAULT_OUTBOX_CONCURRENCY: usize = 8;
 /// The most outbox jobs one process may run at once.
@@ -118,6 +122,9 @@ pub struct ServeSettings {
     /// How many outbox jobs run at once (`FIREBELL_OUTBOX_CONCURRENCY`, default 8, 1–64);
     /// jobs of one incident still run one at a time.
     pub outbox_concurrency: usize,
+    /// How long finished outbox jobs and event delivery records are kept
+    /// (`FIREBELL_RETENTION`, default 30d, at least 1d). Incidents and their records are kept.
+    pub retention: std::time::Duration,
     /// Startup warnings worth logging (e.g. a bot token without the `xoxb-` prefix).
     pub warnings: Vec<String>,
 }
@@ -235,10 +242,17 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 })?
             }
         };
+        let retention = match self.get("FIREBELL_RETENTION") {
+            None => DEFAULT_RETENTION,
+            Some(text) => humantime::parse_duration(&text).ok().filter(|d| *d >= MIN_RETENTION).ok_or_else(|| {
+                error("FIREBELL_RETENTION", format!("\"{text}\"; expected a duration of at least 1d, like 30d"))
+            })?,
+        };
         Ok(ServeSettings {
             common,
             job_lease,
             outbox_concurrency,
+            retention,
             bot_token: SecretString::from(bot_token),
             signing_secret,
             app_token: app_token.map(SecretString::from),
@@ -273,6 +287,10 @@ mod tests {
             matches!(settings.common.database_url, DatabaseUrl::Sqlite(ref p) if p.to_str() == Some("firebell.db"))
         );
         assert!(settings.warnings.is_empty());
+        assert_eq!(
+            (settings.job_lease, settings.outbox_concurrency, settings.retention),
+            (DEFAULT_JOB_LEASE, DEFAULT_OUTBOX_CONCURRENCY, DEFAULT_RETENTION)
+        );
     }
 
     #[test]
@@ -303,6 +321,10 @@ mod tests {
             ("FIREBELL_LISTEN", "3000", "expected HOST:PORT"),
             ("SLACK_TEAM_ID", "acme", "expected a workspace id"),
             ("FIREBELL_LOG_FORMAT", "xml", "expected \"json\" or \"text\""),
+            ("FIREBELL_JOB_LEASE", "0s", "expected a duration like 30s"),
+            ("FIREBELL_OUTBOX_CONCURRENCY", "0", "expected a whole number from 1 to 64"),
+            ("FIREBELL_OUTBOX_CONCURRENCY", "65", "expected a whole number from 1 to 64"),
+            ("FIREBELL_RETENTION", "1h", "expected a duration of at least 1d"),
         ];
         for (var, value, expected) in cases {
             let mut pairs = SLACK.to_vec();

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod notices;
 pub mod outbox;
 pub mod reminders;
+pub mod retention;
 pub mod retrospectives;
 pub mod stats;
 pub mod timeline;

@@ -32,6 +32,7 @@ mod listening;
 mod ops;
 mod outbox;
 mod reminders;
+mod retention;
 mod retro;
 mod socket_mode;
 mod storage;
