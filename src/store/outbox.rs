@@ -25,6 +25,8 @@ pub struct NewJob {
     /// Enqueueing a second job with the same key does nothing.
     pub dedupe_key: Option<String>,
     pub run_at: DateTime<Utc>,
+    /// Jobs of one lane run in the order they were enqueued (`None`: no order to keep).
+    pub lane: Option<String>,
 }
 
 /// A job's lifecycle.
@@ -87,8 +89,8 @@ fn read(row: &AnyRow) -> anyhow::Result<Job> {
 /// Enqueues a job inside the caller's transaction; `None` when its dedupe key was taken.
 pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: DateTime<Utc>) -> anyhow::Result<Option<i64>> {
     let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO outbox_jobs (kind, payload, incident_id, dedupe_key, state, run_at, created_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6)
+        "INSERT INTO outbox_jobs (kind, payload, incident_id, dedupe_key, state, run_at, created_at, lane)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7)
          ON CONFLICT (dedupe_key) DO NOTHING
          RETURNING id",
     )
@@ -98,6 +100,7 @@ pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: DateTime<Utc>)
     .bind(job.dedupe_key.as_deref())
     .bind(to_millis(job.run_at))
     .bind(to_millis(now))
+    .bind(job.lane.as_deref())
     .fetch_optional(conn)
     .await?;
     Ok(id)
@@ -131,8 +134,9 @@ impl Store {
         self.write_grouped(move |conn| {
             Box::pin(async move {
                 // One job at a time per incident: a job whose incident has another job running
-                // (under a live lease) waits, so an incident's steps keep their order while
-                // other incidents' jobs run beside it.
+                // (under a live lease) waits, so other incidents' jobs run beside it; and a job
+                // waits for the earlier jobs of its lane (posts to one place keep their order,
+                // even when an earlier one is being retried).
                 let candidates = sqlx::query(
                     "SELECT j.id, j.state, COALESCE(j.lease_until, 0) AS lease_until FROM outbox_jobs j
                      WHERE ((j.state = 'pending' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1))
@@ -140,6 +144,9 @@ impl Store {
                              SELECT 1 FROM outbox_jobs r
                              WHERE r.incident_id = j.incident_id AND r.state = 'running'
                                AND r.lease_until >= $1 AND r.id <> j.id))
+                       AND (j.lane IS NULL OR NOT EXISTS (
+                             SELECT 1 FROM outbox_jobs e
+                             WHERE e.lane = j.lane AND e.id < j.id AND e.state IN ('pending', 'running')))
                      ORDER BY j.run_at, j.id LIMIT $2",
                 )
                 .bind(now_ms)
@@ -174,7 +181,7 @@ impl Store {
     }
 
     /// When the next job falls due: the earliest pending job's time (of those whose incident
-    /// has no job running), or the earliest lease of a running job (a job whose worker died
+    /// has no job running and whose lane has no earlier job to run), or the earliest lease of a running job (a job whose worker died
     /// is due when its lease runs out). `None` when there is no job to run. A read: an idle
     /// worker looks without writing.
     pub async fn next_job_due(&self, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
@@ -185,6 +192,9 @@ impl Store {
                    AND (j.incident_id IS NULL OR NOT EXISTS (
                          SELECT 1 FROM outbox_jobs r
                          WHERE r.incident_id = j.incident_id AND r.state = 'running' AND r.lease_until >= $1))
+                   AND (j.lane IS NULL OR NOT EXISTS (
+                         SELECT 1 FROM outbox_jobs e
+                         WHERE e.lane = j.lane AND e.id < j.id AND e.state IN ('pending', 'running')))
                  UNION ALL
                  SELECT MIN(lease_until) AS due FROM outbox_jobs WHERE state = 'running'
              ) AS next",

@@ -8,6 +8,7 @@ use firebell::config::env::DatabaseUrl;
 use firebell::domain::incident::IncidentNumber;
 use firebell::store::Store;
 
+use crate::support::app::{Options, spawn_app_with};
 use crate::support::database::{self, TestDatabase};
 use crate::support::fake_slack::{FakeSlack, Fault};
 use crate::support::process::{Firebell, Setup};
@@ -187,4 +188,61 @@ async fn a_slow_call_in_one_incidents_job_does_not_hold_another_incidents_declar
     assert!(app.slack.canvases().is_empty(), "the first incident's slow job was still running meanwhile");
     app.outbox_drained().await;
     assert_eq!(app.slack.canvases().len(), 1, "and it finished");
+}
+
+/// The bot's posts (top level and replies) in a channel whose text contains `needle`, in the
+/// order Slack holds them.
+fn positions(slack: &FakeSlack, channel: &str, needles: &[&str]) -> Vec<usize> {
+    let messages: Vec<_> =
+        slack.messages(channel).into_iter().filter(|m| m.user == crate::support::fake_slack::BOT_USER_ID).collect();
+    needles
+        .iter()
+        .map(|needle| {
+            messages.iter().position(|m| m.text.contains(needle)).unwrap_or_else(|| panic!("{needle} posted"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_update_held_by_a_rate_limit_still_comes_before_the_next_and_replies_follow_their_notice() {
+    let app = spawn_app_with(Options {
+        policy: Some(workspace::policy().replace("archive_on_close = false", "archive_on_close = true")),
+        prepare_slack: Some(workspace::seed),
+        ..Options::default()
+    })
+    .await;
+    app.command("declare sev2 service:payments Card payments fail").await;
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let channel = incident.channel.unwrap().to_string();
+
+    // Update 1's post in the channel is answered 429 (Retry-After: 1); update 2 follows at once.
+    app.slack.inject("chat.postMessage", Fault::RateLimited { retry_after_secs: 1 });
+    app.command_in("update First: rolled back the deploy", &channel, "U0REPORTER").await;
+    app.command_in("update Second: error rate falling", &channel, "U0REPORTER").await;
+    app.outbox_drained().await;
+    let channel_order = positions(&app.slack, &channel, &["First: rolled back", "Second: error rate"]);
+    assert!(channel_order[0] < channel_order[1], "the updates in the order given: {channel_order:?}");
+    for notice in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
+        let thread = app.slack.messages(notice);
+        let parent = thread.iter().position(|m| m.thread_ts.is_none()).expect("the notice");
+        let order = positions(&app.slack, notice, &["First: rolled back", "Second: error rate"]);
+        assert!(parent < order[0] && order[0] < order[1], "{notice}: notice, then the replies in order: {order:?}");
+    }
+
+    // Closing: the closing post and the summary's edit are held by 429s; the archive waits.
+    app.command_in("resolve Rolled back", &channel, "U0REPORTER").await;
+    app.outbox_drained().await;
+    app.slack.inject("chat.postMessage", Fault::RateLimited { retry_after_secs: 1 });
+    app.slack.inject("chat.update", Fault::RateLimited { retry_after_secs: 1 });
+    app.command_in("close", &channel, "U0REPORTER").await;
+    app.outbox_drained().await;
+    assert!(app.app.store.failed_jobs().await.unwrap().is_empty(), "nothing refused with is_archived");
+    let calls = app.slack.calls();
+    let archived = calls.iter().position(|c| c.method == "conversations.archive").expect("archived");
+    let last_post =
+        calls.iter().rposition(|c| c.method == "chat.postMessage" && c.params["channel"] == channel.as_str());
+    let last_edit = calls.iter().rposition(|c| c.method == "chat.update" && c.params["channel"] == channel.as_str());
+    assert!(last_post.unwrap() < archived && last_edit.unwrap() < archived, "post and edit before the archive");
+    assert!(app.slack.channel(&channel).unwrap().archived);
 }

@@ -26,7 +26,14 @@ fn day(days: i64) -> chrono::DateTime<Utc> {
 
 /// A job enqueued, claimed and finished (done, or failed when `fail`) at `when`; its id.
 async fn finished_job(store: &Store, when: chrono::DateTime<Utc>, fail: bool) -> i64 {
-    let job = NewJob { kind: "announce".into(), payload: json!({}), incident_id: None, dedupe_key: None, run_at: when };
+    let job = NewJob {
+        kind: "announce".into(),
+        payload: json!({}),
+        incident_id: None,
+        dedupe_key: None,
+        run_at: when,
+        lane: None,
+    };
     let id = store.enqueue(&job, when).await.unwrap().unwrap();
     let claimed = store.claim_jobs("pruner-test", when, Duration::from_secs(30), 1).await.unwrap();
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
@@ -53,8 +60,14 @@ async fn pruning_deletes_only_what_is_old_enough_in_batches_while_work_goes_on()
             old.push(finished_job(&store, day(0), n == 6).await);
         }
         // Still to run, however old: never pruned.
-        let waiting =
-            NewJob { kind: "digest".into(), payload: json!({}), incident_id: None, dedupe_key: None, run_at: day(100) };
+        let waiting = NewJob {
+            kind: "digest".into(),
+            payload: json!({}),
+            incident_id: None,
+            dedupe_key: None,
+            run_at: day(100),
+            lane: None,
+        };
         let pending = store.enqueue(&waiting, day(0)).await.unwrap().unwrap();
         let recent = finished_job(&store, day(40), false).await;
         for n in 0..5 {

@@ -53,6 +53,7 @@ fn job(kind: &str, key: Option<&str>, run_at: i64) -> NewJob {
         incident_id: None,
         dedupe_key: key.map(str::to_owned),
         run_at: at(run_at),
+        lane: None,
     }
 }
 

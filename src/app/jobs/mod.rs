@@ -172,6 +172,20 @@ impl Step {
         }
     }
 
+    /// The lane that keeps this step in order with the others that post to the same place:
+    /// the incident channel's posts, its summary's edits and its archiving, in the order the
+    /// changes were made; and each notice's thread replies, in the order of the changes.
+    /// A retry (a 429 on one post) holds back only the later jobs of its own lane.
+    fn lane(&self) -> Option<String> {
+        match self {
+            Step::PostInChannel { incident_id, .. }
+            | Step::RefreshNotices { incident_id }
+            | Step::ArchiveChannel { incident_id } => Some(format!("incident{incident_id}:channel")),
+            Step::ReplyInThread { incident_id, channel, .. } => Some(format!("incident{incident_id}:thread:{channel}")),
+            _ => None,
+        }
+    }
+
     /// Enqueueing the same step for the same incident in the same `scope` (the declaration,
     /// or the timeline event that caused it) twice does nothing.
     fn dedupe_key(&self, scope: &str) -> String {
@@ -197,6 +211,7 @@ pub async fn enqueue(conn: &mut AnyConnection, step: &Step, scope: &str, now: Da
         incident_id: step.incident_id(),
         dedupe_key: Some(step.dedupe_key(scope)),
         run_at: now,
+        lane: step.lane(),
     };
     outbox::enqueue(conn, &job, now).await?;
     Ok(())
