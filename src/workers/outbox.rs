@@ -1,5 +1,6 @@
-//! The outbox worker: claims due jobs one at a time, runs them while renewing their lease,
-//! and records the outcome.
+//! The outbox workers: a pool of them claims due jobs (at most one running per incident, and
+//! in order within a lane), runs them while one heartbeat per process renews their leases,
+//! and records each outcome. Idle, they only read.
 //!
 //! Retries with capped exponential backoff on network errors and 5xx, honours `Retry-After`
 //! on rate limits, and stops on permanent errors (logged once, counted, and reported to the
