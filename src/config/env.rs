@@ -22,7 +22,7 @@ pub const DEFAULT_RETENTION: std::time::Duration = std::time::Duration::from_sec
 /// The shortest retention accepted: a day, well past Slack's retry window for events.
 pub const MIN_RETENTION: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 /// How many outbox jobs one process runs at once, by default.
-pub const DEFAULT_OUTBOX_CONCURRENCY: usize = 8;
+pub const DEFAULT_OUTBOX_CONCURRENCY: usize = 4;
 /// The most outbox jobs one process may run at once.
 pub const MAX_OUTBOX_CONCURRENCY: usize = 64;
 /// The default outbox job lease: renewed by the running worker every quarter of it, so it
@@ -119,7 +119,7 @@ pub struct ServeSettings {
     /// (`FIREBELL_JOB_LEASE`, default 3s). The worker renews it every quarter lease while the
     /// job runs, so a slow job keeps it; a dead worker's job is taken over when it runs out.
     pub job_lease: std::time::Duration,
-    /// How many outbox jobs run at once (`FIREBELL_OUTBOX_CONCURRENCY`, default 8, 1–64);
+    /// How many outbox jobs run at once (`FIREBELL_OUTBOX_CONCURRENCY`, default 4, 1–64);
     /// jobs of one incident still run one at a time.
     pub outbox_concurrency: usize,
     /// How long finished outbox jobs and event delivery records are kept

@@ -193,8 +193,11 @@ async fn run_job(app: &App, steps: &StepContext, worker: &Worker, job: &Job) {
     delivery.held_until(after(app.clock.now(), worker.lease), worker.lease);
     lock(&worker.running).insert(job.id, (Instant::now(), Arc::clone(&delivery)));
     let result = steps.run_job(job, &delivery).await;
-    lock(&worker.running).remove(&job.id);
+    // Still renewed while the outcome is recorded: a completion queued behind a burst of
+    // writes must not find the lease run out and the job re-run (a direct message posted
+    // twice, since a DM cannot be looked up).
     finish(app, steps, &worker.owner, job, result).await;
+    lock(&worker.running).remove(&job.id);
 }
 
 /// Maps a step's outcome to the job's: done, retried (after a backoff, `Retry-After`, or the

@@ -319,6 +319,13 @@ async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
     let channel = slack.channels_named_like("inc-");
     assert_eq!(channel, 1);
     let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    // The first process may have died after Slack created the channel but before recording
+    // it: the restarted one adopts it.
+    wait::until("the channel to be recorded", || {
+        let store = store.clone();
+        async move { store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().channel.is_some() }
+    })
+    .await;
     let channel = store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap().channel.unwrap().to_string();
     until_reminders(&slack, &channel, 1).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
