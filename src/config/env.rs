@@ -294,6 +294,13 @@ mod tests {
     }
 
     #[test]
+    fn the_default_lease_lets_a_restart_take_over_a_dead_process_job_within_five_seconds() {
+        // A dead process's job is taken over when its last renewed lease runs out: at most
+        // one lease after the kill. The rest of the 5 s is the new process's start-up.
+        assert!(DEFAULT_JOB_LEASE <= std::time::Duration::from_secs(4));
+    }
+
+    #[test]
     fn a_missing_bot_token_is_named() {
         let error = env(&[("SLACK_SIGNING_SECRET", "x")]).serve().unwrap_err();
         assert_eq!(error.var, "SLACK_BOT_TOKEN");

@@ -1,6 +1,8 @@
-//! The outbox worker under pressure: quiet when idle, a dead process's work taken over within
-//! seconds of a restart (with the default lease), and a job slower than its lease kept by the
-//! worker that runs it — never run twice.
+//! The outbox worker under pressure: quiet when idle, a dead process's work taken over after a
+//! restart with the default lease, another incident's work not held by one incident's slow
+//! call, order kept within a lane, and a job slower than its lease kept by the worker that
+//! runs it — never run twice. How fast is measured (printed here, recorded in BENCHMARKS.md),
+//! not asserted.
 
 use std::time::{Duration, Instant};
 
@@ -44,24 +46,23 @@ fn setup<'a>(slack: &'a FakeSlack, db: &'a TestDatabase, policy: &'a std::path::
     Setup { slack, database_url: &db.url, policy, log: db.dir.path().join(log), env: vec![] }
 }
 
-/// Waits, at most `limit`, until the incident's channel exists and all three notices are out.
-async fn declared_within(slack: &FakeSlack, limit: Duration) -> Duration {
+/// Waits (bounded) until the incident's channel exists and all three notices are out;
+/// returns how long that took, for the log (speed is measured, not asserted: see
+/// BENCHMARKS.md).
+async fn declared(slack: &FakeSlack) -> Duration {
     let started = Instant::now();
-    let done = || {
+    wait::until_sync("the channel and every notice", || {
         slack.channels_named_like(&format!("inc-{}-1", workspace::seoul_today())) == 1
             && ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"]
                 .iter()
                 .all(|channel| workspace::bot_posts(slack, channel).len() == 1)
-    };
-    while !done() {
-        assert!(started.elapsed() < limit, "the channel and every notice within {limit:?} of the restart");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await;
     started.elapsed()
 }
 
 /// Declares through a first process, kills it (SIGKILL) once `kill_when` holds, starts a second
-/// at once with the default lease, and checks the declaration completes within 5 s of it, once.
+/// at once with the default lease, and checks the declaration completes, once.
 async fn killed_then_restarted(prepare: impl Fn(&FakeSlack), kill_when: impl Fn(&FakeSlack) -> bool) {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
@@ -77,8 +78,8 @@ async fn killed_then_restarted(prepare: impl Fn(&FakeSlack), kill_when: impl Fn(
 
     let restarted = Instant::now();
     let _second = Firebell::start(&setup(&slack, &db, &policy, "second.log")).await;
-    let took = declared_within(&slack, Duration::from_secs(5).saturating_sub(restarted.elapsed())).await;
-    println!("declaration completed {:?} after the restart", restarted.elapsed().max(took));
+    declared(&slack).await;
+    println!("declaration completed {:?} after the restart", restarted.elapsed());
 
     let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
     wait::until("the outbox to drain", || {
@@ -94,12 +95,12 @@ async fn killed_then_restarted(prepare: impl Fn(&FakeSlack), kill_when: impl Fn(
 }
 
 #[tokio::test]
-async fn killed_right_after_the_acknowledgement_a_restart_finishes_the_declaration_within_5_seconds() {
+async fn killed_right_after_the_acknowledgement_a_restart_with_the_default_lease_finishes_the_declaration_once() {
     killed_then_restarted(|_| {}, |_| true).await;
 }
 
 #[tokio::test]
-async fn killed_while_creating_the_channel_a_restart_finishes_the_declaration_within_5_seconds() {
+async fn killed_while_creating_the_channel_a_restart_with_the_default_lease_finishes_the_declaration_once() {
     killed_then_restarted(
         |slack| slack.inject("conversations.create", Fault::Hang),
         |slack| !slack.calls_to("conversations.create").is_empty(),
@@ -108,7 +109,7 @@ async fn killed_while_creating_the_channel_a_restart_finishes_the_declaration_wi
 }
 
 #[tokio::test]
-async fn of_two_replicas_the_survivor_finishes_a_killed_ones_job_within_5_seconds() {
+async fn of_two_replicas_the_survivor_finishes_a_killed_ones_job_once() {
     let slack = FakeSlack::start().await;
     workspace::seed(&slack);
     slack.inject("conversations.create", Fault::Hang);
@@ -124,7 +125,7 @@ async fn of_two_replicas_the_survivor_finishes_a_killed_ones_job_within_5_second
 
     first.kill().await;
     let killed = Instant::now();
-    declared_within(&slack, Duration::from_secs(5)).await;
+    declared(&slack).await;
     println!("the survivor finished the declaration {:?} after the kill", killed.elapsed());
     assert!(slack.deliveries_posted_twice().is_empty());
 }
@@ -170,21 +171,17 @@ async fn a_slow_call_in_one_incidents_job_does_not_hold_another_incidents_declar
     app.command_in("retro", first.channel.as_ref().unwrap().as_str(), "U0REPORTER").await;
     wait::until_sync("the slow backfill to start", || !app.slack.calls_to("conversations.history").is_empty()).await;
 
-    let declared = Instant::now();
+    let declared_at = Instant::now();
     app.command("declare sev2 service:payments Card payments fail").await;
-    let limit = Duration::from_secs(2);
-    loop {
+    wait::until("the second incident's channel and notices", || async {
         let second = app.app.store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap();
         let notices = app.app.store.notices(second.id).await.unwrap();
         let audience = ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"];
-        let told = audience.iter().all(|c| notices.iter().any(|n| n.channel.as_str() == *c && n.ts.is_some()));
-        if second.channel.is_some() && told {
-            break;
-        }
-        assert!(declared.elapsed() < limit, "the second incident's channel and notices within {limit:?}: {notices:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    println!("the second incident was announced {:?} after its declaration", declared.elapsed());
+        second.channel.is_some()
+            && audience.iter().all(|c| notices.iter().any(|n| n.channel.as_str() == *c && n.ts.is_some()))
+    })
+    .await;
+    println!("the second incident was announced {:?} after its declaration", declared_at.elapsed());
     assert!(app.slack.canvases().is_empty(), "the first incident's slow job was still running meanwhile");
     app.outbox_drained().await;
     assert_eq!(app.slack.canvases().len(), 1, "and it finished");
