@@ -100,7 +100,7 @@ mod tests {
             | "conversations.setPurpose"
             | "conversations.archive" => CHANNEL_WRITE,
             "conversations.join" => &["channels:join"],
-            "conversations.info" | "conversations.list" => CHANNEL_READ,
+            "conversations.info" | "conversations.list" | "users.conversations" => CHANNEL_READ,
             "conversations.history" | "conversations.replies" => HISTORY,
             "conversations.canvases.create" | "canvases.create" | "canvases.edit" | "canvases.access.set" => {
                 &["canvases:write"]

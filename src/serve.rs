@@ -49,7 +49,9 @@ pub async fn start(
     tracing::info!(database = settings.common.database_url.describe(), migrations.applied = applied, "database ready");
 
     let metrics = Arc::new(Metrics::default());
-    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?.with_metrics(Arc::clone(&metrics));
+    let slack = SlackApi::new(&settings.slack_api_url, &settings.bot_token)?
+        .with_metrics(Arc::clone(&metrics))
+        .with_pacing(settings.slack_pacing);
     let health = Arc::new(Health::default());
     let team_id = workspace(&slack, settings.team_id.clone(), &health, &store, &clock).await?;
     let policy = Arc::new(loaded.policy);

@@ -71,6 +71,8 @@ impl App {
         timeline::append(&mut tx, incident.id, now, Some(&incident.reporter), &declared).await?;
         let step = Step::OpenChannel { incident_id: incident.id, response_url: declaration.response_url.clone() };
         jobs::enqueue(&mut tx, &step, jobs::DECLARED, now).await?;
+        // The fire alarm is recorded with the incident: each notice waits for the channel.
+        jobs::enqueue_notices(&mut tx, &self.policy, &incident, declaration.response_url.as_deref(), now).await?;
         tx.commit().await?;
         Ok(incident)
     }

@@ -116,8 +116,9 @@ impl App {
         }
         let widens = matches!(change, Change::SeverityChanged { lowered: false, .. } | Change::ServiceAdded(_));
         if widens {
-            // The share step tells only the channels that have not seen the notice.
-            jobs::enqueue(tx, &Step::ShareNotices { incident_id: id, response_url: None }, &scope, now).await?;
+            // A notice for each channel that has none yet, queued before the thread replies
+            // below: in its channel's lane, the notice comes before any reply under it.
+            jobs::enqueue_notices(tx, &self.policy, next, None, now).await?;
         }
         if let Some((text, broadcast)) = render::lifecycle::thread_reply(change, next, &self.policy) {
             // Every channel told of the incident hears the change in its notice's thread —

@@ -125,6 +125,9 @@ pub struct ServeSettings {
     /// How long finished outbox jobs and event delivery records are kept
     /// (`FIREBELL_RETENTION`, default 30d, at least 1d). Incidents and their records are kept.
     pub retention: std::time::Duration,
+    /// Whether calls to Slack are paced to its published limits (`FIREBELL_SLACK_PACING`,
+    /// `slack` by default; `off` sends as fast as jobs run and relies on Slack's 429s alone).
+    pub slack_pacing: bool,
     /// Startup warnings worth logging (e.g. a bot token without the `xoxb-` prefix).
     pub warnings: Vec<String>,
 }
@@ -248,8 +251,16 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 error("FIREBELL_RETENTION", format!("\"{text}\"; expected a duration of at least 1d, like 30d"))
             })?,
         };
+        let slack_pacing = match self.get("FIREBELL_SLACK_PACING").as_deref().map(str::trim) {
+            None | Some("slack") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(error("FIREBELL_SLACK_PACING", format!("\"{other}\"; expected slack or off")));
+            }
+        };
         Ok(ServeSettings {
             common,
+            slack_pacing,
             job_lease,
             outbox_concurrency,
             retention,

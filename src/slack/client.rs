@@ -22,6 +22,9 @@ use crate::metrics::Metrics;
 
 /// How long one Web API call may take before it counts as a transient failure.
 const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+/// A call waits this long at most for its pace (see `pacing`); a longer wait gives the job
+/// back to the outbox to run again when the slot is free, instead of holding a worker.
+const LONGEST_PACE_WAIT: Duration = Duration::from_secs(2);
 
 /// Slack error codes that mean the token itself is no good: loud, and `/readyz` turns 503.
 pub const AUTH_ERRORS: [&str; 6] =
@@ -100,6 +103,11 @@ pub struct SlackApi {
     webhooks: reqwest::Client,
     metrics: Option<Arc<Metrics>>,
     bot: Arc<tokio::sync::OnceCell<BotIdentity>>,
+    /// The pace of this process's calls, shared by every clone.
+    pacer: Arc<super::pacing::Pacer>,
+    /// The outbox job attempt whose calls these are, when bound to one: a call is not made
+    /// once its lease was lost to another worker.
+    attempt: Option<Arc<super::Delivery>>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -130,6 +138,8 @@ impl SlackApi {
             webhooks,
             metrics: None,
             bot: Arc::new(tokio::sync::OnceCell::new()),
+            pacer: Arc::default(),
+            attempt: None,
         })
     }
 
@@ -152,6 +162,19 @@ impl SlackApi {
         Ok(response.url.0.to_string())
     }
 
+    /// The same client, making the calls of one outbox job attempt: each call first checks
+    /// that the attempt still holds its job.
+    pub fn bound_to(&self, attempt: Arc<super::Delivery>) -> SlackApi {
+        SlackApi { attempt: Some(attempt), ..self.clone() }
+    }
+
+    /// Paces calls to Slack's published limits (`true`, the default) or only by Slack's own
+    /// 429s (`false`: a Slack stand-in without limits, or a workspace whose limits were raised).
+    pub fn with_pacing(mut self, paced: bool) -> SlackApi {
+        self.pacer = Arc::new(super::pacing::Pacer::new(paced));
+        self
+    }
+
     /// Counts failed calls by method and error code in `metrics`.
     pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> SlackApi {
         self.metrics = Some(metrics);
@@ -163,6 +186,10 @@ impl SlackApi {
     where
         F: AsyncFnOnce(SlackClientSession<'_, SlackClientHyperHttpsConnector>) -> Result<T, SlackClientError>,
     {
+        self.pace(method, None).await?;
+        if self.attempt.as_ref().is_some_and(|attempt| attempt.is_lost()) {
+            return Err(SlackCallError::Transient(format!("{method} not called: the job's lease was lost")));
+        }
         let session = self.client.open_session(&self.token);
         let started = std::time::Instant::now();
         let outcome = tokio::time::timeout(CALL_TIMEOUT, call(session)).await;
@@ -171,12 +198,45 @@ impl SlackApi {
         }
         match outcome {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(self.failed(method, SlackCallError::from_client(error))),
+            Ok(Err(error)) => {
+                let error = SlackCallError::from_client(error);
+                // A post's 429 is about its channel: `post_message` holds that channel.
+                if let SlackCallError::RateLimited { retry_after } = &error
+                    && method != "chat.postMessage"
+                {
+                    self.pacer.held(method, None, *retry_after, std::time::Instant::now());
+                }
+                Err(self.failed(method, error))
+            }
             Err(_) => {
                 Err(self
                     .failed(method, SlackCallError::Transient(format!("{method} timed out after {CALL_TIMEOUT:?}"))))
             }
         }
+    }
+
+    /// Waits for a slot in `method`'s pace (and `channel`'s, for a post): briefly in place, or —
+    /// when the wait is long — by giving the job back as rate-limited until the slot is free.
+    pub(super) async fn pace(&self, method: &'static str, channel: Option<&str>) -> Result<(), SlackCallError> {
+        loop {
+            match self.pacer.admit(method, channel, std::time::Instant::now()) {
+                Ok(()) => return Ok(()),
+                Err(wait) => {
+                    if let Some(metrics) = &self.metrics {
+                        metrics.count("firebell_slack_paced_total", &[("method", method)]);
+                    }
+                    if wait > LONGEST_PACE_WAIT {
+                        return Err(SlackCallError::RateLimited { retry_after: Some(wait) });
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Slack answered a post to `channel` with 429: posts there wait `retry_after`.
+    pub(super) fn channel_held(&self, channel: &str, retry_after: Option<Duration>) {
+        self.pacer.held("chat.postMessage", Some(channel), retry_after, std::time::Instant::now());
     }
 
     fn failed(&self, method: &'static str, error: SlackCallError) -> SlackCallError {

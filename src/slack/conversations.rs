@@ -18,6 +18,19 @@ pub struct ListedChannel {
     pub creator: Option<UserId>,
 }
 
+/// `conversations.invite` errors about one of the people rather than the channel: with
+/// `force`, everyone else was invited.
+const PERSONAL_INVITE_ERRORS: [&str; 8] = [
+    "already_in_channel",
+    "cant_invite",
+    "cant_invite_self",
+    "user_not_found",
+    "user_is_restricted",
+    "ura_max_channels",
+    "user_is_ultra_restricted",
+    "not_allowed_token_type",
+];
+
 fn channel_id(method: &str, id: &SlackChannelId) -> Result<ChannelId, SlackCallError> {
     ChannelId::parse(&id.0).ok_or_else(|| SlackCallError::Refused(format!("{method} answered channel id {:?}", id.0)))
 }
@@ -84,13 +97,20 @@ impl SlackApi {
         Ok(())
     }
 
-    /// `conversations.invite` for one person, so that one who cannot be invited (deactivated,
-    /// already there) is refused alone. Raw: Slack takes `users` as a comma-separated list,
-    /// which slack-morphism's request sends as an array.
-    pub async fn invite(&self, channel: &ChannelId, user: &UserId) -> Result<(), SlackCallError> {
-        let body = json!({"channel": channel.as_str(), "users": user.as_str()});
-        self.raw_post("conversations.invite", &body).await?;
-        Ok(())
+    /// `conversations.invite` for everyone at once (one call, not one per person: the method
+    /// is Tier 3), with `force` so that people who cannot be invited (deactivated, already
+    /// there) do not keep the others out. Slack then still answers with the first person's
+    /// error: that is returned as `Ok(Some(code))`, the others having been invited. Raw: Slack
+    /// takes `users` as a comma-separated list, which slack-morphism's request sends as an
+    /// array.
+    pub async fn invite(&self, channel: &ChannelId, people: &[&UserId]) -> Result<Option<String>, SlackCallError> {
+        let users: Vec<&str> = people.iter().map(|person| person.as_str()).collect();
+        let body = json!({"channel": channel.as_str(), "users": users.join(","), "force": true});
+        match self.raw_post("conversations.invite", &body).await {
+            Ok(_) => Ok(None),
+            Err(SlackCallError::Refused(code)) if PERSONAL_INVITE_ERRORS.contains(&code.as_str()) => Ok(Some(code)),
+            Err(other) => Err(other),
+        }
     }
 
     /// `conversations.setTopic`.

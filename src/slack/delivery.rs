@@ -50,6 +50,11 @@ impl Delivery {
         }
     }
 
+    /// The outbox job this is an attempt of.
+    pub fn job_id(&self) -> i64 {
+        self.job_id
+    }
+
     /// The worker's lease (of length `lease`) holds until `until`: its claim, or a renewal
     /// that succeeded.
     pub fn held_until(&self, until: DateTime<Utc>, lease: std::time::Duration) {

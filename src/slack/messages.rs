@@ -172,6 +172,8 @@ impl SlackApi {
         message: &Message,
         delivery: &Delivery,
     ) -> Result<Posted, SlackCallError> {
+        // The channel's pace first: a wait here must not eat into the lease checked below.
+        self.pace("chat.postMessage", Some(to.channel())).await?;
         if !delivery.may_post(chrono::Utc::now()) {
             // Another worker holds the job now, or soon may: it makes this post itself, once.
             return Err(SlackCallError::Transient("the job's lease is lost or about to run out".to_owned()));
@@ -197,7 +199,14 @@ impl SlackApi {
             body["unfurl_links"] = json!(unfurl);
         }
         body["metadata"] = json!({"event_type": DELIVERY_EVENT, "event_payload": {"key": key}});
-        let answer = self.raw_post("chat.postMessage", &body).await?;
+        let answer = match self.raw_post("chat.postMessage", &body).await {
+            Ok(answer) => answer,
+            Err(SlackCallError::RateLimited { retry_after }) => {
+                self.channel_held(to.channel(), retry_after);
+                return Err(SlackCallError::RateLimited { retry_after });
+            }
+            Err(other) => return Err(other),
+        };
         delivery.landed(&place);
         posted(answer)
     }

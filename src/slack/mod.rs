@@ -11,6 +11,7 @@ pub mod documents;
 pub mod events;
 pub mod inbound;
 pub mod messages;
+pub mod pacing;
 pub mod people;
 pub mod signature;
 pub mod views;

@@ -59,6 +59,18 @@ impl Backend {
     }
 }
 
+impl Backend {
+    /// The database's own clock, in UTC milliseconds, as an SQL expression: what leases are
+    /// written and compared with, so that replicas whose clocks disagree agree on them.
+    pub(crate) fn now_millis(self) -> &'static str {
+        match self {
+            // `julianday('now')` has millisecond precision; 2440587.5 is the Unix epoch's.
+            Backend::Sqlite => "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)",
+            Backend::Postgres => "CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)",
+        }
+    }
+}
+
 /// The database, shared by every request and worker.
 #[derive(Clone, Debug)]
 pub struct Store {

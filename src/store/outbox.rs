@@ -106,6 +106,25 @@ pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: DateTime<Utc>)
     Ok(id)
 }
 
+/// Makes the incident's pending jobs of `kind` due now, inside the caller's transaction: what
+/// they waited for (the incident channel) is there.
+pub async fn make_due(
+    conn: &mut AnyConnection,
+    incident_id: IncidentId,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
+    let result = sqlx::query(
+        "UPDATE outbox_jobs SET run_at = $1 WHERE incident_id = $2 AND kind = $3 AND state = 'pending' AND run_at > $1",
+    )
+    .bind(to_millis(now))
+    .bind(incident_id)
+    .bind(kind)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected())
+}
+
 impl Store {
     /// Enqueues one job in its own transaction.
     pub async fn enqueue(&self, job: &NewJob, now: DateTime<Utc>) -> anyhow::Result<Option<i64>> {
@@ -113,12 +132,17 @@ impl Store {
         enqueue(&mut conn, job, now).await
     }
 
-    /// Claims up to `limit` due jobs for `owner` until `now + lease`.
+    /// Claims up to `limit` due jobs for `owner`, each under a lease of `lease` from now by
+    /// the database's clock.
     ///
-    /// A job is due when it is pending and its time has come, or running under a lease that
-    /// has expired — and no other job of its incident is running. Each claim is an update
-    /// conditioned on the state and lease just read, so of two replicas racing for one job
-    /// exactly one wins.
+    /// A job is due when it is pending and its time (`now`, by this process's clock, as it was
+    /// scheduled) has come, or running under a lease that has run out by the database's clock
+    /// (its worker died). Leases are written and compared with the database's clock only, so
+    /// replicas whose clocks disagree never take each other's live jobs. Order is kept where
+    /// Slack needs it: a job waits for the earlier unfinished jobs of its lane (see
+    /// `Step::lane`); a job without a lane waits while another job of its incident without a
+    /// lane runs. Each claim is an update conditioned on the state and lease just read, so of
+    /// two replicas racing for one job exactly one wins.
     pub async fn claim_jobs(
         &self,
         owner: &str,
@@ -127,49 +151,44 @@ impl Store {
         limit: i64,
     ) -> anyhow::Result<Vec<Job>> {
         let now_ms = to_millis(now);
-        let lease_until = now_ms.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         let owner = owner.to_owned();
+        let db_now = self.backend.now_millis();
+        let candidates_sql = format!(
+            "SELECT j.id, j.state, COALESCE(j.lease_until, 0) AS lease_until FROM outbox_jobs j
+             WHERE ((j.state = 'pending' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < {db_now}))
+               AND (j.lane IS NOT NULL OR j.incident_id IS NULL OR NOT EXISTS (
+                     SELECT 1 FROM outbox_jobs r
+                     WHERE r.incident_id = j.incident_id AND r.lane IS NULL AND r.state = 'running'
+                       AND r.lease_until >= {db_now} AND r.id <> j.id))
+               AND (j.lane IS NULL OR NOT EXISTS (
+                     SELECT 1 FROM outbox_jobs e
+                     WHERE e.lane = j.lane AND e.id < j.id AND e.state IN ('pending', 'running')))
+             ORDER BY j.run_at, j.id LIMIT $2"
+        );
+        let claim_sql = format!(
+            "UPDATE outbox_jobs SET state = 'running', lease_owner = $1, lease_until = {db_now} + $2, attempts = attempts + 1
+             WHERE id = $3 AND state = $4 AND COALESCE(lease_until, 0) = $5
+             RETURNING {COLUMNS}"
+        );
         // Through the group-commit writer: claims share commits with the requests' writes
         // instead of contending with them for SQLite's one write lock.
         self.write_grouped(move |conn| {
             Box::pin(async move {
-                // One job at a time per incident: a job whose incident has another job running
-                // (under a live lease) waits, so other incidents' jobs run beside it; and a job
-                // waits for the earlier jobs of its lane (posts to one place keep their order,
-                // even when an earlier one is being retried).
-                let candidates = sqlx::query(
-                    "SELECT j.id, j.state, COALESCE(j.lease_until, 0) AS lease_until FROM outbox_jobs j
-                     WHERE ((j.state = 'pending' AND j.run_at <= $1) OR (j.state = 'running' AND j.lease_until < $1))
-                       AND (j.incident_id IS NULL OR NOT EXISTS (
-                             SELECT 1 FROM outbox_jobs r
-                             WHERE r.incident_id = j.incident_id AND r.state = 'running'
-                               AND r.lease_until >= $1 AND r.id <> j.id))
-                       AND (j.lane IS NULL OR NOT EXISTS (
-                             SELECT 1 FROM outbox_jobs e
-                             WHERE e.lane = j.lane AND e.id < j.id AND e.state IN ('pending', 'running')))
-                     ORDER BY j.run_at, j.id LIMIT $2",
-                )
-                .bind(now_ms)
-                .bind(limit)
-                .fetch_all(&mut *conn)
-                .await?;
+                let candidates = sqlx::query(&candidates_sql).bind(now_ms).bind(limit).fetch_all(&mut *conn).await?;
                 let mut claimed = Vec::new();
                 for candidate in candidates {
                     let id: i64 = candidate.try_get("id")?;
                     let state: String = candidate.try_get("state")?;
                     let old_lease: i64 = candidate.try_get("lease_until")?;
-                    let row = sqlx::query(&format!(
-                        "UPDATE outbox_jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1
-                         WHERE id = $3 AND state = $4 AND COALESCE(lease_until, 0) = $5
-                         RETURNING {COLUMNS}"
-                    ))
-                    .bind(&owner)
-                    .bind(lease_until)
-                    .bind(id)
-                    .bind(&state)
-                    .bind(old_lease)
-                    .fetch_optional(&mut *conn)
-                    .await?;
+                    let row = sqlx::query(&claim_sql)
+                        .bind(&owner)
+                        .bind(lease_ms)
+                        .bind(id)
+                        .bind(&state)
+                        .bind(old_lease)
+                        .fetch_optional(&mut *conn)
+                        .await?;
                     if let Some(row) = row {
                         claimed.push(read(&row)?);
                     }
@@ -180,42 +199,49 @@ impl Store {
         .await
     }
 
-    /// When the next job falls due: the earliest pending job's time (of those whose incident
-    /// has no job running and whose lane has no earlier job to run), or the earliest lease of a running job (a job whose worker died
-    /// is due when its lease runs out). `None` when there is no job to run. A read: an idle
-    /// worker looks without writing.
+    /// When the next job falls due: the earliest pending job's time (of those not waiting
+    /// for an earlier job of their lane or a running job of their incident), or when the
+    /// first running job's lease runs out (its worker may have died), translated from the
+    /// database's clock to `now`'s. `None` when there is no job to run. A read: an idle worker
+    /// looks without writing.
     pub async fn next_job_due(&self, now: DateTime<Utc>) -> anyhow::Result<Option<DateTime<Utc>>> {
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(due) FROM (
-                 SELECT MIN(j.run_at) AS due FROM outbox_jobs j
-                 WHERE j.state = 'pending'
-                   AND (j.incident_id IS NULL OR NOT EXISTS (
-                         SELECT 1 FROM outbox_jobs r
-                         WHERE r.incident_id = j.incident_id AND r.state = 'running' AND r.lease_until >= $1))
-                   AND (j.lane IS NULL OR NOT EXISTS (
-                         SELECT 1 FROM outbox_jobs e
-                         WHERE e.lane = j.lane AND e.id < j.id AND e.state IN ('pending', 'running')))
-                 UNION ALL
-                 SELECT MIN(lease_until) AS due FROM outbox_jobs WHERE state = 'running'
-             ) AS next",
-        )
+        let db_now = self.backend.now_millis();
+        let row = sqlx::query(&format!(
+            "SELECT
+                 (SELECT MIN(j.run_at) FROM outbox_jobs j
+                  WHERE j.state = 'pending'
+                    AND (j.lane IS NOT NULL OR j.incident_id IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM outbox_jobs r
+                          WHERE r.incident_id = j.incident_id AND r.lane IS NULL AND r.state = 'running'
+                            AND r.lease_until >= {db_now}))
+                    AND (j.lane IS NULL OR NOT EXISTS (
+                          SELECT 1 FROM outbox_jobs e
+                          WHERE e.lane = j.lane AND e.id < j.id AND e.state IN ('pending', 'running')))) AS pending_due,
+                 (SELECT MIN(lease_until) - {db_now} FROM outbox_jobs WHERE state = 'running') AS lease_left"
+        ))
         .bind(to_millis(now))
         .fetch_one(self.pool())
         .await?;
-        Ok(due.map(from_millis))
+        let pending: Option<i64> = row.try_get("pending_due")?;
+        let lease_left: Option<i64> = row.try_get("lease_left")?;
+        let lease_due = lease_left.map(|left| to_millis(now).saturating_add(left.saturating_add(1)));
+        Ok(pending.into_iter().chain(lease_due).min().map(from_millis))
     }
 
-    /// Extends to `until` the lease of every running job held by a worker of this process
-    /// (lease owners `{process}-{n}`): the heartbeat that keeps a live process's jobs its own
-    /// however long their Slack calls take. Returns the ids renewed; a job of this process
-    /// that is not among them was lost (its lease ran out and another worker took it).
-    /// One statement for all of a process's jobs, straight to the pool rather than behind
-    /// the group-commit queue, where a heartbeat could arrive after its lease ran out.
-    pub async fn renew_leases(&self, process: &str, until: DateTime<Utc>) -> anyhow::Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "UPDATE outbox_jobs SET lease_until = $1 WHERE state = 'running' AND lease_owner LIKE $2 RETURNING id",
-        )
-        .bind(to_millis(until))
+    /// Extends by `lease` from now, by the database's clock, the lease of every running job
+    /// held by a worker of this process (lease owners `{process}-{n}`): the heartbeat that
+    /// keeps a live process's jobs its own however long their Slack calls take. Returns the
+    /// ids renewed; a job of this process that is not among them was lost (its lease ran out
+    /// and another worker took it). One statement for all of a process's jobs, straight to
+    /// the pool rather than behind the group-commit queue, where a heartbeat could arrive
+    /// after its lease ran out.
+    pub async fn renew_leases(&self, process: &str, lease: Duration) -> anyhow::Result<Vec<i64>> {
+        let db_now = self.backend.now_millis();
+        Ok(sqlx::query_scalar(&format!(
+            "UPDATE outbox_jobs SET lease_until = {db_now} + $1
+             WHERE state = 'running' AND lease_owner LIKE $2 RETURNING id"
+        ))
+        .bind(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
         .bind(format!("{process}-%"))
         .fetch_all(self.pool())
         .await?)

@@ -55,6 +55,20 @@ pub fn backoff(attempts: i64) -> Duration {
     BACKOFF_BASE.saturating_mul(2u32.saturating_pow(exponent)).min(BACKOFF_CAP)
 }
 
+/// The most a retry's time is spread by.
+const MOST_SPREAD: Duration = Duration::from_secs(2);
+
+/// `delay`, plus up to a fifth of it (at most [`MOST_SPREAD`]) that differs from job to job and
+/// attempt to attempt: jobs that failed together (a 429 answered to a burst, an outage that
+/// ended) do not all try again at the same instant and fail together again.
+pub fn spread(delay: Duration, job_id: i64, attempt: i64) -> Duration {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    (job_id, attempt).hash(&mut hasher);
+    let fraction = f64::from(u32::try_from(hasher.finish() % 1_000).unwrap_or(0)) / 1_000.0;
+    delay + (delay / 5).min(MOST_SPREAD).mul_f64(fraction)
+}
+
 fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero())
 }
@@ -106,8 +120,10 @@ async fn heartbeat(app: App, pool: Pool, running: Running, stop: CancellationTok
             continue;
         }
         let started = Instant::now();
+        // The database extends the leases by its own clock; here they are known to hold at
+        // least a lease from before the renewal was sent.
         let until = after(app.clock.now(), pool.lease);
-        let renewed = match app.store.renew_leases(&pool.owner, until).await {
+        let renewed = match app.store.renew_leases(&pool.owner, pool.lease).await {
             Ok(renewed) => renewed,
             Err(error) => {
                 tracing::warn!(error = format!("{error:#}"), "could not renew the running jobs' leases");
@@ -215,7 +231,7 @@ async fn finish(app: &App, steps: &StepContext, owner: &str, job: &Job, result: 
         }
         Err(StepError::Slack(SlackCallError::RateLimited { retry_after })) => {
             count("rate_limited");
-            let delay = retry_after.unwrap_or_else(|| backoff(job.attempts));
+            let delay = spread(retry_after.unwrap_or_else(|| backoff(job.attempts)), job.id, job.attempts);
             app.store.retry_job(job.id, owner, after(now, delay), "ratelimited", now).await
         }
         Err(StepError::Slack(SlackCallError::Auth(code))) => {
@@ -226,7 +242,8 @@ async fn finish(app: &App, steps: &StepContext, owner: &str, job: &Job, result: 
         Err(StepError::Slack(SlackCallError::Transient(reason))) => {
             count("retried");
             tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
-            app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now).await
+            let delay = spread(backoff(job.attempts), job.id, job.attempts);
+            app.store.retry_job(job.id, owner, after(now, delay), &reason, now).await
         }
         Err(StepError::Waiting(reason)) => {
             count("waiting");
@@ -269,5 +286,19 @@ mod tests {
         assert_eq!(delays, [250, 500, 1000, 2000, 4000, 5000, 5000]);
         assert_eq!(backoff(10_000), BACKOFF_CAP);
         assert_eq!(backoff(0), BACKOFF_BASE);
+    }
+
+    #[test]
+    fn retries_are_spread_by_up_to_a_fifth_and_at_most_two_seconds() {
+        let second = Duration::from_secs(1);
+        let spreads: Vec<Duration> = (1..=50).map(|job| spread(second, job, 1)).collect();
+        assert!(spreads.iter().all(|d| *d >= second && *d <= second + second / 5), "{spreads:?}");
+        let mut distinct = spreads.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(distinct.len() > 40, "jobs that failed together retry apart: {distinct:?}");
+        assert_eq!(spread(second, 7, 1), spread(second, 7, 1), "the same job and attempt, the same time");
+        let long = Duration::from_secs(60);
+        assert!((1..=50).all(|job| spread(long, job, 1) <= long + MOST_SPREAD));
     }
 }

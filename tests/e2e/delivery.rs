@@ -131,7 +131,7 @@ async fn every_step_that_posts_carries_its_delivery_key() {
     app.outbox_drained().await;
 
     let posting = [
-        JobKind::ShareNotices,
+        JobKind::PostNotice,
         JobKind::PostSummary,
         JobKind::TellReporter,
         JobKind::ReplyToSource,

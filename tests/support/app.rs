@@ -144,8 +144,13 @@ impl TestApp {
     /// firebell posted must have carried its job's delivery key (posted once per job, however
     /// often the job was retried).
     pub async fn outbox_drained(&self) {
+        self.outbox_drained_within(super::wait::DEADLINE).await;
+    }
+
+    /// [`TestApp::outbox_drained`] with a deadline of its own.
+    pub async fn outbox_drained_within(&self, limit: Duration) {
         let store = self.app.store.clone();
-        super::wait::until("the outbox to drain", || {
+        super::wait::until_within(limit, "the outbox to drain", || {
             let store = store.clone();
             async move { store.unfinished_jobs().await.unwrap() == 0 }
         })

@@ -2,8 +2,9 @@
 //! in place, replies in each notice's thread, and archiving on close.
 
 use super::context::channel_in_payload;
-use super::{JobKind, StepContext, StepError};
+use super::{JobKind, Step, StepContext, StepError, enqueue};
 use crate::catalog::{Key, text};
+use crate::domain::audience::audience;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::{IncidentId, IncidentStatus};
 use crate::domain::policy::Mention;
@@ -23,26 +24,16 @@ pub(super) async fn post_in_channel(
     Ok(())
 }
 
-/// Edits every notice and the summary from the current state, and sets the topic.
-/// Running it twice does no harm, so a retry after a partial failure is safe.
-pub(super) async fn refresh_notices(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
+/// Edits the summary from the current state and sets the topic, then queues the edit of
+/// each notice in its own channel's lane (after that channel's notice, if it is still on its
+/// way). Running it twice does no harm, so a retry after a partial failure is safe.
+pub(super) async fn refresh_notices(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: IncidentId,
+) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
-    // Edits never carry the mass mention: it was for the first notice only.
     let changes = cx.recent_changes(&incident).await?;
-    let notice = Message::from(render::incident::notice(&incident, &cx.policy, Mention::None, &changes));
-    for told in cx.store.notices(incident_id).await? {
-        let Some(ts) = told.ts else { continue };
-        match cx.slack.update_message(&told.channel, &ts, &notice).await {
-            Ok(()) => {}
-            // Someone deleted the notice, or the channel went away: nothing left to edit.
-            Err(SlackCallError::Refused(code))
-                if matches!(code.as_str(), "message_not_found" | "channel_not_found" | "is_archived") =>
-            {
-                tracing::info!(slack.channel = %told.channel, slack.error = code, "a notice can no longer be edited");
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
     if let (Some(channel), Some(ts)) = (incident.channel.as_ref(), incident.summary_ts.as_ref()) {
         let summary = Message::from(render::incident::summary(&incident, &cx.policy, &changes));
         cx.slack.update_message(channel, ts, &summary).await?;
@@ -52,7 +43,50 @@ pub(super) async fn refresh_notices(cx: &StepContext, _: &Delivery, incident_id:
     {
         cx.slack.set_topic(channel, &render::incident::topic(&incident, &cx.policy)).await?;
     }
+    let mut channels: Vec<ChannelId> = cx.store.notices(incident_id).await?.into_iter().map(|n| n.channel).collect();
+    for recipient in audience(&cx.policy, &incident.severity, &incident.services, incident.private) {
+        if !channels.contains(&recipient.channel) {
+            channels.push(recipient.channel);
+        }
+    }
+    let now = cx.clock.now();
+    let mut tx = cx.store.begin().await?;
+    for channel in channels {
+        let step = Step::EditNotice { incident_id, channel: channel.to_string() };
+        enqueue(&mut tx, &step, &format!("job{}", delivery.job_id()), now).await?;
+    }
+    tx.commit().await?;
+    cx.wake_outbox();
     Ok(())
+}
+
+/// Edits one channel's notice from the current state (nothing when it has none).
+pub(super) async fn edit_notice(
+    cx: &StepContext,
+    _: &Delivery,
+    incident_id: IncidentId,
+    channel: String,
+) -> Result<(), StepError> {
+    let channel = channel_in_payload(&channel)?;
+    let Some(ts) = cx.store.notices(incident_id).await?.into_iter().find(|n| n.channel == channel).and_then(|n| n.ts)
+    else {
+        return Ok(());
+    };
+    let incident = cx.incident(incident_id).await?;
+    let changes = cx.recent_changes(&incident).await?;
+    // Edits never carry the mass mention: it was for the first notice only.
+    let notice = Message::from(render::incident::notice(&incident, &cx.policy, Mention::None, &changes));
+    match cx.slack.update_message(&channel, &ts, &notice).await {
+        Ok(()) => Ok(()),
+        // Someone deleted the notice, or the channel went away: nothing left to edit.
+        Err(SlackCallError::Refused(code))
+            if matches!(code.as_str(), "message_not_found" | "channel_not_found" | "is_archived") =>
+        {
+            tracing::info!(slack.channel = %channel, slack.error = code, "a notice can no longer be edited");
+            Ok(())
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Replies in one notice's thread — once that notice exists.
@@ -91,7 +125,7 @@ async fn notice_thread(
     if let Some(notice) = notice_in(cx.store.notices(incident_id).await?) {
         return Ok(notice.ts);
     }
-    let declaring = [JobKind::OpenChannel.as_str(), JobKind::ShareNotices.as_str()];
+    let declaring = [JobKind::OpenChannel.as_str(), JobKind::ShareNotices.as_str(), JobKind::PostNotice.as_str()];
     if cx.store.incident_jobs_in_flight(incident_id, &declaring).await? {
         return Err(StepError::Waiting(format!("waiting for the notice in {channel}")));
     }

@@ -1,12 +1,12 @@
 //! Opening the incident channel: reserve the name, create it, and adopt our own channel
 //! after a crash instead of making a second one.
 
-use super::{DECLARED, Step, StepContext, StepError, enqueue, reporter};
+use super::{DECLARED, JobKind, Step, StepContext, StepError, enqueue, enqueue_notices, reporter};
 use crate::domain::channel_name::channel_name;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::{Incident, IncidentId};
 use crate::slack::{Delivery, SlackCallError};
-use crate::store::incidents;
+use crate::store::{incidents, outbox};
 
 /// Names tried before giving up (`-2` … `-20`); past that the workspace is full of them.
 const MAX_NAME_ATTEMPTS: u32 = 20;
@@ -64,9 +64,11 @@ async fn channel_opened(
     if incident.channel.is_none() {
         incidents::set_channel(&mut tx, id, channel, now).await?;
     }
-    // The fire alarm first: affected teams hear before anything else happens.
-    enqueue(&mut tx, &Step::ShareNotices { incident_id: id, response_url: response_url.clone() }, DECLARED, now)
-        .await?;
+    // The fire alarm first: the notices queued with the declaration go now, before anything
+    // else this step queues (an incident declared by an older version gets them queued here).
+    let opened = Incident { channel: Some(channel.clone()), ..incident.clone() };
+    enqueue_notices(&mut tx, &cx.policy, &opened, response_url.as_deref(), now).await?;
+    outbox::make_due(&mut tx, id, JobKind::PostNotice.as_str(), now).await?;
     let tell = Step::TellReporter {
         user: incident.reporter.to_string(),
         response_url,

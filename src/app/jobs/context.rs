@@ -48,6 +48,11 @@ impl App {
 }
 
 impl StepContext {
+    /// The context of one job attempt: its Slack calls stop once the lease is lost.
+    pub(super) fn bound_to(&self, attempt: &Arc<crate::slack::Delivery>) -> StepContext {
+        StepContext { slack: self.slack.bound_to(Arc::clone(attempt)), ..self.clone() }
+    }
+
     /// Enqueues `step` on its own (a step that follows from one already done) and wakes the
     /// worker for it.
     pub(super) async fn enqueue_alone(&self, step: &Step, scope: &str) -> Result<(), StepError> {

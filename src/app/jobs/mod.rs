@@ -20,6 +20,8 @@ mod retro;
 mod setup;
 mod share;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
@@ -88,8 +90,12 @@ macro_rules! steps {
 steps! {
     /// Create (or adopt) the incident's dedicated channel, then enqueue what follows.
     OpenChannel { incident_id: IncidentId, response_url: Option<String> } => "open_channel", channel::open_channel;
-    /// Post the first notice in every audience channel that has not seen it, in order.
+    /// Queue the first notice for every audience channel that has not seen it (jobs queued
+    /// by older versions, which shared every channel in one job).
     ShareNotices { incident_id: IncidentId, response_url: Option<String> } => "share_notices", share::share_notices;
+    /// Post the first notice in one audience channel, once the incident channel exists: each
+    /// channel its own job, so a channel that is slow or rate-limited delays only itself.
+    PostNotice { incident_id: IncidentId, channel: String, response_url: Option<String> } => "post_notice", share::post_notice;
     /// Invite the reporter, the lead and the affected services' responders.
     InviteResponders { incident_id: IncidentId } => "invite_responders", setup::invite_responders;
     /// Set the channel topic to severity, status and lead.
@@ -105,9 +111,11 @@ steps! {
         => "tell_reporter", reporter::tell_reporter;
     /// Post a message in the incident channel.
     PostInChannel { incident_id: IncidentId, text: String } => "post_in_channel", announce::post_in_channel;
-    /// Edit every notice and the pinned summary in place, and set the topic, from the
-    /// current state.
+    /// Edit the pinned summary in place and set the topic from the current state, and queue
+    /// the edit of every notice.
     RefreshNotices { incident_id: IncidentId } => "refresh_notices", announce::refresh_notices;
+    /// Edit one channel's notice in place from the current state.
+    EditNotice { incident_id: IncidentId, channel: String } => "edit_notice", announce::edit_notice;
     /// Reply in one notice's thread (`broadcast` also shows it in the channel).
     ReplyInThread { incident_id: IncidentId, channel: String, thread_ts: String, text: String, broadcast: bool }
         => "reply_in_thread", announce::reply_in_thread;
@@ -147,6 +155,8 @@ impl Step {
         match self {
             Step::OpenChannel { incident_id, .. }
             | Step::ShareNotices { incident_id, .. }
+            | Step::PostNotice { incident_id, .. }
+            | Step::EditNotice { incident_id, .. }
             | Step::InviteResponders { incident_id }
             | Step::SetTopic { incident_id }
             | Step::PostSummary { incident_id }
@@ -172,16 +182,28 @@ impl Step {
         }
     }
 
-    /// The lane that keeps this step in order with the others that post to the same place:
-    /// the incident channel's posts, its summary's edits and its archiving, in the order the
-    /// changes were made; and each notice's thread replies, in the order of the changes.
-    /// A retry (a 429 on one post) holds back only the later jobs of its own lane.
+    /// The lane that keeps this step in order with the others that post to the same place.
+    /// Each incident has one lane for its channel (posts, the summary and its edits, the
+    /// topic, the archiving) and one per notice channel (the notice, its edits, its thread's
+    /// replies, escalations there), so a retry (a 429 on one post) holds back only the later
+    /// jobs of its own place, and each place sees the changes in the order they were made.
+    /// Jobs of different lanes run side by side; a job without a lane runs one at a time
+    /// with the incident's other jobs without a lane.
     fn lane(&self) -> Option<String> {
         match self {
             Step::PostInChannel { incident_id, .. }
             | Step::RefreshNotices { incident_id }
-            | Step::ArchiveChannel { incident_id } => Some(format!("incident{incident_id}:channel")),
-            Step::ReplyInThread { incident_id, channel, .. } => Some(format!("incident{incident_id}:thread:{channel}")),
+            | Step::ArchiveChannel { incident_id }
+            | Step::SetTopic { incident_id }
+            | Step::PostSummary { incident_id }
+            | Step::PinSummary { incident_id }
+            | Step::PostReminder { incident_id, .. }
+            | Step::LeadNudge { incident_id }
+            | Step::RetroNudge { incident_id } => Some(channel_lane(*incident_id)),
+            Step::PostNotice { incident_id, channel, .. }
+            | Step::EditNotice { incident_id, channel }
+            | Step::ReplyInThread { incident_id, channel, .. }
+            | Step::Escalate { incident_id, channel } => Some(notice_lane(*incident_id, channel)),
             _ => None,
         }
     }
@@ -192,6 +214,10 @@ impl Step {
         let kind = self.kind().as_str();
         match self {
             Step::TellReporter { key, .. } => format!("{kind}:{key}"),
+            // One first notice per channel per incident, whatever caused it (the declaration,
+            // a raise that widened the audience, a job of an older version).
+            Step::PostNotice { incident_id, channel, .. } => format!("{kind}:{incident_id}:{channel}"),
+            Step::EditNotice { incident_id, channel } => format!("{kind}:{incident_id}:{channel}:{scope}"),
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 format!("{kind}:alert{alert_id}:{scope}")
             }
@@ -200,20 +226,73 @@ impl Step {
     }
 }
 
+/// The lane of an incident channel's posts and edits.
+fn channel_lane(incident_id: IncidentId) -> String {
+    format!("incident{incident_id}:channel")
+}
+
+/// The lane of one notice channel's posts and edits for an incident.
+fn notice_lane(incident_id: IncidentId, channel: &str) -> String {
+    format!("incident{incident_id}:notice:{channel}")
+}
+
 /// The scope of the steps a declaration causes.
 pub const DECLARED: &str = "declared";
 
 /// Enqueues `step` inside the caller's transaction (a duplicate in the same scope is dropped).
 pub async fn enqueue(conn: &mut AnyConnection, step: &Step, scope: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    enqueue_at(conn, step, scope, now, now).await
+}
+
+/// Enqueues `step` to run at `run_at` (or when something makes it due earlier).
+async fn enqueue_at(
+    conn: &mut AnyConnection,
+    step: &Step,
+    scope: &str,
+    now: DateTime<Utc>,
+    run_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let job = NewJob {
         kind: step.kind().as_str().to_owned(),
         payload: serde_json::to_value(step)?,
         incident_id: step.incident_id(),
         dedupe_key: Some(step.dedupe_key(scope)),
-        run_at: now,
+        run_at,
         lane: step.lane(),
     };
     outbox::enqueue(conn, &job, now).await?;
+    Ok(())
+}
+
+/// How long a notice queued before its incident channel exists waits at most; the channel's
+/// opening makes it due at once (this is only the look that a lost wake-up would need).
+const NOTICE_WAITS_FOR_CHANNEL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Queues the first notice for every channel of the incident's audience that has none
+/// queued or posted, inside the caller's transaction. Each waits in its own lane for the
+/// incident channel: queued with the declaration (or the change that widened the audience),
+/// they come before any later reply in their notice's thread.
+pub async fn enqueue_notices(
+    conn: &mut AnyConnection,
+    policy: &crate::domain::policy::Policy,
+    incident: &crate::domain::incident::Incident,
+    response_url: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let run_at = if incident.channel.is_some() {
+        now
+    } else {
+        now + chrono::Duration::from_std(NOTICE_WAITS_FOR_CHANNEL).unwrap_or_default()
+    };
+    for recipient in crate::domain::audience::audience(policy, &incident.severity, &incident.services, incident.private)
+    {
+        let step = Step::PostNotice {
+            incident_id: incident.id,
+            channel: recipient.channel.to_string(),
+            response_url: response_url.map(str::to_owned),
+        };
+        enqueue_at(conn, &step, "", now, run_at).await?;
+    }
     Ok(())
 }
 
@@ -243,16 +322,35 @@ impl From<sqlx::Error> for StepError {
 impl StepContext {
     /// Runs one attempt of a claimed job.
     #[tracing::instrument(skip_all, fields(job.id = job.id, job.kind = job.kind, incident.id = job.incident_id.map(IncidentId::get)))]
-    pub async fn run_job(&self, job: &Job, delivery: &Delivery) -> Result<(), StepError> {
+    pub async fn run_job(&self, job: &Job, delivery: &Arc<Delivery>) -> Result<(), StepError> {
         let step: Step = serde_json::from_value(job.payload.clone())
             .map_err(|e| StepError::Invalid(format!("unreadable job payload: {e}")))?;
-        step.run(self, delivery).await
+        // Every Slack call of the step goes through a facade bound to this attempt: once the
+        // lease is lost to another worker, the next call is not made.
+        let cx = self.bound_to(delivery);
+        step.run(&cx, delivery).await
     }
 
-    /// After a step failed for good: tell the reporter what failed and what to fix.
+    /// After a step failed for good: tell the reporter what failed and what to fix. When the
+    /// incident channel could not be opened, the notices waiting for it go now, without it.
     pub async fn report_failed_job(&self, job: &Job, code: &str) {
         if let Err(error) = reporter::report_failure(self, job, code).await {
             tracing::error!(error = format!("{error:#}"), "could not tell the reporter about a failed step");
+        }
+        if job.kind == JobKind::OpenChannel.as_str()
+            && let Some(incident_id) = job.incident_id
+        {
+            let released = match self.store.pool().acquire().await {
+                Ok(mut conn) => {
+                    outbox::make_due(&mut conn, incident_id, JobKind::PostNotice.as_str(), self.clock.now()).await
+                }
+                Err(error) => Err(error.into()),
+            };
+            match released {
+                Ok(_) => self.wake_outbox(),
+                // They go at their own time instead.
+                Err(error) => tracing::warn!(error = format!("{error:#}"), "could not release the waiting notices"),
+            }
         }
     }
 }

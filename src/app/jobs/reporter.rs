@@ -61,7 +61,9 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
     };
     let (response_url, what) = match &step {
         Step::OpenChannel { response_url, .. } => (response_url.clone(), Key::StepOpenChannel),
-        Step::ShareNotices { response_url, .. } => (response_url.clone(), Key::StepNotice),
+        Step::ShareNotices { response_url, .. } | Step::PostNotice { response_url, .. } => {
+            (response_url.clone(), Key::StepNotice)
+        }
         Step::InviteResponders { .. } => (None, Key::StepInvite),
         Step::SetTopic { .. } => (None, Key::StepTopic),
         Step::PostSummary { .. } | Step::PinSummary { .. } => (None, Key::StepSummary),
@@ -70,6 +72,7 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         Step::TellReporter { .. }
         | Step::PostInChannel { .. }
         | Step::RefreshNotices { .. }
+        | Step::EditNotice { .. }
         | Step::ReplyInThread { .. }
         | Step::ArchiveChannel { .. }
         | Step::FetchHighlight { .. }

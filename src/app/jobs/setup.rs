@@ -6,7 +6,8 @@ use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 
-/// Invites people one at a time, so one who cannot be invited does not stop the others.
+/// Invites the reporter, the lead and the responders in one call; someone who cannot be
+/// invited (deactivated, unknown, already there) does not keep the others out.
 pub(super) async fn invite_responders(
     cx: &StepContext,
     _: &Delivery,
@@ -24,15 +25,17 @@ pub(super) async fn invite_responders(
     }
     let mut invited: Vec<&UserId> = Vec::new();
     for person in &people {
-        if *person == bot || invited.contains(&person) {
-            continue;
+        if *person != bot && !invited.contains(&person) {
+            invited.push(person);
         }
-        invited.push(person);
-        match cx.slack.invite(&channel, person).await {
-            Ok(()) => {}
+    }
+    // Slack takes at most 1,000 people a call.
+    for batch in invited.chunks(1000) {
+        match cx.slack.invite(&channel, batch).await {
+            Ok(None) => {}
+            Ok(Some(code)) => tracing::info!(slack.error = code, "could not invite someone; the others are invited"),
             Err(SlackCallError::Refused(code)) => {
-                // Deactivated, unknown or already there: note it and invite the others.
-                tracing::info!(slack.user = %person, slack.error = code, "could not invite someone");
+                tracing::warn!(slack.channel = %channel, slack.error = code, "could not invite the responders")
             }
             Err(other) => return Err(other.into()),
         }

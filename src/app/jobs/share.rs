@@ -1,6 +1,7 @@
 //! Sharing the first notice with the incident's audience, affected teams first.
 
-use super::{JobKind, Step, StepContext, StepError, reporter};
+use super::context::channel_in_payload;
+use super::{JobKind, Step, StepContext, StepError, enqueue_notices, reporter};
 use crate::catalog::{Key, text};
 use crate::domain::audience::audience;
 use crate::domain::ids::ChannelId;
@@ -8,52 +9,78 @@ use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 
-/// Posts the notice (once each) in every audience channel that has not seen it yet.
+/// Queues the notice for every audience channel that has none (a job of an older version,
+/// which shared every channel in one job).
 pub(super) async fn share_notices(
     cx: &StepContext,
-    delivery: &Delivery,
+    _: &Delivery,
     incident_id: IncidentId,
     response_url: Option<String>,
 ) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
-    let told = cx.store.notices(incident_id).await?;
+    let mut tx = cx.store.begin().await?;
+    enqueue_notices(&mut tx, &cx.policy, &incident, response_url.as_deref(), cx.clock.now()).await?;
+    tx.commit().await?;
+    cx.wake_outbox();
+    Ok(())
+}
+
+/// Posts the notice in one audience channel, once: after the incident channel exists (the
+/// notice links to it), and only while the channel is still in the audience (a severity
+/// lowered before the notice went out narrows it).
+pub(super) async fn post_notice(
+    cx: &StepContext,
+    delivery: &Delivery,
+    incident_id: IncidentId,
+    channel: String,
+    response_url: Option<String>,
+) -> Result<(), StepError> {
+    let channel = channel_in_payload(&channel)?;
+    let incident = cx.incident(incident_id).await?;
+    match cx.channel_of(&incident).await {
+        Ok(_) => {}
+        // The channel could not be opened (the reporter is told why): the affected teams
+        // still hear of the incident, without the link to its channel.
+        Err(StepError::Invalid(reason)) => {
+            tracing::warn!(%reason, "no incident channel; the notice goes out without it");
+        }
+        Err(other) => return Err(other),
+    }
+    if cx.store.notices(incident_id).await?.iter().any(|notice| notice.channel == channel) {
+        return Ok(());
+    }
+    let audience = audience(&cx.policy, &incident.severity, &incident.services, incident.private);
+    let Some(recipient) = audience.into_iter().find(|recipient| recipient.channel == channel) else {
+        tracing::info!(slack.channel = %channel, "the audience narrowed before the notice went out; not posted");
+        return Ok(());
+    };
     let changes = cx.recent_changes(&incident).await?;
-    for recipient in audience(&cx.policy, &incident.severity, &incident.services, incident.private) {
-        if told.iter().any(|notice| notice.channel == recipient.channel) {
-            continue;
+    let notice: Message =
+        Message::from(render::incident::notice(&incident, &cx.policy, recipient.mention, &changes)).without_unfurls();
+    let now = cx.clock.now();
+    match post_joining(cx, &channel, &notice, delivery).await {
+        Ok(posted) => cx.store.record_notice(incident_id, &channel, Some(&posted), None, now).await?,
+        Err(SlackCallError::Refused(code)) => {
+            tracing::warn!(slack.channel = %channel, slack.error = code, "a notice could not be shared");
+            cx.metrics
+                .count("firebell_jobs_total", &[("kind", JobKind::PostNotice.as_str()), ("outcome", "channel_failed")]);
+            cx.store.record_notice(incident_id, &channel, None, Some(&code), now).await?;
+            let message = text(cx.policy.locale, Key::DeclareNoticeFailed).fill_trusted(&[
+                ("number", &incident.number.to_string()),
+                ("channel", &format!("<#{channel}>")),
+                ("code", &crate::domain::text::escape_mrkdwn(&code)),
+                ("hint", reporter::hint(cx, &code)),
+            ]);
+            let tell = Step::TellReporter {
+                user: incident.reporter.to_string(),
+                response_url,
+                text: message,
+                key: format!("notice_failed:{incident_id}:{channel}"),
+                incident_id: Some(incident_id),
+            };
+            cx.enqueue_alone(&tell, "").await?;
         }
-        let notice: Message =
-            Message::from(render::incident::notice(&incident, &cx.policy, recipient.mention, &changes))
-                .without_unfurls();
-        let now = cx.clock.now();
-        match post_joining(cx, &recipient.channel, &notice, delivery).await {
-            Ok(posted) => {
-                cx.store.record_notice(incident_id, &recipient.channel, Some(&posted), None, now).await?;
-            }
-            Err(SlackCallError::Refused(code)) => {
-                tracing::warn!(slack.channel = %recipient.channel, slack.error = code, "a notice could not be shared");
-                cx.metrics.count(
-                    "firebell_jobs_total",
-                    &[("kind", JobKind::ShareNotices.as_str()), ("outcome", "channel_failed")],
-                );
-                cx.store.record_notice(incident_id, &recipient.channel, None, Some(&code), now).await?;
-                let message = text(cx.policy.locale, Key::DeclareNoticeFailed).fill_trusted(&[
-                    ("number", &incident.number.to_string()),
-                    ("channel", &format!("<#{}>", recipient.channel)),
-                    ("code", &crate::domain::text::escape_mrkdwn(&code)),
-                    ("hint", reporter::hint(cx, &code)),
-                ]);
-                let tell = Step::TellReporter {
-                    user: incident.reporter.to_string(),
-                    response_url: response_url.clone(),
-                    text: message,
-                    key: format!("notice_failed:{incident_id}:{}", recipient.channel),
-                    incident_id: Some(incident_id),
-                };
-                cx.enqueue_alone(&tell, "").await?;
-            }
-            Err(other) => return Err(other.into()),
-        }
+        Err(other) => return Err(other.into()),
     }
     Ok(())
 }
