@@ -512,3 +512,160 @@ async fn form_posts_and_query_strings_are_read_like_json_bodies() {
     let answer: Value = within(response.json()).await.expect("JSON answer");
     assert_eq!(answer["channel"]["name"], "room");
 }
+
+/// The `Retry-After` of a rate-limited call, failing the test on any other answer.
+fn retry_after<T: Debug>(result: ClientResult<T>) -> Duration {
+    match result {
+        Err(SlackClientError::RateLimitError(error)) => {
+            assert_eq!(error.code.as_deref(), Some("ratelimited"));
+            error.retry_after.expect("a Retry-After header")
+        }
+        other => panic!("expected a rate limit error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_method_over_its_limit_is_answered_429_until_a_slot_frees_and_has_no_effect() {
+    let fake = FakeSlack::start().await;
+    fake.limit_method("conversations.create", 2, Duration::from_secs(60));
+    fake.limit_method("auth.test", 1, Duration::from_secs(1));
+    let client = client(&fake);
+    let token = token(TOKEN);
+    let session = client.open_session(&token);
+    create_channel(&session, "inc-one").await;
+    create_channel(&session, "inc-two").await;
+    let third = SlackApiConversationsCreateRequest::new("inc-three".into());
+    let wait = retry_after(within(session.conversations_create(&third)).await);
+    assert!((1..=60).contains(&wait.as_secs()), "whole seconds until the first slot frees: {wait:?}");
+    assert!(fake.channel_by_name("inc-three").is_none(), "a refused call has no effect");
+    assert_eq!(fake.rate_limited("conversations.create"), 1);
+
+    within(session.auth_test()).await.expect("the first call in the window");
+    let wait = retry_after(within(session.auth_test()).await);
+    assert_eq!(wait, Duration::from_secs(1), "at least a second, rounded up");
+    tokio::time::sleep(wait).await;
+    within(session.auth_test()).await.expect("a slot is free once Retry-After has passed");
+    assert_eq!((fake.rate_limited("auth.test"), fake.rate_limited_total()), (1, 2));
+}
+
+#[tokio::test]
+async fn every_nth_call_of_a_rate_limited_method_is_answered_429() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0ROOM", "room", false);
+    fake.rate_limit_every("conversations.history", 3, 2);
+    let client = client(&fake);
+    let token = token(TOKEN);
+    let session = client.open_session(&token);
+    let request = SlackApiConversationsHistoryRequest::new().with_channel(channel_id("C0ROOM"));
+    let mut refused = Vec::new();
+    for n in 1..=7 {
+        let answer = within(session.conversations_history(&request)).await;
+        if answer.is_err() {
+            assert_eq!(retry_after(answer), Duration::from_secs(2));
+            refused.push(n);
+        }
+    }
+    assert_eq!(refused, [3, 6]);
+    assert_eq!(fake.rate_limited("conversations.history"), 2);
+}
+
+#[tokio::test]
+async fn posts_to_one_channel_are_limited_by_a_token_bucket_of_their_own() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0BUSY", "busy", false);
+    fake.add_channel("C0QUIET", "quiet", false);
+    fake.limit_posts_per_channel(1.0, 2);
+    let client = client(&fake);
+    let token = token(TOKEN);
+    let session = client.open_session(&token);
+    let post = |channel: &str, text: &str| SlackApiChatPostMessageRequest::new(channel_id(channel), text_message(text));
+    within(session.chat_post_message(&post("C0BUSY", "one"))).await.expect("within the burst");
+    within(session.chat_post_message(&post("C0BUSY", "two"))).await.expect("within the burst");
+    let wait = retry_after(within(session.chat_post_message(&post("C0BUSY", "three"))).await);
+    assert_eq!(wait, Duration::from_secs(1), "a token a second");
+    within(session.chat_post_message(&post("C0QUIET", "elsewhere"))).await.expect("another channel's bucket");
+    tokio::time::sleep(wait).await;
+    within(session.chat_post_message(&post("C0BUSY", "four"))).await.expect("a token is back");
+    let texts: Vec<String> = fake.messages("C0BUSY").into_iter().map(|m| m.text).collect();
+    assert_eq!(texts, ["one", "two", "four"], "the refused post was not posted");
+    assert_eq!(fake.rate_limited("chat.postMessage"), 1);
+}
+
+#[tokio::test]
+async fn a_fault_aimed_at_one_channel_hits_only_the_next_call_naming_it() {
+    let fake = FakeSlack::start().await;
+    fake.add_channel("C0PAYMENTS", "team-payments", false);
+    fake.add_channel("C0CHECKOUT", "team-checkout", false);
+    fake.inject_in_channel("chat.postMessage", "C0PAYMENTS", Fault::RateLimited { retry_after_secs: 20 });
+    let client = client(&fake);
+    let token = token(TOKEN);
+    let session = client.open_session(&token);
+    let post = |channel: &str| SlackApiChatPostMessageRequest::new(channel_id(channel), text_message("notice"));
+    within(session.chat_post_message(&post("C0CHECKOUT"))).await.expect("other channels are fine");
+    let wait = retry_after(within(session.chat_post_message(&post("C0PAYMENTS"))).await);
+    assert_eq!(wait, Duration::from_secs(20));
+    assert!(fake.messages("C0PAYMENTS").is_empty());
+    within(session.chat_post_message(&post("C0PAYMENTS"))).await.expect("the fault is one-shot");
+    assert_eq!((fake.messages("C0PAYMENTS").len(), fake.rate_limited_total()), (1, 1));
+}
+
+#[tokio::test]
+async fn users_conversations_pages_through_only_the_channels_the_bot_is_in() {
+    let fake = FakeSlack::start().await;
+    fake.add_foreign_channels(30);
+    fake.add_member_channels(5);
+    fake.add_channel("G0SECRET", "secret", true);
+    fake.archive_channel("C0BOTIN000005");
+    let client = client(&fake);
+    let token = token(TOKEN);
+    let session = client.open_session(&token);
+    let (mut ids, mut cursor, mut pages) = (Vec::new(), None, 0);
+    loop {
+        let request = SlackApiUsersConversationsRequest::new()
+            .with_types(vec![SlackConversationType::Public, SlackConversationType::Private])
+            .with_exclude_archived(true)
+            .with_limit(2)
+            .opt_cursor(cursor);
+        let page = within(session.users_conversations(&request)).await.expect("a page");
+        pages += 1;
+        ids.extend(page.channels.iter().map(|c| c.id.0.clone()));
+        cursor = page.response_metadata.and_then(|m| m.next_cursor).filter(|c| !c.0.is_empty());
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(ids, ["C0BOTIN000001", "C0BOTIN000002", "C0BOTIN000003", "C0BOTIN000004", "G0SECRET"]);
+    assert_eq!(pages, 3);
+    let call = &fake.calls_to("users.conversations")[1];
+    assert_eq!((call.params["limit"].as_str(), call.params["cursor"].as_str()), (Some("2"), Some("offset:2")));
+
+    let everything = SlackApiConversationsListRequest::new().with_limit(1000);
+    let listed = within(session.conversations_list(&everything)).await.expect("conversations.list");
+    assert_eq!(listed.channels.len(), 35, "conversations.list shows the public channels the bot is not in too");
+}
+
+#[tokio::test]
+async fn a_large_workspace_and_a_long_channel_are_seeded_in_one_go() {
+    let fake = FakeSlack::start().await;
+    fake.add_foreign_channels(30_000);
+    fake.add_channel("C0LONG", "long", false);
+    let stamps = fake.add_history("C0LONG", 5_000, 200, 2);
+    assert_eq!((stamps.len(), fake.messages("C0LONG").len()), (5_400, 5_400));
+    assert!(stamps.windows(2).all(|w| w[0] < w[1]), "every ts is new and later");
+    let client = client(&fake);
+    let token = token(TOKEN);
+    let session = client.open_session(&token);
+    let list = SlackApiConversationsListRequest::new().with_limit(1000);
+    let first = within(session.conversations_list(&list)).await.expect("conversations.list");
+    assert_eq!(first.channels.len(), 1000, "a page of a 30,001-channel workspace");
+
+    let newest = SlackApiConversationsHistoryRequest::new().with_channel(channel_id("C0LONG")).with_limit(200);
+    let page = within(session.conversations_history(&newest)).await.expect("history");
+    assert_eq!(page.messages.len(), 200);
+    assert_eq!(page.messages[0].content.text.as_deref(), Some("history message 04999"), "top-level only, newest first");
+    let parent = SlackTs(stamps[0].clone());
+    let thread = SlackApiConversationsRepliesRequest::new(channel_id("C0LONG"), parent);
+    let thread = within(session.conversations_replies(&thread)).await.expect("replies");
+    let texts: Vec<_> = thread.messages.iter().filter_map(|m| m.content.text.clone()).collect();
+    assert_eq!(texts, ["history message 00000", "reply 0 in thread 0000", "reply 1 in thread 0000"]);
+}

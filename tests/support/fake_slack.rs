@@ -1,8 +1,10 @@
 //! A fake Slack Web API for end-to-end tests. It owns an in-memory workspace (users,
 //! channels, messages, pins, bookmarks, views, files, canvases), answers the Web API
 //! methods firebell calls with Slack's response shapes and error codes, records every
-//! call and every `response_url` post, and plays back injected faults (latency, 429,
-//! 5xx, Slack errors).
+//! call and every `response_url` post, plays back injected faults (latency, 429, 5xx,
+//! Slack errors), and enforces the rate limits a test sets (`fake_slack/limits.rs`: per
+//! method, every n-th call, posts per channel), counting the 429s it answers. Large
+//! workspaces and long channels are seeded in one go (`fake_slack/bulk.rs`).
 //!
 //! The server listens on `127.0.0.1:0` in a tokio task and stops accepting connections
 //! when the [`FakeSlack`] is dropped: keep it alive for the whole test.
@@ -45,6 +47,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
+mod bulk;
+mod limits;
 mod methods;
 pub mod socket;
 mod wire;
@@ -61,6 +65,8 @@ pub const TEAM_ID: &str = "T0FIREBELL";
 /// The bot's user id: creator and first member of the channels it creates.
 pub const BOT_USER_ID: &str = "U0FIREBELL";
 pub const BOT_ID: &str = "B0FIREBELL";
+/// Who wrote the messages [`FakeSlack::add_history`] seeds.
+pub const HISTORY_AUTHOR: &str = "U0CHATTER";
 const APP_ID: &str = "A0FIREBELL";
 const WORKSPACE_URL: &str = "https://firebell-test.slack.com";
 
@@ -192,6 +198,8 @@ struct State {
     outage: Option<(std::time::Instant, u16)>,
     /// Every Web API call waits this long before answering (a slow Slack).
     latency: Duration,
+    /// Rate limits, faults aimed at one channel, and the 429s answered.
+    limits: limits::Limits,
 }
 
 /// The running fake; see the module docs. Cheap to share behind an `Arc`.
@@ -249,6 +257,7 @@ impl FakeSlack {
             next_id: 0,
             outage: None,
             latency: Duration::ZERO,
+            limits: limits::Limits::default(),
         }));
         let app = Router::new().fallback(route).layer(DefaultBodyLimit::max(64 << 20)).with_state(state.clone());
         let server = tokio::spawn(async move {
@@ -305,7 +314,8 @@ impl FakeSlack {
 
     /// Queues a one-shot fault for the next call of `method` (FIFO per method); `"*"`
     /// serves any Web API method whose own queue is empty, `"response_url"` the
-    /// response URLs.
+    /// response URLs. Rate limits ([`FakeSlack::limit_method`] and the others) come first:
+    /// a call they refuse leaves the queued faults for the next one.
     pub fn inject(&self, method: &str, fault: Fault) {
         self.lock().faults.entry(method.to_string()).or_default().push_back(fault);
     }
@@ -519,12 +529,14 @@ async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &Header
         if let Some((until, status)) = st.outage {
             if std::time::Instant::now() < until {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                if status == StatusCode::TOO_MANY_REQUESTS {
+                    st.count_rate_limited(method);
+                }
                 return refuse(status, "internal_error");
             }
             st.outage = None;
         }
-        let queued = st.faults.get_mut(method).and_then(VecDeque::pop_front);
-        (queued.or_else(|| st.faults.get_mut("*").and_then(VecDeque::pop_front)), st.latency)
+        (st.fault_for(method, &params), st.latency)
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

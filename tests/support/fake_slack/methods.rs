@@ -16,7 +16,7 @@ pub(super) fn dispatch(st: &mut State, method: &str, token: Option<&str>, p: &Va
         "conversations.invite" => conversations_invite,
         "conversations.join" => conversations_join,
         "conversations.info" => conversations_info,
-        "conversations.list" => conversations_list,
+        "conversations.list" => |st, p| list_conversations(st, p, false),
         "conversations.setTopic" => |st, p| set_detail(st, p, "topic"),
         "conversations.setPurpose" => |st, p| set_detail(st, p, "purpose"),
         "conversations.history" => conversations_history,
@@ -30,6 +30,7 @@ pub(super) fn dispatch(st: &mut State, method: &str, token: Option<&str>, p: &Va
         "bookmarks.add" => bookmarks_add,
         "reactions.add" => reactions_add,
         "users.info" => users_info,
+        "users.conversations" => |st, p| list_conversations(st, p, true),
         "views.open" | "views.push" => views_open,
         "views.update" => views_update,
         "files.getUploadURLExternal" => files_get_upload_url,
@@ -177,8 +178,10 @@ fn conversations_archive(st: &mut State, p: &Value) -> Answer {
     Ok(json!({}))
 }
 
-/// Channels the bot can see (public ones, and private ones it is in), paged by cursor.
-fn conversations_list(st: &mut State, p: &Value) -> Answer {
+/// `conversations.list` (`members_only` false): the channels the bot can see, public ones
+/// and private ones it is in. `users.conversations` (`members_only` true): only those the bot
+/// is a member of. Both paged by cursor, up to `limit` (default 100, at most 1000) a page.
+fn list_conversations(st: &mut State, p: &Value, members_only: bool) -> Answer {
     let types = text(p, "types").unwrap_or_else(|| "public_channel".to_owned());
     let exclude_archived = flag(p, "exclude_archived");
     let limit = text(p, "limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(100).clamp(1, 1000);
@@ -190,7 +193,8 @@ fn conversations_list(st: &mut State, p: &Value) -> Answer {
         } else {
             types.contains("public_channel")
         };
-        !c.is_im && kind_ok && !(exclude_archived && c.archived)
+        let member_ok = !members_only || is_member(c, BOT_USER_ID);
+        !c.is_im && kind_ok && member_ok && !(exclude_archived && c.archived)
     };
     let all: Vec<&Channel> = st.channels.values().filter(wanted).collect();
     let page: Vec<Value> = all.iter().skip(start).take(limit).map(|c| channel_json(c)).collect();
