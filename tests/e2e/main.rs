@@ -24,6 +24,7 @@ mod degradation;
 mod delivery;
 mod events;
 mod fake_slack;
+mod fanout;
 mod injection;
 mod interactions;
 mod korean;
