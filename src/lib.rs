@@ -19,7 +19,8 @@
 //!   outbox jobs, whose steps (`app::jobs`, one table of kinds) run with a narrower
 //!   `StepContext`.
 //! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect,
-//!   and the reminder worker.
+//!   the reminder worker, and the retention worker that prunes old jobs and deliveries and
+//!   drops the message text of long-closed incidents when the policy says so.
 //! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
 //!   grammar, the lifecycle, alerts, changes, reminders, the typed timeline entries, the retrospective,
 //!   statistics, the policy dry run, text safety. No I/O, no async, no clock.

@@ -28,6 +28,7 @@ pub struct Policy {
     pub archive_on_close: bool,
     /// How far back pre-shared changes are listed when an incident is declared.
     pub changes_lookback: Duration,
+    pub retention: Retention,
     /// Roles added to the built-in lead, comms and scribe.
     pub roles: Vec<Role>,
     /// Alert routing, first match wins.
@@ -68,6 +69,14 @@ pub struct RetroPolicy {
     pub blameless: bool,
     /// Severities whose incidents need a retrospective.
     pub required_for: Vec<SeverityName>,
+}
+
+/// How long parts of the record are kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// How long after an incident is closed its stored channel messages keep their text;
+    /// `None` keeps it for ever. Once past, the text is dropped as a deletion drops it.
+    pub messages: Option<Duration>,
 }
 
 /// A role people can be given with `/incident role NAME @user`.

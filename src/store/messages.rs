@@ -34,6 +34,10 @@ pub fn ts_instant(ts: &str) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(seconds, micros * 1000)
 }
 
+/// What a deletion sets: the text gone, only the mark kept. Retention drops the text of
+/// long-closed incidents with the same assignment, so both read back alike.
+pub(super) const AS_DELETED: &str = "text = NULL, deleted = 1";
+
 const COLUMNS: &str =
     "incident_id, channel_id, ts, thread_ts, user_id, text, file_count, subtype, edited, deleted, posted_at";
 
@@ -96,7 +100,7 @@ pub async fn delete(
 ) -> anyhow::Result<()> {
     let deleted = NewMessage { channel, ts, thread_ts: None, user: None, text: "", file_count: 0, subtype: None };
     insert(&mut *conn, incident_id, &deleted).await?;
-    sqlx::query("UPDATE channel_messages SET text = NULL, deleted = 1 WHERE channel_id = $1 AND ts = $2")
+    sqlx::query(&format!("UPDATE channel_messages SET {AS_DELETED} WHERE channel_id = $1 AND ts = $2"))
         .bind(channel.as_str())
         .bind(ts)
         .execute(conn)

@@ -1,11 +1,19 @@
 //! Retention: finished outbox jobs (with their payloads and de-duplication keys) and Slack
-//! event delivery records are deleted once older than the retention age, a small batch per
-//! statement so the write lock is never held for long. Incidents, timelines and messages
-//! are the record and are kept.
+//! event delivery records are deleted once older than the retention age, and — when the
+//! policy sets `retention.messages` — the stored message text of incidents closed longer ago
+//! than that is dropped as a deletion drops it. A small batch per statement, so the write lock
+//! is never held for long. Incidents and timelines are the record and are kept; so are the
+//! messages of incidents that are open, resolved, or closed more recently.
 
 use chrono::{DateTime, Utc};
 
+use super::messages::AS_DELETED;
 use super::{Store, to_millis};
+
+/// The messages whose text is still kept, of incidents closed before `$1`.
+const KEPT_TEXT_OF_CLOSED: &str = "SELECT m.channel_id, m.ts FROM channel_messages m
+     JOIN incidents i ON i.id = m.incident_id
+     WHERE i.status = 'closed' AND i.closed_at < $1 AND m.deleted = 0";
 
 impl Store {
     /// Whether anything finished or received before `before` is left to prune (a read, so an
@@ -57,5 +65,32 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(deleted.rows_affected())
+    }
+
+    /// Whether an incident closed before `closed_before` still has a message with its text
+    /// kept (a read, so an idle process that finds nothing writes nothing).
+    pub async fn any_message_text_to_drop(&self, closed_before: DateTime<Utc>) -> anyhow::Result<bool> {
+        let found: Option<String> =
+            sqlx::query_scalar(&format!("SELECT kept.ts FROM ({KEPT_TEXT_OF_CLOSED}) kept LIMIT 1"))
+                .bind(to_millis(closed_before))
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// Drops the text of at most `batch` messages of incidents closed before `closed_before`,
+    /// exactly as a deletion does (the text gone, the mark kept: the retrospective shows them
+    /// as deleted, and a later copy from the channel's history never brings the text back);
+    /// returns how many. Messages already dropped are not counted again.
+    pub async fn drop_message_texts(&self, closed_before: DateTime<Utc>, batch: i64) -> anyhow::Result<u64> {
+        let dropped = sqlx::query(&format!(
+            "UPDATE channel_messages SET {AS_DELETED}
+             WHERE (channel_id, ts) IN ({KEPT_TEXT_OF_CLOSED} LIMIT $2)"
+        ))
+        .bind(to_millis(closed_before))
+        .bind(batch)
+        .execute(self.pool())
+        .await?;
+        Ok(dropped.rows_affected())
     }
 }

@@ -5,13 +5,16 @@ use std::time::Duration;
 
 use crate::catalog::Locale;
 use crate::domain::incident::SeverityName;
-use crate::domain::policy::{Channels, Mention, Policy, Reminders, RetroPolicy, Severity, Share};
+use crate::domain::policy::{Channels, Mention, Policy, Reminders, Retention, RetroPolicy, Severity, Share};
 
 pub const PREFIX: &str = "inc";
 pub const ESCALATE_AFTER: u32 = 2;
 pub const LEAD_WITHIN: Duration = Duration::from_secs(10 * 60);
 pub const RETRO_WITHIN: Duration = Duration::from_secs(2 * 24 * 3600);
 pub const CHANGES_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
+/// The shortest `retention.messages` accepted: a day, so that a typo (`90m` for `90d`) cannot
+/// drop the messages of an incident closed this morning.
+pub const MIN_MESSAGE_RETENTION: Duration = Duration::from_secs(24 * 3600);
 /// Used only when a severity's own `update_every` is unreadable (validation then fails).
 pub const UPDATE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -53,6 +56,7 @@ pub fn policy() -> Policy {
         admins: Vec::new(),
         archive_on_close: false,
         changes_lookback: CHANGES_LOOKBACK,
+        retention: Retention { messages: None },
         roles: Vec::new(),
         alert_rules: Vec::new(),
         severities,

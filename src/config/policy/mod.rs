@@ -128,10 +128,25 @@ pub fn summary(loaded: &Loaded) -> String {
         policy.channels.announcements.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
         policy.channels.triage.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
     ));
+    lines.push(match policy.retention.messages {
+        None => "retention: message text of closed incidents is kept".to_owned(),
+        Some(age) => format!("retention: message text is dropped {} after an incident is closed", in_days(age)),
+    });
     for warning in &loaded.warnings {
         lines.push(format!("warning: line {}: {}", warning.line, warning.message));
     }
     lines.join("\n")
+}
+
+/// A retention age as people write it: whole days as `90d`, anything else as humantime
+/// spells it (its months are 30.44 days, so `90d` would read `2months 29days 2h 52m 48s`).
+fn in_days(age: std::time::Duration) -> String {
+    const DAY: u64 = 24 * 3600;
+    if age.as_secs() % DAY == 0 && age.subsec_nanos() == 0 {
+        format!("{}d", age.as_secs() / DAY)
+    } else {
+        humantime::format_duration(age).to_string()
+    }
 }
 
 /// Policies for tests in this crate.

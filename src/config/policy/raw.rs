@@ -30,6 +30,8 @@ pub struct RawPolicy {
     #[serde(default)]
     pub changes: RawChanges,
     #[serde(default)]
+    pub retention: RawRetention,
+    #[serde(default)]
     pub roles: Vec<RawRole>,
     #[serde(default)]
     pub alerts: RawAlerts,
@@ -80,6 +82,12 @@ pub struct RawLifecycle {
 #[serde(deny_unknown_fields)]
 pub struct RawChanges {
     pub lookback: Option<Text>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetention {
+    pub messages: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

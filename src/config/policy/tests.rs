@@ -202,3 +202,74 @@ fn the_summary_lists_every_severity() {
     assert!(text.contains("built-in defaults"));
     assert!(text.contains("SEV1 (Critical): broad, update every 15m"), "{text}");
 }
+
+/// The contract's example with a `[retention]` table holding `messages = VALUE` at the end.
+fn with_message_retention(value: &str) -> String {
+    format!("{CONTRACT_EXAMPLE}\n[retention]\nmessages = \"{value}\"\n")
+}
+
+#[test]
+fn message_text_is_kept_for_ever_unless_retention_messages_is_set() {
+    assert_eq!(builtin().retention.messages, None);
+    assert_eq!(testing::contract_policy().retention.messages, None);
+    let (policy, _) = parse_str(&with_message_retention("90d"), "firebell.toml").unwrap();
+    assert_eq!(policy.retention.messages, Some(std::time::Duration::from_secs(90 * 24 * 3600)));
+}
+
+#[test]
+fn a_message_retention_of_exactly_one_day_is_accepted() {
+    let (policy, _) = parse_str(&with_message_retention("1d"), "firebell.toml").unwrap();
+    assert_eq!(policy.retention.messages, Some(std::time::Duration::from_secs(24 * 3600)));
+}
+
+#[test]
+fn a_message_retention_shorter_than_a_day_is_refused_naming_the_minimum() {
+    for short in ["23h", "90m", "0s"] {
+        let source = with_message_retention(short);
+        let error = error_of(&source);
+        let line = line_of(&source, "messages =");
+        assert!(
+            error.starts_with(&format!("firebell.toml:{line}: retention.messages = \"{short}\" is too short")),
+            "{error}"
+        );
+        assert!(error.contains("expected at least 1d, e.g. \"90d\""), "{error}");
+    }
+}
+
+#[test]
+fn a_message_retention_that_is_not_a_duration_is_refused_with_an_example() {
+    let source = with_message_retention("ninety days");
+    let error = error_of(&source);
+    let line = line_of(&source, "messages =");
+    assert!(
+        error.starts_with(&format!(
+            "firebell.toml:{line}: retention.messages = \"ninety days\" is not a duration; expected at least 1d, e.g. \"90d\""
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_message_retention_that_is_not_a_string_is_refused_with_its_line() {
+    let source = format!("{CONTRACT_EXAMPLE}\n[retention]\nmessages = 90\n");
+    let error = error_of(&source);
+    assert!(error.starts_with(&format!("firebell.toml:{}:", line_of(&source, "messages = 90"))), "{error}");
+}
+
+#[test]
+fn an_unknown_key_in_retention_is_refused() {
+    let source = format!("{CONTRACT_EXAMPLE}\n[retention]\nmesages = \"90d\"\n");
+    let error = error_of(&source);
+    assert!(error.contains(&format!(":{}:", line_of(&source, "mesages"))), "{error}");
+    assert!(error.contains("unknown field `mesages`"), "{error}");
+}
+
+#[test]
+fn the_summary_says_how_long_message_text_is_kept() {
+    let kept = Loaded { policy: builtin(), warnings: Vec::new(), source: None };
+    assert!(summary(&kept).contains("retention: message text of closed incidents is kept"), "{}", summary(&kept));
+    let (policy, _) = parse_str(&with_message_retention("90d"), "firebell.toml").unwrap();
+    let dropped = Loaded { policy, warnings: Vec::new(), source: None };
+    let text = summary(&dropped);
+    assert!(text.contains("retention: message text is dropped 90d after an incident is closed"), "{text}");
+}

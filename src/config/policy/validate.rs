@@ -13,8 +13,8 @@ use crate::catalog::Locale;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
 use crate::domain::policy::{
-    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, RetroPolicy, Role, Service, Severity,
-    Share,
+    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, Retention, RetroPolicy, Role, Service,
+    Severity, Share,
 };
 
 /// One problem found in a policy file.
@@ -69,6 +69,32 @@ fn duration(check: &mut Checker<'_>, key: &str, value: Option<&Text>, default: D
                 ),
             );
             default
+        }
+    }
+}
+
+/// `retention.messages`: unset keeps messages for ever; a value must be a duration of at least
+/// [`defaults::MIN_MESSAGE_RETENTION`].
+fn message_retention(check: &mut Checker<'_>, value: Option<&Text>) -> Option<Duration> {
+    let value = value?;
+    let text = value.get_ref();
+    match humantime::parse_duration(text) {
+        Ok(parsed) if parsed >= defaults::MIN_MESSAGE_RETENTION => Some(parsed),
+        Ok(_) => {
+            check.problem(
+                value.span(),
+                format!(
+                    "retention.messages = \"{text}\" is too short; expected at least 1d, e.g. \"90d\" (leave it out to keep messages for ever)"
+                ),
+            );
+            None
+        }
+        Err(_) => {
+            check.problem(
+                value.span(),
+                format!("retention.messages = \"{text}\" is not a duration; expected at least 1d, e.g. \"90d\""),
+            );
+            None
         }
     }
 }
@@ -234,6 +260,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
     let admins = users(&mut check, "permissions.admins", &raw.permissions.admins);
     let changes_lookback =
         duration(&mut check, "changes.lookback", raw.changes.lookback.as_ref(), defaults::CHANGES_LOOKBACK);
+    let retention = Retention { messages: message_retention(&mut check, raw.retention.messages.as_ref()) };
 
     let mut role_names: HashSet<String> = BUILTIN_ROLES.iter().map(|r| (*r).to_owned()).collect();
     let mut roles = Vec::new();
@@ -289,6 +316,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         admins,
         archive_on_close: raw.lifecycle.archive_on_close.unwrap_or(false),
         changes_lookback,
+        retention,
         roles,
         alert_rules,
         severities,
