@@ -265,9 +265,11 @@ impl SlackApi {
     }
 
     /// Posts an ephemeral reply (seen only by the person, like the command's own reply) to a
-    /// slash command's `response_url`: a webhook, with no token and limits of its own.
-    pub async fn respond_ephemeral(&self, response_url: &str, text: &str) -> Result<(), SlackCallError> {
-        let body = serde_json::json!({"response_type": "ephemeral", "replace_original": false, "text": text});
+    /// slash command's `response_url`: a webhook, with no token and limits of its own. With
+    /// `replace`, it replaces the message the command produced (its first reply), so sending
+    /// it twice shows it once.
+    pub async fn respond_ephemeral(&self, response_url: &str, text: &str, replace: bool) -> Result<(), SlackCallError> {
+        let body = serde_json::json!({"response_type": "ephemeral", "replace_original": replace, "text": text});
         let sent = self.webhooks.post(response_url).json(&body).send().await;
         let response =
             sent.map_err(|e| self.failed("response_url", SlackCallError::Transient(e.without_url().to_string())))?;

@@ -16,6 +16,30 @@ pub struct Notice {
     pub at: DateTime<Utc>,
 }
 
+/// Records, inside the caller's transaction, that the notice reached `channel` (`ts`) or
+/// failed for good (`error`). A second record for the same channel changes nothing.
+pub async fn record(
+    conn: &mut sqlx::AnyConnection,
+    incident_id: IncidentId,
+    channel: &ChannelId,
+    ts: Option<&str>,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO incident_notices (incident_id, channel_id, ts, error, at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (incident_id, channel_id) DO NOTHING",
+    )
+    .bind(incident_id)
+    .bind(channel.as_str())
+    .bind(ts)
+    .bind(error)
+    .bind(to_millis(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Records that the notice reached `channel` (`ts`) or failed for good (`error`).
     /// A second record for the same channel changes nothing.
@@ -27,18 +51,8 @@ impl Store {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        sqlx::query(
-            "INSERT INTO incident_notices (incident_id, channel_id, ts, error, at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (incident_id, channel_id) DO NOTHING",
-        )
-        .bind(incident_id)
-        .bind(channel.as_str())
-        .bind(ts)
-        .bind(error)
-        .bind(to_millis(now))
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        record(&mut conn, incident_id, channel, ts, error, now).await
     }
 
     /// Every notice of an incident, in the order they were recorded.

@@ -6,6 +6,7 @@ use firebell::domain::timeline::{TimelineEntry, TimelineKind};
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::fake_slack::Fault;
 use crate::support::signing::{self, event_envelope};
 use crate::support::workspace;
 
@@ -257,4 +258,39 @@ async fn the_message_shortcut_declares_from_a_message_and_answers_in_its_thread(
         app.slack.messages("C0GENERAL").into_iter().filter(|m| m.thread_ts.as_deref() == Some(ts.as_str())).collect();
     assert_eq!(replies.len(), 1);
     assert!(replies[0].text.contains(&format!("<#{}>", incident.channel.unwrap())), "{}", replies[0].text);
+}
+
+/// When the incident channel cannot be created, the reply under the reported message gives up
+/// (there is no channel to point to) instead of being retried for ever, and the affected
+/// teams still hear of the incident.
+#[tokio::test]
+async fn a_report_from_a_message_whose_channel_cannot_be_opened_stops_waiting_for_it() {
+    let app = workspace::spawn().await;
+    app.slack.inject("conversations.create", Fault::SlackError("restricted_action".into()));
+    let ts = app.slack.add_message("C0GENERAL", "U0SEARCHER", "Checkout returns 500", None);
+    let shortcut = json!({
+        "type": "message_action", "callback_id": "report_incident", "trigger_id": "t-shortcut",
+        "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"}, "channel": {"id": "C0GENERAL", "name": "general"},
+        "message": {"type": "message", "user": "U0SEARCHER", "ts": &ts, "text": "Checkout returns 500"},
+        "response_url": "https://hooks.slack.com/app/x"
+    });
+    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&shortcut))
+        .await;
+    let view = app.slack.calls_to("views.open").last().unwrap().params["view"].clone();
+    let values = json!({
+        "title": {"title": {"value": "Checkout returns 500"}},
+        "severity": {"severity": {"selected_option": {"value": "SEV2"}}},
+        "services": {"services": {"selected_options": [{"value": "checkout"}]}},
+        "impact": {"impact": {"value": null}}, "description": {"description": {"value": null}}, "private": {"private": {"selected_options": []}}
+    });
+    let submission = json!({"type": "view_submission", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"},
+        "view": {"callback_id": "declare", "private_metadata": view["private_metadata"], "state": {"values": values}}});
+    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&submission))
+        .await;
+    app.outbox_drained().await;
+    let failed: Vec<String> = app.app.store.failed_jobs().await.unwrap().into_iter().map(|j| j.kind).collect();
+    assert_eq!(failed, ["open_channel", "reply_to_source"], "both given up, none retried for ever");
+    let replies = app.slack.messages("C0GENERAL").into_iter().filter(|m| m.thread_ts.as_deref() == Some(ts.as_str()));
+    assert_eq!(replies.count(), 0, "no reply pointing to a channel that does not exist");
+    assert_eq!(workspace::bot_posts(&app.slack, "C0CHECKOUT").len(), 1, "the affected team still hears");
 }

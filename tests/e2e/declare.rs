@@ -30,10 +30,6 @@ struct Posted {
     text: String,
 }
 
-fn ts_number(ts: &str) -> f64 {
-    ts.parse().unwrap()
-}
-
 async fn declare(app: &TestApp, text: &str) -> String {
     let reply = app.command_in(text, "C0GENERAL", "U0REPORTER").await;
     reply["text"].as_str().unwrap().to_owned()
@@ -70,8 +66,19 @@ async fn a_sev1_on_payments_gets_a_channel_its_people_and_notices_in_order() {
     let (payments, checkout, announcements) =
         (posts(&app, "C0PAYMENTS"), posts(&app, "C0CHECKOUT"), posts(&app, "C0INCIDENTS"));
     assert_eq!((payments.len(), checkout.len(), announcements.len()), (1, 1, 1));
-    assert!(ts_number(&payments[0].ts) < ts_number(&checkout[0].ts), "affected team first");
-    assert!(ts_number(&checkout[0].ts) < ts_number(&announcements[0].ts), "then dependants, then announcements");
+    // Every channel is told at once, each notice its own job; they are queued (and so taken
+    // up) affected team first, then dependants, then announcements.
+    let queued: Vec<String> = app
+        .app
+        .store
+        .all_jobs()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|job| job.kind == "post_notice")
+        .map(|job| job.payload["channel"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(queued, ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"], "affected team first");
     assert!(announcements[0].text.starts_with("<!here> "), "{}", announcements[0].text);
     assert!(!payments[0].text.contains("<!here>"), "team notices carry no mass mention");
     for fact in

@@ -113,10 +113,8 @@ async fn a_sev1_told_to_twenty_channels_against_a_slow_limiting_slack_goes_out_a
     let calls = app.slack.calls();
     let created = calls.iter().position(|c| c.method == "conversations.create").unwrap();
     let topic = calls.iter().position(|c| c.method == "conversations.setTopic").unwrap();
-    let summary = calls
-        .iter()
-        .position(|c| c.method == "chat.postMessage" && c.params["channel"] == channel.as_str())
-        .unwrap();
+    let summary =
+        calls.iter().position(|c| c.method == "chat.postMessage" && c.params["channel"] == channel.as_str()).unwrap();
     let pin = calls.iter().position(|c| c.method == "pins.add").unwrap();
     assert!(created < topic && created < summary && summary < pin, "{created} {topic} {summary} {pin}");
 }

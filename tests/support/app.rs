@@ -127,7 +127,7 @@ impl TestApp {
     }
 
     /// Runs `/incident TEXT` in `channel` as `user` and returns the JSON reply. The
-    /// command's `response_url` points at the fake (`response_url("cmd")`).
+    /// command's `response_url` points at the fake (`response_url("cmd-N")`, one per command).
     pub async fn command_in(&self, text: &str, channel: &str, user: &str) -> serde_json::Value {
         let response = self.command_response(text, channel, user).await;
         assert_eq!(response.status(), 200, "slash commands always get 200");
@@ -136,7 +136,11 @@ impl TestApp {
 
     /// Runs `/incident TEXT` and returns the raw HTTP response.
     pub async fn command_response(&self, text: &str, channel: &str, user: &str) -> reqwest::Response {
-        let form = signing::command_form_full(signing::TEAM_ID, text, channel, user, &self.slack.response_url("cmd"));
+        // Each command its own `response_url`, as Slack gives.
+        static COMMANDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COMMANDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let response_url = self.slack.response_url(&format!("cmd-{n}"));
+        let form = signing::command_form_full(signing::TEAM_ID, text, channel, user, &response_url);
         self.post_signed("/slack/commands", "application/x-www-form-urlencoded", form).await
     }
 

@@ -33,7 +33,9 @@
 //! - Each `trigger_id` opens one view (`exchanged_trigger_id` after); expiry is not modelled.
 //! - The `upload_url` answers `200 text/plain "OK - <bytes>"` like Slack's.
 //! - A `response_url` takes 5 posts (then `404 used_url`); inject faults on it with the
-//!   method name `"response_url"` (`"*"` covers Web API methods only).
+//!   method name `"response_url"` (`"*"` covers Web API methods only). A post with
+//!   `replace_original: true` replaces the command's reply: [`FakeSlack::responses`] keeps one
+//!   entry per URL for those, overwritten by each later one.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -184,6 +186,8 @@ struct State {
     calls: Vec<Call>,
     responses: Vec<Value>,
     response_posts: HashMap<String, usize>,
+    /// Per `response_url`, where in `responses` the message that replaced the command's reply is.
+    response_replaced: HashMap<String, usize>,
     faults: HashMap<String, VecDeque<Fault>>,
     users: BTreeMap<String, User>,
     channels: BTreeMap<String, Channel>,
@@ -245,6 +249,7 @@ impl FakeSlack {
             calls: Vec::new(),
             responses: Vec::new(),
             response_posts: HashMap::new(),
+            response_replaced: HashMap::new(),
             faults: HashMap::new(),
             users,
             channels: BTreeMap::new(),
@@ -640,7 +645,19 @@ async fn response_url(state: &Mutex<State>, id: &str, body: &Bytes) -> Response 
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(posted) => {
-            st.responses.push(posted);
+            // `replace_original` replaces the message the command produced (its reply, which
+            // the fake never sees, or what replaced it): one message, however often.
+            let replaces = posted["replace_original"].as_bool() == Some(true);
+            match st.response_replaced.get(id).copied() {
+                Some(at) if replaces => st.responses[at] = posted,
+                _ => {
+                    st.responses.push(posted);
+                    if replaces {
+                        let at = st.responses.len() - 1;
+                        st.response_replaced.insert(id.to_string(), at);
+                    }
+                }
+            }
             Json(json!({"ok": true})).into_response()
         }
         Err(_) => refuse(StatusCode::BAD_REQUEST, "invalid_payload"),

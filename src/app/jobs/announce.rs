@@ -158,10 +158,9 @@ pub(super) async fn reply_to_source(
 ) -> Result<(), StepError> {
     let channel = channel_in_payload(&channel)?;
     let incident = cx.incident(incident_id).await?;
-    let Some(incident_channel) = incident.channel.clone() else {
-        // Not open yet: the channel step runs first; try again in a moment.
-        return Err(SlackCallError::Transient("the incident channel is not open yet".to_owned()).into());
-    };
+    // Waits while the channel is being opened; gives up (failed, not retried for ever) when
+    // opening it failed for good.
+    let incident_channel = cx.channel_of(&incident).await?;
     let reply = text(cx.policy.locale, Key::SourceDeclared)
         .fill_trusted(&[("number", &incident.number.to_string()), ("channel", &format!("<#{incident_channel}>"))]);
     let to = Destination::Thread { channel: &channel, ts: &ts, broadcast: false };

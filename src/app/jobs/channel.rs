@@ -75,6 +75,7 @@ async fn channel_opened(
         text: reporter::declared_text(cx, incident, channel),
         key: format!("declared:{id}"),
         incident_id: Some(id),
+        replace_reply: Some(true),
     };
     enqueue(&mut tx, &tell, DECLARED, now).await?;
     enqueue(&mut tx, &Step::InviteResponders { incident_id: id }, DECLARED, now).await?;

@@ -106,9 +106,17 @@ steps! {
     PinSummary { incident_id: IncidentId } => "pin_summary", setup::pin_summary;
     /// Tell the reporter something: by `response_url` when there is one, else by DM. The
     /// incident it is about (absent in jobs queued by older versions) keeps it in order with
-    /// that incident's other steps.
-    TellReporter { user: String, response_url: Option<String>, text: String, key: String, incident_id: Option<IncidentId> }
-        => "tell_reporter", reporter::tell_reporter;
+    /// that incident's other steps. `replace_reply` (absent in older jobs: no) makes the
+    /// message replace the command's own reply ("Declaring incident #4…"), so that sending it
+    /// again after a lost answer edits that reply again instead of adding a second message.
+    TellReporter {
+        user: String,
+        response_url: Option<String>,
+        text: String,
+        key: String,
+        incident_id: Option<IncidentId>,
+        replace_reply: Option<bool>,
+    } => "tell_reporter", reporter::tell_reporter;
     /// Post a message in the incident channel.
     PostInChannel { incident_id: IncidentId, text: String } => "post_in_channel", announce::post_in_channel;
     /// Edit the pinned summary in place and set the topic from the current state, and queue
@@ -403,6 +411,7 @@ mod tests {
             text: "hi".into(),
             key: "declared:9".into(),
             incident_id: None,
+            replace_reply: None,
         };
         assert_eq!(tell.dedupe_key("ignored"), "tell_reporter:declared:9");
     }

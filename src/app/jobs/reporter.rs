@@ -31,6 +31,7 @@ pub(super) fn hint(cx: &StepContext, code: &str) -> &'static str {
 
 /// By `response_url` when there is one (ephemeral, like the command's reply); when it is
 /// spent or absent, by direct message (posted once).
+#[allow(clippy::too_many_arguments, reason = "the step's fields, one argument each as the steps! table passes them")]
 pub(super) async fn tell_reporter(
     cx: &StepContext,
     delivery: &Delivery,
@@ -39,10 +40,11 @@ pub(super) async fn tell_reporter(
     message: String,
     _key: String,
     _incident_id: Option<IncidentId>,
+    replace_reply: Option<bool>,
 ) -> Result<(), StepError> {
     let user = user_in_payload(&user)?;
     if let Some(url) = response_url {
-        match cx.slack.respond_ephemeral(&url, &message).await {
+        match cx.slack.respond_ephemeral(&url, &message, replace_reply.unwrap_or(false)).await {
             Ok(()) => return Ok(()),
             Err(SlackCallError::Refused(reason)) => {
                 tracing::info!(%reason, "response_url refused; sending a direct message instead");
@@ -108,6 +110,7 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         text: message,
         key: format!("failed:{}", job.id),
         incident_id: Some(incident.id),
+        replace_reply: None,
     };
     cx.enqueue_alone(&tell, "").await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())

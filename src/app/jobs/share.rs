@@ -1,13 +1,14 @@
 //! Sharing the first notice with the incident's audience, affected teams first.
 
 use super::context::channel_in_payload;
-use super::{JobKind, Step, StepContext, StepError, enqueue_notices, reporter};
+use super::{JobKind, Step, StepContext, StepError, enqueue, enqueue_notices, reporter};
 use crate::catalog::{Key, text};
 use crate::domain::audience::audience;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
+use crate::store::notices;
 
 /// Queues the notice for every audience channel that has none (a job of an older version,
 /// which shared every channel in one job).
@@ -64,7 +65,6 @@ pub(super) async fn post_notice(
             tracing::warn!(slack.channel = %channel, slack.error = code, "a notice could not be shared");
             cx.metrics
                 .count("firebell_jobs_total", &[("kind", JobKind::PostNotice.as_str()), ("outcome", "channel_failed")]);
-            cx.store.record_notice(incident_id, &channel, None, Some(&code), now).await?;
             let message = text(cx.policy.locale, Key::DeclareNoticeFailed).fill_trusted(&[
                 ("number", &incident.number.to_string()),
                 ("channel", &format!("<#{channel}>")),
@@ -77,8 +77,16 @@ pub(super) async fn post_notice(
                 text: message,
                 key: format!("notice_failed:{incident_id}:{channel}"),
                 incident_id: Some(incident_id),
+                replace_reply: None,
             };
-            cx.enqueue_alone(&tell, "").await?;
+            // The failure and the message about it in one transaction: neither without the
+            // other (the job is done once the failure is recorded, so a message enqueued
+            // apart from it could be lost to a crash in between).
+            let mut tx = cx.store.begin().await?;
+            notices::record(&mut tx, incident_id, &channel, None, Some(&code), now).await?;
+            enqueue(&mut tx, &tell, "", now).await?;
+            tx.commit().await?;
+            cx.wake_outbox();
         }
         Err(other) => return Err(other.into()),
     }
