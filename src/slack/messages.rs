@@ -269,10 +269,18 @@ impl SlackApi {
         Ok(answer.permalink.to_string())
     }
 
-    /// One page of a channel's history, newest first.
-    pub async fn history(&self, channel: &ChannelId, cursor: Option<&str>) -> Result<HistoryPage, SlackCallError> {
+    /// One page of a channel's history, newest first; with `oldest`, only the messages after
+    /// that ts (Slack's `oldest` is exclusive). Every page of one reading passes the same
+    /// `oldest`.
+    pub async fn history(
+        &self,
+        channel: &ChannelId,
+        cursor: Option<&str>,
+        oldest: Option<&str>,
+    ) -> Result<HistoryPage, SlackCallError> {
         let mut params = vec![("channel", channel.to_string()), ("limit", PAGE.to_owned())];
         params.extend(cursor.map(|c| ("cursor", c.to_owned())));
+        params.extend(oldest.map(|ts| ("oldest", ts.to_owned())));
         Ok(history_page(&self.raw_get("conversations.history", &params).await?))
     }
 

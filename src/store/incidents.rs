@@ -99,7 +99,7 @@ pub async fn set_channel(
     channel: &ChannelId,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    sqlx::query("UPDATE incidents SET channel_id = $1, updated_at = $2 WHERE id = $3")
+    sqlx::query("UPDATE incidents SET channel_id = $1, channel_lookup_cursor = NULL, updated_at = $2 WHERE id = $3")
         .bind(channel.as_str())
         .bind(to_millis(now))
         .bind(id)
@@ -239,10 +239,35 @@ impl Store {
         attempt: u32,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        sqlx::query("UPDATE incidents SET channel_name = $1, channel_attempt = $2, updated_at = $3 WHERE id = $4")
-            .bind(name)
-            .bind(i64::from(attempt))
-            .bind(to_millis(now))
+        // A new name starts with no look-up under way.
+        sqlx::query(
+            "UPDATE incidents SET channel_name = $1, channel_attempt = $2, channel_lookup_cursor = NULL, updated_at = $3
+             WHERE id = $4",
+        )
+        .bind(name)
+        .bind(i64::from(attempt))
+        .bind(to_millis(now))
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Where the look-up of our own channel under the reserved name continues (the bot's
+    /// channels are paged after `name_taken`); `None` when no look-up is under way.
+    pub async fn channel_lookup_cursor(&self, id: IncidentId) -> anyhow::Result<Option<String>> {
+        let cursor: Option<Option<String>> =
+            sqlx::query_scalar("SELECT channel_lookup_cursor FROM incidents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(cursor.flatten())
+    }
+
+    /// Records where the look-up of our own channel continues, or (`None`) that it is over.
+    pub async fn set_channel_lookup_cursor(&self, id: IncidentId, cursor: Option<&str>) -> anyhow::Result<()> {
+        sqlx::query("UPDATE incidents SET channel_lookup_cursor = $1 WHERE id = $2")
+            .bind(cursor)
             .bind(id)
             .execute(self.pool())
             .await?;

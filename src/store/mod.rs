@@ -5,6 +5,7 @@
 //! migrations folder. Nothing outside this module writes SQL.
 
 pub mod alerts;
+pub mod backfills;
 pub mod changes;
 pub mod deliveries;
 pub mod followups;

@@ -85,7 +85,7 @@ async fn killed_right_after_slack_created_the_channel_it_adopts_it_after_restart
     )
     .await;
     assert_eq!(slack.calls_to("conversations.create").len(), 2, "the second create met name_taken");
-    assert!(!slack.calls_to("conversations.list").is_empty(), "it looked its own channel up");
+    assert!(!slack.calls_to("users.conversations").is_empty(), "it looked its own channel up among the bot's");
     assert_eq!(
         slack.channels_named_like(&format!("inc-{}-1-checkout-is-down-2", workspace::seoul_today())),
         0,

@@ -13,6 +13,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod adoption;
 mod alerts;
 mod changes;
 mod cli;

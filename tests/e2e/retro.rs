@@ -5,7 +5,7 @@
 use firebell::domain::incident::IncidentNumber;
 use serde_json::json;
 
-use crate::support::app::TestApp;
+use crate::support::app::{Options, TestApp, spawn_app_with};
 use crate::support::fake_slack::Fault;
 use crate::support::signing::event_envelope;
 use crate::support::{wait, workspace};
@@ -167,4 +167,99 @@ async fn followups_are_listed_with_buttons_and_marked_done_by_a_click() {
         workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("marked follow-up #2 done"))
     })
     .await;
+}
+
+/// Declares a SEV2 on checkout and waits for its channel; returns the channel.
+async fn declared_channel(app: &TestApp) -> String {
+    app.command_in("declare sev2 service:checkout Orders fail at payment", "C0GENERAL", "U0REPORTER").await;
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    incident.channel.unwrap().to_string()
+}
+
+/// The channel's top-level messages (what its history lists) and its threads, in the fake.
+fn listed_and_threads(app: &TestApp, channel: &str) -> (usize, usize) {
+    let messages = app.slack.messages(channel);
+    let top: Vec<_> = messages.iter().filter(|m| m.thread_ts.is_none() || m.reply_broadcast).collect();
+    let threads = top.iter().filter(|t| messages.iter().any(|m| m.thread_ts.as_deref() == Some(t.ts.as_str()))).count();
+    (top.len(), threads)
+}
+
+/// `(conversations.history, conversations.replies)` calls so far.
+fn reads(app: &TestApp) -> (usize, usize) {
+    (app.slack.calls_to("conversations.history").len(), app.slack.calls_to("conversations.replies").len())
+}
+
+/// The seeded messages firebell stored, by ts, each once.
+async fn stored_history(app: &TestApp) -> Vec<String> {
+    let messages = app.app.store.messages(IncidentId::from_stored(1)).await.unwrap();
+    let author = crate::support::fake_slack::HISTORY_AUTHOR;
+    messages.into_iter().filter(|m| m.user.as_ref().is_some_and(|u| u.as_str() == author)).map(|m| m.ts).collect()
+}
+
+#[tokio::test]
+async fn a_long_channel_is_backfilled_once_under_rate_limits_resuming_after_each_429() {
+    // firebell's own pacing (Tier 3: 50 reads a minute) would spread these 225 reads over
+    // minutes; what is tested here is what happens when Slack answers 429.
+    let app = spawn_app_with(Options {
+        policy: Some(workspace::policy()),
+        prepare_slack: Some(workspace::seed),
+        env: vec![("FIREBELL_SLACK_PACING", "off".to_owned())],
+        ..Options::default()
+    })
+    .await;
+    let channel = declared_channel(&app).await;
+    // 5,000 messages: 4,600 in the channel, 200 of them threads of 2 replies.
+    let mut seeded = app.slack.add_history(&channel, 4_600, 200, 2);
+    let (listed, threads) = listed_and_threads(&app, &channel);
+    app.slack.rate_limit_every("conversations.history", 10, 1);
+    app.slack.rate_limit_every("conversations.replies", 50, 1);
+    let (history_before, replies_before) = reads(&app);
+
+    retro(&app, &channel).await;
+
+    let mut stored = stored_history(&app).await;
+    stored.sort();
+    seeded.sort();
+    assert_eq!(stored.len(), 5_000);
+    assert_eq!(stored, seeded, "every message stored, each once");
+    let (history, replies) = reads(&app);
+    let (history, replies) = (history - history_before, replies - replies_before);
+    let limited = (app.slack.rate_limited("conversations.history"), app.slack.rate_limited("conversations.replies"));
+    let pages = listed.div_ceil(200);
+    println!(
+        "backfill of {listed} listed messages and {threads} threads: {history} history calls ({pages} pages, {} answered 429), \
+         {replies} replies calls ({threads} threads, {} answered 429)",
+        limited.0, limited.1
+    );
+    assert!(limited.0 >= 2 && limited.1 >= 4, "the limits were met: {limited:?}");
+    assert_eq!(history, pages + limited.0, "each page read once, plus the refused calls");
+    assert_eq!(replies, threads + limited.1, "each thread read once, plus the refused calls");
+    assert_eq!(app.slack.canvases().len(), 1, "the retrospective is published");
+}
+
+#[tokio::test]
+async fn publishing_again_reads_only_the_messages_after_the_ones_covered() {
+    let app = app().await;
+    let channel = declared_channel(&app).await;
+    app.slack.add_history(&channel, 300, 3, 2);
+    let newest_covered =
+        app.slack.messages(&channel).into_iter().filter(|m| m.thread_ts.is_none()).map(|m| m.ts).max().unwrap();
+    retro(&app, &channel).await;
+    assert_eq!(stored_history(&app).await.len(), 306);
+    let (history_before, replies_before) = reads(&app);
+
+    let newer = app.slack.add_history(&channel, 20, 1, 3);
+    let reply = app.command_in("retro", &channel, "U0ONCALL1").await;
+    assert!(reply["text"].as_str().unwrap_or_default().starts_with("Building the retrospective"), "{reply}");
+    app.outbox_drained().await;
+
+    let history = &app.slack.calls_to("conversations.history")[history_before..];
+    assert_eq!(history.len(), 1, "one page of newer messages");
+    assert_eq!(history[0].params["oldest"].as_str(), Some(newest_covered.as_str()), "only after what was covered");
+    assert_eq!(app.slack.calls_to("conversations.replies").len() - replies_before, 1, "only the new thread is read");
+    let stored = stored_history(&app).await;
+    assert_eq!(stored.len(), 306 + 23);
+    assert!(newer.iter().all(|ts| stored.contains(ts)), "the newer messages are stored");
+    assert_eq!(app.slack.calls_to("canvases.edit").len(), 1, "the same canvas, updated");
 }

@@ -441,3 +441,77 @@ async fn grouped_writes_share_commits_and_a_failing_one_is_undone_alone_on_every
         }
     }
 }
+
+#[tokio::test]
+async fn a_backfills_progress_is_kept_page_by_page_and_a_finished_one_covers_its_newest_message() {
+    use firebell::store::backfills::{self, HistoryPosition, HistoryProgress};
+    for database in database::all().await {
+        let store = open(&database).await;
+        let mut tx = store.begin().await.unwrap();
+        let id = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap().id;
+        tx.commit().await.unwrap();
+        let page_stored = async |newest_ts: Option<&str>, next: HistoryPosition, threads: &[&str]| {
+            let mut tx = store.begin().await.unwrap();
+            let page = HistoryProgress { newest_ts, next: &next, threads };
+            backfills::history_page_stored(&mut tx, id, &page).await.unwrap();
+            tx.commit().await.unwrap();
+        };
+        let thread_stored = async |ts: &str, cursor: Option<&str>| {
+            let mut tx = store.begin().await.unwrap();
+            backfills::thread_page_stored(&mut tx, id, ts, cursor).await.unwrap();
+            tx.commit().await.unwrap();
+        };
+        let pending = async || store.next_pending_thread(id).await.unwrap().map(|t| (t.ts, t.cursor));
+        let backend = database.backend;
+        assert_eq!(store.backfill(id).await.unwrap().history, HistoryPosition::Start, "{backend}");
+
+        page_stored(Some("9.0"), HistoryPosition::At("c1".into()), &["5.0", "2.0"]).await;
+        assert_eq!(store.backfill(id).await.unwrap().history, HistoryPosition::At("c1".into()), "{backend}");
+        page_stored(Some("4.0"), HistoryPosition::Read, &["2.0", "1.0"]).await;
+        assert_eq!(store.backfill(id).await.unwrap().history, HistoryPosition::Read);
+        assert_eq!(pending().await, Some(("1.0".into(), None)), "oldest thread first, each once");
+        thread_stored("1.0", Some("r1")).await;
+        assert_eq!(pending().await, Some(("1.0".into(), Some("r1".into()))), "a long thread goes on at its cursor");
+        store.restart_backfill_thread(id, "1.0").await.unwrap();
+        assert_eq!(pending().await, Some(("1.0".into(), None)));
+        for ts in ["1.0", "2.0", "5.0"] {
+            thread_stored(ts, None).await;
+        }
+        assert_eq!(pending().await, None, "a thread read is not read again");
+
+        store.finish_backfill(id).await.unwrap();
+        let finished = store.backfill(id).await.unwrap();
+        assert_eq!(
+            (finished.covered_ts.as_deref(), finished.history),
+            (Some("9.0"), HistoryPosition::Start),
+            "{backend}"
+        );
+        page_stored(None, HistoryPosition::At("c2".into()), &[]).await;
+        store.restart_backfill_history(id).await.unwrap();
+        assert_eq!(store.backfill(id).await.unwrap().history, HistoryPosition::Start, "a stale cursor starts over");
+        page_stored(None, HistoryPosition::Read, &[]).await;
+        store.finish_backfill(id).await.unwrap();
+        assert_eq!(store.backfill(id).await.unwrap().covered_ts.as_deref(), Some("9.0"), "nothing newer: kept");
+    }
+}
+
+#[tokio::test]
+async fn the_channel_look_up_cursor_lasts_until_the_channel_or_the_next_name_on_every_backend() {
+    for database in database::all().await {
+        let store = open(&database).await;
+        let mut tx = store.begin().await.unwrap();
+        let id = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap().id;
+        tx.commit().await.unwrap();
+        store.reserve_channel_name(id, "inc-20261126-1-checkout-is-down", 1, at(1)).await.unwrap();
+        assert_eq!(store.channel_lookup_cursor(id).await.unwrap(), None, "{}", database.backend);
+        store.set_channel_lookup_cursor(id, Some("page-2")).await.unwrap();
+        assert_eq!(store.channel_lookup_cursor(id).await.unwrap().as_deref(), Some("page-2"));
+        store.reserve_channel_name(id, "inc-20261126-1-checkout-is-down-2", 2, at(2)).await.unwrap();
+        assert_eq!(store.channel_lookup_cursor(id).await.unwrap(), None, "the next name starts afresh");
+        store.set_channel_lookup_cursor(id, Some("page-3")).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        incidents::set_channel(&mut tx, id, &ChannelId::parse("C0INC1").unwrap(), at(3)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.channel_lookup_cursor(id).await.unwrap(), None, "the channel found ends the look-up");
+    }
+}

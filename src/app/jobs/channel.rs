@@ -1,10 +1,12 @@
 //! Opening the incident channel: reserve the name, create it, and adopt our own channel
-//! after a crash instead of making a second one.
+//! after a crash instead of making a second one. The look-up of our own channel resumes
+//! where a rate limit stopped it (its cursor is stored with the reserved name).
 
 use super::{DECLARED, JobKind, Step, StepContext, StepError, enqueue, enqueue_notices, reporter};
 use crate::domain::channel_name::channel_name;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::{Incident, IncidentId};
+use crate::slack::conversations::ListedChannel;
 use crate::slack::{Delivery, SlackCallError};
 use crate::store::{incidents, outbox};
 
@@ -24,6 +26,8 @@ pub(super) async fn open_channel(
         // A rerun after a crash: the channel is recorded; make sure what follows is queued.
         return channel_opened(cx, &incident, &channel, response_url).await;
     }
+    // A look-up of our own channel under the reserved name that a rate limit interrupted.
+    let mut lookup = cx.store.channel_lookup_cursor(incident.id).await?;
     loop {
         let date = incident.declared_at.with_timezone(&cx.policy.timezone).date_naive();
         let name =
@@ -31,23 +35,28 @@ pub(super) async fn open_channel(
         if incident.channel_name.as_deref() != Some(name.as_str()) {
             cx.store.reserve_channel_name(incident.id, &name, incident.channel_attempt, cx.clock.now()).await?;
             incident.channel_name = Some(name.clone());
+            lookup = None;
         }
-        let channel = match cx.slack.create_channel(&name, incident.private).await {
-            Ok(channel) => channel,
-            Err(SlackCallError::Refused(code)) if code == "name_taken" => match own_channel_named(cx, &name).await? {
-                Some(channel) => {
-                    tracing::info!(slack.channel = %channel, "adopted the channel created before a restart");
-                    channel
+        let adopted = match lookup.take() {
+            // Slack said `name_taken` for this name before the look-up was interrupted: no need
+            // to ask again; go on from where the look-up stopped.
+            Some(cursor) => own_channel_named(cx, incident.id, &name, Some(cursor)).await?,
+            None => match cx.slack.create_channel(&name, incident.private).await {
+                Ok(channel) => return channel_opened(cx, &incident, &channel, response_url).await,
+                Err(SlackCallError::Refused(code)) if code == "name_taken" => {
+                    own_channel_named(cx, incident.id, &name, None).await?
                 }
-                None if incident.channel_attempt < MAX_NAME_ATTEMPTS => {
-                    incident.channel_attempt += 1;
-                    continue;
-                }
-                None => return Err(SlackCallError::Refused("name_taken".to_owned()).into()),
+                Err(other) => return Err(other.into()),
             },
-            Err(other) => return Err(other.into()),
         };
-        return channel_opened(cx, &incident, &channel, response_url).await;
+        match adopted {
+            Some(channel) => {
+                tracing::info!(slack.channel = %channel, "adopted the channel created before a restart");
+                return channel_opened(cx, &incident, &channel, response_url).await;
+            }
+            None if incident.channel_attempt < MAX_NAME_ATTEMPTS => incident.channel_attempt += 1,
+            None => return Err(SlackCallError::Refused("name_taken".to_owned()).into()),
+        }
     }
 }
 
@@ -86,9 +95,37 @@ async fn channel_opened(
     Ok(())
 }
 
-/// A channel named `name` that the bot itself created: ours from before a crash.
-async fn own_channel_named(cx: &StepContext, name: &str) -> Result<Option<ChannelId>, StepError> {
+/// A channel named `name` that the bot itself created: ours from before a crash. Pages the
+/// bot's own channels (`users.conversations`) from `cursor`; after each page without it the
+/// next cursor is stored, so a retry after a rate limit (or a restart) resumes there instead
+/// of starting over. The cursor is cleared when the look-up ends (recording the channel, or
+/// reserving the next name, clears it too).
+async fn own_channel_named(
+    cx: &StepContext,
+    incident_id: IncidentId,
+    name: &str,
+    mut cursor: Option<String>,
+) -> Result<Option<ChannelId>, StepError> {
     let bot = cx.slack.bot().await?;
-    let found = cx.slack.find_channel_named(name).await?;
-    Ok(found.filter(|channel| channel.creator.as_ref() == Some(&bot.user_id)).map(|channel| channel.id))
+    loop {
+        let page = match cx.slack.member_channels(cursor.as_deref()).await {
+            Ok(page) => page,
+            // A stored cursor Slack no longer takes: look again from the start.
+            Err(SlackCallError::Refused(code)) if code == "invalid_cursor" && cursor.is_some() => {
+                tracing::info!("the stored look-up cursor is no longer valid; looking from the start");
+                cursor = None;
+                continue;
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let ours = |c: &ListedChannel| c.name.as_deref() == Some(name) && c.creator.as_ref() == Some(&bot.user_id);
+        if let Some(found) = page.channels.into_iter().find(ours) {
+            return Ok(Some(found.id));
+        }
+        cx.store.set_channel_lookup_cursor(incident_id, page.next_cursor.as_deref()).await?;
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => return Ok(None),
+        }
+    }
 }

@@ -1,6 +1,9 @@
-//! Publishing the retrospective: copy in what the channel holds that firebell did not see,
-//! build the document, and publish it — a canvas in the incident channel, or a Markdown file
-//! where canvases are unavailable — then say so in the channel.
+//! Publishing the retrospective: copy in what the channel holds that firebell did not see
+//! (`retro/backfill.rs`, which resumes where a rate limit stopped it), build the document,
+//! and publish it — a canvas in the incident channel, or a Markdown file where canvases are
+//! unavailable — then say so in the channel.
+
+mod backfill;
 
 use std::collections::HashMap;
 
@@ -10,14 +13,8 @@ use crate::catalog::{Key, text};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentId};
 use crate::render;
-use crate::slack::messages::HistoryMessage;
 use crate::slack::{Delivery, SlackCallError};
-use crate::store::messages::{self, NewMessage};
 use crate::store::retrospectives::Published;
-
-/// Message subtypes that are housekeeping, not conversation.
-const HOUSEKEEPING: [&str; 6] =
-    ["channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name", "pinned_item"];
 
 /// Canvas errors that mean "canvases are not available here": fall back to a file.
 fn canvases_unavailable(code: &str) -> bool {
@@ -33,7 +30,7 @@ fn canvases_unavailable(code: &str) -> bool {
 pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
     let channel = cx.channel_of(&incident).await?;
-    backfill(cx, &incident, &channel).await?;
+    backfill::backfill(cx, incident_id, &channel).await?;
     let blameless = cx.policy.retro.blameless;
     let names = if blameless { HashMap::new() } else { names(cx, incident_id).await? };
     let bot = cx.slack.bot().await?;
@@ -66,79 +63,6 @@ pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: I
     };
     let versions = previous.versions + 1;
     cx.enqueue_alone(&Step::PostInChannel { incident_id, text: summary }, &format!("retro:{versions}")).await
-}
-
-/// Copies into the record whatever the channel holds that firebell did not see.
-async fn backfill(cx: &StepContext, incident: &Incident, channel: &ChannelId) -> Result<(), StepError> {
-    let bot = cx.slack.bot().await?.user_id;
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = cx.slack.history(channel, cursor.as_deref()).await?;
-        store_history(cx, incident.id, channel, &page.messages, &bot).await?;
-        for parent in page.messages.iter().filter(|m| m.reply_count > 0) {
-            if let Some(ts) = &parent.ts {
-                backfill_thread(cx, incident.id, channel, ts, &bot).await?;
-            }
-        }
-        cursor = page.next_cursor;
-        if cursor.is_none() {
-            return Ok(());
-        }
-    }
-}
-
-async fn backfill_thread(
-    cx: &StepContext,
-    incident_id: IncidentId,
-    channel: &ChannelId,
-    ts: &str,
-    bot: &UserId,
-) -> Result<(), StepError> {
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = match cx.slack.replies(channel, ts, cursor.as_deref()).await {
-            Ok(page) => page,
-            Err(SlackCallError::Refused(code)) if code == "thread_not_found" => return Ok(()),
-            Err(other) => return Err(other.into()),
-        };
-        let replies: Vec<HistoryMessage> = page.messages.into_iter().filter(|m| m.ts.as_deref() != Some(ts)).collect();
-        store_history(cx, incident_id, channel, &replies, bot).await?;
-        cursor = page.next_cursor;
-        if cursor.is_none() {
-            return Ok(());
-        }
-    }
-}
-
-/// Stores a page of history; messages already recorded are left as they are.
-async fn store_history(
-    cx: &StepContext,
-    incident_id: IncidentId,
-    channel: &ChannelId,
-    page: &[HistoryMessage],
-    bot: &UserId,
-) -> Result<(), StepError> {
-    let mut tx = cx.store.begin().await?;
-    for message in page {
-        let subtype = message.subtype.as_deref();
-        let from_bot = message.user.as_deref() == Some(bot.as_str()) || message.bot_id.is_some();
-        if from_bot || subtype.is_some_and(|s| HOUSEKEEPING.contains(&s)) {
-            continue;
-        }
-        let Some(ts) = message.ts.as_deref() else { continue };
-        let new = NewMessage {
-            channel,
-            ts,
-            thread_ts: message.reply_in(),
-            user: message.user.as_deref(),
-            text: message.text.as_deref().unwrap_or_default(),
-            file_count: message.file_count,
-            subtype,
-        };
-        messages::insert(&mut tx, incident_id, &new).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Display names for a named (not blameless) document, from `users.info`, cached per build.
