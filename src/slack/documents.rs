@@ -37,6 +37,13 @@ impl SlackApi {
         Ok(answer.canvas_id)
     }
 
+    /// The id of `channel`'s canvas, from `conversations.info` (`properties.canvas.file_id`);
+    /// `None` when it has none.
+    pub async fn channel_canvas(&self, channel: &ChannelId) -> Result<Option<String>, SlackCallError> {
+        let answer = self.raw_get("conversations.info", &[("channel", channel.as_str().to_owned())]).await?;
+        Ok(answer.pointer("/channel/properties/canvas/file_id").and_then(|id| id.as_str()).map(str::to_owned))
+    }
+
     /// `canvases.edit`: replaces a canvas's whole content. Safe to repeat.
     pub async fn replace_canvas(&self, canvas_id: &str, markdown: &str) -> Result<(), SlackCallError> {
         let content = json!({"type": "markdown", "markdown": markdown});

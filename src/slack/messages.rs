@@ -212,13 +212,35 @@ impl SlackApi {
     }
 
     /// The message an earlier attempt posted with `key`, from the channel's recent history (or
-    /// the thread's replies). `None` when there is none, or when Slack refuses the look-up for
-    /// good (a DM by user id, a channel the bot cannot read): then the message is posted. A
-    /// look-up that fails for now (an outage, a rate limit, a rejected token) is the attempt's
-    /// error, so the job is retried rather than posting what may already be there.
+    /// the thread's replies). `None` when there is none. A look-up Slack refuses is not "not
+    /// posted": in a public channel the bot is not in (an earlier attempt may have posted
+    /// there with `chat:write.public`), the bot joins and looks again; any other refusal is
+    /// the post's own refusal, since the post would be refused the same way. A DM by user id
+    /// cannot be looked up at all and is posted again. A look-up that fails for now (an
+    /// outage, a rate limit, a rejected token) is the attempt's error, so the job is retried
+    /// rather than posting what may already be there.
     async fn find_delivered(&self, to: Destination<'_>, key: &str) -> Result<Option<Posted>, SlackCallError> {
+        if matches!(to, Destination::Person(_)) {
+            return Ok(None);
+        }
+        match self.look_for(to, key).await {
+            Err(SlackCallError::Refused(code)) if code == "not_in_channel" => {
+                let channel = ChannelId::parse(to.channel())
+                    .ok_or_else(|| SlackCallError::Refused(format!("{} is not a channel", to.channel())))?;
+                match self.join(&channel).await {
+                    Ok(()) => self.look_for(to, key).await,
+                    Err(SlackCallError::Refused(_)) => Err(SlackCallError::Refused(code)),
+                    Err(other) => Err(other),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// One look for the message carrying `key` where `to` points.
+    async fn look_for(&self, to: Destination<'_>, key: &str) -> Result<Option<Posted>, SlackCallError> {
         let channel = to.channel().to_owned();
-        let looked_up = match to.thread() {
+        let answer = match to.thread() {
             Some(thread) => {
                 let params = [
                     ("channel", channel),
@@ -226,18 +248,13 @@ impl SlackApi {
                     ("limit", "200".to_owned()),
                     ("include_all_metadata", "true".to_owned()),
                 ];
-                self.raw_get("conversations.replies", &params).await
+                self.raw_get("conversations.replies", &params).await?
             }
             None => {
                 let params =
                     [("channel", channel), ("limit", "50".to_owned()), ("include_all_metadata", "true".to_owned())];
-                self.raw_get("conversations.history", &params).await
+                self.raw_get("conversations.history", &params).await?
             }
-        };
-        let answer = match looked_up {
-            Ok(answer) => answer,
-            Err(SlackCallError::Refused(_)) => return Ok(None),
-            Err(error) => return Err(error),
         };
         let found = history_page(&answer).messages.into_iter().find(|m| m.delivery_key.as_deref() == Some(key));
         Ok(found.and_then(|m| m.ts).map(|ts| Posted { ts }))

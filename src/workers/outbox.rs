@@ -167,23 +167,28 @@ async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
         let wait = match app.store.next_job_due(now).await {
-            Ok(Some(due)) if due <= now => match app.store.claim_jobs(&worker.owner, now, worker.lease, 1).await {
-                Ok(jobs) if !jobs.is_empty() => {
-                    // There may be more: another idle worker looks while this one runs.
-                    app.wake_outbox();
-                    for job in jobs {
-                        run_job(&app, &steps, &worker, &job).await;
+            Ok(Some(due)) if due <= now => {
+                // The lease is counted from before the claim was sent: the database starts it
+                // when the claim runs, which a busy commit queue may report much later.
+                let claiming = app.clock.now();
+                match app.store.claim_jobs(&worker.owner, claiming, worker.lease, 1).await {
+                    Ok(jobs) if !jobs.is_empty() => {
+                        // There may be more: another idle worker looks while this one runs.
+                        app.wake_outbox();
+                        for job in jobs {
+                            run_job(&app, &steps, &worker, &job, claiming).await;
+                        }
+                        continue;
                     }
-                    continue;
+                    // Another worker took it, or what is due belongs to an incident whose job is
+                    // running: look again when that may have changed.
+                    Ok(_) => RACE_BACKOFF,
+                    Err(error) => {
+                        tracing::warn!(error = format!("{error:#}"), "could not claim outbox jobs");
+                        RACE_BACKOFF
+                    }
                 }
-                // Another worker took it, or what is due belongs to an incident whose job is
-                // running: look again when that may have changed.
-                Ok(_) => RACE_BACKOFF,
-                Err(error) => {
-                    tracing::warn!(error = format!("{error:#}"), "could not claim outbox jobs");
-                    RACE_BACKOFF
-                }
-            },
+            }
             Ok(Some(due)) => (due - now).to_std().unwrap_or_default().min(IDLE_LOOK),
             Ok(None) => IDLE_LOOK,
             Err(error) => {
@@ -203,10 +208,10 @@ async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
 /// Runs one claimed job (its lease renewed by the pool's heartbeat meanwhile) and records the
 /// outcome. When the heartbeat finds the lease lost, the job makes no further post: another
 /// worker has it.
-async fn run_job(app: &App, steps: &StepContext, worker: &Worker, job: &Job) {
+async fn run_job(app: &App, steps: &StepContext, worker: &Worker, job: &Job, claiming: DateTime<Utc>) {
     // Each attempt is its own delivery: its posts are made once across attempts.
     let delivery = Arc::new(Delivery::new(job.id, job.attempts));
-    delivery.held_until(after(app.clock.now(), worker.lease), worker.lease);
+    delivery.held_until(after(claiming, worker.lease), worker.lease);
     lock(&worker.running).insert(job.id, (Instant::now(), Arc::clone(&delivery)));
     let result = steps.run_job(job, &delivery).await;
     // Still renewed while the outcome is recorded: a completion queued behind a burst of
@@ -221,59 +226,85 @@ async fn run_job(app: &App, steps: &StepContext, worker: &Worker, job: &Job) {
 async fn finish(app: &App, steps: &StepContext, owner: &str, job: &Job, result: Result<(), StepError>) {
     let now = app.clock.now();
     let count = |outcome: &str| app.metrics.count("firebell_jobs_total", &[("kind", &job.kind), ("outcome", outcome)]);
-    let recorded = match result {
+    let outcome = match result {
         Ok(()) => {
             count("done");
             if app.health.slack_accepted() {
                 release_held_jobs(&app.store, now).await;
             }
-            app.store.complete_job(job.id, owner, now).await
+            Outcome::Done
         }
         Err(StepError::Slack(SlackCallError::RateLimited { retry_after })) => {
             count("rate_limited");
             let delay = spread(retry_after.unwrap_or_else(|| backoff(job.attempts)), job.id, job.attempts);
-            app.store.retry_job(job.id, owner, after(now, delay), "ratelimited", now).await
+            Outcome::Retry(after(now, delay), "ratelimited".to_owned())
         }
         Err(StepError::Slack(SlackCallError::Auth(code))) => {
             count("auth_rejected");
             app.health.slack_rejected(&code);
-            app.store.retry_job(job.id, owner, after(now, AUTH_RETRY), &code, now).await
+            Outcome::Retry(after(now, AUTH_RETRY), code)
         }
         Err(StepError::Slack(SlackCallError::Transient(reason))) => {
             count("retried");
             tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
-            let delay = spread(backoff(job.attempts), job.id, job.attempts);
-            app.store.retry_job(job.id, owner, after(now, delay), &reason, now).await
+            Outcome::Retry(after(now, spread(backoff(job.attempts), job.id, job.attempts)), reason)
         }
         Err(StepError::Waiting(reason)) => {
             count("waiting");
             tracing::debug!(%reason, attempts = job.attempts, "the step waits for something still on its way");
-            app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), &reason, now).await
+            Outcome::Retry(after(now, backoff(job.attempts)), reason)
         }
         Err(StepError::Internal(error)) => {
             count("retried");
             tracing::warn!(error = format!("{error:#}"), "job failed on our side; will retry");
-            app.store.retry_job(job.id, owner, after(now, backoff(job.attempts)), "internal error", now).await
+            Outcome::Retry(after(now, backoff(job.attempts)), "internal error".to_owned())
         }
         Err(StepError::Slack(SlackCallError::Refused(code))) => {
             count("failed");
             tracing::error!(slack.error = code, "job failed for good");
             steps.report_failed_job(job, &code).await;
-            app.store.fail_job(job.id, owner, &code, now).await
+            Outcome::Failed(code)
         }
         Err(StepError::Invalid(reason)) => {
             count("failed");
             tracing::error!(%reason, "job cannot run");
-            app.store.fail_job(job.id, owner, &reason, now).await
+            Outcome::Failed(reason)
         }
     };
-    match recorded {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!("the job's lease expired while it ran; another worker owns it now")
+    // A database that fails to record the outcome once must not leave the job to run again
+    // (its effects repeated) when the lease runs out: the heartbeat keeps renewing the lease
+    // while the outcome is tried a few more times.
+    for attempt in 1..=RECORD_ATTEMPTS {
+        let recorded = match &outcome {
+            Outcome::Done => app.store.complete_job(job.id, owner, now).await,
+            Outcome::Retry(run_at, reason) => app.store.retry_job(job.id, owner, *run_at, reason, now).await,
+            Outcome::Failed(reason) => app.store.fail_job(job.id, owner, reason, now).await,
+        };
+        match recorded {
+            Ok(true) => return,
+            Ok(false) => {
+                tracing::warn!("the job's lease expired while it ran; another worker owns it now");
+                return;
+            }
+            Err(error) if attempt < RECORD_ATTEMPTS => {
+                tracing::warn!(error = format!("{error:#}"), attempt, "could not record a job's outcome; trying again");
+                tokio::time::sleep(RACE_BACKOFF).await;
+            }
+            Err(error) => tracing::error!(error = format!("{error:#}"), "could not record a job's outcome"),
         }
-        Err(error) => tracing::error!(error = format!("{error:#}"), "could not record a job's outcome"),
     }
+}
+
+/// How many times a job's outcome is tried before it is left to its lease.
+const RECORD_ATTEMPTS: u32 = 5;
+
+/// What became of one attempt of a job, as recorded.
+enum Outcome {
+    Done,
+    /// Pending again, due at that time, with the reason.
+    Retry(DateTime<Utc>, String),
+    /// Failed for good, with the reason.
+    Failed(String),
 }
 
 #[cfg(test)]

@@ -173,3 +173,31 @@ async fn a_retried_notice_is_found_past_another_apps_odd_metadata_and_not_posted
     let payments = told.iter().find(|n| n.channel.as_str() == "C0PAYMENTS").expect("the notice is recorded");
     assert_eq!((payments.ts.as_deref(), payments.error.as_deref()), (Some(notices[0].ts.as_str()), None));
 }
+
+/// Public channels the bot is not in: the first notices land (`chat:write.public`) but their
+/// answers are lost (a 500 after Slack acted). The retry cannot read a channel it is not in:
+/// it joins and finds its notice there rather than posting it again — the announcement, with
+/// its `@here`, once.
+#[tokio::test]
+async fn a_notice_posted_without_joining_whose_answer_was_lost_is_found_after_joining_not_posted_twice() {
+    let app = workspace::spawn().await;
+    for channel in ["C0CHECKOUT", "C0INCIDENTS"] {
+        app.slack.remove_member(channel, crate::support::fake_slack::BOT_USER_ID);
+        app.slack.inject_in_channel("chat.postMessage", channel, Fault::FailAfterEffect(500));
+    }
+    app.command("declare sev1 service:payments Card payments fail").await;
+    app.outbox_drained().await;
+    for channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
+        assert_eq!(workspace::bot_posts(&app.slack, channel).len(), 1, "{channel}: one notice");
+    }
+    let here = app.slack.messages("C0INCIDENTS").iter().filter(|m| m.text.contains("<!here>")).count();
+    assert_eq!(here, 1, "one @here");
+    let joined: Vec<String> = app
+        .slack
+        .calls_to("conversations.join")
+        .iter()
+        .map(|call| call.params["channel"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(joined.contains(&"C0CHECKOUT".to_owned()) && joined.contains(&"C0INCIDENTS".to_owned()), "{joined:?}");
+    assert!(app.app.store.failed_jobs().await.unwrap().is_empty());
+}

@@ -263,3 +263,29 @@ async fn publishing_again_reads_only_the_messages_after_the_ones_covered() {
     assert!(newer.iter().all(|ts| stored.contains(ts)), "the newer messages are stored");
     assert_eq!(app.slack.calls_to("canvases.edit").len(), 1, "the same canvas, updated");
 }
+
+/// The canvas is made but the answer is lost (a 500 after Slack acted): the retry finds
+/// `channel_canvas_already_exists`, adopts that canvas and fills it, instead of uploading a file
+/// beside it; publishing again edits the same canvas.
+#[tokio::test]
+async fn a_canvas_made_by_an_attempt_whose_answer_was_lost_is_adopted_not_doubled_by_a_file() {
+    let app = app().await;
+    let channel = declared_channel(&app).await;
+    app.slack.inject("conversations.canvases.create", Fault::FailAfterEffect(500));
+    retro(&app, &channel).await;
+    assert_eq!(app.slack.canvases().len(), 1, "one canvas");
+    assert!(app.slack.files().is_empty(), "no file beside it");
+    assert!(app.slack.calls_to("conversations.canvases.create").len() >= 2, "the retry met the canvas it made");
+    let canvas = app.slack.canvases()[0].clone();
+    assert!(canvas.markdown.contains("Orders fail at payment"), "{}", canvas.markdown);
+
+    app.command_in("note the gateway was restarted at 14:05", &channel, "U0ONCALL1").await;
+    let reply = app.command_in("retro", &channel, "U0ONCALL1").await;
+    assert!(reply["text"].as_str().unwrap().starts_with("Building the retrospective"), "{reply}");
+    app.outbox_drained().await;
+    let canvases = app.slack.canvases();
+    assert_eq!(canvases.len(), 1, "still one canvas");
+    assert_eq!(canvases[0].id, canvas.id);
+    assert!(canvases[0].markdown.contains("gateway was restarted"), "edited: {}", canvases[0].markdown);
+    assert!(app.slack.files().is_empty());
+}

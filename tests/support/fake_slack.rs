@@ -97,6 +97,9 @@ pub enum Fault {
     /// Has its effect (e.g. the channel is created), then never answers: what a caller sees
     /// when it crashes right after Slack acted.
     HangAfterEffect,
+    /// Has its effect, then answers that HTTP status (a 5xx from a proxy after Slack acted):
+    /// the caller cannot tell that it worked.
+    FailAfterEffect(u16),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -547,6 +550,10 @@ async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &Header
         tokio::time::sleep(latency).await;
     }
     let hang_after_effect = matches!(fault, Some(Fault::HangAfterEffect));
+    let fail_after_effect = match fault {
+        Some(Fault::FailAfterEffect(status)) => Some(status),
+        _ => None,
+    };
     if let Some(response) = play(fault).await {
         return response;
     }
@@ -556,6 +563,9 @@ async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &Header
     };
     if hang_after_effect {
         std::future::pending::<()>().await;
+    }
+    if let Some(status) = fail_after_effect {
+        return refuse(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "internal_error");
     }
     let (ok, mut body) = match answer {
         Ok(body) => (true, body),
@@ -571,7 +581,7 @@ async fn web_api(state: &Mutex<State>, method: &str, uri: &Uri, headers: &Header
 async fn play(fault: Option<Fault>) -> Option<Response> {
     match fault? {
         Fault::Hang => std::future::pending().await,
-        Fault::HangAfterEffect => None,
+        Fault::HangAfterEffect | Fault::FailAfterEffect(_) => None,
         Fault::Latency(delay) => {
             tokio::time::sleep(delay).await;
             None

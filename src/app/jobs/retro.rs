@@ -16,15 +16,21 @@ use crate::render;
 use crate::slack::{Delivery, SlackCallError};
 use crate::store::retrospectives::Published;
 
-/// Canvas errors that mean "canvases are not available here": fall back to a file.
+/// Canvas errors that mean "canvases are not available here": fall back to a file. Not
+/// `channel_canvas_already_exists`, which means the canvas is there (ours, from an attempt
+/// whose answer was lost): that one is adopted, never doubled with a file.
 fn canvases_unavailable(code: &str) -> bool {
-    code.contains("canvas")
-        || code.contains("not_allowed")
-        || code.contains("free_team")
-        || code.contains("tier")
-        || code == "missing_scope"
-        || code == "unknown_method"
+    code != CANVAS_EXISTS
+        && (code.contains("not_allowed")
+            || code.contains("free_team")
+            || code.contains("tier")
+            || code.contains("disabled")
+            || code == "missing_scope"
+            || code == "unknown_method")
 }
+
+/// `conversations.canvases.create`'s answer when the channel has its canvas already.
+const CANVAS_EXISTS: &str = "channel_canvas_already_exists";
 
 /// The publishing step: backfill, build, publish (canvas or file), record, announce.
 pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: IncidentId) -> Result<(), StepError> {
@@ -99,7 +105,19 @@ async fn publish_canvas(
             cx.slack.replace_canvas(canvas_id, markdown).await?;
             canvas_id.clone()
         }
-        None => cx.slack.create_channel_canvas(channel, title, markdown).await?,
+        None => match cx.slack.create_channel_canvas(channel, title, markdown).await {
+            Ok(canvas_id) => canvas_id,
+            // An earlier attempt made it and its answer was lost: that canvas is the document.
+            Err(SlackCallError::Refused(code)) if code == CANVAS_EXISTS => {
+                let Some(canvas_id) = cx.slack.channel_canvas(channel).await? else {
+                    return Err(SlackCallError::Refused(code).into());
+                };
+                tracing::info!(canvas.id = canvas_id, "adopted the channel canvas an earlier attempt created");
+                cx.slack.replace_canvas(&canvas_id, markdown).await?;
+                canvas_id
+            }
+            Err(other) => return Err(other.into()),
+        },
     };
     let bot = cx.slack.bot().await?;
     let link = format!("{}/docs/{}/{canvas_id}", bot.url.trim_end_matches('/'), bot.team_id);
@@ -116,4 +134,19 @@ async fn publish_file(
     let filename = format!("incident-{}-retrospective.md", incident.number);
     let file = cx.slack.upload_file(channel, &filename, title, markdown.as_bytes().to_vec()).await?;
     Ok(Published { canvas_id: None, file_id: Some(file.id), link: file.permalink, versions: 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_canvas_that_exists_already_is_not_a_reason_to_upload_a_file() {
+        assert!(!canvases_unavailable("channel_canvas_already_exists"));
+        for code in ["not_allowed_token_type", "free_team_not_allowed", "team_tier_cannot_create_channel_canvases"] {
+            assert!(canvases_unavailable(code), "{code}");
+        }
+        assert!(canvases_unavailable("missing_scope"));
+        assert!(!canvases_unavailable("channel_not_found"));
+    }
 }
