@@ -129,8 +129,14 @@ impl SlackApi {
         }
     }
 
-    /// `conversations.setTopic`.
+    /// `conversations.setTopic`, unless the topic is that already (`conversations.info`):
+    /// each set shows a "set the channel topic" message, so a retry after a lost answer, or a
+    /// refresh that changes nothing in the topic, must not set it again.
     pub async fn set_topic(&self, channel: &ChannelId, topic: &str) -> Result<(), SlackCallError> {
+        let info = self.raw_get("conversations.info", &[("channel", channel.as_str().to_owned())]).await?;
+        if info.pointer("/channel/topic/value").and_then(|value| value.as_str()) == Some(topic) {
+            return Ok(());
+        }
         let request = SlackApiConversationsSetTopicRequest::new(sm_channel(channel), topic.to_owned());
         self.call("conversations.setTopic", async |session| session.conversations_set_topic(&request).await).await?;
         Ok(())

@@ -247,6 +247,25 @@ impl Store {
         .await?)
     }
 
+    /// Records, before it is made, that job `id` begins its one effect that cannot be looked
+    /// up afterwards. `true` the first time; `false` when an earlier attempt began it already
+    /// (its outcome unknown: the effect is not made again).
+    pub async fn begin_effect(&self, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
+        let result = sqlx::query("UPDATE outbox_jobs SET effect_begun = $1 WHERE id = $2 AND effect_begun IS NULL")
+            .bind(to_millis(now))
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// The effect begun by job `id` was certainly not made (Slack refused it, or asked to
+    /// wait): a later attempt may make it.
+    pub async fn effect_not_made(&self, id: i64) -> anyhow::Result<()> {
+        sqlx::query("UPDATE outbox_jobs SET effect_begun = NULL WHERE id = $1").bind(id).execute(self.pool()).await?;
+        Ok(())
+    }
+
     /// Marks a claimed job done; `false` when `owner` no longer holds it.
     pub async fn complete_job(&self, id: i64, owner: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         self.finish_job(id, owner, JobState::Done, None, None, now).await

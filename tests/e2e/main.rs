@@ -38,4 +38,5 @@ mod retention;
 mod retro;
 mod socket_mode;
 mod storage;
+mod uncertain;
 mod verification;

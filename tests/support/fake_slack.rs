@@ -644,9 +644,23 @@ fn refuse(status: StatusCode, code: &str) -> Response {
 
 async fn response_url(state: &Mutex<State>, id: &str, body: &Bytes) -> Response {
     let fault = lock(state).faults.get_mut("response_url").and_then(VecDeque::pop_front);
+    let fail_after_effect = match fault {
+        Some(Fault::FailAfterEffect(status)) => Some(status),
+        _ => None,
+    };
     if let Some(response) = play(fault).await {
         return response;
     }
+    let answer = posted_to_response_url(state, id, body);
+    match fail_after_effect {
+        Some(status) if answer.status().is_success() => {
+            refuse(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "internal_error")
+        }
+        _ => answer,
+    }
+}
+
+fn posted_to_response_url(state: &Mutex<State>, id: &str, body: &Bytes) -> Response {
     let mut st = lock(state);
     let posts = st.response_posts.entry(id.to_string()).or_default();
     *posts += 1;

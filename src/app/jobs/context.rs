@@ -63,6 +63,36 @@ impl StepContext {
         Ok(())
     }
 
+    /// Whether this job's one effect that Slack cannot tell us about afterwards (an
+    /// ephemeral message, a reply by `response_url`, a direct message by user id) may be made
+    /// now: recorded before it is made, so that after an uncertain outcome (a lost answer, a
+    /// crash) it is not made a second time. At most once, by choice: a second copy of such a
+    /// message is worse than the rare one lost.
+    pub(super) async fn begin_effect(&self, delivery: &crate::slack::Delivery) -> Result<bool, StepError> {
+        let first = self.store.begin_effect(delivery.job_id(), self.clock.now()).await?;
+        if !first {
+            tracing::info!(job.id = delivery.job_id(), "an earlier attempt began this effect; not made again");
+        }
+        Ok(first)
+    }
+
+    /// After an effect begun with [`StepContext::begin_effect`] failed: when Slack certainly
+    /// did not make it (a refusal, a 429), a later attempt may; when the outcome is unknown (a
+    /// timeout, a 5xx) it is not made again.
+    pub(super) async fn effect_failed(
+        &self,
+        delivery: &crate::slack::Delivery,
+        error: crate::slack::SlackCallError,
+    ) -> StepError {
+        use crate::slack::SlackCallError;
+        if matches!(error, SlackCallError::Refused(_) | SlackCallError::RateLimited { .. } | SlackCallError::Auth(_))
+            && let Err(reset) = self.store.effect_not_made(delivery.job_id()).await
+        {
+            return StepError::Internal(reset);
+        }
+        error.into()
+    }
+
     /// Tells the worker there is work (after a transaction that enqueued some committed).
     pub(super) fn wake_outbox(&self) {
         self.outbox_wakeup.notify_one();

@@ -61,7 +61,7 @@ pub(super) async fn answer_mention(
 /// Shows someone who joined the incident channel where things stand (ephemeral).
 pub(super) async fn catch_up(
     cx: &StepContext,
-    _: &Delivery,
+    delivery: &Delivery,
     incident_id: IncidentId,
     user: String,
 ) -> Result<(), StepError> {
@@ -87,10 +87,13 @@ pub(super) async fn catch_up(
     };
     let message =
         render::catch_up::catch_up(&incident, &cx.policy, last_update.as_deref(), &highlights, link.as_deref());
+    if !cx.begin_effect(delivery).await? {
+        return Ok(());
+    }
     match cx.slack.post_ephemeral(&channel, &user, &message).await {
         Ok(()) => Ok(()),
         // They left again before the catch-up went out: nobody to tell.
         Err(SlackCallError::Refused(code)) if code == "user_not_in_channel" => Ok(()),
-        Err(other) => Err(other.into()),
+        Err(other) => Err(cx.effect_failed(delivery, other).await),
     }
 }

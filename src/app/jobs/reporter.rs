@@ -43,17 +43,30 @@ pub(super) async fn tell_reporter(
     replace_reply: Option<bool>,
 ) -> Result<(), StepError> {
     let user = user_in_payload(&user)?;
+    let replace = replace_reply.unwrap_or(false);
+    // Neither a reply by response_url nor a DM by user id can be looked up afterwards: one
+    // that replaces the command's reply may be sent again (the same edit); any other is
+    // recorded before it is sent and never sent twice.
+    if !replace && !cx.begin_effect(delivery).await? {
+        return Ok(());
+    }
     if let Some(url) = response_url {
-        match cx.slack.respond_ephemeral(&url, &message, replace_reply.unwrap_or(false)).await {
+        match cx.slack.respond_ephemeral(&url, &message, replace).await {
             Ok(()) => return Ok(()),
             Err(SlackCallError::Refused(reason)) => {
                 tracing::info!(%reason, "response_url refused; sending a direct message instead");
             }
-            Err(other) => return Err(other.into()),
+            Err(other) if replace => return Err(other.into()),
+            Err(other) => return Err(cx.effect_failed(delivery, other).await),
+        }
+        if replace && !cx.begin_effect(delivery).await? {
+            return Ok(());
         }
     }
-    cx.slack.post_message(Destination::Person(&user), &Message::text(message), delivery).await?;
-    Ok(())
+    match cx.slack.post_message(Destination::Person(&user), &Message::text(message), delivery).await {
+        Ok(_) => Ok(()),
+        Err(error) => Err(cx.effect_failed(delivery, error).await),
+    }
 }
 
 /// Queues a message telling the reporter that a declaring step failed for good, and why.
