@@ -9,6 +9,7 @@
 use sqlx::AnyConnection;
 
 use super::App;
+use super::declare;
 use super::jobs::{self, Step};
 use crate::domain::incident::Incident;
 use crate::slack::events::{MessageEvent, SlackEvent};
@@ -141,13 +142,6 @@ impl App {
             return Ok(None);
         }
         let Some(alert) = self.store.alert_by_prompt(channel.as_str(), ts).await? else { return Ok(None) };
-        // The effect first: settling the alert is compare-and-set, so a repeat does nothing, and
-        // a failure leaves the delivery unrecorded for Slack's retry.
-        if reaction == DECLARE_REACTION {
-            self.declare_alert(&alert, user, None).await?;
-        } else {
-            self.dismiss_alert(&alert, user).await?;
-        }
         let delivery = NewDelivery {
             event_id: &callback.event_id,
             event_type: &callback.event_type,
@@ -155,8 +149,28 @@ impl App {
             payload: "{}",
             retry_num,
         };
-        if !self.store.record_delivery(&delivery, self.clock.now()).await? {
-            return Ok(Some(EventOutcome::Duplicate));
+        // The delivery and its effect in one transaction: a repeat finds the delivery and does
+        // nothing; a failure leaves neither, for Slack's retry to apply.
+        let recorded = declare::retrying_races(|| async {
+            let mut tx = self.store.begin().await?;
+            if !deliveries::record(&mut tx, &delivery, self.clock.now()).await? {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let declared = if reaction == DECLARE_REACTION {
+                self.declare_alert_in(&mut tx, &alert, user, None).await?
+            } else {
+                self.dismiss_alert_in(&mut tx, &alert, user).await?;
+                None
+            };
+            tx.commit().await?;
+            Ok(Some(declared))
+        })
+        .await?;
+        let Some(declared) = recorded else { return Ok(Some(EventOutcome::Duplicate)) };
+        match declared {
+            Some(incident) => self.declared(&incident),
+            None => self.wake_outbox(),
         }
         Ok(Some(EventOutcome::Recorded))
     }
