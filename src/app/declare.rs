@@ -1,5 +1,11 @@
 //! Declaring an incident: record it, its first timeline event and the job that opens its
-//! channel — in one transaction — and answer at once. Slack work follows in the outbox.
+//! channel — in one transaction — and answer at once. Slack work follows in the outbox. An
+//! alert's declaration records the incident in the alert's own transaction
+//! ([`App::record_declaration`]), so that the two are committed together or not at all.
+
+use std::future::Future;
+
+use sqlx::AnyConnection;
 
 use super::App;
 use super::jobs::{self, Step};
@@ -23,57 +29,81 @@ pub struct Declaration {
 /// Concurrent declarations can race for the next number; the loser tries again.
 const INSERT_ATTEMPTS: usize = 5;
 
+/// Runs `attempt` — a whole transaction that declares, from `begin` to `commit` — until it
+/// succeeds, at most [`INSERT_ATTEMPTS`] times: two declarations racing for the next number
+/// (PostgreSQL, replicas) fail one of them, which then starts over on the new state.
+pub(super) async fn retrying_races<T, F, Fut>(mut attempt: F) -> anyhow::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let mut last_error = None;
+    for _ in 0..INSERT_ATTEMPTS {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) => {
+                tracing::debug!(error = format!("{error:#}"), "declaring raced; trying again");
+                last_error = Some(error);
+            }
+        }
+    }
+    Err(last_error.unwrap_or_else(|| anyhow::anyhow!("declaring failed")))
+}
+
 impl App {
     /// Records the incident and enqueues its channel; never calls Slack.
     #[tracing::instrument(skip_all, fields(incident.severity = %declaration.form.severity))]
     pub async fn declare(&self, declaration: Declaration) -> anyhow::Result<Incident> {
-        let form = declaration.form.clone();
-        let new = NewIncident {
-            title: form.title,
-            severity: form.severity,
-            private: form.private,
-            reporter: declaration.reporter.clone(),
-            impact: form.impact,
-            description: form.description,
-            services: form.services,
-            // Set at the instant of recording, in `try_declare`.
-            timers: Default::default(),
-        };
-        let mut last_error = None;
-        for _ in 0..INSERT_ATTEMPTS {
-            match self.try_declare(&new, &declaration).await {
-                Ok(incident) => {
-                    tracing::info!(incident.number = %incident.number, "incident declared");
-                    self.wake_outbox();
-                    return Ok(incident);
-                }
-                Err(error) => {
-                    tracing::debug!(error = format!("{error:#}"), "declaring raced; trying again");
-                    last_error = Some(error);
-                }
-            }
-        }
-        Err(last_error.unwrap_or_else(|| anyhow::anyhow!("declaring failed")))
+        let incident = retrying_races(|| async {
+            let mut tx = self.store.begin().await?;
+            let incident = self.record_declaration(&mut tx, &declaration).await?;
+            tx.commit().await?;
+            Ok(incident)
+        })
+        .await?;
+        self.declared(&incident);
+        Ok(incident)
     }
 
-    async fn try_declare(&self, new: &NewIncident, declaration: &Declaration) -> anyhow::Result<Incident> {
+    /// Records an incident, its first timeline event, the job that opens its channel and its
+    /// notices, inside the caller's transaction (one from [`crate::store::Store::begin`], which
+    /// holds the write lock on SQLite); the caller commits, then calls [`App::declared`].
+    pub(super) async fn record_declaration(
+        &self,
+        tx: &mut AnyConnection,
+        declaration: &Declaration,
+    ) -> anyhow::Result<Incident> {
         let now = self.clock.now();
-        // The reminder clock starts at the same instant as the incident.
-        let new = NewIncident { timers: reminders::declared(&self.policy, &new.severity, now), ..new.clone() };
-        let mut tx = self.store.begin().await?;
-        self.store.lock_incident_numbers(&mut tx).await?;
-        let incident = incidents::insert(&mut tx, &new, now).await?;
+        let form = &declaration.form;
+        let new = NewIncident {
+            title: form.title.clone(),
+            severity: form.severity.clone(),
+            private: form.private,
+            reporter: declaration.reporter.clone(),
+            impact: form.impact.clone(),
+            description: form.description.clone(),
+            services: form.services.clone(),
+            // The reminder clock starts at the same instant as the incident.
+            timers: reminders::declared(&self.policy, &form.severity, now),
+        };
+        self.store.lock_incident_numbers(tx).await?;
+        let incident = incidents::insert(tx, &new, now).await?;
         let declared = TimelineEntry::Declared {
             severity: incident.severity.clone(),
             services: incident.services.clone(),
             private: incident.private,
         };
-        timeline::append(&mut tx, incident.id, now, Some(&incident.reporter), &declared).await?;
+        timeline::append(tx, incident.id, now, Some(&incident.reporter), &declared).await?;
         let step = Step::OpenChannel { incident_id: incident.id, response_url: declaration.response_url.clone() };
-        jobs::enqueue(&mut tx, &step, jobs::DECLARED, now).await?;
+        jobs::enqueue(tx, &step, jobs::DECLARED, now).await?;
         // The fire alarm is recorded with the incident: each notice waits for the channel.
-        jobs::enqueue_notices(&mut tx, &self.policy, &incident, declaration.response_url.as_deref(), now).await?;
-        tx.commit().await?;
+        jobs::enqueue_notices(tx, &self.policy, &incident, declaration.response_url.as_deref(), now).await?;
         Ok(incident)
+    }
+
+    /// Once a declaration is committed: logs it and wakes the outbox for its channel.
+    pub(super) fn declared(&self, incident: &Incident) {
+        tracing::info!(incident.number = %incident.number, "incident declared");
+        self.wake_outbox();
     }
 }

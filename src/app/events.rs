@@ -1,14 +1,17 @@
 //! Events API deliveries: the record of each incident channel, kept as events arrive.
 //!
-//! Verify the workspace, parse the event, and — for events in incident channels — record the
-//! delivery by `event_id` and apply its effect to the database in one transaction, so a
-//! repeated or concurrent copy of a delivery has its effect once. Slack calls the effect needs
-//! (fetching a message to highlight, answering a mention, a newcomer's catch-up) become
-//! outbox jobs in that same transaction. Events elsewhere leave no trace.
+//! Verify the workspace, parse the event, and — for events in incident channels, and ✅ or ❌
+//! on an alert's prompt — record the delivery by `event_id` and apply its effect to the
+//! database in one transaction, whatever the event's kind (a snooze and a declaration
+//! included), so a repeated or concurrent copy of a delivery has its effect once, and an effect
+//! that fails leaves the delivery unrecorded for Slack's retry. Slack calls the effect needs
+//! (fetching a message to highlight, answering a mention, a newcomer's catch-up) become outbox
+//! jobs in that same transaction. Events elsewhere leave no trace.
 
 use sqlx::AnyConnection;
 
 use super::App;
+use super::declare;
 use super::jobs::{self, Step};
 use crate::domain::incident::Incident;
 use crate::slack::events::{MessageEvent, SlackEvent};
@@ -116,15 +119,6 @@ impl App {
         if woke {
             self.wake_outbox();
         }
-        // A snooze is compare-and-set on the incident, in a transaction of its own (SQLite
-        // allows one writer: it must not start while the delivery's transaction is open).
-        if let (SlackEvent::Reaction { added: true, reaction, user, ts, .. }, Some(incident)) =
-            (&event, incident.as_ref())
-            && reaction == SNOOZE_REACTION
-        {
-            let every = crate::domain::reminders::update_every(&self.policy, &incident.severity);
-            self.snooze(incident.id, every, user, Some(ts)).await?;
-        }
         self.count_event(kind, "recorded");
         Ok(EventOutcome::Recorded)
     }
@@ -141,13 +135,6 @@ impl App {
             return Ok(None);
         }
         let Some(alert) = self.store.alert_by_prompt(channel.as_str(), ts).await? else { return Ok(None) };
-        // The effect first: settling the alert is compare-and-set, so a repeat does nothing, and
-        // a failure leaves the delivery unrecorded for Slack's retry.
-        if reaction == DECLARE_REACTION {
-            self.declare_alert(&alert, user, None).await?;
-        } else {
-            self.dismiss_alert(&alert, user).await?;
-        }
         let delivery = NewDelivery {
             event_id: &callback.event_id,
             event_type: &callback.event_type,
@@ -155,8 +142,28 @@ impl App {
             payload: "{}",
             retry_num,
         };
-        if !self.store.record_delivery(&delivery, self.clock.now()).await? {
-            return Ok(Some(EventOutcome::Duplicate));
+        // The delivery and its effect in one transaction: a repeat finds the delivery and does
+        // nothing; a failure leaves neither, for Slack's retry to apply.
+        let recorded = declare::retrying_races(|| async {
+            let mut tx = self.store.begin().await?;
+            if !deliveries::record(&mut tx, &delivery, self.clock.now()).await? {
+                tx.rollback().await?;
+                return Ok(None);
+            }
+            let declared = if reaction == DECLARE_REACTION {
+                self.declare_alert_in(&mut tx, &alert, user, None).await?
+            } else {
+                self.dismiss_alert_in(&mut tx, &alert, user).await?;
+                None
+            };
+            tx.commit().await?;
+            Ok(Some(declared))
+        })
+        .await?;
+        let Some(declared) = recorded else { return Ok(Some(EventOutcome::Duplicate)) };
+        match declared {
+            Some(incident) => self.declared(&incident),
+            None => self.wake_outbox(),
         }
         Ok(Some(EventOutcome::Recorded))
     }
@@ -210,12 +217,18 @@ impl App {
             return Ok(true);
         }
         // Everything else is about an incident's channel; elsewhere it leaves no trace.
-        let Some(incident_id) = incident.map(|i| i.id) else { return Ok(false) };
+        let Some(incident) = incident else { return Ok(false) };
+        let incident_id = incident.id;
         match event {
             SlackEvent::Message(message) => messages::insert(tx, incident_id, &as_new(message)).await?,
             SlackEvent::MessageChanged(message) => messages::edit(tx, incident_id, &as_new(message)).await?,
             SlackEvent::MessageDeleted { channel, ts } => messages::delete(tx, incident_id, channel, ts).await?,
-            // Applied after the delivery commits (see `receive_event`).
+            // 👀 on the latest reminder snoozes it, once (`concerns_us` let no other 👀 in).
+            SlackEvent::Reaction { added: true, reaction, user, ts, .. } if reaction == SNOOZE_REACTION => {
+                let every = crate::domain::reminders::update_every(&self.policy, &incident.severity);
+                self.snooze_in(tx, incident_id, every, user, Some(ts)).await?;
+            }
+            // Taking the 👀 back does not un-snooze.
             SlackEvent::Reaction { reaction, .. } if reaction == SNOOZE_REACTION => {}
             SlackEvent::Reaction { added: true, user, channel, ts, .. }
             | SlackEvent::Pin { added: true, user, channel, ts } => {

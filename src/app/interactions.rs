@@ -123,7 +123,7 @@ impl App {
 
     /// A reminder's snooze menu (15 m, 30 m, 1 h), or the Snooze button's cadence.
     async fn snooze_chosen(&self, incident_id: IncidentId, delay: Duration, by: &UserId) -> InteractionOutcome {
-        if let Err(error) = self.snooze(incident_id, delay, by, None).await {
+        if let Err(error) = self.snooze(incident_id, delay, by).await {
             tracing::error!(error = format!("{error:#}"), "snoozing failed");
         }
         InteractionOutcome::Acknowledged

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sqlx::AnyConnection;
 
 use super::App;
 use super::jobs::{self, Step};
@@ -13,6 +14,7 @@ use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::Policy;
 use crate::domain::reminders::{self, plus};
+use crate::store::incidents;
 use crate::store::reminders::{self as claims, Nudge};
 use crate::store::timeline::{self, TimelineEntry};
 
@@ -130,17 +132,31 @@ impl App {
         Ok(())
     }
 
-    /// Snoozes an incident's reminders by `delay` (a button, the overflow, or 👀 on the
-    /// reminder when `reminder_ts` is given — that snoozes each reminder once).
-    pub async fn snooze(
+    /// Snoozes an incident's reminders by `delay` (a button or the overflow) in a
+    /// transaction of its own; `false` when there was nothing to snooze.
+    pub async fn snooze(&self, incident_id: IncidentId, delay: Duration, by: &UserId) -> anyhow::Result<bool> {
+        let mut tx = self.store.begin().await?;
+        let snoozed = self.snooze_in(&mut tx, incident_id, delay, by, None).await?;
+        tx.commit().await?;
+        Ok(snoozed)
+    }
+
+    /// Snoozes an incident's reminders by `delay` inside the caller's transaction (👀 on the
+    /// reminder at `reminder_ts` records its delivery in the same one, and snoozes each
+    /// reminder once); `false` when the incident is not open, or that reminder is not the
+    /// latest or was snoozed already.
+    pub(super) async fn snooze_in(
         &self,
+        tx: &mut AnyConnection,
         incident_id: IncidentId,
         delay: Duration,
         by: &UserId,
         reminder_ts: Option<&str>,
     ) -> anyhow::Result<bool> {
+        // Compare-and-set on the incident's version: on PostgreSQL a concurrent change can
+        // still land between the read and the write; each try reads the latest commit.
         for _ in 0..5 {
-            let Some(incident) = self.store.incident(incident_id).await? else {
+            let Some(incident) = incidents::find(tx, incident_id).await? else {
                 return Ok(false);
             };
             if !incident.status.is_open() {
@@ -148,20 +164,17 @@ impl App {
             }
             if let Some(ts) = reminder_ts
                 && (incident.last_reminder_ts.as_deref() != Some(ts)
-                    || self.store.reminder_snoozed(incident_id, ts).await?)
+                    || claims::reminder_snoozed(tx, incident_id, ts).await?)
             {
                 return Ok(false);
             }
             let now = self.clock.now();
             let next = reminders::snooze(&incident.timers, delay, now);
-            let mut tx = self.store.begin().await?;
-            if !claims::snooze(&mut tx, &incident, &next, reminder_ts).await? {
-                tx.rollback().await?;
+            if !claims::snooze(tx, &incident, &next, reminder_ts).await? {
                 continue;
             }
             let snoozed = TimelineEntry::ReminderSnoozed { until: plus(now, delay), seconds: delay.as_secs() };
-            timeline::append(&mut tx, incident_id, now, Some(by), &snoozed).await?;
-            tx.commit().await?;
+            timeline::append(tx, incident_id, now, Some(by), &snoozed).await?;
             return Ok(true);
         }
         Ok(false)

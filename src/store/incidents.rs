@@ -175,6 +175,13 @@ pub async fn assign_role(
     Ok(())
 }
 
+/// The incident with this storage id, as the caller's transaction sees it.
+pub async fn find(conn: &mut AnyConnection, id: IncidentId) -> anyhow::Result<Option<Incident>> {
+    let row =
+        sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1")).bind(id).fetch_optional(conn).await?;
+    row.as_ref().map(read).transpose()
+}
+
 impl Store {
     /// Who holds which role (besides the lead), in the order they were given.
     pub async fn roles(&self, incident_id: IncidentId) -> anyhow::Result<Vec<(RoleName, UserId)>> {
@@ -196,11 +203,8 @@ impl Store {
 
     /// The incident with this storage id.
     pub async fn incident(&self, id: IncidentId) -> anyhow::Result<Option<Incident>> {
-        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.as_ref().map(read).transpose()
+        let mut conn = self.pool().acquire().await?;
+        find(&mut conn, id).await
     }
 
     /// The incident with this number.

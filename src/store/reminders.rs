@@ -88,6 +88,16 @@ pub async fn snooze(
     Ok(result.rows_affected() == 1)
 }
 
+/// Whether the reminder at `ts` was snoozed already, as the caller's transaction sees it.
+pub async fn reminder_snoozed(conn: &mut AnyConnection, id: IncidentId, ts: &str) -> anyhow::Result<bool> {
+    let snoozed: Option<String> = sqlx::query_scalar("SELECT snoozed_reminder_ts FROM incidents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .flatten();
+    Ok(snoozed.as_deref() == Some(ts))
+}
+
 impl Store {
     /// Incidents with a reminder or a nudge due by `now` (each instant is indexed).
     pub async fn due_incidents(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<Incident>> {
@@ -116,12 +126,8 @@ impl Store {
 
     /// Whether the reminder at `ts` was snoozed already.
     pub async fn reminder_snoozed(&self, id: IncidentId, ts: &str) -> anyhow::Result<bool> {
-        let snoozed: Option<String> = sqlx::query_scalar("SELECT snoozed_reminder_ts FROM incidents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .flatten();
-        Ok(snoozed.as_deref() == Some(ts))
+        let mut conn = self.pool().acquire().await?;
+        reminder_snoozed(&mut conn, id, ts).await
     }
 
     /// When the schedule `name` last fired.

@@ -14,6 +14,7 @@
 mod support;
 
 mod adoption;
+mod alert_crash;
 mod alerts;
 mod changes;
 mod cli;

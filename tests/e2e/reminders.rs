@@ -12,6 +12,7 @@ use firebell::store::outbox::JobState;
 use serde_json::{Value, json};
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::db_fault;
 use crate::support::fake_slack::{FakeSlack, Fault, Message};
 use crate::support::process::{Firebell, Setup};
 use crate::support::signing::{self, event_envelope};
@@ -154,6 +155,42 @@ async fn snoozing_delays_the_next_reminder_and_an_eyes_reaction_snoozes_once() {
     let timeline = app.app.store.timeline(incident.id).await.unwrap();
     let snoozes = timeline.iter().filter(|e| matches!(e.entry, TimelineEntry::ReminderSnoozed { .. })).count();
     assert_eq!(snoozes, 2, "the overflow snooze and one eyes snooze");
+}
+
+#[tokio::test]
+async fn an_eyes_snooze_that_fails_once_is_applied_by_slacks_retry() {
+    for db in database::all().await {
+        let backend = db.backend;
+        let app = spawn_app_with(Options {
+            policy: Some(fast_policy("")),
+            prepare_slack: Some(workspace::seed),
+            database: Some(db),
+            ..Options::default()
+        })
+        .await;
+        let channel = declare(&app, "declare sev1 service:payments Checkout is down").await;
+        until_reminders(&app.slack, &channel, 1).await;
+        let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+        // An hour's snooze first, so that the reminder reacted to stays the latest one.
+        interact(&app, click(json!({"action_id": "reminder_snooze_for", "type": "overflow", "selected_option": {"value": format!("{}:3600", incident.id)}}))).await;
+        let reminder_ts = app.app.store.incident(incident.id).await.unwrap().unwrap().last_reminder_ts.unwrap();
+        let eyes = event_envelope(
+            "Ev1",
+            json!({"type": "reaction_added", "user": "U0ONCALL1", "reaction": "eyes", "item": {"type": "message", "channel": &channel, "ts": &reminder_ts}}),
+        );
+        let recording_the_snooze =
+            db_fault::Fault { table: "timeline_events", event: "INSERT", when: Some("NEW.kind = 'reminder_snoozed'") };
+
+        recording_the_snooze.inject(&app.app.store).await;
+        assert_eq!(app.event(eyes.clone(), None).await.status(), 500, "{backend}: Slack is asked to deliver it again");
+        recording_the_snooze.clear(&app.app.store).await;
+        assert_eq!(app.event(eyes, Some(1)).await.status(), 200, "{backend}");
+
+        let timeline = app.app.store.timeline(incident.id).await.unwrap();
+        let snoozes = timeline.iter().filter(|e| matches!(e.entry, TimelineEntry::ReminderSnoozed { .. })).count();
+        assert_eq!(snoozes, 2, "{backend}: the overflow snooze and the eyes snooze, applied by the retry");
+        assert!(app.app.store.reminder_snoozed(incident.id, &reminder_ts).await.unwrap(), "{backend}: snoozed");
+    }
 }
 
 #[tokio::test]

@@ -89,6 +89,38 @@ impl Firebell {
         reply["text"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// POSTs an alert webhook body to `/webhooks/SOURCE` with the bearer `token`; returns the
+    /// status.
+    pub async fn webhook(&self, source: &str, token: &str, body: &str) -> reqwest::StatusCode {
+        let response = self
+            .client
+            .post(format!("{}/webhooks/{source}", self.base_url))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("firebell answers");
+        response.status()
+    }
+
+    /// POSTs a signed Events API delivery (a retry when `retry_num` is given); returns the
+    /// status.
+    pub async fn event(&self, body: &str, retry_num: Option<u32>) -> reqwest::StatusCode {
+        let timestamp = signing::now_seconds();
+        let mut request = self
+            .client
+            .post(format!("{}/slack/events", self.base_url))
+            .header("content-type", "application/json")
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header("x-slack-signature", signing::signature_for(timestamp, body.as_bytes()));
+        if let Some(retry) = retry_num {
+            request =
+                request.header("x-slack-retry-num", retry.to_string()).header("x-slack-retry-reason", "http_error");
+        }
+        request.body(body.to_owned()).send().await.expect("firebell answers").status()
+    }
+
     /// SIGTERM, then waits (bounded) for the process to exit; returns its exit status.
     pub async fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().expect("still running");
