@@ -221,7 +221,9 @@ impl App {
         let incident_id = incident.id;
         match event {
             SlackEvent::Message(message) => messages::insert(tx, incident_id, &as_new(message)).await?,
-            SlackEvent::MessageChanged(message) => messages::edit(tx, incident_id, &as_new(message)).await?,
+            SlackEvent::MessageChanged(message) => {
+                messages::edit(tx, incident_id, &as_new(message), message.edited_ts.as_deref()).await?
+            }
             SlackEvent::MessageDeleted { channel, ts } => messages::delete(tx, incident_id, channel, ts).await?,
             // 👀 on the latest reminder snoozes it, once (`concerns_us` let no other 👀 in).
             SlackEvent::Reaction { added: true, reaction, user, ts, .. } if reaction == SNOOZE_REACTION => {

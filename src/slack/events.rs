@@ -19,6 +19,8 @@ pub struct MessageEvent {
     pub subtype: Option<String>,
     /// The app that posted it, for bot messages (firebell ignores its own).
     pub app_id: Option<String>,
+    /// For an edit: when it was made (`edited.ts`), so edits apply in Slack's order.
+    pub edited_ts: Option<String>,
 }
 
 /// One event.
@@ -72,6 +74,7 @@ fn message(event: &Value, channel: ChannelId, body: &Value) -> Option<MessageEve
         file_count: body["files"].as_array().map_or(0, |f| i64::try_from(f.len()).unwrap_or(i64::MAX)),
         subtype: text(body, "subtype").or_else(|| text(event, "subtype")),
         app_id: text(body, "app_id"),
+        edited_ts: text(&body["edited"], "ts"),
     })
 }
 
@@ -167,7 +170,7 @@ mod tests {
         let changed = json!({"type": "message", "subtype": "message_changed", "channel": "C1",
             "message": {"type": "message", "user": "U1", "text": "fixed", "ts": "1.2", "edited": {"user": "U1", "ts": "1.5"}}});
         assert!(
-            matches!(SlackEvent::parse(&changed), SlackEvent::MessageChanged(m) if m.text == "fixed" && m.ts == "1.2")
+            matches!(SlackEvent::parse(&changed), SlackEvent::MessageChanged(m) if m.text == "fixed" && m.ts == "1.2" && m.edited_ts.as_deref() == Some("1.5"))
         );
         let deleted = json!({"type": "message", "subtype": "message_deleted", "channel": "C1", "deleted_ts": "1.2"});
         assert_eq!(

@@ -79,16 +79,38 @@ pub async fn insert(conn: &mut AnyConnection, incident_id: IncidentId, message: 
     Ok(())
 }
 
-/// Replaces a message's text after an edit (an edit of a deleted message stays deleted).
-pub async fn edit(conn: &mut AnyConnection, incident_id: IncidentId, message: &NewMessage<'_>) -> anyhow::Result<()> {
+/// Replaces a message's text after an edit made at `edited_ts` (Slack's `edited.ts`). An edit
+/// of a deleted message stays deleted, and an edit older than the one applied already (a
+/// retried delivery arriving late) changes nothing.
+pub async fn edit(
+    conn: &mut AnyConnection,
+    incident_id: IncidentId,
+    message: &NewMessage<'_>,
+    edited_ts: Option<&str>,
+) -> anyhow::Result<()> {
     insert(&mut *conn, incident_id, message).await?;
-    sqlx::query("UPDATE channel_messages SET text = $1, edited = 1 WHERE channel_id = $2 AND ts = $3 AND deleted = 0")
-        .bind(message.text)
-        .bind(message.channel.as_str())
-        .bind(message.ts)
-        .execute(conn)
-        .await?;
+    let edited_at = edited_ts.and_then(ts_micros);
+    sqlx::query(
+        "UPDATE channel_messages SET text = $1, edited = 1, edited_at = COALESCE($4, edited_at)
+         WHERE channel_id = $2 AND ts = $3 AND deleted = 0
+           AND ($4 IS NULL OR edited_at IS NULL OR edited_at <= $4)",
+    )
+    .bind(message.text)
+    .bind(message.channel.as_str())
+    .bind(message.ts)
+    .bind(edited_at)
+    .execute(conn)
+    .await?;
     Ok(())
+}
+
+/// A Slack timestamp (`1790000000.000100`) in microseconds since the epoch.
+fn ts_micros(ts: &str) -> Option<i64> {
+    let (seconds, fraction) = ts.split_once('.').unwrap_or((ts, ""));
+    let seconds: i64 = seconds.parse().ok()?;
+    let digits: String = fraction.chars().chain(std::iter::repeat('0')).take(6).collect();
+    let micros: i64 = digits.parse().ok()?;
+    seconds.checked_mul(1_000_000)?.checked_add(micros)
 }
 
 /// Drops a message's text and keeps a deleted mark (even when the message itself never came).
@@ -192,5 +214,14 @@ mod tests {
         assert_eq!(at.timestamp_subsec_micros(), 100);
         assert_eq!(ts_instant("1700000000").unwrap().timestamp(), 1_700_000_000);
         assert!(ts_instant("soon").is_none());
+    }
+
+    #[test]
+    fn slack_timestamps_read_as_microseconds_in_their_order() {
+        assert_eq!(ts_micros("1700000000.000100"), Some(1_700_000_000_000_100));
+        assert_eq!(ts_micros("1700000000.5"), Some(1_700_000_000_500_000));
+        assert_eq!(ts_micros("1700000000"), Some(1_700_000_000_000_000));
+        assert!(ts_micros("1700000000.000099") < ts_micros("1700000000.0001"));
+        assert_eq!(ts_micros("later"), None);
     }
 }

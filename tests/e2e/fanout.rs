@@ -144,3 +144,23 @@ async fn a_channel_rate_limited_for_twenty_seconds_holds_only_its_own_notice() {
     }
     assert!(app.slack.deliveries_posted_twice().is_empty());
 }
+
+/// Two refreshes of one incident's notices, the first held up by a slow edit: the second runs
+/// after it in the notice's lane, so the notice ends showing the newest state, never the
+/// older one over it.
+#[tokio::test]
+async fn a_slow_first_refresh_never_leaves_an_older_state_over_the_newer_one() {
+    let app = workspace::spawn().await;
+    app.command("declare sev2 service:payments Card payments fail").await;
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let channel = incident.channel.unwrap().to_string();
+    app.slack.inject_in_channel("chat.update", "C0PAYMENTS", Fault::Latency(Duration::from_secs(2)));
+    app.command_in("lead <@U0ONCALL1>", &channel, "U0REPORTER").await;
+    app.command_in("resolve Rolled back the gateway", &channel, "U0REPORTER").await;
+    app.outbox_drained().await;
+    let notice = workspace::bot_posts(&app.slack, "C0PAYMENTS").remove(0);
+    let shown = format!("{} {}", notice.text, notice.blocks);
+    assert!(shown.contains("Resolved"), "the newest state: {shown}");
+    assert!(app.slack.calls_to("chat.update").len() >= 2, "both refreshes edited the notice");
+}

@@ -65,6 +65,13 @@ async fn messages_replies_edits_and_deletions_are_recorded_as_they_happen() {
     assert_eq!((stored[1].file_count, stored[1].user.as_ref().unwrap().as_str()), (2, "U0REPORTER"));
     assert_eq!((stored[2].text.as_deref(), stored[2].deleted), (None, true), "the deleted text is gone");
 
+    // An older edit delivered late (Slack retrying it after the newer one) does not overwrite
+    // the newer text.
+    deliver(&app, "Ev7", json!({"type": "message", "subtype": "message_changed", "channel": &channel, "hidden": true, "ts": "1790000025.000450",
+        "message": {"type": "message", "user": "U0ONCALL1", "text": "Error rate at 42%", "ts": "1790000000.000100", "edited": {"user": "U0ONCALL1", "ts": "1790000025.000450"}}})).await;
+    let first = app.app.store.messages(incident_id).await.unwrap().remove(0);
+    assert_eq!(first.text.as_deref(), Some("Error rate at 45%"), "the newest edit stands");
+
     // A late copy of the deleted message does not bring its text back.
     deliver(&app, "Ev6", message(&channel, "U0ONCALL1", "1790000020.000300", "password=hunter2")).await;
     let stored =

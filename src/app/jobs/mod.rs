@@ -212,6 +212,11 @@ impl Step {
             | Step::EditNotice { incident_id, channel }
             | Step::ReplyInThread { incident_id, channel, .. }
             | Step::Escalate { incident_id, channel } => Some(notice_lane(*incident_id, channel)),
+            // An alert's prompt, then its edits, in the order they were made: a count or a
+            // "declared" must not be overwritten by an older edit running beside it.
+            Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
+                Some(format!("alert{alert_id}:prompt"))
+            }
             _ => None,
         }
     }
