@@ -53,13 +53,17 @@ impl SlackApi {
     }
 
     /// Uploads `bytes` as `filename` and shares it in `channel` under `title`
-    /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`).
+    /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`). `reserved`
+    /// is called with the new file's id before the file is shared, so that a caller can
+    /// remember it and find the file ([`SlackApi::find_shared_file`]) when the answer to the
+    /// sharing is lost.
     pub async fn upload_file(
         &self,
         channel: &ChannelId,
         filename: &str,
         title: &str,
         bytes: Vec<u8>,
+        reserved: impl AsyncFnOnce(&str) -> Result<(), SlackCallError>,
     ) -> Result<UploadedFile, SlackCallError> {
         #[derive(Deserialize)]
         struct Ticket {
@@ -79,10 +83,25 @@ impl SlackApi {
         let ticket: Ticket =
             read("files.getUploadURLExternal", self.raw_get("files.getUploadURLExternal", &params).await?)?;
         self.upload(&ticket.upload_url, bytes).await?;
+        reserved(&ticket.file_id).await?;
         let body = json!({"files": [{"id": ticket.file_id, "title": title}], "channel_id": channel.as_str()});
         let completed: Completed =
             read("files.completeUploadExternal", self.raw_post("files.completeUploadExternal", &body).await?)?;
         let permalink = completed.files.into_iter().next().and_then(|f| f.permalink);
         Ok(UploadedFile { id: ticket.file_id, permalink })
+    }
+
+    /// The message that shared file `file_id` in `channel`, among its last 50: how a retry
+    /// finds a file whose sharing's answer was lost. `None` when it is not there.
+    pub async fn find_shared_file(&self, channel: &ChannelId, file_id: &str) -> Result<Option<String>, SlackCallError> {
+        let params = [("channel", channel.as_str().to_owned()), ("limit", "50".to_owned())];
+        let answer = self.raw_get("conversations.history", &params).await?;
+        let messages = answer["messages"].as_array().cloned().unwrap_or_default();
+        Ok(messages
+            .iter()
+            .find(|m| {
+                m["files"].as_array().is_some_and(|files| files.iter().any(|f| f["id"].as_str() == Some(file_id)))
+            })
+            .and_then(|m| m["ts"].as_str().map(str::to_owned)))
     }
 }

@@ -289,3 +289,22 @@ async fn a_canvas_made_by_an_attempt_whose_answer_was_lost_is_adopted_not_double
     assert!(canvases[0].markdown.contains("gateway was restarted"), "edited: {}", canvases[0].markdown);
     assert!(app.slack.files().is_empty());
 }
+
+/// Where canvases are unavailable: the file is shared but the answer is lost (a 500 after
+/// Slack acted). The retry finds that file in the channel instead of sharing a second one.
+#[tokio::test]
+async fn a_retrospective_file_shared_with_a_lost_answer_is_found_not_shared_twice() {
+    let app = app().await;
+    let channel = declared_channel(&app).await;
+    for _ in 0..2 {
+        app.slack.inject("conversations.canvases.create", Fault::SlackError("not_allowed_token_type".into()));
+    }
+    app.slack.inject("files.completeUploadExternal", Fault::FailAfterEffect(500));
+    retro(&app, &channel).await;
+    let shared: Vec<_> = app.slack.files().into_iter().filter(|f| f.completed).collect();
+    assert_eq!(shared.len(), 1, "one file shared: {shared:?}");
+    let posts = app.slack.messages(&channel);
+    assert_eq!(posts.iter().filter(|m| !m.files.is_empty()).count(), 1, "one file in the channel");
+    let published = app.app.store.retrospective(IncidentId::from_stored(1)).await.unwrap().unwrap();
+    assert_eq!(published.file_id.as_deref(), Some(shared[0].id.as_str()));
+}

@@ -54,6 +54,8 @@ pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: I
         Err(other) => return Err(other),
     };
     cx.store.record_retrospective(incident_id, &published, cx.clock.now()).await?;
+    // Recorded: the next publication is a new file, not this one found again.
+    cx.store.set_pending_retro_file(incident_id, None).await?;
     let number = incident.number.to_string();
     let events = retro.timeline.len().to_string();
     let followups = retro.followups.iter().map(|(_, f)| f.len()).sum::<usize>().to_string();
@@ -131,8 +133,24 @@ async fn publish_file(
     title: &str,
     markdown: &str,
 ) -> Result<Published, StepError> {
+    // An attempt whose sharing's answer was lost left its file in the channel: that file is
+    // the document, not a reason to share a second one.
+    if let Some(file_id) = cx.store.pending_retro_file(incident.id).await?
+        && let Some(ts) = cx.slack.find_shared_file(channel, &file_id).await?
+    {
+        tracing::info!(file.id = file_id, "found the retrospective file an earlier attempt shared");
+        let link = cx.slack.permalink(channel, &ts).await.ok();
+        return Ok(Published { canvas_id: None, file_id: Some(file_id), link, versions: 0 });
+    }
     let filename = format!("incident-{}-retrospective.md", incident.number);
-    let file = cx.slack.upload_file(channel, &filename, title, markdown.as_bytes().to_vec()).await?;
+    let store = &cx.store;
+    let remember = async |file_id: &str| {
+        store.set_pending_retro_file(incident.id, Some(file_id)).await.map_err(|e| {
+            // Not remembered: not shared either, so a retry uploads afresh.
+            SlackCallError::Transient(format!("could not remember the file being shared: {e:#}"))
+        })
+    };
+    let file = cx.slack.upload_file(channel, &filename, title, markdown.as_bytes().to_vec(), remember).await?;
     Ok(Published { canvas_id: None, file_id: Some(file.id), link: file.permalink, versions: 0 })
 }
 
