@@ -66,11 +66,16 @@ pub fn spread(delay: Duration, job_id: i64, attempt: i64) -> Duration {
     let mut hasher = std::hash::DefaultHasher::new();
     (job_id, attempt).hash(&mut hasher);
     let fraction = f64::from(u32::try_from(hasher.finish() % 1_000).unwrap_or(0)) / 1_000.0;
-    delay + (delay / 5).min(MOST_SPREAD).mul_f64(fraction)
+    delay.saturating_add((delay / 5).min(MOST_SPREAD).mul_f64(fraction))
 }
 
+/// `delay` after `now`; a delay past what the calendar holds saturates instead of panicking
+/// (Slack's `Retry-After` is clamped before it gets here; this is the last guard).
 fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero())
+    chrono::Duration::from_std(delay)
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The outbox workers of one process.
@@ -331,5 +336,13 @@ mod tests {
         assert_eq!(spread(second, 7, 1), spread(second, 7, 1), "the same job and attempt, the same time");
         let long = Duration::from_secs(60);
         assert!((1..=50).all(|job| spread(long, job, 1) <= long + MOST_SPREAD));
+    }
+
+    #[test]
+    fn a_delay_past_what_the_calendar_holds_saturates_instead_of_panicking() {
+        let now = Utc::now();
+        assert_eq!(after(now, Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(after(now, Duration::from_secs(10_000_000_000_000)), DateTime::<Utc>::MAX_UTC);
+        assert!(spread(Duration::MAX, 1, 1) == Duration::MAX);
     }
 }

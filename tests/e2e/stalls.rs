@@ -1,0 +1,65 @@
+//! Stalls: what used to stop firebell's background work for good. A panic in the database
+//! writer, a job row nobody can read, a `Retry-After` of absurd size — each is survived: the
+//! work around it goes on, `/readyz` says so while a task is down, and nothing is left stuck.
+
+use chrono::Utc;
+use firebell::domain::incident::IncidentNumber;
+use firebell::store::outbox::JobState;
+
+use crate::support::app::TestApp;
+use crate::support::fake_slack::Fault;
+use crate::support::{wait, workspace};
+
+/// Declares a SEV3 on search, waits for the outbox to drain, returns the incident channel.
+async fn declared(app: &TestApp) -> String {
+    app.command("declare sev3 service:search Search is slow").await;
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    incident.channel.unwrap().to_string()
+}
+
+/// Declares, then answers the update's first post with `Retry-After: retry_after_secs`; checks
+/// that nothing panicked, the held job waits an hour at most, and the other jobs run: the
+/// update's other post, and a second incident's declaration.
+async fn an_update_rate_limited_for(retry_after_secs: u64) {
+    let app = workspace::spawn().await;
+    let channel = declared(&app).await;
+
+    app.slack.inject("chat.postMessage", Fault::RateLimited { retry_after_secs });
+    let before = Utc::now();
+    app.command_in("update Rolled back the deploy", &channel, "U0REPORTER").await;
+    let store = app.app.store.clone();
+    let held = || {
+        let store = store.clone();
+        async move {
+            let jobs = store.all_jobs().await.unwrap();
+            jobs.into_iter()
+                .find(|job| job.state == JobState::Pending && job.last_error.as_deref() == Some("ratelimited"))
+        }
+    };
+    wait::until("the rate-limited job to be put back", || async { held().await.is_some() }).await;
+    let job = held().await.unwrap();
+    let (hour, spread) = (chrono::Duration::hours(1), chrono::Duration::seconds(3));
+    assert!(job.run_at > before + hour - spread && job.run_at < Utc::now() + hour + spread, "{job:?}");
+
+    let posted_in = |place: &str| app.slack.messages(place).iter().any(|m| m.text.contains("Rolled back the deploy"));
+    wait::until_sync("the update's other post", || posted_in(&channel) || posted_in("C0SEARCH")).await;
+    app.command("declare sev3 service:payments Card payments fail").await;
+    wait::until("the second incident's channel and summary", || async {
+        let second = app.app.store.incident_by_number(IncidentNumber(2)).await.unwrap();
+        second
+            .and_then(|incident| incident.channel)
+            .is_some_and(|channel| !workspace::bot_posts(&app.slack, channel.as_str()).is_empty())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_retry_after_of_thirty_thousand_years_is_clamped_to_an_hour_and_the_other_jobs_run() {
+    an_update_rate_limited_for(1_000_000_000_000).await;
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_any_clock_is_clamped_to_an_hour_without_a_panic() {
+    an_update_rate_limited_for(u64::MAX).await;
+}
