@@ -1,5 +1,5 @@
-//! Readiness: whether firebell can do its job right now (the database answers, Slack has
-//! not rejected the token, and in Socket Mode the WebSocket is up).
+//! Readiness: whether firebell can do its job right now (the database answers and its writer
+//! is up, Slack has not rejected the token, and in Socket Mode the WebSocket is up).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -58,6 +58,9 @@ impl Health {
             Ok(Ok(())) => {}
             Ok(Err(error)) => return Err(format!("database unavailable: {error:#}")),
             Err(_) => return Err("database unavailable: no answer within 2s".to_owned()),
+        }
+        if let Some(reason) = store.writer_down() {
+            return Err(format!("database writer down: {reason}"));
         }
         if let Some(reason) = self.slack_rejection.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             return Err(format!("Slack rejected the bot token: {reason}"));

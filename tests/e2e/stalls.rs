@@ -4,6 +4,7 @@
 
 use chrono::Utc;
 use firebell::domain::incident::IncidentNumber;
+use firebell::domain::timeline::TimelineEntry;
 use firebell::store::outbox::JobState;
 
 use crate::support::app::TestApp;
@@ -16,6 +17,48 @@ async fn declared(app: &TestApp) -> String {
     app.outbox_drained().await;
     let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
     incident.channel.unwrap().to_string()
+}
+
+/// Waits (bounded) until `/readyz` answers `status` with a body containing `reason`.
+async fn readyz(app: &TestApp, status: u16, reason: &str) {
+    wait::until(&format!("/readyz to answer {status} {reason:?}"), || async {
+        let response = app.get("/readyz").await;
+        response.status() == status && response.text().await.unwrap().contains(reason)
+    })
+    .await;
+}
+
+async fn notes(app: &TestApp) -> Vec<String> {
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let timeline = app.app.store.timeline(incident.id).await.unwrap();
+    timeline
+        .into_iter()
+        .filter_map(|e| match e.entry {
+            TimelineEntry::Note { text } => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_panic_in_the_database_writer_is_survived_readyz_says_so_meanwhile_and_later_writes_commit() {
+    let app = workspace::spawn().await;
+    let channel = declared(&app).await;
+
+    // The test hook is the writer's own interface: the work handed to `write_grouped` runs
+    // inside the writer, so a unit that panics is a panic in the writer.
+    let panicked = app
+        .app
+        .store
+        .write_grouped::<(), _>(|_conn| Box::pin(async { panic!("injected into the database writer") }))
+        .await;
+    assert!(panicked.is_err(), "the writer's caller hears an error, not silence");
+
+    readyz(&app, 503, "database writer").await;
+    readyz(&app, 200, "").await;
+    let reply = app.command_in("note after the writer came back", &channel, "U0ONCALL1").await;
+    assert_eq!(reply["text"], "Done.");
+    assert_eq!(notes(&app).await, ["after the writer came back"]);
 }
 
 /// Declares, then answers the update's first post with `Retry-After: retry_after_secs`; checks
