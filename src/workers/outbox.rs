@@ -20,7 +20,7 @@ use crate::app::jobs::{StepContext, StepError};
 use crate::slack::Delivery;
 use crate::slack::client::{AUTH_ERRORS, SlackCallError};
 use crate::store::Store;
-use crate::store::outbox::Job;
+use crate::store::outbox::{Job, UnreadableJob};
 
 /// With nothing due, how long the worker sleeps before it looks again (a read) for work that
 /// another replica left behind; its own new work wakes it at once.
@@ -177,10 +177,13 @@ async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
                 // when the claim runs, which a busy commit queue may report much later.
                 let claiming = app.clock.now();
                 match app.store.claim_jobs(&worker.owner, claiming, worker.lease, 1).await {
-                    Ok(jobs) if !jobs.is_empty() => {
+                    Ok(claim) if !claim.jobs.is_empty() || !claim.unreadable.is_empty() => {
                         // There may be more: another idle worker looks while this one runs.
                         app.wake_outbox();
-                        for job in jobs {
+                        for row in &claim.unreadable {
+                            unreadable(&app, row);
+                        }
+                        for job in claim.jobs {
                             run_job(&app, &steps, &worker, &job, claiming).await;
                         }
                         continue;
@@ -208,6 +211,17 @@ async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
         }
     }
     tracing::info!(worker = worker.owner, "outbox worker stopped");
+}
+
+/// A row the claim could not read, which it failed on the spot: said once, and counted.
+fn unreadable(app: &App, row: &UnreadableJob) {
+    tracing::error!(
+        job.id = row.id,
+        job.kind = row.kind,
+        error = row.error,
+        "an outbox job cannot be read; failed for good"
+    );
+    app.metrics.count("firebell_jobs_total", &[("kind", &row.kind), ("outcome", "unreadable")]);
 }
 
 /// Runs one claimed job (its lease renewed by the pool's heartbeat meanwhile) and records the

@@ -7,7 +7,8 @@ use firebell::domain::incident::IncidentNumber;
 use firebell::domain::timeline::TimelineEntry;
 use firebell::store::outbox::JobState;
 
-use crate::support::app::TestApp;
+use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::database;
 use crate::support::fake_slack::Fault;
 use crate::support::{wait, workspace};
 
@@ -59,6 +60,43 @@ async fn a_panic_in_the_database_writer_is_survived_readyz_says_so_meanwhile_and
     let reply = app.command_in("note after the writer came back", &channel, "U0ONCALL1").await;
     assert_eq!(reply["text"], "Done.");
     assert_eq!(notes(&app).await, ["after the writer came back"]);
+}
+
+#[tokio::test]
+async fn an_outbox_row_that_cannot_be_read_is_failed_counted_and_the_other_jobs_still_run() {
+    for database in database::all().await {
+        let backend = database.backend;
+        let app = spawn_app_with(Options {
+            policy: Some(workspace::policy()),
+            prepare_slack: Some(workspace::seed),
+            database: Some(database),
+            ..Options::default()
+        })
+        .await;
+        // A row whose payload is not JSON, due before anything else.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outbox_jobs (kind, payload, state, run_at, created_at)
+             VALUES ('announce', 'not json {', 'pending', 0, 0) RETURNING id",
+        )
+        .fetch_one(app.app.store.pool())
+        .await
+        .unwrap();
+
+        declared(&app).await;
+
+        assert_eq!(workspace::bot_posts(&app.slack, "C0SEARCH").len(), 1, "{backend}: the notice went out");
+        let (state, error): (String, Option<String>) =
+            sqlx::query_as("SELECT state, last_error FROM outbox_jobs WHERE id = $1")
+                .bind(id)
+                .fetch_one(app.app.store.pool())
+                .await
+                .unwrap();
+        assert_eq!(state, "failed", "{backend}");
+        assert!(error.as_deref().unwrap_or_default().contains("unreadable"), "{backend}: {error:?}");
+        let counted =
+            app.app.metrics.counter("firebell_jobs_total", &[("kind", "announce"), ("outcome", "unreadable")]);
+        assert_eq!(counted, 1, "{backend}");
+    }
 }
 
 /// Declares, then answers the update's first post with `Retry-After: retry_after_secs`; checks
