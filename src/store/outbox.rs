@@ -296,6 +296,18 @@ impl Store {
         Ok(())
     }
 
+    /// The jobs running under `owner`'s lease: what a worker started again after a panic finds
+    /// it was running.
+    pub async fn jobs_held_by(&self, owner: &str) -> anyhow::Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM outbox_jobs WHERE state = 'running' AND lease_owner = $1 ORDER BY id"
+        ))
+        .bind(owner)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(read).collect()
+    }
+
     /// Marks a claimed job done; `false` when `owner` no longer holds it.
     pub async fn complete_job(&self, id: i64, owner: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
         self.finish_job(id, owner, JobState::Done, None, None, now).await

@@ -5,7 +5,8 @@
 use chrono::Utc;
 use firebell::domain::incident::IncidentNumber;
 use firebell::domain::timeline::TimelineEntry;
-use firebell::store::outbox::JobState;
+use firebell::store::outbox::{JobState, NewJob};
+use serde_json::json;
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
 use crate::support::database;
@@ -97,6 +98,41 @@ async fn an_outbox_row_that_cannot_be_read_is_failed_counted_and_the_other_jobs_
             app.app.metrics.counter("firebell_jobs_total", &[("kind", "announce"), ("outcome", "unreadable")]);
         assert_eq!(counted, 1, "{backend}");
     }
+}
+
+#[tokio::test]
+async fn a_job_that_panics_takes_its_worker_down_briefly_is_retried_then_failed_and_the_others_run() {
+    if !cfg!(debug_assertions) {
+        println!("skipped: the panic hook is compiled into debug builds only");
+        return;
+    }
+    let app = workspace::spawn().await;
+    // The test hook (debug builds only): a job whose payload carries this key panics as it
+    // starts, as a bug in a step would.
+    let step = json!({"step": "announce", "channel": "C0SEARCH", "text": "never posted", "firebell_test_panic": true});
+    let now = Utc::now();
+    let job =
+        NewJob { kind: "announce".into(), payload: step, incident_id: None, dedupe_key: None, run_at: now, lane: None };
+    let id = app.app.store.enqueue(&job, now).await.unwrap().unwrap();
+    app.app.wake_outbox();
+
+    readyz(&app, 503, "outbox worker").await;
+    readyz(&app, 200, "").await;
+    let store = app.app.store.clone();
+    wait::until("the panicking job to be failed", || {
+        let store = store.clone();
+        async move { store.job(id).await.unwrap().unwrap().state == JobState::Failed }
+    })
+    .await;
+    let failed = app.app.store.job(id).await.unwrap().unwrap();
+    assert_eq!(failed.attempts, 2, "retried once, then failed: {failed:?}");
+
+    declared(&app).await;
+    assert_eq!(workspace::bot_posts(&app.slack, "C0SEARCH").len(), 1, "the pool runs the other jobs");
+    assert!(!app.slack.messages("C0SEARCH").iter().any(|m| m.text.contains("never posted")));
+    let counted = app.app.metrics.counter("firebell_jobs_total", &[("kind", "announce"), ("outcome", "panicked")]);
+    assert_eq!(counted, 2);
+    readyz(&app, 200, "").await;
 }
 
 /// Declares, then answers the update's first post with `Retry-After: retry_after_secs`; checks
