@@ -20,7 +20,8 @@
 //!   `StepContext`.
 //! - [`workers`] — background loops: the outbox worker that delivers every Slack side effect,
 //!   the reminder worker, and the retention worker that prunes old jobs and deliveries and
-//!   drops the message text of long-closed incidents when the policy says so.
+//!   drops the message text of long-closed incidents when the policy says so; each runs
+//!   supervised (started again after a panic, `/readyz` saying so meanwhile).
 //! - [`domain`] — the pure core: ids, incident vocabulary, policy types, the `/incident`
 //!   grammar, the lifecycle, alerts, changes, reminders, the typed timeline entries, the retrospective,
 //!   statistics, the policy dry run, text safety. No I/O, no async, no clock.

@@ -1,5 +1,7 @@
 //! `firebell serve`: wires settings, policy, storage, Slack, HTTP and (with `SLACK_APP_TOKEN`)
-//! Socket Mode together, and shuts down gracefully when the cancellation token fires.
+//! Socket Mode together, runs the background loops supervised (one that panics is started
+//! again, `/readyz` answering 503 meanwhile), and shuts down gracefully when the cancellation
+//! token fires.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -20,6 +22,7 @@ use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::slack::client::{SlackApi, SlackCallError};
 use crate::store::Store;
+use crate::workers::supervise::supervised;
 use crate::{socket_mode, workers};
 
 /// A started server.
@@ -69,9 +72,20 @@ pub async fn start(
     };
     let owner = format!("{}-{}", std::process::id(), uuid_like());
     let outbox = workers::outbox::Pool { owner, lease: settings.job_lease, concurrency: settings.outbox_concurrency };
+    // The outbox pool supervises each of its workers; the other loops are supervised whole.
     let worker = tokio::spawn(workers::outbox::run(app.clone(), outbox, shutdown.clone()));
-    let reminder_worker = tokio::spawn(workers::reminders::run(app.clone(), shutdown.clone()));
-    let retention_worker = tokio::spawn(workers::retention::run(app.clone(), settings.retention, shutdown.clone()));
+    let reminder_worker = {
+        let (app, stop) = (app.clone(), shutdown.clone());
+        tokio::spawn(supervised("reminder worker".to_owned(), Arc::clone(&app.health), shutdown.clone(), move || {
+            workers::reminders::run(app.clone(), stop.clone())
+        }))
+    };
+    let retention_worker = {
+        let (app, stop, retention) = (app.clone(), shutdown.clone(), settings.retention);
+        tokio::spawn(supervised("retention worker".to_owned(), Arc::clone(&app.health), shutdown.clone(), move || {
+            workers::retention::run(app.clone(), retention, stop.clone())
+        }))
+    };
     let state = AppState {
         app: app.clone(),
         signing_secret: settings.signing_secret.clone().map(Arc::new),
@@ -79,8 +93,10 @@ pub async fn start(
         in_flight: http::shed::permits(),
     };
     let socket_mode = settings.app_token.as_ref().map(|app_token| {
-        let connections = app.slack.with_token(app_token);
-        tokio::spawn(socket_mode::run(app.clone(), connections, shutdown.clone()))
+        let (app, connections, stop) = (app.clone(), app.slack.with_token(app_token), shutdown.clone());
+        tokio::spawn(supervised("Socket Mode".to_owned(), Arc::clone(&app.health), shutdown.clone(), move || {
+            socket_mode::run(app.clone(), connections.clone(), stop.clone())
+        }))
     });
     let inbound = match (socket_mode.is_some(), state.signing_secret.is_some()) {
         (true, true) => "Socket Mode and HTTP /slack/*",

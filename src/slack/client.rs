@@ -25,6 +25,10 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// A call waits this long at most for its pace (see `pacing`); a longer wait gives the job
 /// back to the outbox to run again when the slot is free, instead of holding a worker.
 const LONGEST_PACE_WAIT: Duration = Duration::from_secs(2);
+/// The longest `Retry-After` taken at its word. Slack asks for seconds or a minute; a larger
+/// value (a broken proxy, a typo in a header) would hold a method or channel for years, or
+/// overflow the clock arithmetic, so it is heard as an hour.
+pub const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(60 * 60);
 
 /// Slack error codes that mean the token itself is no good: loud, and `/readyz` turns 503.
 pub const AUTH_ERRORS: [&str; 6] =
@@ -58,7 +62,9 @@ impl SlackCallError {
                 SlackCallError::Auth(api.code)
             }
             SlackClientError::ApiError(api) => SlackCallError::Refused(api.code),
-            SlackClientError::RateLimitError(limit) => SlackCallError::RateLimited { retry_after: limit.retry_after },
+            SlackClientError::RateLimitError(limit) => {
+                SlackCallError::RateLimited { retry_after: limit.retry_after.map(|wait| wait.min(LONGEST_RETRY_AFTER)) }
+            }
             SlackClientError::HttpError(http) if http.status_code.is_server_error() => {
                 SlackCallError::Transient(format!("HTTP {}", http.status_code))
             }

@@ -6,13 +6,24 @@
 //! undone alone — commits once, and only then answers each caller. Under light load a batch is
 //! one unit and this costs what a plain transaction costs; under heavy load the batches grow
 //! and throughput follows. Nothing is acknowledged before it is durable.
+//!
+//! Every write in the process waits on this one task, so nothing may stop it: a batch that
+//! takes longer than [`BATCH_TIMEOUT`] (a database that stopped answering) or that panics (a
+//! bug in a unit) is abandoned — rolled back, its connection closed rather than reused, its
+//! callers told it failed — and the writer goes on with the next batch. After a panic it first
+//! pauses for [`RESTART_PAUSE`], reporting itself down ([`GroupCommit::down`], which `/readyz`
+//! shows), so that a bug is seen rather than retried in a tight loop.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use sqlx::{AnyConnection, AnyPool, Connection};
+use futures_util::FutureExt;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Backend;
@@ -21,6 +32,13 @@ use super::Backend;
 pub const MAX_BATCH: usize = 256;
 /// Units waiting beyond this make callers wait for room (backpressure, not memory growth).
 const QUEUE: usize = 4 * MAX_BATCH;
+/// The longest a batch may take from its first statement to its commit. Longer than SQLite's
+/// busy timeout (5 s), so that a batch waiting out another process's writer is not cut short;
+/// shorter than an HTTP request's deadline (10 s), so that the writers it held still get
+/// firebell's own "try again" rather than a timeout.
+pub const BATCH_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long the writer stays down after a batch panicked, before it takes the next one.
+pub const RESTART_PAUSE: Duration = Duration::from_secs(1);
 
 /// A boxed future borrowing the batch's connection.
 pub type UnitFuture<'c, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'c>>;
@@ -36,6 +54,8 @@ type Unit =
 pub struct GroupCommit {
     units: mpsc::Sender<Unit>,
     counts: Arc<Counts>,
+    /// Why the writer is down (restarting after a panic); `None` while it takes writes.
+    down: Arc<Mutex<Option<String>>>,
 }
 
 /// How much batching happened: transactions committed and the writes they carried.
@@ -50,8 +70,15 @@ impl GroupCommit {
     pub fn start(pool: AnyPool, backend: Backend) -> GroupCommit {
         let (units, queue) = mpsc::channel(QUEUE);
         let counts = Arc::new(Counts::default());
-        tokio::spawn(write_batches(pool, backend, queue, Arc::clone(&counts)));
-        GroupCommit { units, counts }
+        let down = Arc::new(Mutex::new(None));
+        tokio::spawn(write_batches(pool, backend, queue, Arc::clone(&counts), Arc::clone(&down)));
+        GroupCommit { units, counts, down }
+    }
+
+    /// Why the writer is not taking writes right now (it is restarting after a panic), or
+    /// `None` when it is.
+    pub fn down(&self) -> Option<String> {
+        self.down.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// `(transactions committed, writes they carried)` so far.
@@ -83,11 +110,17 @@ impl GroupCommit {
             })
         });
         self.units.send(unit).await.map_err(|_| anyhow::anyhow!("the database writer has stopped"))?;
-        answered.await.map_err(|_| anyhow::anyhow!("the database writer dropped a write"))?
+        answered.await.map_err(|_| anyhow::anyhow!("the database writer dropped the write: its batch failed first"))?
     }
 }
 
-async fn write_batches(pool: AnyPool, backend: Backend, mut queue: mpsc::Receiver<Unit>, counts: Arc<Counts>) {
+async fn write_batches(
+    pool: AnyPool,
+    backend: Backend,
+    mut queue: mpsc::Receiver<Unit>,
+    counts: Arc<Counts>,
+    down: Arc<Mutex<Option<String>>>,
+) {
     while let Some(first) = queue.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -97,31 +130,86 @@ async fn write_batches(pool: AnyPool, backend: Backend, mut queue: mpsc::Receive
             }
         }
         let mut finishes = Vec::with_capacity(batch.len());
-        let committed = run_batch(&pool, backend, batch, &mut finishes).await.map_err(|error| format!("{error:#}"));
-        match &committed {
-            Ok(()) => {
+        let outcome = write_batch(&pool, backend, batch, &mut finishes).await;
+        let (committed, panic) = match outcome {
+            Batch::Committed => {
                 counts.commits.fetch_add(1, Ordering::Relaxed);
                 counts.writes.fetch_add(finishes.len() as u64, Ordering::Relaxed);
+                (Ok(()), None)
             }
-            Err(error) => {
-                tracing::warn!(%error, writes = finishes.len(), "a group commit failed; its writes are refused")
+            Batch::Failed(error) => {
+                tracing::warn!(%error, writes = finishes.len(), "a group commit failed; its writes are refused");
+                (Err(error), None)
             }
-        }
+            Batch::Panicked(panic) => {
+                tracing::error!(%panic, writes = finishes.len(), "a batch of writes panicked; the writer restarts");
+                (Err(format!("the batch panicked: {panic}")), Some(panic))
+            }
+        };
         for finish in finishes {
             finish(committed.clone());
         }
+        if let Some(panic) = panic {
+            restart(&down, &panic).await;
+        }
     }
+}
+
+/// How a batch ended.
+enum Batch {
+    Committed,
+    /// Rolled back: the database refused it, or did not answer in time.
+    Failed(String),
+    /// A unit panicked; the message.
+    Panicked(String),
+}
+
+/// Runs `batch` on a connection of its own, bounded by [`BATCH_TIMEOUT`] and surviving a panic.
+/// A connection whose batch timed out or panicked may be in the middle of a statement: it is
+/// closed (its transaction rolled back by the database), never returned to the pool.
+async fn write_batch(pool: &AnyPool, backend: Backend, batch: Vec<Unit>, finishes: &mut Vec<Finish>) -> Batch {
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(error) => return Batch::Failed(format!("{:#}", anyhow::Error::from(error))),
+    };
+    let run = tokio::time::timeout(BATCH_TIMEOUT, run_batch(&mut conn, backend, batch, finishes));
+    match AssertUnwindSafe(run).catch_unwind().await {
+        Ok(Ok(Ok(()))) => Batch::Committed,
+        Ok(Ok(Err(error))) => Batch::Failed(format!("{error:#}")),
+        Ok(Err(_)) => {
+            discard(conn);
+            Batch::Failed(format!("the database did not finish the batch within {BATCH_TIMEOUT:?}"))
+        }
+        Err(panic) => {
+            discard(conn);
+            let message = panic.downcast_ref::<&str>().map(|text| (*text).to_owned());
+            Batch::Panicked(message.or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default())
+        }
+    }
+}
+
+/// Closes a connection left in an unknown state instead of handing it to the next caller.
+fn discard(conn: PoolConnection<Any>) {
+    drop(conn.detach());
+}
+
+/// The writer is down for [`RESTART_PAUSE`] after a panic: `/readyz` says why meanwhile, and
+/// the writes that arrive wait in the queue for it.
+async fn restart(down: &Mutex<Option<String>>, panic: &str) {
+    *down.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(format!("restarting after a panic: {panic}"));
+    tokio::time::sleep(RESTART_PAUSE).await;
+    *down.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    tracing::info!("the database writer takes writes again");
 }
 
 /// Runs every unit in one transaction. Units that ran leave their finish in `finishes`; a unit
 /// that never ran (the batch failed first) is dropped, which its caller hears as an error.
 async fn run_batch(
-    pool: &AnyPool,
+    conn: &mut AnyConnection,
     backend: Backend,
     batch: Vec<Unit>,
     finishes: &mut Vec<Finish>,
 ) -> anyhow::Result<()> {
-    let mut conn = pool.acquire().await?;
     let mut tx = match backend.write_transaction() {
         Some(statement) => conn.begin_with(statement).await?,
         None => conn.begin().await?,

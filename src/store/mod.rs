@@ -167,6 +167,12 @@ impl Store {
         Ok(())
     }
 
+    /// Why the group-commit writer is not taking writes right now (restarting after a panic),
+    /// or `None` when it is; `/readyz` reports it.
+    pub fn writer_down(&self) -> Option<String> {
+        self.grouped.down()
+    }
+
     /// `(transactions, writes)` committed through [`Store::write_grouped`] so far.
     pub fn group_commit_counts(&self) -> (u64, u64) {
         self.grouped.counts()

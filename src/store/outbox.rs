@@ -69,6 +69,25 @@ pub struct Job {
     pub last_error: Option<String>,
 }
 
+/// What one claim took: the jobs to run, and the rows it could not read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Claim {
+    pub jobs: Vec<Job>,
+    /// Rows the claim could not read (a payload that is not JSON, a column of the wrong
+    /// type), failed for good in the claim's own transaction: left pending, the first of them
+    /// would fail every claim after it.
+    pub unreadable: Vec<UnreadableJob>,
+}
+
+/// A job row that could not be read, and why (never its contents).
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnreadableJob {
+    pub id: i64,
+    /// As stored; empty when even that could not be read.
+    pub kind: String,
+    pub error: String,
+}
+
 const COLUMNS: &str = "id, kind, payload, incident_id, state, attempts, run_at, last_error";
 
 fn read(row: &AnyRow) -> anyhow::Result<Job> {
@@ -142,14 +161,15 @@ impl Store {
     /// Slack needs it: a job waits for the earlier unfinished jobs of its lane (see
     /// `Step::lane`); a job without a lane waits while another job of its incident without a
     /// lane runs. Each claim is an update conditioned on the state and lease just read, so of
-    /// two replicas racing for one job exactly one wins.
+    /// two replicas racing for one job exactly one wins. A claimed row that cannot be read is
+    /// failed on the spot and returned as such, and the claim goes on.
     pub async fn claim_jobs(
         &self,
         owner: &str,
         now: DateTime<Utc>,
         lease: Duration,
         limit: i64,
-    ) -> anyhow::Result<Vec<Job>> {
+    ) -> anyhow::Result<Claim> {
         let now_ms = to_millis(now);
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         let owner = owner.to_owned();
@@ -171,12 +191,15 @@ impl Store {
              WHERE id = $3 AND state = $4 AND COALESCE(lease_until, 0) = $5
              RETURNING {COLUMNS}"
         );
+        let quarantine_sql = "UPDATE outbox_jobs SET state = 'failed', last_error = $1, finished_at = $2,
+                                     lease_owner = NULL, lease_until = NULL
+                              WHERE id = $3";
         // Through the group-commit writer: claims share commits with the requests' writes
         // instead of contending with them for SQLite's one write lock.
         self.write_grouped(move |conn| {
             Box::pin(async move {
                 let candidates = sqlx::query(&candidates_sql).bind(now_ms).bind(limit).fetch_all(&mut *conn).await?;
-                let mut claimed = Vec::new();
+                let mut claimed = Claim::default();
                 for candidate in candidates {
                     let id: i64 = candidate.try_get("id")?;
                     let state: String = candidate.try_get("state")?;
@@ -189,8 +212,15 @@ impl Store {
                         .bind(old_lease)
                         .fetch_optional(&mut *conn)
                         .await?;
-                    if let Some(row) = row {
-                        claimed.push(read(&row)?);
+                    let Some(row) = row else { continue };
+                    match read(&row) {
+                        Ok(job) => claimed.jobs.push(job),
+                        Err(error) => {
+                            let error = format!("unreadable job row: {error:#}");
+                            sqlx::query(quarantine_sql).bind(&error).bind(now_ms).bind(id).execute(&mut *conn).await?;
+                            let kind = row.try_get("kind").unwrap_or_default();
+                            claimed.unreadable.push(UnreadableJob { id, kind, error });
+                        }
                     }
                 }
                 Ok(claimed)
@@ -264,6 +294,18 @@ impl Store {
     pub async fn effect_not_made(&self, id: i64) -> anyhow::Result<()> {
         sqlx::query("UPDATE outbox_jobs SET effect_begun = NULL WHERE id = $1").bind(id).execute(self.pool()).await?;
         Ok(())
+    }
+
+    /// The jobs running under `owner`'s lease: what a worker started again after a panic finds
+    /// it was running.
+    pub async fn jobs_held_by(&self, owner: &str) -> anyhow::Result<Vec<Job>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM outbox_jobs WHERE state = 'running' AND lease_owner = $1 ORDER BY id"
+        ))
+        .bind(owner)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(read).collect()
     }
 
     /// Marks a claimed job done; `false` when `owner` no longer holds it.

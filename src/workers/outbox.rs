@@ -7,6 +7,13 @@
 //! reporter). A token Slack rejects makes `/readyz` fail and the job wait; nothing is dropped,
 //! and once the token works again (a later call, or `auth.test` after a restart) the held
 //! jobs go at once.
+//!
+//! The workers and the heartbeat run supervised (`workers::supervise`): one that panics is
+//! started again after a pause, `/readyz` answering 503 meanwhile. The job a worker was running
+//! when it panicked is retried, or failed when it panicked the time before too; a job row that
+//! cannot be read is failed by the claim that meets it ([`recovery`]).
+
+mod recovery;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -21,6 +28,8 @@ use crate::slack::Delivery;
 use crate::slack::client::{AUTH_ERRORS, SlackCallError};
 use crate::store::Store;
 use crate::store::outbox::Job;
+use crate::workers::supervise::supervised;
+use recovery::{Registered, panic_if_asked, settle_abandoned, unreadable};
 
 /// With nothing due, how long the worker sleeps before it looks again (a read) for work that
 /// another replica left behind; its own new work wakes it at once.
@@ -66,11 +75,16 @@ pub fn spread(delay: Duration, job_id: i64, attempt: i64) -> Duration {
     let mut hasher = std::hash::DefaultHasher::new();
     (job_id, attempt).hash(&mut hasher);
     let fraction = f64::from(u32::try_from(hasher.finish() % 1_000).unwrap_or(0)) / 1_000.0;
-    delay + (delay / 5).min(MOST_SPREAD).mul_f64(fraction)
+    delay.saturating_add((delay / 5).min(MOST_SPREAD).mul_f64(fraction))
 }
 
+/// `delay` after `now`; a delay past what the calendar holds saturates instead of panicking
+/// (Slack's `Retry-After` is clamped before it gets here; this is the last guard).
 fn after(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::zero())
+    chrono::Duration::from_std(delay)
+        .ok()
+        .and_then(|delay| now.checked_add_signed(delay))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The outbox workers of one process.
@@ -90,15 +104,27 @@ type Running = Arc<Mutex<HashMap<i64, (Instant, Arc<Delivery>)>>>;
 
 /// Runs `pool.concurrency` workers until `shutdown` fires; jobs in flight are finished first.
 /// A slow call in one incident's job holds that incident only: the other workers carry on
-/// with every other incident's jobs. One heartbeat renews the leases of all of them.
+/// with every other incident's jobs. One heartbeat renews the leases of all of them. Each
+/// worker and the heartbeat run supervised: one that panics is started again (see
+/// `supervise`), and a worker started again first settles the job it was running.
 pub async fn run(app: App, pool: Pool, shutdown: CancellationToken) {
     let running: Running = Arc::default();
     let beating = CancellationToken::new();
-    let heart = tokio::spawn(heartbeat(app.clone(), pool.clone(), Arc::clone(&running), beating.clone()));
+    let heart = {
+        let (app, pool, running, stop) = (app.clone(), pool.clone(), Arc::clone(&running), beating.clone());
+        let health = Arc::clone(&app.health);
+        tokio::spawn(supervised("outbox heartbeat".to_owned(), health, beating.clone(), move || {
+            heartbeat(app.clone(), pool.clone(), Arc::clone(&running), stop.clone())
+        }))
+    };
     let mut workers = tokio::task::JoinSet::new();
     for n in 1..=pool.concurrency.max(1) {
         let worker = Worker { owner: format!("{}-{n}", pool.owner), lease: pool.lease, running: Arc::clone(&running) };
-        workers.spawn(work(app.clone(), worker, shutdown.clone()));
+        let (app, stop) = (app.clone(), shutdown.clone());
+        let health = Arc::clone(&app.health);
+        workers.spawn(supervised(format!("outbox worker {n}"), health, shutdown.clone(), move || {
+            work(app.clone(), worker.clone(), stop.clone())
+        }));
     }
     while workers.join_next().await.is_some() {}
     // The jobs in flight are finished: their leases need no more renewing.
@@ -151,6 +177,7 @@ fn lock(running: &Running) -> std::sync::MutexGuard<'_, HashMap<i64, (Instant, A
 }
 
 /// One worker of the pool.
+#[derive(Clone)]
 struct Worker {
     owner: String,
     lease: Duration,
@@ -164,6 +191,7 @@ struct Worker {
 async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
     tracing::info!(worker = worker.owner, "outbox worker started");
     let steps = app.step_context();
+    settle_abandoned(&app, &worker).await;
     while !shutdown.is_cancelled() {
         let now = app.clock.now();
         let wait = match app.store.next_job_due(now).await {
@@ -172,10 +200,13 @@ async fn work(app: App, worker: Worker, shutdown: CancellationToken) {
                 // when the claim runs, which a busy commit queue may report much later.
                 let claiming = app.clock.now();
                 match app.store.claim_jobs(&worker.owner, claiming, worker.lease, 1).await {
-                    Ok(jobs) if !jobs.is_empty() => {
+                    Ok(claim) if !claim.jobs.is_empty() || !claim.unreadable.is_empty() => {
                         // There may be more: another idle worker looks while this one runs.
                         app.wake_outbox();
-                        for job in jobs {
+                        for row in &claim.unreadable {
+                            unreadable(&app, row);
+                        }
+                        for job in claim.jobs {
                             run_job(&app, &steps, &worker, &job, claiming).await;
                         }
                         continue;
@@ -212,13 +243,13 @@ async fn run_job(app: &App, steps: &StepContext, worker: &Worker, job: &Job, cla
     // Each attempt is its own delivery: its posts are made once across attempts.
     let delivery = Arc::new(Delivery::new(job.id, job.attempts));
     delivery.held_until(after(claiming, worker.lease), worker.lease);
-    lock(&worker.running).insert(job.id, (Instant::now(), Arc::clone(&delivery)));
+    let _registered = Registered::new(&worker.running, job.id, Arc::clone(&delivery));
+    panic_if_asked(job);
     let result = steps.run_job(job, &delivery).await;
     // Still renewed while the outcome is recorded: a completion queued behind a burst of
     // writes must not find the lease run out and the job re-run (a direct message posted
     // twice, since a DM cannot be looked up).
     finish(app, steps, &worker.owner, job, result).await;
-    lock(&worker.running).remove(&job.id);
 }
 
 /// Maps a step's outcome to the job's: done, retried (after a backoff, `Retry-After`, or the
@@ -331,5 +362,13 @@ mod tests {
         assert_eq!(spread(second, 7, 1), spread(second, 7, 1), "the same job and attempt, the same time");
         let long = Duration::from_secs(60);
         assert!((1..=50).all(|job| spread(long, job, 1) <= long + MOST_SPREAD));
+    }
+
+    #[test]
+    fn a_delay_past_what_the_calendar_holds_saturates_instead_of_panicking() {
+        let now = Utc::now();
+        assert_eq!(after(now, Duration::MAX), DateTime::<Utc>::MAX_UTC);
+        assert_eq!(after(now, Duration::from_secs(10_000_000_000_000)), DateTime::<Utc>::MAX_UTC);
+        assert!(spread(Duration::MAX, 1, 1) == Duration::MAX);
     }
 }

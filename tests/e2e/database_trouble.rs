@@ -125,6 +125,47 @@ async fn postgres_gone_for_ten_seconds_is_a_clear_try_again_then_a_full_recovery
     assert!(workspace::bot_posts(&app.slack, &channel).iter().any(|m| m.text.contains("after the database came back")));
 }
 
+#[tokio::test]
+async fn a_write_that_hangs_on_postgresql_is_timed_out_with_a_clear_try_again_and_later_writes_work() {
+    let Some(database) = crate::support::database::postgres().await else { return };
+    let url = database.url.clone();
+    let app = crate::support::app::spawn_app_with(crate::support::app::Options {
+        policy: Some(workspace::policy()),
+        prepare_slack: Some(workspace::seed),
+        database: Some(database),
+        ..Default::default()
+    })
+    .await;
+    let channel = declared(&app).await;
+
+    // Another connection keeps every write to the timeline waiting, as a PostgreSQL that
+    // stopped answering would: the note's batch hangs inside its transaction.
+    let mut locker = sqlx::PgConnection::connect(&url).await.unwrap();
+    locker.execute("BEGIN").await.unwrap();
+    locker.execute("LOCK TABLE timeline_events IN EXCLUSIVE MODE").await.unwrap();
+    let reply = app.command_in("note while the database hangs", &channel, "U0ONCALL1").await;
+    assert_eq!(reply["text"], TRY_AGAIN, "the writer gave up on the batch and said so");
+    locker.execute("ROLLBACK").await.unwrap();
+
+    let retry = app.command_in("note after the hang", &channel, "U0ONCALL1").await;
+    assert_eq!(retry["text"], "Done.");
+    app.outbox_drained().await;
+    let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let notes: Vec<String> = app
+        .app
+        .store
+        .timeline(incident.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| match e.entry {
+            TimelineEntry::Note { text } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, ["after the hang"], "the timed-out write left nothing behind");
+}
+
 /// Error-level log lines written while it is the thread's subscriber.
 #[derive(Clone, Default)]
 struct ErrorLog(Arc<Mutex<Vec<u8>>>);

@@ -38,6 +38,7 @@ mod reminders;
 mod retention;
 mod retro;
 mod socket_mode;
+mod stalls;
 mod storage;
 mod uncertain;
 mod verification;

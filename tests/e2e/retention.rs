@@ -45,7 +45,7 @@ async fn finished_job(store: &Store, when: chrono::DateTime<Utc>, fail: bool) ->
         lane: None,
     };
     let id = store.enqueue(&job, when).await.unwrap().unwrap();
-    let claimed = store.claim_jobs("pruner-test", when, Duration::from_secs(30), 1).await.unwrap();
+    let claimed = store.claim_jobs("pruner-test", when, Duration::from_secs(30), 1).await.unwrap().jobs;
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
     if fail {
         store.fail_job(id, "pruner-test", "channel_not_found", when).await.unwrap();

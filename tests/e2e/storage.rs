@@ -124,7 +124,7 @@ async fn a_rolled_back_transaction_leaves_no_incident_and_no_job() {
             .unwrap();
         tx.rollback().await.unwrap();
         assert!(store.open_incidents().await.unwrap().is_empty(), "{}", database.backend);
-        assert!(store.claim_jobs("w1", at(10), Duration::from_secs(30), 10).await.unwrap().is_empty());
+        assert!(store.claim_jobs("w1", at(10), Duration::from_secs(30), 10).await.unwrap().jobs.is_empty());
     }
 }
 
@@ -270,17 +270,20 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
         );
         let later = store.enqueue(&job("remind", None, 100), at(0)).await.unwrap().unwrap();
 
-        let claimed = store.claim_jobs("w1", at(1), Duration::from_secs(30), 10).await.unwrap();
+        let claimed = store.claim_jobs("w1", at(1), Duration::from_secs(30), 10).await.unwrap().jobs;
         assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [first], "{}: only the due job", database.backend);
         assert_eq!(claimed[0].attempts, 1);
         assert_eq!(claimed[0].payload["incident"], 1);
-        assert!(store.claim_jobs("w2", at(2), Duration::from_secs(30), 10).await.unwrap().is_empty(), "leased to w1");
+        assert!(
+            store.claim_jobs("w2", at(2), Duration::from_secs(30), 10).await.unwrap().jobs.is_empty(),
+            "leased to w1"
+        );
 
         assert!(!store.complete_job(first, "w2", at(3)).await.unwrap(), "only the lease holder finishes a job");
         assert!(store.complete_job(first, "w1", at(3)).await.unwrap());
         assert_eq!(store.job(first).await.unwrap().unwrap().state, JobState::Done);
 
-        let due = store.claim_jobs("w1", at(100), Duration::from_secs(30), 10).await.unwrap();
+        let due = store.claim_jobs("w1", at(100), Duration::from_secs(30), 10).await.unwrap().jobs;
         assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), [later]);
         assert!(store.retry_job(later, "w1", at(160), "ratelimited", at(101)).await.unwrap());
         let retried = store.job(later).await.unwrap().unwrap();
@@ -288,8 +291,8 @@ async fn outbox_jobs_are_claimed_once_and_finished_on_every_backend() {
             (retried.state, retried.run_at, retried.last_error.as_deref()),
             (JobState::Pending, at(160), Some("ratelimited"))
         );
-        assert!(store.claim_jobs("w1", at(159), Duration::from_secs(30), 10).await.unwrap().is_empty());
-        let again = store.claim_jobs("w1", at(160), Duration::from_secs(30), 10).await.unwrap();
+        assert!(store.claim_jobs("w1", at(159), Duration::from_secs(30), 10).await.unwrap().jobs.is_empty());
+        let again = store.claim_jobs("w1", at(160), Duration::from_secs(30), 10).await.unwrap().jobs;
         assert_eq!(again[0].attempts, 2);
         assert!(store.fail_job(later, "w1", "channel_not_found", at(161)).await.unwrap());
         assert_eq!(store.job(later).await.unwrap().unwrap().state, JobState::Failed);
@@ -306,13 +309,13 @@ async fn jobs_held_for_a_rejected_token_are_released_and_no_others() {
         {
             let id = store.enqueue(&job(kind, None, 0), at(0)).await.unwrap().unwrap();
             held.push(id);
-            let claimed = store.claim_jobs("w1", at(1), Duration::from_secs(30), 1).await.unwrap();
+            let claimed = store.claim_jobs("w1", at(1), Duration::from_secs(30), 1).await.unwrap().jobs;
             assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), [id]);
             assert!(store.retry_job(id, "w1", at(31), error, at(1)).await.unwrap());
         }
         let released = store.release_jobs_held_for(&["invalid_auth", "token_revoked"], at(5)).await.unwrap();
         assert_eq!(released, 2, "{}", database.backend);
-        let due = store.claim_jobs("w1", at(5), Duration::from_secs(30), 10).await.unwrap();
+        let due = store.claim_jobs("w1", at(5), Duration::from_secs(30), 10).await.unwrap().jobs;
         assert_eq!(
             due.iter().map(|j| j.id).collect::<Vec<_>>(),
             held[..2],
@@ -331,9 +334,9 @@ async fn a_job_whose_lease_expired_is_claimed_again_and_the_old_holder_loses_it(
         // Leases run by the database's clock, whatever time the claimer thinks it is: a
         // claimer whose clock is far ahead does not take a live lease.
         let lease = Duration::from_millis(400);
-        assert_eq!(store.claim_jobs("crashed", at(0), lease, 10).await.unwrap().len(), 1);
+        assert_eq!(store.claim_jobs("crashed", at(0), lease, 10).await.unwrap().jobs.len(), 1);
         assert!(
-            store.claim_jobs("w2", at(1_000_000), lease, 10).await.unwrap().is_empty(),
+            store.claim_jobs("w2", at(1_000_000), lease, 10).await.unwrap().jobs.is_empty(),
             "{}: the lease holds by the database's clock",
             database.backend
         );
@@ -341,7 +344,7 @@ async fn a_job_whose_lease_expired_is_claimed_again_and_the_old_holder_loses_it(
         assert!(due > at(0) && due <= at(1), "{}: due when its lease runs out: {due}", database.backend);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         let reclaimed = loop {
-            let claimed = store.claim_jobs("w2", at(0), lease, 10).await.unwrap();
+            let claimed = store.claim_jobs("w2", at(0), lease, 10).await.unwrap().jobs;
             if !claimed.is_empty() {
                 break claimed;
             }
@@ -366,7 +369,8 @@ async fn racing_workers_claim_each_job_exactly_once() {
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 loop {
-                    let batch = store.claim_jobs(&format!("w{w}"), at(1), Duration::from_secs(60), 5).await.unwrap();
+                    let batch =
+                        store.claim_jobs(&format!("w{w}"), at(1), Duration::from_secs(60), 5).await.unwrap().jobs;
                     if batch.is_empty() {
                         return mine;
                     }
