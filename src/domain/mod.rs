@@ -10,6 +10,7 @@ pub mod followup;
 pub mod ids;
 pub mod incident;
 pub mod lifecycle;
+pub mod oncall;
 pub mod policy;
 pub mod record;
 pub mod reminders;
