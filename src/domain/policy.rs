@@ -36,6 +36,8 @@ pub struct Policy {
     /// Most severe first.
     pub severities: Vec<Severity>,
     pub services: Vec<Service>,
+    /// On-call rotations, by name.
+    pub schedules: Vec<crate::domain::oncall::Schedule>,
 }
 
 /// Where the bot speaks outside incident channels.
@@ -125,6 +127,8 @@ pub struct Service {
     pub responders: Vec<UserId>,
     /// Services this one depends on: their incidents reach this team too.
     pub depends_on: Vec<ServiceName>,
+    /// The schedule (`[[schedules]]` name) whose current on-call is this service's.
+    pub oncall: Option<String>,
 }
 
 /// What an alert that matches a rule does.

@@ -61,5 +61,6 @@ pub fn policy() -> Policy {
         alert_rules: Vec::new(),
         severities,
         services: Vec::new(),
+        schedules: Vec::new(),
     }
 }

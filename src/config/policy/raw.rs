@@ -39,6 +39,8 @@ pub struct RawPolicy {
     pub severities: Vec<RawSeverity>,
     #[serde(default)]
     pub services: Vec<RawService>,
+    #[serde(default)]
+    pub schedules: Vec<RawSchedule>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -135,4 +137,16 @@ pub struct RawService {
     pub responders: Vec<Text>,
     #[serde(default)]
     pub depends_on: Vec<Text>,
+    /// The `[[schedules]]` whose current on-call is this service's.
+    pub oncall: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSchedule {
+    pub name: Text,
+    #[serde(default)]
+    pub members: Vec<Text>,
+    pub shift: Text,
+    pub start: Text,
 }

@@ -273,3 +273,50 @@ fn the_summary_says_how_long_message_text_is_kept() {
     let text = summary(&dropped);
     assert!(text.contains("retention: message text is dropped 90d after an incident is closed"), "{text}");
 }
+
+/// The contract's example with a schedule for payments, which names it as its `oncall`.
+fn with_schedule(schedule: &str) -> String {
+    let source = example_with("name = \"payments\"\n", "name = \"payments\"\noncall = \"payments\"\n");
+    format!("{source}\n[[schedules]]\n{schedule}\n")
+}
+
+const WEEKLY: &str =
+    "name = \"payments\"\nmembers = [\"U0ONCALL1\", \"U0ONCALL2\"]\nshift = \"1w\"\nstart = \"2026-11-30T10:00\"";
+
+#[test]
+fn a_schedule_loads_and_a_service_names_it_for_its_oncall() {
+    let (policy, _) = parse_str(&with_schedule(WEEKLY), "firebell.toml").unwrap();
+    let schedule = &policy.schedules[0];
+    assert_eq!(schedule.name, "payments");
+    assert_eq!(schedule.members.iter().map(|m| m.as_str()).collect::<Vec<_>>(), ["U0ONCALL1", "U0ONCALL2"]);
+    assert_eq!(schedule.shift, std::time::Duration::from_secs(7 * 24 * 3600));
+    assert_eq!(schedule.start.to_string(), "2026-11-30 10:00:00");
+    assert_eq!(policy.service("payments").unwrap().oncall.as_deref(), Some("payments"));
+    assert_eq!(policy.service("checkout").unwrap().oncall, None);
+}
+
+#[test]
+fn check_config_refuses_a_schedule_that_cannot_rotate() {
+    let cases = [
+        (WEEKLY.replace("[\"U0ONCALL1\", \"U0ONCALL2\"]", "[]"), "members is empty"),
+        (WEEKLY.replace("\"U0ONCALL1\"", "\"oncall-one\""), "\"oncall-one\" is not a Slack user id"),
+        (WEEKLY.replace("\"1w\"", "\"0s\""), "shift must be longer than zero"),
+        (WEEKLY.replace("\"1w\"", "\"weekly\""), "shift = \"weekly\" is not a duration"),
+        (WEEKLY.replace("2026-11-30T10:00", "next monday"), "start = \"next monday\" is not a date and time"),
+    ];
+    for (schedule, expected) in cases {
+        let error = error_of(&with_schedule(&schedule));
+        assert!(error.contains(expected), "{expected}: {error}");
+        assert!(error.contains("schedule payments"), "names the schedule: {error}");
+    }
+}
+
+#[test]
+fn check_config_refuses_a_service_naming_a_schedule_that_does_not_exist() {
+    let source = example_with("name = \"payments\"\n", "name = \"payments\"\noncall = \"payment\"\n");
+    let error = error_of(&source);
+    assert!(error.contains("oncall names unknown schedule \"payment\"") && error.contains("there are none"), "{error}");
+    assert!(error.contains(&format!(":{}:", line_of(&source, "oncall = "))), "{error}");
+    let twice = format!("{}\n[[schedules]]\n{WEEKLY}\n", with_schedule(WEEKLY));
+    assert!(error_of(&twice).contains("schedules: \"payments\" is defined twice"));
+}

@@ -8,10 +8,11 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::defaults;
-use super::raw::{RawPolicy, RawService, RawSeverity, Text};
+use super::raw::{RawPolicy, RawSchedule, RawService, RawSeverity, Text};
 use crate::catalog::Locale;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
+use crate::domain::oncall::Schedule;
 use crate::domain::policy::{
     AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, Retention, RetroPolicy, Role, Service,
     Severity, Share,
@@ -182,7 +183,8 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
     .or_else(|| severities.last().map(|s| s.name.clone()))
     .unwrap_or_else(|| SeverityName("SEV3".to_owned()));
 
-    let services = services(&mut check, &raw.services);
+    let schedules = schedules(&mut check, &raw.schedules);
+    let services = services(&mut check, &raw.services, &schedules);
     let prefix = match &raw.channels.prefix {
         None => defaults::PREFIX.to_owned(),
         Some(value) => {
@@ -321,6 +323,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         alert_rules,
         severities,
         services,
+        schedules,
     };
     Ok((policy, warnings))
 }
@@ -377,7 +380,48 @@ fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
     out
 }
 
-fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
+/// `[[schedules]]`: a unique name, at least one member (user ids), a shift longer than zero
+/// and a start (`2026-11-30T10:00`, wall-clock time in the policy's zone).
+fn schedules(check: &mut Checker<'_>, raw: &[RawSchedule]) -> Vec<Schedule> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for schedule in raw {
+        let name = schedule.name.get_ref();
+        if !is_name(name) {
+            check.problem(
+                schedule.name.span(),
+                format!("schedules: \"{name}\" is not a schedule name; expected letters, digits, ., - or _"),
+            );
+        } else if !seen.insert(name.to_lowercase()) {
+            check.problem(schedule.name.span(), format!("schedules: \"{name}\" is defined twice"));
+        }
+        if schedule.members.is_empty() {
+            check.problem(
+                schedule.name.span(),
+                format!("schedule {name}: members is empty; expected at least one user id like \"U0ONCALL1\""),
+            );
+        }
+        let members = users(check, &format!("schedule {name}: members"), &schedule.members);
+        let shift = duration(check, &format!("schedule {name}: shift"), Some(&schedule.shift), Duration::ZERO);
+        let start_text = schedule.start.get_ref();
+        let start = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+            .iter()
+            .find_map(|format| chrono::NaiveDateTime::parse_from_str(start_text, format).ok());
+        let Some(start) = start else {
+            check.problem(
+                schedule.start.span(),
+                format!(
+                    "schedule {name}: start = \"{start_text}\" is not a date and time; expected e.g. \"2026-11-30T10:00\" (in the policy's timezone)"
+                ),
+            );
+            continue;
+        };
+        out.push(Schedule { name: name.clone(), members, shift, start });
+    }
+    out
+}
+
+fn services(check: &mut Checker<'_>, raw: &[RawService], schedules: &[Schedule]) -> Vec<Service> {
     let mut seen = HashSet::new();
     for service in raw {
         let name = service.name.get_ref();
@@ -412,7 +456,23 @@ fn services(check: &mut Checker<'_>, raw: &[RawService]) -> Vec<Service> {
                 ),
             }
         }
+        let oncall = service.oncall.as_ref().and_then(|oncall| {
+            let found = schedules.iter().find(|s| s.name.eq_ignore_ascii_case(oncall.get_ref()));
+            if found.is_none() {
+                let known: Vec<&str> = schedules.iter().map(|s| s.name.as_str()).collect();
+                check.problem(
+                    oncall.span(),
+                    format!(
+                        "service {name}: oncall names unknown schedule \"{}\"; expected one of the [[schedules]] names{}",
+                        oncall.get_ref(),
+                        if known.is_empty() { " (there are none)".to_owned() } else { format!(": {}", known.join(", ")) }
+                    ),
+                );
+            }
+            found.map(|s| s.name.clone())
+        });
         out.push(Service {
+            oncall,
             name: ServiceName(name.clone()),
             team_channel: channel(check, &format!("service {name}: team_channel"), service.team_channel.as_ref()),
             responders: users(check, &format!("service {name}: responders"), &service.responders),
