@@ -43,6 +43,7 @@ impl App {
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
             Command::Stats(window) => Some(self.or_internal(self.stats(window).await)),
+            Command::OnCall(service) => Some(self.oncall(service.as_ref())),
             Command::Change { services, text, at } => {
                 Some(self.or_internal(self.announce_change(&text, &services, at, &command.user_id).await))
             }
@@ -175,6 +176,21 @@ impl App {
         let activity = self.store.activity_since(since).await?;
         let stats = crate::domain::stats::compute(&incidents, &self.policy.severity_names(), activity);
         Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
+    }
+
+    /// `oncall [service:NAME]`: every schedule, or the one of that service.
+    fn oncall(&self, service: Option<&crate::domain::incident::ServiceName>) -> Reply {
+        let schedules: Vec<&crate::domain::oncall::Schedule> = match service {
+            None => self.policy.schedules.iter().collect(),
+            Some(name) => {
+                let named = self.policy.service(name.as_str()).and_then(|s| s.oncall.as_deref());
+                let Some(schedule) = named.and_then(|n| self.policy.schedules.iter().find(|s| s.name == n)) else {
+                    return reply::simple(&self.policy, Key::OncallServiceWithout, &[("service", name.as_str())]);
+                };
+                vec![schedule]
+            }
+        };
+        Reply::ephemeral(render::oncall::oncall(&schedules, &self.policy, self.clock.now()))
     }
 
     async fn list(&self) -> Reply {

@@ -266,4 +266,10 @@ keys! {
     StatsTotals = "stats.totals",
     StatsWeeks = "stats.weeks",
     SourceDeclared = "source.declared",
+    OncallHeader = "oncall.header",
+    OncallLine = "oncall.line",
+    OncallLineLast = "oncall.line_last",
+    OncallNobody = "oncall.nobody",
+    OncallNoSchedules = "oncall.no_schedules",
+    OncallServiceWithout = "oncall.service_without",
 }

@@ -45,6 +45,8 @@ pub enum Command {
     Resolve(Option<String>),
     Retro,
     Close,
+    /// `oncall [service:NAME]`: who is on call now, until when, and who is next.
+    OnCall(Option<ServiceName>),
 }
 
 /// The options of a quick `declare`.
@@ -164,7 +166,12 @@ impl Command {
     pub fn needs_incident_channel(&self) -> bool {
         !matches!(
             self,
-            Command::Help | Command::Declare(_) | Command::List | Command::Stats(_) | Command::Change { .. }
+            Command::Help
+                | Command::Declare(_)
+                | Command::List
+                | Command::Stats(_)
+                | Command::Change { .. }
+                | Command::OnCall(_)
         )
     }
 
@@ -190,6 +197,7 @@ impl Command {
             Command::Resolve(_) => "resolve",
             Command::Retro => "retro",
             Command::Close => "close",
+            Command::OnCall(_) => "oncall",
         }
     }
 }
@@ -269,11 +277,24 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "resolve" => Command::Resolve(words.rest().map(str::to_owned)),
         "retro" => no_more(&mut words, "retro", Command::Retro)?,
         "close" => no_more(&mut words, "close", Command::Close)?,
+        "oncall" => parse_oncall(&mut words, policy)?,
         _ => {
             return Err(GrammarError::UnknownCommand { word: word.to_owned() });
         }
     };
     Ok(command)
+}
+
+/// `oncall [service:NAME]`.
+fn parse_oncall(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let Some(word) = words.peek() else { return Ok(Command::OnCall(None)) };
+    match service_option(word, policy) {
+        Some(service) => {
+            words.next_word();
+            no_more(words, "oncall [service:NAME]", Command::OnCall(Some(service?)))
+        }
+        None => no_more(words, "oncall [service:NAME]", Command::OnCall(None)),
+    }
 }
 
 fn no_more(words: &mut Words<'_>, usage: &'static str, command: Command) -> Result<Command, GrammarError> {

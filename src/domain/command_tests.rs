@@ -374,3 +374,12 @@ fn korean_command_words_work_as_aliases() {
     assert_eq!(ok("목록"), Command::List);
     assert_eq!(err("배포"), GrammarError::UnknownCommand { word: "배포".into() });
 }
+
+#[test]
+fn oncall_asks_for_every_schedule_or_one_services() {
+    assert_eq!(ok("oncall"), Command::OnCall(None));
+    assert_eq!(ok("ONCALL service:Payments"), Command::OnCall(Some(svc("payments"))));
+    assert!(!ok("oncall").needs_incident_channel(), "asked anywhere");
+    assert_eq!(err("oncall service:billing"), GrammarError::UnknownService { word: "billing".into() });
+    assert!(matches!(err("oncall tomorrow"), GrammarError::UnexpectedWords { .. }));
+}

@@ -11,6 +11,7 @@ pub mod followups;
 pub mod incident;
 pub mod lifecycle;
 pub mod lifecycle_modals;
+pub mod oncall;
 pub mod reminders;
 pub mod retro;
 pub mod simulate;

@@ -32,6 +32,7 @@ mod interactions;
 mod korean;
 mod lifecycle;
 mod listening;
+mod oncall;
 mod ops;
 mod outbox;
 mod reminders;

@@ -1,0 +1,49 @@
+//! The `oncall` reply: who is on call now for each schedule, until when, and who is next.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::catalog::{Key, text};
+use crate::domain::oncall::{OnCall, Schedule, on_call};
+use crate::domain::policy::Policy;
+
+/// The reply for `schedules` (every schedule, or the one of the service asked about) at `now`.
+/// Overrides are not stored yet: the schedule alone decides.
+pub fn oncall(schedules: &[&Schedule], policy: &Policy, now: DateTime<Utc>) -> String {
+    let locale = policy.locale;
+    if schedules.is_empty() {
+        return text(locale, Key::OncallNoSchedules).as_str().to_owned();
+    }
+    let mut lines = vec![text(locale, Key::OncallHeader).as_str().to_owned()];
+    for schedule in schedules {
+        let name = crate::domain::text::escape_mrkdwn(&schedule.name);
+        let line = match on_call(schedule, &[], policy.timezone, now) {
+            Some(OnCall { user, until, next }) => {
+                let (user, until) = (format!("<@{user}>"), super::time::moment(until, policy));
+                match next {
+                    Some(next) => text(locale, Key::OncallLine).fill_trusted(&[
+                        ("schedule", &name),
+                        ("user", &user),
+                        ("until", &until),
+                        ("next", &format!("<@{next}>")),
+                    ]),
+                    None => text(locale, Key::OncallLineLast).fill_trusted(&[
+                        ("schedule", &name),
+                        ("user", &user),
+                        ("until", &until),
+                    ]),
+                }
+            }
+            None => {
+                let start = policy
+                    .timezone
+                    .from_local_datetime(&schedule.start)
+                    .earliest()
+                    .map(|at| super::time::moment(at.with_timezone(&Utc), policy))
+                    .unwrap_or_else(|| schedule.start.to_string());
+                text(locale, Key::OncallNobody).fill_trusted(&[("schedule", &name), ("start", &start)])
+            }
+        };
+        lines.push(line);
+    }
+    lines.join("\n")
+}
