@@ -43,7 +43,10 @@ impl App {
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
             Command::Stats(window) => Some(self.or_internal(self.stats(window).await)),
-            Command::OnCall(service) => Some(self.oncall(service.as_ref())),
+            Command::OnCall(service) => Some(self.or_internal(self.oncall(service.as_ref()).await)),
+            Command::OnCallOverride { user, service, lasting } => {
+                Some(self.or_internal(self.oncall_override(&command.user_id, &user, service.as_ref(), lasting).await))
+            }
             Command::Change { services, text, at } => {
                 Some(self.or_internal(self.announce_change(&text, &services, at, &command.user_id).await))
             }
@@ -178,19 +181,78 @@ impl App {
         Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
     }
 
-    /// `oncall [service:NAME]`: every schedule, or the one of that service.
-    fn oncall(&self, service: Option<&crate::domain::incident::ServiceName>) -> Reply {
-        let schedules: Vec<&crate::domain::oncall::Schedule> = match service {
-            None => self.policy.schedules.iter().collect(),
+    /// The schedules `oncall` is about: every one, or the named service's. `Err` is the reply
+    /// when that service has none.
+    fn schedules_for(
+        &self,
+        service: Option<&crate::domain::incident::ServiceName>,
+    ) -> Result<Vec<&crate::domain::oncall::Schedule>, Reply> {
+        match service {
+            None => Ok(self.policy.schedules.iter().collect()),
             Some(name) => {
                 let named = self.policy.service(name.as_str()).and_then(|s| s.oncall.as_deref());
-                let Some(schedule) = named.and_then(|n| self.policy.schedules.iter().find(|s| s.name == n)) else {
-                    return reply::simple(&self.policy, Key::OncallServiceWithout, &[("service", name.as_str())]);
-                };
-                vec![schedule]
+                named
+                    .and_then(|n| self.policy.schedules.iter().find(|s| s.name == n))
+                    .map(|schedule| vec![schedule])
+                    .ok_or_else(|| {
+                        reply::simple(&self.policy, Key::OncallServiceWithout, &[("service", name.as_str())])
+                    })
             }
+        }
+    }
+
+    /// `oncall [service:NAME]`: every schedule, or the one of that service, with its overrides.
+    async fn oncall(&self, service: Option<&crate::domain::incident::ServiceName>) -> anyhow::Result<Reply> {
+        let schedules = match self.schedules_for(service) {
+            Ok(schedules) => schedules,
+            Err(reply) => return Ok(reply),
         };
-        Reply::ephemeral(render::oncall::oncall(&schedules, &self.policy, self.clock.now()))
+        let now = self.clock.now();
+        let mut with_overrides = Vec::new();
+        for schedule in schedules {
+            with_overrides.push((schedule, self.store.oncall_overrides(&schedule.name, now).await?));
+        }
+        Ok(Reply::ephemeral(render::oncall::oncall(&with_overrides, &self.policy, now)))
+    }
+
+    /// `oncall override @user [service:NAME] [for DURATION]`: by the person on call now or an
+    /// admin; until the current shift (or override) ends unless a duration is given.
+    async fn oncall_override(
+        &self,
+        by: &crate::domain::ids::UserId,
+        user: &crate::domain::ids::UserId,
+        service: Option<&crate::domain::incident::ServiceName>,
+        lasting: Option<std::time::Duration>,
+    ) -> anyhow::Result<Reply> {
+        let schedules = match self.schedules_for(service) {
+            Ok(schedules) => schedules,
+            Err(reply) => return Ok(reply),
+        };
+        let schedule = match schedules.as_slice() {
+            [] => return Ok(reply::simple(&self.policy, Key::OncallNoSchedules, &[])),
+            [one] => *one,
+            _ => return Ok(reply::simple(&self.policy, Key::OncallWhichService, &[])),
+        };
+        let now = self.clock.now();
+        let overrides = self.store.oncall_overrides(&schedule.name, now).await?;
+        let current = crate::domain::oncall::on_call(schedule, &overrides, self.policy.timezone, now);
+        let allowed = self.policy.admins.contains(by) || current.as_ref().is_some_and(|c| &c.user == by);
+        if !allowed {
+            let holder = current.map_or_else(|| "—".to_owned(), |c| format!("<@{}>", c.user));
+            return Ok(Reply::ephemeral(
+                crate::catalog::text(self.policy.locale, Key::OncallOverrideNotAllowed).fill_trusted(&[
+                    ("schedule", &crate::domain::text::escape_mrkdwn(&schedule.name)),
+                    ("user", &holder),
+                ]),
+            ));
+        }
+        let until = match (lasting, &current) {
+            (Some(lasting), _) => crate::domain::reminders::plus(now, lasting),
+            (None, Some(current)) => current.until,
+            (None, None) => crate::domain::reminders::plus(now, schedule.shift),
+        };
+        self.store.add_oncall_override(&schedule.name, user, now, until, by, now).await?;
+        Ok(Reply::ephemeral(render::oncall::override_set(schedule, user, until, &self.policy)))
     }
 
     async fn list(&self) -> Reply {

@@ -272,4 +272,7 @@ keys! {
     OncallNobody = "oncall.nobody",
     OncallNoSchedules = "oncall.no_schedules",
     OncallServiceWithout = "oncall.service_without",
+    OncallWhichService = "oncall.which_service",
+    OncallOverrideNotAllowed = "oncall.override_not_allowed",
+    OncallOverrideSet = "oncall.override_set",
 }

@@ -47,6 +47,13 @@ pub enum Command {
     Close,
     /// `oncall [service:NAME]`: who is on call now, until when, and who is next.
     OnCall(Option<ServiceName>),
+    /// `oncall override @user [service:NAME] [for DURATION]`: @user on call now, for that
+    /// long (`None`: until the current shift ends).
+    OnCallOverride {
+        user: UserId,
+        service: Option<ServiceName>,
+        lasting: Option<std::time::Duration>,
+    },
 }
 
 /// The options of a quick `declare`.
@@ -172,6 +179,7 @@ impl Command {
                 | Command::Stats(_)
                 | Command::Change { .. }
                 | Command::OnCall(_)
+                | Command::OnCallOverride { .. }
         )
     }
 
@@ -197,7 +205,7 @@ impl Command {
             Command::Resolve(_) => "resolve",
             Command::Retro => "retro",
             Command::Close => "close",
-            Command::OnCall(_) => "oncall",
+            Command::OnCall(_) | Command::OnCallOverride { .. } => "oncall",
         }
     }
 }
@@ -285,9 +293,16 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
     Ok(command)
 }
 
-/// `oncall [service:NAME]`.
+/// The usage line of `oncall override`.
+const OVERRIDE_USAGE: &str = "oncall override @user [service:NAME] [for DURATION]";
+
+/// `oncall [service:NAME]`, or `oncall override @user [service:NAME] [for DURATION]`.
 fn parse_oncall(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
     let Some(word) = words.peek() else { return Ok(Command::OnCall(None)) };
+    if word.eq_ignore_ascii_case("override") {
+        words.next_word();
+        return parse_override(words, policy);
+    }
     match service_option(word, policy) {
         Some(service) => {
             words.next_word();
@@ -295,6 +310,27 @@ fn parse_oncall(words: &mut Words<'_>, policy: &Policy) -> Result<Command, Gramm
         }
         None => no_more(words, "oncall [service:NAME]", Command::OnCall(None)),
     }
+}
+
+fn parse_override(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let usage = Usage::Simple(OVERRIDE_USAGE);
+    let word = words.next_word().ok_or(GrammarError::MissingArgument { usage })?;
+    let user = UserId::parse(word).ok_or_else(|| GrammarError::ExpectedUser { usage, got: word.to_owned() })?;
+    let mut service = None;
+    let mut lasting = None;
+    while let Some(word) = words.next_word() {
+        if let Some(named) = service_option(word, policy).filter(|_| service.is_none()) {
+            service = Some(named?);
+        } else if word.eq_ignore_ascii_case("for") && lasting.is_none() {
+            let amount = words.next_word().ok_or(GrammarError::MissingArgument { usage })?;
+            let parsed = humantime::parse_duration(amount).ok().filter(|d| !d.is_zero());
+            lasting = Some(parsed.ok_or_else(|| GrammarError::UnexpectedWords { usage, words: amount.to_owned() })?);
+        } else {
+            let rest = words.rest().map_or_else(|| word.to_owned(), |rest| format!("{word} {rest}"));
+            return Err(GrammarError::UnexpectedWords { usage, words: rest });
+        }
+    }
+    Ok(Command::OnCallOverride { user, service, lasting })
 }
 
 fn no_more(words: &mut Words<'_>, usage: &'static str, command: Command) -> Result<Command, GrammarError> {

@@ -383,3 +383,29 @@ fn oncall_asks_for_every_schedule_or_one_services() {
     assert_eq!(err("oncall service:billing"), GrammarError::UnknownService { word: "billing".into() });
     assert!(matches!(err("oncall tomorrow"), GrammarError::UnexpectedWords { .. }));
 }
+
+#[test]
+fn oncall_override_puts_someone_on_call_for_a_while() {
+    let hours = |n: u64| Some(std::time::Duration::from_secs(n * 3600));
+    assert_eq!(
+        ok("oncall override <@U0DAN> service:payments for 8h"),
+        Command::OnCallOverride { user: user("U0DAN"), service: Some(svc("payments")), lasting: hours(8) }
+    );
+    assert_eq!(
+        ok("oncall override <@U0DAN|dan> for 2h service:payments"),
+        Command::OnCallOverride { user: user("U0DAN"), service: Some(svc("payments")), lasting: hours(2) }
+    );
+    assert_eq!(
+        ok("oncall override <@U0DAN>"),
+        Command::OnCallOverride { user: user("U0DAN"), service: None, lasting: None }
+    );
+    assert!(matches!(err("oncall override"), GrammarError::MissingArgument { .. }));
+    assert!(matches!(err("oncall override dan"), GrammarError::ExpectedUser { .. }));
+    assert!(matches!(err("oncall override <@U0DAN> for ever"), GrammarError::UnexpectedWords { .. }));
+    assert!(matches!(err("oncall override <@U0DAN> for 0s"), GrammarError::UnexpectedWords { .. }));
+    assert!(matches!(err("oncall override <@U0DAN> please"), GrammarError::UnexpectedWords { .. }));
+    assert_eq!(
+        err("oncall override <@U0DAN> service:billing"),
+        GrammarError::UnknownService { word: "billing".into() }
+    );
+}

@@ -14,6 +14,7 @@ mod incident_id;
 pub mod incidents;
 pub mod messages;
 pub mod notices;
+pub mod oncall;
 pub mod outbox;
 pub mod reminders;
 pub mod retention;

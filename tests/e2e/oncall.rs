@@ -42,3 +42,32 @@ async fn without_schedules_oncall_says_how_to_set_one() {
     let reply = app.command("oncall").await;
     assert!(reply["text"].as_str().unwrap().starts_with("No on-call schedules are set."), "{reply}");
 }
+
+#[tokio::test]
+async fn the_person_on_call_hands_over_with_an_override_that_ends() {
+    let app =
+        spawn_app_with(Options { policy: Some(policy()), prepare_slack: Some(workspace::seed), ..Options::default() })
+            .await;
+    let before = app.command("oncall").await["text"].as_str().unwrap().to_owned();
+    let on_call = if before.contains("<@U0ONCALL1> until") { "U0ONCALL1" } else { "U0ONCALL2" };
+
+    // Someone else may not.
+    let refused = app.command_in("oncall override <@U0SEARCHER> for 2h", "C0GENERAL", "U0REPORTER").await;
+    let refused = refused["text"].as_str().unwrap();
+    assert!(refused.starts_with("Only the person on call for *payments*"), "{refused}");
+    assert_eq!(app.command("oncall").await["text"].as_str().unwrap(), before, "nothing changed");
+
+    // The person on call hands over for two hours.
+    let set = app.command_in("oncall override <@U0SEARCHER> service:payments for 2h", "C0GENERAL", on_call).await;
+    assert!(set["text"].as_str().unwrap().starts_with("<@U0SEARCHER> is on call for *payments* until"), "{set}");
+    let now = app.command("oncall").await;
+    let now = now["text"].as_str().unwrap();
+    assert!(now.contains("• *payments*: <@U0SEARCHER> until"), "{now}");
+    // After it, the schedule again (whoever's shift it is then).
+    assert!(now.ends_with("then <@U0ONCALL1>") || now.ends_with("then <@U0ONCALL2>"), "{now}");
+
+    // An admin may set one too; the one set last wins.
+    let admin = app.command_in("oncall override <@U0ADMIN> for 30m", "C0GENERAL", "U0ADMIN").await;
+    assert!(admin["text"].as_str().unwrap().starts_with("<@U0ADMIN> is on call"), "{admin}");
+    assert!(app.command("oncall").await["text"].as_str().unwrap().contains("<@U0ADMIN> until"));
+}
