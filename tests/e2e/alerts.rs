@@ -221,18 +221,8 @@ async fn the_message_shortcut_declares_from_a_message_and_answers_in_its_thread(
         "Checkout returns 500 for everyone\nsince 14:02, see graphs",
         None,
     );
-    let shortcut = json!({
-        "type": "message_action", "callback_id": "report_incident", "trigger_id": "t-shortcut",
-        "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"}, "channel": {"id": "C0GENERAL", "name": "general"},
-        "message": {"type": "message", "user": "U0SEARCHER", "ts": &ts, "text": "Checkout returns 500 for everyone\nsince 14:02, see graphs"},
-        "response_url": "https://hooks.slack.com/app/x"
-    });
-    let response = app
-        .post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&shortcut))
-        .await;
-    assert_eq!(response.status(), 200);
-    let opened = app.slack.calls_to("views.open");
-    let view = &opened.last().unwrap().params["view"];
+    let view = report_from_message(&app, &ts, "Checkout returns 500 for everyone\nsince 14:02, see graphs").await;
+    let view = &view;
     assert_eq!(view["blocks"][0]["element"]["initial_value"], "Checkout returns 500 for everyone");
     let description = view["blocks"].as_array().unwrap().iter().find(|b| b["block_id"] == "description").unwrap();
     let prefilled = description["element"]["initial_value"].as_str().unwrap();
@@ -242,16 +232,7 @@ async fn the_message_shortcut_declares_from_a_message_and_answers_in_its_thread(
         "{prefilled}"
     );
 
-    let values = json!({
-        "title": {"title": {"value": "Checkout returns 500 for everyone"}},
-        "severity": {"severity": {"selected_option": {"value": "SEV2"}}},
-        "services": {"services": {"selected_options": [{"value": "checkout"}]}},
-        "impact": {"impact": {"value": null}}, "description": {"description": {"value": prefilled}}, "private": {"private": {"selected_options": []}}
-    });
-    let submission = json!({"type": "view_submission", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"},
-        "view": {"callback_id": "declare", "private_metadata": view["private_metadata"], "state": {"values": values}}});
-    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&submission))
-        .await;
+    submit_declare(&app, view, "Checkout returns 500 for everyone", Some(prefilled)).await;
     app.outbox_drained().await;
     let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().expect("declared");
     let replies: Vec<_> =
@@ -268,29 +249,42 @@ async fn a_report_from_a_message_whose_channel_cannot_be_opened_stops_waiting_fo
     let app = workspace::spawn().await;
     app.slack.inject("conversations.create", Fault::SlackError("restricted_action".into()));
     let ts = app.slack.add_message("C0GENERAL", "U0SEARCHER", "Checkout returns 500", None);
-    let shortcut = json!({
-        "type": "message_action", "callback_id": "report_incident", "trigger_id": "t-shortcut",
-        "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"}, "channel": {"id": "C0GENERAL", "name": "general"},
-        "message": {"type": "message", "user": "U0SEARCHER", "ts": &ts, "text": "Checkout returns 500"},
-        "response_url": "https://hooks.slack.com/app/x"
-    });
-    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&shortcut))
-        .await;
-    let view = app.slack.calls_to("views.open").last().unwrap().params["view"].clone();
-    let values = json!({
-        "title": {"title": {"value": "Checkout returns 500"}},
-        "severity": {"severity": {"selected_option": {"value": "SEV2"}}},
-        "services": {"services": {"selected_options": [{"value": "checkout"}]}},
-        "impact": {"impact": {"value": null}}, "description": {"description": {"value": null}}, "private": {"private": {"selected_options": []}}
-    });
-    let submission = json!({"type": "view_submission", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"},
-        "view": {"callback_id": "declare", "private_metadata": view["private_metadata"], "state": {"values": values}}});
-    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&submission))
-        .await;
+    let view = report_from_message(&app, &ts, "Checkout returns 500").await;
+    submit_declare(&app, &view, "Checkout returns 500", None).await;
     app.outbox_drained().await;
     let failed: Vec<String> = app.app.store.failed_jobs().await.unwrap().into_iter().map(|j| j.kind).collect();
     assert_eq!(failed, ["open_channel", "reply_to_source"], "both given up, none retried for ever");
     let replies = app.slack.messages("C0GENERAL").into_iter().filter(|m| m.thread_ts.as_deref() == Some(ts.as_str()));
     assert_eq!(replies.count(), 0, "no reply pointing to a channel that does not exist");
     assert_eq!(workspace::bot_posts(&app.slack, "C0CHECKOUT").len(), 1, "the affected team still hears");
+}
+
+/// Runs the "Report an incident" message shortcut on `ts` (U0SEARCHER's message `text` in
+/// C0GENERAL) and returns the declare modal it opened.
+async fn report_from_message(app: &TestApp, ts: &str, text: &str) -> Value {
+    let shortcut = json!({
+        "type": "message_action", "callback_id": "report_incident", "trigger_id": "t-shortcut",
+        "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"}, "channel": {"id": "C0GENERAL", "name": "general"},
+        "message": {"type": "message", "user": "U0SEARCHER", "ts": ts, "text": text},
+        "response_url": "https://hooks.slack.com/app/x"
+    });
+    let response = app
+        .post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&shortcut))
+        .await;
+    assert_eq!(response.status(), 200);
+    app.slack.calls_to("views.open").last().unwrap().params["view"].clone()
+}
+
+/// Submits the declare modal `view` as a SEV2 on checkout with this title and description.
+async fn submit_declare(app: &TestApp, view: &Value, title: &str, description: Option<&str>) {
+    let values = json!({
+        "title": {"title": {"value": title}},
+        "severity": {"severity": {"selected_option": {"value": "SEV2"}}},
+        "services": {"services": {"selected_options": [{"value": "checkout"}]}},
+        "impact": {"impact": {"value": null}}, "description": {"description": {"value": description}}, "private": {"private": {"selected_options": []}}
+    });
+    let submission = json!({"type": "view_submission", "team": {"id": signing::TEAM_ID}, "user": {"id": "U0REPORTER"},
+        "view": {"callback_id": "declare", "private_metadata": view["private_metadata"], "state": {"values": values}}});
+    app.post_signed("/slack/interactions", "application/x-www-form-urlencoded", signing::interaction_form(&submission))
+        .await;
 }
