@@ -43,6 +43,7 @@ pub mod http;
 pub mod integrations;
 pub mod manifest;
 pub mod metrics;
+pub mod pagers;
 pub mod render;
 pub mod serve;
 pub mod slack;
