@@ -7,8 +7,10 @@
 //! (one external alert per incident, its `dedup_key`/`alias`, the severity's mapping). Keys are
 //! held as [`secrecy::SecretString`] and never appear in a log line or an error.
 
+pub mod opsgenie;
 mod outcome;
 pub mod pagerduty;
 
+pub use opsgenie::{Opsgenie, OpsgenieAlert, OpsgeniePriority};
 pub use outcome::PagerError;
 pub use pagerduty::{PagerDuty, PagerDutyEvent, PagerDutyLink, PagerDutySeverity, routing_key_is_well_formed};
