@@ -111,6 +111,7 @@ fn reminder_scan(c: &mut Criterion) {
         team_id: TeamId::parse("T0FIREBELL").unwrap(),
         // Never called: nothing is due, so a tick only reads the database.
         slack: SlackApi::new("http://127.0.0.1:9/api/", &SecretString::from("xoxb-unused")).unwrap(),
+        pagers: Arc::default(),
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
     };
     let mut group = c.benchmark_group("reminders");

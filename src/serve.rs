@@ -57,6 +57,10 @@ pub async fn start(
         .with_pacing(settings.slack_pacing);
     let health = Arc::new(Health::default());
     let team_id = workspace(&slack, settings.team_id.clone(), &health, &store, &clock).await?;
+    let (pagers, pager_warnings) = crate::pagers::Outlets::new(&loaded.policy, &settings.pagers)?;
+    for warning in &pager_warnings {
+        tracing::warn!("{warning}");
+    }
     let policy = Arc::new(loaded.policy);
     tokio::spawn(check_configured_channels(slack.clone(), Arc::clone(&policy), Arc::clone(&health)));
 
@@ -68,6 +72,7 @@ pub async fn start(
         health,
         team_id,
         slack,
+        pagers: Arc::new(pagers),
         outbox_wakeup: Arc::new(Notify::new()),
     };
     let owner = format!("{}-{}", std::process::id(), uuid_like());

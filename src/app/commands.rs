@@ -127,6 +127,9 @@ impl App {
             }
             Command::Followups => return Some(self.or_internal(self.list_followups(&incident).await)),
             Command::Retro => return Some(self.or_internal(self.start_retro(&incident).await)),
+            Command::Page(user) => {
+                return Some(self.or_internal(self.page_command(&incident, &user, &command.user_id).await));
+            }
             other => return Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
         };
         Some(match self.act(&incident, action, &command.user_id).await {

@@ -98,6 +98,8 @@ impl App {
         jobs::enqueue(tx, &step, jobs::DECLARED, now).await?;
         // The fire alarm is recorded with the incident: each notice waits for the channel.
         jobs::enqueue_notices(tx, &self.policy, &incident, declaration.response_url.as_deref(), now).await?;
+        // The on-call are responders from the start, and paged now when the severity pages.
+        self.record_oncall(tx, &incident, &incident.services, now).await?;
         Ok(incident)
     }
 

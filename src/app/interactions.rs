@@ -64,6 +64,7 @@ impl App {
             UserAction::QuickActionClicked { action, incident, trigger_id } => {
                 self.quick_action_clicked(action, incident, &trigger_id).await
             }
+            UserAction::PageAcknowledgeClicked { page } => self.page_acknowledge_clicked(page, user).await,
             UserAction::MessageShortcut { channel, ts, text, trigger_id } => {
                 self.report_from_message(&channel, &ts, &text, &trigger_id).await
             }
@@ -72,6 +73,16 @@ impl App {
                 InteractionOutcome::Acknowledged
             }
         }
+    }
+
+    /// A page's Acknowledge button. The page's message is edited through the outbox; a
+    /// second click, or a click on someone else's page, changes nothing.
+    async fn page_acknowledge_clicked(&self, page: i64, user: &UserId) -> InteractionOutcome {
+        match self.acknowledge_page(page, user).await {
+            Ok(outcome) => tracing::info!(page.id = page, ?outcome, "page acknowledge clicked"),
+            Err(error) => tracing::error!(error = format!("{error:#}"), page.id = page, "could not acknowledge a page"),
+        }
+        InteractionOutcome::Acknowledged
     }
 
     /// An alert prompt's Declare button: the declare form, prefilled from the alert (opened

@@ -140,6 +140,21 @@ impl App {
                 jobs::enqueue(tx, &step, &dedupe, now).await?;
             }
         }
+        match change {
+            // Raising into a paging severity pages the on-call (each once per incident).
+            Change::SeverityChanged { lowered: false, .. } if self.policy.pages(&next.severity) => {
+                self.page_on_call(tx, next, now).await?;
+            }
+            // A new service's on-call joins the responders (and is paged if the severity pages).
+            Change::ServiceAdded(service) => {
+                self.record_oncall(tx, next, std::slice::from_ref(service), now).await?;
+                if next.channel.is_some() {
+                    jobs::enqueue(tx, &Step::InviteResponders { incident_id: id }, &scope, now).await?;
+                }
+            }
+            Change::Resolved { .. } => self.stop_paging(tx, id, now).await?,
+            _ => {}
+        }
         if matches!(change, Change::Closed) && self.policy.archive_on_close {
             jobs::enqueue(tx, &Step::ArchiveChannel { incident_id: id }, &scope, now).await?;
         }

@@ -16,6 +16,7 @@ pub mod health;
 pub mod interactions;
 pub mod jobs;
 pub mod lifecycle;
+pub mod paging;
 pub mod reminders;
 pub mod reply;
 pub mod retro;
@@ -44,6 +45,8 @@ pub struct App {
     /// The Web API facade: handed to outbox steps through [`jobs::StepContext`]; request
     /// handlers use it only to open modals and to read the bot's cached identity.
     pub slack: SlackApi,
+    /// The external pagers turned on (PagerDuty, Opsgenie), for the outbox's steps.
+    pub pagers: Arc<crate::pagers::Outlets>,
     /// Wakes the outbox worker when a job is enqueued (no polling delay on the happy path).
     pub outbox_wakeup: Arc<Notify>,
 }

@@ -54,6 +54,7 @@ impl App {
                     .await?;
             }
         }
+        self.tick_paging(now).await?;
         self.tick_digest(now).await
     }
 

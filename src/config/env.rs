@@ -128,9 +128,27 @@ pub struct ServeSettings {
     /// Whether calls to Slack are paced to its published limits (`FIREBELL_SLACK_PACING`,
     /// `slack` by default; `off` sends as fast as jobs run and relies on Slack's 429s alone).
     pub slack_pacing: bool,
+    /// The external pagers' keys and base URLs (used when the policy turns them on).
+    pub pagers: PagerSettings,
     /// Startup warnings worth logging (e.g. a bot token without the `xoxb-` prefix).
     pub warnings: Vec<String>,
 }
+
+/// `PAGERDUTY_ROUTING_KEY`, `OPSGENIE_API_KEY` and their base URLs.
+#[derive(Clone, Debug)]
+pub struct PagerSettings {
+    pub pagerduty_key: Option<SecretString>,
+    /// `FIREBELL_PAGERDUTY_URL`: events go to `{url}/v2/enqueue`.
+    pub pagerduty_url: String,
+    pub opsgenie_key: Option<SecretString>,
+    /// `FIREBELL_OPSGENIE_URL` (`https://api.eu.opsgenie.com` in the EU).
+    pub opsgenie_url: String,
+}
+
+/// PagerDuty's Events API.
+pub const PAGERDUTY_URL: &str = "https://events.pagerduty.com";
+/// Opsgenie's Alert API (US instance).
+pub const OPSGENIE_URL: &str = "https://api.opsgenie.com";
 
 /// Reads variables through `get` so tests can pass a map instead of the process environment.
 /// Empty values count as unset.
@@ -258,8 +276,10 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
                 return Err(error("FIREBELL_SLACK_PACING", format!("\"{other}\"; expected slack or off")));
             }
         };
+        let pagers = self.pagers()?;
         Ok(ServeSettings {
             common,
+            pagers,
             slack_pacing,
             job_lease,
             outbox_concurrency,
@@ -272,6 +292,36 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             listen,
             webhook_token: self.get("FIREBELL_WEBHOOK_TOKEN").map(SecretString::from),
             warnings,
+        })
+    }
+}
+
+impl<F: Fn(&str) -> Option<String>> Env<F> {
+    /// The external pagers' settings: a routing key of the wrong shape, or a base URL that is
+    /// not http(s), is refused at start rather than at the first page.
+    fn pagers(&self) -> Result<PagerSettings, EnvError> {
+        let url = |var: &'static str, default: &str| -> Result<String, EnvError> {
+            let url = self.get(var).unwrap_or_else(|| default.to_owned());
+            if url.starts_with("https://") || url.starts_with("http://") {
+                Ok(url)
+            } else {
+                Err(error(var, format!("\"{url}\"; expected an http:// or https:// URL")))
+            }
+        };
+        let pagerduty_key = self.get("PAGERDUTY_ROUTING_KEY");
+        if let Some(key) = &pagerduty_key
+            && !crate::pagers::routing_key_is_well_formed(key.trim())
+        {
+            return Err(error(
+                "PAGERDUTY_ROUTING_KEY",
+                "is not an Events API v2 integration key; expected the 32 letters and digits from the service's Events API v2 integration".to_owned(),
+            ));
+        }
+        Ok(PagerSettings {
+            pagerduty_key: pagerduty_key.map(|key| SecretString::from(key.trim().to_owned())),
+            pagerduty_url: url("FIREBELL_PAGERDUTY_URL", PAGERDUTY_URL)?,
+            opsgenie_key: self.get("OPSGENIE_API_KEY").map(|key| SecretString::from(key.trim().to_owned())),
+            opsgenie_url: url("FIREBELL_OPSGENIE_URL", OPSGENIE_URL)?,
         })
     }
 }

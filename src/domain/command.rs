@@ -54,6 +54,8 @@ pub enum Command {
         service: Option<ServiceName>,
         lasting: Option<std::time::Duration>,
     },
+    /// `page @user`: page @user now for this incident, as the on-call is paged.
+    Page(UserId),
 }
 
 /// The options of a quick `declare`.
@@ -139,6 +141,7 @@ pub enum Usage {
     Status,
     Severity,
     Lead,
+    Page,
     Role,
     Title,
     Impact,
@@ -157,6 +160,7 @@ impl Usage {
             Usage::Status => "status investigating|identified|monitoring",
             Usage::Severity => "severity sevN",
             Usage::Lead => "lead @user",
+            Usage::Page => "page @user",
             Usage::Role => "role NAME @user",
             Usage::Title => "title TEXT",
             Usage::Impact => "impact TEXT",
@@ -206,6 +210,7 @@ impl Command {
             Command::Retro => "retro",
             Command::Close => "close",
             Command::OnCall(_) | Command::OnCallOverride { .. } => "oncall",
+            Command::Page(_) => "page",
         }
     }
 }
@@ -275,6 +280,7 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "status" => parse_status(&mut words)?,
         "severity" | "sev" => parse_severity(&mut words, policy)?,
         "lead" => Command::Lead(expect_user(&mut words, Usage::Lead)?),
+        "page" => Command::Page(expect_user(&mut words, Usage::Page)?),
         "role" => parse_role(&mut words, policy)?,
         "title" => Command::Title(expect_text(&mut words, Usage::Title)?),
         "impact" => Command::Impact(expect_text(&mut words, Usage::Impact)?),

@@ -409,3 +409,18 @@ fn oncall_override_puts_someone_on_call_for_a_while() {
         GrammarError::UnknownService { word: "billing".into() }
     );
 }
+
+#[test]
+fn page_takes_one_person() {
+    assert_eq!(ok("page <@U0ONCALL>"), Command::Page(user("U0ONCALL")));
+    assert_eq!(ok("PAGE <@W123|bob>"), Command::Page(user("W123")));
+    assert!(Command::Page(user("U0ONCALL")).needs_incident_channel());
+    assert_eq!(Command::Page(user("U0ONCALL")).word(), "page");
+}
+
+#[test]
+fn page_without_a_person_says_how() {
+    assert_eq!(err("page"), GrammarError::MissingArgument { usage: Usage::Page });
+    assert!(matches!(err("page bob"), GrammarError::ExpectedUser { usage: Usage::Page, .. }));
+    assert!(matches!(err("page <@U0A> <@U0B>"), GrammarError::UnexpectedWords { usage: Usage::Page, .. }));
+}

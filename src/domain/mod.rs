@@ -11,6 +11,7 @@ pub mod ids;
 pub mod incident;
 pub mod lifecycle;
 pub mod oncall;
+pub mod paging;
 pub mod policy;
 pub mod record;
 pub mod reminders;

@@ -38,6 +38,22 @@ pub struct Policy {
     pub services: Vec<Service>,
     /// On-call rotations, by name.
     pub schedules: Vec<crate::domain::oncall::Schedule>,
+    pub paging: Paging,
+}
+
+/// Who is paged, and how the page climbs when nobody answers.
+#[derive(Clone, Debug)]
+pub struct Paging {
+    /// Declaring (or raising into) these pages the affected services' on-call.
+    pub severities: Vec<SeverityName>,
+    /// How long a page waits for its Acknowledge before the next level is paged.
+    pub ack_within: Duration,
+    /// The levels after the on-call, in order: one person per `ack_within`.
+    pub escalate_to: Vec<UserId>,
+    /// Also send PagerDuty Events API v2 events (needs `PAGERDUTY_ROUTING_KEY`).
+    pub pagerduty: bool,
+    /// Also create Opsgenie alerts (needs `OPSGENIE_API_KEY`).
+    pub opsgenie: bool,
 }
 
 /// Where the bot speaks outside incident channels.
@@ -179,6 +195,11 @@ impl Policy {
     /// Severity names in policy order, for "accepted: …" replies.
     pub fn severity_names(&self) -> Vec<String> {
         self.severities.iter().map(|s| s.name.to_string()).collect()
+    }
+
+    /// Whether an incident of `severity` pages its services' on-call.
+    pub fn pages(&self, severity: &SeverityName) -> bool {
+        self.paging.severities.iter().any(|s| s.as_str().eq_ignore_ascii_case(severity.as_str()))
     }
 
     /// Service names in policy order, for "accepted: …" replies.

@@ -424,6 +424,8 @@ fn event_detail(entry: &TimelineEntry, people: &mut People<'_>) -> String {
         TimelineEntry::FollowupAdded { text, .. } | TimelineEntry::FollowupDone { text, .. } => people.scrub(text),
         // Alert titles come from monitoring and may carry mentions too.
         TimelineEntry::Alert { title, .. } | TimelineEntry::AlertResolved { title, .. } => people.scrub(title),
+        TimelineEntry::Paged { user, .. } | TimelineEntry::PageAcknowledged { user } => label(&people.of(user), locale),
+        TimelineEntry::PagesUnanswered { levels } => levels.to_string(),
         // Highlights are `Line::Highlight` and unknown entries `Line::Unknown`: no detail here.
         TimelineEntry::Closed {}
         | TimelineEntry::ReminderSnoozed { .. }

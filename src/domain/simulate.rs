@@ -39,6 +39,20 @@ pub enum Event {
     Digest,
     Resolved,
     RetroNudge,
+    /// The on-call of each schedule paged (as the schedules say, before any override), and
+    /// the external pagers triggered.
+    PageOnCall {
+        on_call: Vec<(String, crate::domain::ids::UserId)>,
+    },
+    /// Nobody acknowledged: the next level of `paging.escalate_to` is paged.
+    PageEscalation {
+        level: u32,
+        user: crate::domain::ids::UserId,
+    },
+    /// Nobody acknowledged any level: the announcements channel is told.
+    PagesUnanswered {
+        levels: u32,
+    },
 }
 
 /// One line of the run.
@@ -100,6 +114,7 @@ pub fn simulate(policy: &Policy, scenario: &Scenario) -> Vec<Firing> {
             out.push(Firing { at, event: Event::Digest });
         }
     }
+    paging(policy, scenario, end, &mut out);
     out.push(Firing { at: end, event: Event::Resolved });
     let resolved = Change::Resolved { summary: None, duration: chrono::Duration::zero() };
     let after = reminders::after_change(&timers, &resolved, IncidentStatus::Resolved, &scenario.severity, policy, end);
@@ -108,6 +123,41 @@ pub fn simulate(policy: &Policy, scenario: &Scenario) -> Vec<Firing> {
     }
     out.sort_by_key(|f| f.at);
     out
+}
+
+/// The pages of an incident nobody acknowledges: the on-call at declaration (when the
+/// severity pages and a schedule has someone on call), then one level per `ack_within`.
+fn paging(policy: &Policy, scenario: &Scenario, end: DateTime<Utc>, out: &mut Vec<Firing>) {
+    use crate::domain::paging::{self, Step};
+    if !policy.pages(&scenario.severity) {
+        return;
+    }
+    let start = scenario.start;
+    let on_call: Vec<_> = policy
+        .schedules
+        .iter()
+        .filter_map(|s| {
+            crate::domain::oncall::on_call(s, &[], policy.timezone, start).map(|c| (s.name.clone(), c.user))
+        })
+        .collect();
+    if on_call.is_empty() {
+        return;
+    }
+    out.push(Firing { at: start, event: Event::PageOnCall { on_call } });
+    let mut level = 0;
+    while let Some((next, due)) = paging::next_after(policy, start, level) {
+        if due >= end {
+            break;
+        }
+        match paging::step_at(policy, next) {
+            Some(Step::Page { level, user }) => {
+                out.push(Firing { at: due, event: Event::PageEscalation { level, user } })
+            }
+            Some(Step::Exhausted { levels }) => out.push(Firing { at: due, event: Event::PagesUnanswered { levels } }),
+            None => break,
+        }
+        level = next;
+    }
 }
 
 fn post_update(
@@ -178,6 +228,49 @@ mod tests {
         ];
         assert_eq!(described, expected);
         assert_eq!(run.last().unwrap().at, at(17, 0) + chrono::Duration::days(2));
+    }
+
+    #[test]
+    fn an_unacknowledged_sev1_pages_the_on_call_then_climbs_then_tells_the_announcements() {
+        let mut policy = contract_policy();
+        let user = |id: &str| crate::domain::ids::UserId::parse(id).unwrap();
+        policy.schedules = vec![crate::domain::oncall::Schedule {
+            name: "payments".into(),
+            members: vec![user("U0ONCALL1"), user("U0ONCALL2")],
+            shift: Duration::from_secs(7 * 24 * 3600),
+            start: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap().and_hms_opt(10, 0, 0).unwrap(),
+        }];
+        policy.paging.escalate_to = vec![user("U0MANAGER")];
+        policy.paging.ack_within = Duration::from_secs(5 * 60);
+        let scenario = Scenario {
+            severity: sev("SEV1"),
+            start: at(14, 0),
+            duration: Duration::from_secs(3600),
+            updates_every: None,
+        };
+        let pages: Vec<(String, Event)> = simulate(&policy, &scenario)
+            .into_iter()
+            .filter(|f| {
+                matches!(
+                    f.event,
+                    Event::PageOnCall { .. } | Event::PageEscalation { .. } | Event::PagesUnanswered { .. }
+                )
+            })
+            .map(|f| (f.at.format("%H:%M").to_string(), f.event))
+            .collect();
+        assert_eq!(
+            pages,
+            vec![
+                ("14:00".into(), Event::PageOnCall { on_call: vec![("payments".into(), user("U0ONCALL1"))] }),
+                ("14:05".into(), Event::PageEscalation { level: 1, user: user("U0MANAGER") }),
+                ("14:10".into(), Event::PagesUnanswered { levels: 1 }),
+            ]
+        );
+        let sev3 = Scenario { severity: sev("SEV3"), ..scenario };
+        assert!(
+            simulate(&policy, &sev3).iter().all(|f| !matches!(f.event, Event::PageOnCall { .. })),
+            "SEV3 pages nobody"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use crate::domain::followup::FollowupGroup;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::lifecycle::Change;
+use crate::domain::paging::PageReason;
 
 /// The JSON key serde tags an entry with; stored in its own column, not in the body.
 const TAG: &str = "kind";
@@ -73,6 +74,13 @@ pub enum TimelineEntry {
     AlertResolved { source: String, title: String, fingerprint: String },
     /// A channel message was highlighted (a reaction or a pin) by `by`.
     Highlight { channel: ChannelId, ts: String, by: UserId },
+    /// `user` was paged, at `level` of the climb (0: the on-call or `page @user`), for
+    /// `reason`. The entry's author is who paged by hand; none for the bot's own pages.
+    Paged { user: UserId, reason: PageReason, level: u32 },
+    /// `user` acknowledged their page (the incident's acknowledgement, if it was the first).
+    PageAcknowledged { user: UserId },
+    /// Nobody acknowledged any level of the climb: the announcements channel was told.
+    PagesUnanswered { levels: u32 },
     /// A stored row this version cannot read: a kind it does not know (written by a newer or
     /// older version) or a body that does not fit its kind. Made by [`TimelineEntry::from_stored`],
     /// never by serde, and kept as stored so it is shown, not lost.
@@ -104,11 +112,14 @@ pub enum TimelineKind {
     Alert,
     AlertResolved,
     Highlight,
+    Paged,
+    PageAcknowledged,
+    PagesUnanswered,
 }
 
 impl TimelineKind {
     /// Every kind this version knows.
-    pub const ALL: [TimelineKind; 19] = [
+    pub const ALL: [TimelineKind; 22] = [
         TimelineKind::Declared,
         TimelineKind::Update,
         TimelineKind::StatusChanged,
@@ -128,6 +139,9 @@ impl TimelineKind {
         TimelineKind::Alert,
         TimelineKind::AlertResolved,
         TimelineKind::Highlight,
+        TimelineKind::Paged,
+        TimelineKind::PageAcknowledged,
+        TimelineKind::PagesUnanswered,
     ];
 
     /// The name in the `kind` column (`status_changed`). Spelled by serde with the same rule
@@ -200,6 +214,9 @@ impl TimelineEntry {
             TimelineEntry::Alert { .. } => TimelineKind::Alert,
             TimelineEntry::AlertResolved { .. } => TimelineKind::AlertResolved,
             TimelineEntry::Highlight { .. } => TimelineKind::Highlight,
+            TimelineEntry::Paged { .. } => TimelineKind::Paged,
+            TimelineEntry::PageAcknowledged { .. } => TimelineKind::PageAcknowledged,
+            TimelineEntry::PagesUnanswered { .. } => TimelineKind::PagesUnanswered,
             TimelineEntry::Unknown { kind, .. } => return Err(kind),
         })
     }

@@ -10,6 +10,7 @@ use crate::domain::followup::FollowupGroup;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::lifecycle::Change;
+use crate::domain::paging::PageReason;
 
 fn user(id: &str) -> UserId {
     UserId::parse(id).unwrap()
@@ -70,6 +71,9 @@ fn sample(kind: TimelineKind) -> TimelineEntry {
             ts: "1790000000.000100".into(),
             by: user("U0BOB"),
         },
+        TimelineKind::Paged => TimelineEntry::Paged { user: user("U0ONCALL"), reason: PageReason::OnCall, level: 0 },
+        TimelineKind::PageAcknowledged => TimelineEntry::PageAcknowledged { user: user("U0ONCALL") },
+        TimelineKind::PagesUnanswered => TimelineEntry::PagesUnanswered { levels: 2 },
     }
 }
 

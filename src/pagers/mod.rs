@@ -9,8 +9,10 @@
 
 pub mod opsgenie;
 mod outcome;
+mod outlets;
 pub mod pagerduty;
 
 pub use opsgenie::{Opsgenie, OpsgenieAlert, OpsgeniePriority};
 pub use outcome::PagerError;
+pub use outlets::Outlets;
 pub use pagerduty::{PagerDuty, PagerDutyEvent, PagerDutyLink, PagerDutySeverity, routing_key_is_well_formed};

@@ -12,6 +12,7 @@ pub mod incident;
 pub mod lifecycle;
 pub mod lifecycle_modals;
 pub mod oncall;
+pub mod paging;
 pub mod reminders;
 pub mod retro;
 pub mod simulate;

@@ -44,6 +44,9 @@ fn kind_key(kind: TimelineKind) -> Key {
         // The builder makes highlights `Line::Highlight` (with the message's text); an event
         // line of this kind would have only its detail to say.
         TimelineKind::Highlight => Key::RetroKindOther,
+        TimelineKind::Paged => Key::RetroKindPaged,
+        TimelineKind::PageAcknowledged => Key::RetroKindPageAcknowledged,
+        TimelineKind::PagesUnanswered => Key::RetroKindPagesUnanswered,
     }
 }
 

@@ -39,6 +39,28 @@ pub fn run(policy: &Policy, scenario: &Scenario, firings: &[Firing]) -> String {
             Event::Digest => "digest of open incidents in the announcements channel".to_owned(),
             Event::Resolved => "resolved (reminders stop)".to_owned(),
             Event::RetroNudge => "retrospective nudge in the incident channel".to_owned(),
+            Event::PageOnCall { on_call } => {
+                let people: Vec<String> =
+                    on_call.iter().map(|(schedule, user)| format!("{user} ({schedule})")).collect();
+                let external: Vec<&str> =
+                    crate::domain::paging::Pager::enabled(policy).iter().map(|p| p.as_str()).collect();
+                let external = if external.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} alert triggered", external.join(" and "))
+                };
+                format!(
+                    "page by direct message to the on-call of the affected services' schedules: {}{external} (acknowledge within {})",
+                    people.join(", "),
+                    silence(policy.paging.ack_within)
+                )
+            }
+            Event::PageEscalation { level, user } => {
+                format!("no acknowledgement: page escalation level {level}, {user}, said in the incident channel")
+            }
+            Event::PagesUnanswered { levels } => {
+                format!("no acknowledgement after {levels} escalation level(s): the announcements channel is told")
+            }
         };
         lines.push(format!("{when}  {what}"));
     }

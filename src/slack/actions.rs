@@ -4,7 +4,7 @@
 //! Pure: no store, no Slack calls. Whether the alert, incident or follow-up an id names still
 //! exists is the use case's question (`app::interactions`). The ids an action is recognised
 //! by are the ones the renderers put on the buttons and modals (`render::alerts`,
-//! `render::followups`, `render::reminders`, `render::lifecycle_modals`,
+//! `render::followups`, `render::reminders`, `render::paging`, `render::lifecycle_modals`,
 //! `render::declare_modal`), so a button and its reading cannot drift apart.
 
 use std::time::Duration;
@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::IncidentId;
 use crate::render::lifecycle_modals::QuickAction;
-use crate::render::{alerts, declare_modal, followups, reminders};
+use crate::render::{alerts, declare_modal, followups, paging, reminders};
 use crate::slack::inbound::Interaction;
 
 /// One action a person took on something firebell put in Slack.
@@ -47,6 +47,8 @@ pub enum UserAction {
     SnoozeForChosen { incident: IncidentId, delay: Duration },
     /// A quick-action button (the pinned summary's, or a reminder's): open its modal.
     QuickActionClicked { action: QuickAction, incident: IncidentId, trigger_id: String },
+    /// A page's Acknowledge button.
+    PageAcknowledgeClicked { page: i64 },
     /// The "Declare incident" message shortcut on `ts` in `channel`.
     MessageShortcut { channel: ChannelId, ts: String, text: String, trigger_id: String },
     /// Anything else: acknowledged and ignored, for the reason given.
@@ -113,7 +115,7 @@ fn declare_origin(metadata: Option<&str>) -> DeclareOrigin {
 }
 
 /// The click-able ids other than the quick actions' and the snooze menu's.
-const BUTTONS: [&str; 4] = [alerts::DECLARE, alerts::DISMISS, followups::DONE, reminders::SNOOZE];
+const BUTTONS: [&str; 5] = [alerts::DECLARE, alerts::DISMISS, followups::DONE, reminders::SNOOZE, paging::ACKNOWLEDGE];
 
 fn click(action: &Value, trigger_id: Option<String>) -> UserAction {
     let action_id = action["action_id"].as_str().unwrap_or_default();
@@ -133,6 +135,7 @@ fn click(action: &Value, trigger_id: Option<String>) -> UserAction {
         (alerts::DISMISS, _, _) => UserAction::AlertDismissClicked { alert: id },
         (followups::DONE, _, _) => UserAction::FollowupDoneClicked { followup: id },
         (reminders::SNOOZE, _, _) => UserAction::SnoozeClicked { incident: IncidentId::from_stored(id) },
+        (paging::ACKNOWLEDGE, _, _) => UserAction::PageAcknowledgeClicked { page: id },
         (_, Some(action), Some(trigger_id)) => {
             UserAction::QuickActionClicked { action, incident: IncidentId::from_stored(id), trigger_id }
         }

@@ -119,6 +119,12 @@ fn a_mark_done_click_names_the_followup() {
 }
 
 #[test]
+fn an_acknowledge_click_names_the_page() {
+    assert_eq!(button("page_ack", "12"), UserAction::PageAcknowledgeClicked { page: 12 });
+    assert!(matches!(button("page_ack", "twelve"), UserAction::Other { .. }));
+}
+
+#[test]
 fn a_snooze_click_names_the_incident() {
     assert_eq!(button("reminder_snooze", "3"), UserAction::SnoozeClicked { incident: IncidentId::from_stored(3) });
 }

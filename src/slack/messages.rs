@@ -85,6 +85,9 @@ impl From<crate::render::SlackMessage> for Message {
 pub struct Posted {
     /// Its timestamp: its id within the channel.
     pub ts: String,
+    /// The conversation it is in: for a direct message by user id, the one Slack opened
+    /// (`D…`), which editing it needs.
+    pub channel: String,
 }
 
 /// A message as `conversations.history` / `conversations.replies` list it. Read field by
@@ -257,7 +260,7 @@ impl SlackApi {
             }
         };
         let found = history_page(&answer).messages.into_iter().find(|m| m.delivery_key.as_deref() == Some(key));
-        Ok(found.and_then(|m| m.ts).map(|ts| Posted { ts }))
+        Ok(found.and_then(|m| m.ts).map(|ts| Posted { ts, channel: to.channel().to_owned() }))
     }
 
     /// `chat.update`: edits a message into its current shape. Safe to repeat.
@@ -341,9 +344,11 @@ fn posted(answer: Value) -> Result<Posted, SlackCallError> {
     #[derive(Deserialize)]
     struct Answer {
         ts: String,
+        #[serde(default)]
+        channel: String,
     }
     let answer: Answer = read("chat.postMessage", answer)?;
-    Ok(Posted { ts: answer.ts })
+    Ok(Posted { ts: answer.ts, channel: answer.channel })
 }
 
 #[cfg(test)]

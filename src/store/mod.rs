@@ -16,6 +16,7 @@ pub mod messages;
 pub mod notices;
 pub mod oncall;
 pub mod outbox;
+pub mod paging;
 pub mod reminders;
 pub mod retention;
 pub mod retrospectives;

@@ -1,7 +1,7 @@
 //! Overrides of on-call schedules, as `oncall override` sets them.
 
 use chrono::{DateTime, Utc};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::UserId;
@@ -33,25 +33,35 @@ impl Store {
         Ok(())
     }
 
-    /// The overrides of `schedule` not ended by `since`, in the order they were set (the
-    /// last set wins where two overlap).
+    /// The overrides of `schedule` not ended by `since` (see [`overrides`]).
     pub async fn oncall_overrides(&self, schedule: &str, since: DateTime<Utc>) -> anyhow::Result<Vec<Override>> {
-        let rows = sqlx::query(
-            "SELECT user_id, starts_at, ends_at FROM oncall_overrides WHERE schedule = $1 AND ends_at > $2 ORDER BY id",
-        )
-        .bind(schedule)
-        .bind(to_millis(since))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let user: String = row.try_get("user_id")?;
-                Ok(Override {
-                    user: UserId::parse(&user).ok_or_else(|| anyhow::anyhow!("stored user {user:?}"))?,
-                    from: from_millis(row.try_get("starts_at")?),
-                    until: from_millis(row.try_get("ends_at")?),
-                })
-            })
-            .collect()
+        let mut conn = self.pool().acquire().await?;
+        overrides(&mut conn, schedule, since).await
     }
+}
+
+/// The overrides of `schedule` not ended by `since`, in the order they were set (the
+/// last set wins where two overlap).
+pub async fn overrides(
+    conn: &mut AnyConnection,
+    schedule: &str,
+    since: DateTime<Utc>,
+) -> anyhow::Result<Vec<Override>> {
+    let rows = sqlx::query(
+        "SELECT user_id, starts_at, ends_at FROM oncall_overrides WHERE schedule = $1 AND ends_at > $2 ORDER BY id",
+    )
+    .bind(schedule)
+    .bind(to_millis(since))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let user: String = row.try_get("user_id")?;
+            Ok(Override {
+                user: UserId::parse(&user).ok_or_else(|| anyhow::anyhow!("stored user {user:?}"))?,
+                from: from_millis(row.try_get("starts_at")?),
+                until: from_millis(row.try_get("ends_at")?),
+            })
+        })
+        .collect()
 }

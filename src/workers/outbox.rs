@@ -24,6 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
 use crate::app::jobs::{StepContext, StepError};
+use crate::pagers::PagerError;
 use crate::slack::Delivery;
 use crate::slack::client::{AUTH_ERRORS, SlackCallError};
 use crate::store::Store;
@@ -279,6 +280,21 @@ async fn finish(app: &App, steps: &StepContext, owner: &str, job: &Job, result: 
             count("retried");
             tracing::debug!(%reason, attempts = job.attempts, "transient failure; will retry");
             Outcome::Retry(after(now, spread(backoff(job.attempts), job.id, job.attempts)), reason)
+        }
+        Err(StepError::Pager(PagerError::RateLimited { retry_after })) => {
+            count("rate_limited");
+            let delay = spread(retry_after.unwrap_or_else(|| backoff(job.attempts)), job.id, job.attempts);
+            Outcome::Retry(after(now, delay), "pager rate limited".to_owned())
+        }
+        Err(StepError::Pager(PagerError::Transient(reason))) => {
+            count("retried");
+            tracing::warn!(%reason, attempts = job.attempts, "the pager failed for now; will retry");
+            Outcome::Retry(after(now, spread(backoff(job.attempts), job.id, job.attempts)), reason)
+        }
+        Err(StepError::Pager(PagerError::Refused(reason))) => {
+            count("failed");
+            tracing::error!(%reason, "the pager refused an event; it will not be sent");
+            Outcome::Failed(reason)
         }
         Err(StepError::Waiting(reason)) => {
             count("waiting");

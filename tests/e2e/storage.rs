@@ -198,6 +198,13 @@ fn sample(kind: TimelineKind) -> TimelineEntry {
             ts: "1790000000.000100".into(),
             by: user("U0ONCALL1"),
         },
+        TimelineKind::Paged => TimelineEntry::Paged {
+            user: user("U0ONCALL1"),
+            reason: firebell::domain::paging::PageReason::Escalation,
+            level: 2,
+        },
+        TimelineKind::PageAcknowledged => TimelineEntry::PageAcknowledged { user: user("U0ONCALL1") },
+        TimelineKind::PagesUnanswered => TimelineEntry::PagesUnanswered { levels: 1 },
     }
 }
 

@@ -29,6 +29,8 @@ pub struct StepContext {
     pub policy: Arc<Policy>,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
+    /// The external pagers turned on.
+    pub pagers: Arc<crate::pagers::Outlets>,
     /// Wakes the worker when a step enqueues another.
     outbox_wakeup: Arc<Notify>,
 }
@@ -42,6 +44,7 @@ impl App {
             policy: Arc::clone(&self.policy),
             clock: Arc::clone(&self.clock),
             metrics: Arc::clone(&self.metrics),
+            pagers: Arc::clone(&self.pagers),
             outbox_wakeup: Arc::clone(&self.outbox_wakeup),
         }
     }

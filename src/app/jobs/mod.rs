@@ -14,6 +14,8 @@ mod announce;
 mod channel;
 mod context;
 mod listen;
+mod page;
+mod pager;
 mod remind;
 mod reporter;
 mod retro;
@@ -29,6 +31,8 @@ use sqlx::AnyConnection;
 pub use context::{StepContext, WAITING_FOR_CHANNEL};
 
 use crate::domain::incident::IncidentId;
+use crate::domain::paging::{ExternalAction, Pager};
+use crate::pagers::PagerError;
 use crate::slack::{Delivery, SlackCallError};
 use crate::store::outbox::{self, Job, NewJob};
 
@@ -156,6 +160,13 @@ steps! {
     PostAlertPrompt { alert_id: i64 } => "post_alert_prompt", alert::post_alert_prompt;
     /// Edit an alert's prompt to show its count or what became of it.
     UpdateAlertPrompt { alert_id: i64, dismissed_by: Option<String> } => "update_alert_prompt", alert::update_alert_prompt;
+    /// Send a page to its person by direct message, with its Acknowledge button.
+    SendPage { incident_id: IncidentId, page_id: i64 } => "send_page", page::send_page;
+    /// Edit a page's direct message into its current shape (acknowledged).
+    EditPage { incident_id: IncidentId, page_id: i64 } => "edit_page", page::edit_page;
+    /// Tell one external pager (PagerDuty, Opsgenie) to trigger, acknowledge or resolve the
+    /// incident's alert.
+    PagerEvent { incident_id: IncidentId, pager: Pager, action: ExternalAction } => "pager_event", pager::pager_event;
 }
 
 impl Step {
@@ -180,7 +191,10 @@ impl Step {
             | Step::LeadNudge { incident_id }
             | Step::RetroNudge { incident_id }
             | Step::PublishRetro { incident_id }
-            | Step::ReplyToSource { incident_id, .. } => Some(*incident_id),
+            | Step::ReplyToSource { incident_id, .. }
+            | Step::SendPage { incident_id, .. }
+            | Step::EditPage { incident_id, .. }
+            | Step::PagerEvent { incident_id, .. } => Some(*incident_id),
             Step::TellReporter { incident_id, .. } => *incident_id,
             Step::AnswerMention { .. }
             | Step::Digest { .. }
@@ -217,6 +231,15 @@ impl Step {
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 Some(format!("alert{alert_id}:prompt"))
             }
+            // A page waits for nothing else of its incident (not even the channel): it is the
+            // most urgent message of all. Its edit comes after it.
+            Step::SendPage { incident_id, page_id } | Step::EditPage { incident_id, page_id } => {
+                Some(format!("incident{incident_id}:page:{page_id}"))
+            }
+            // Trigger, then acknowledge, then resolve: never a resolve overtaken by its trigger.
+            Step::PagerEvent { incident_id, pager, .. } => {
+                Some(format!("incident{incident_id}:pager:{}", pager.as_str()))
+            }
             _ => None,
         }
     }
@@ -231,6 +254,13 @@ impl Step {
             // a raise that widened the audience, a job of an older version).
             Step::PostNotice { incident_id, channel, .. } => format!("{kind}:{incident_id}:{channel}"),
             Step::EditNotice { incident_id, channel } => format!("{kind}:{incident_id}:{channel}:{scope}"),
+            // One send per page, whatever caused it.
+            Step::SendPage { incident_id, page_id } => format!("{kind}:{incident_id}:{page_id}"),
+            Step::EditPage { incident_id, page_id } => format!("{kind}:{incident_id}:{page_id}:{scope}"),
+            // One event of each action per pager per incident.
+            Step::PagerEvent { incident_id, pager, action } => {
+                format!("{kind}:{incident_id}:{}:{}", pager.as_str(), action.as_str())
+            }
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 format!("{kind}:alert{alert_id}:{scope}")
             }
@@ -314,6 +344,9 @@ pub async fn enqueue_notices(
 pub enum StepError {
     #[error(transparent)]
     Slack(#[from] SlackCallError),
+    /// An external pager's failure: retried like Slack's (a 429, a 5xx) or failed for good.
+    #[error(transparent)]
+    Pager(#[from] PagerError),
     /// A database or bookkeeping failure: retried like a transient Slack failure.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),

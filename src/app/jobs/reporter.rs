@@ -102,7 +102,11 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         | Step::Announce { .. }
         | Step::ReplyToSource { .. }
         | Step::PostAlertPrompt { .. }
-        | Step::UpdateAlertPrompt { .. } => return Ok(()),
+        | Step::UpdateAlertPrompt { .. }
+        | Step::EditPage { .. }
+        | Step::PagerEvent { .. } => return Ok(()),
+        // The incident's people hear that a page could not go out, so they page someone else.
+        Step::SendPage { incident_id, page_id } => return page_failed(cx, *incident_id, *page_id, code).await,
     };
     let Some(incident) = (match job.incident_id {
         Some(id) => cx.store.incident(id).await?,
@@ -126,5 +130,18 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         replace_reply: None,
     };
     cx.enqueue_alone(&tell, "").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(())
+}
+
+/// Tells the incident channel that a page could not be sent, and why.
+async fn page_failed(cx: &StepContext, incident_id: IncidentId, page_id: i64, code: &str) -> anyhow::Result<()> {
+    let Some(page) = cx.store.page(page_id).await? else { return Ok(()) };
+    let message = text(cx.policy.locale, Key::PagingFailed).fill_trusted(&[
+        ("user", &format!("<@{}>", page.user)),
+        ("code", &escape_mrkdwn(code)),
+        ("hint", hint(cx, code)),
+    ]);
+    let post = Step::PostInChannel { incident_id, text: message };
+    cx.enqueue_alone(&post, &format!("page_failed:{page_id}")).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }

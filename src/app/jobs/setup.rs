@@ -6,7 +6,7 @@ use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message, SlackCallError};
 
-/// Invites the reporter, the lead and the responders in one call; someone who cannot be
+/// Invites the reporter, the lead, the responders and the on-call in one call; someone who cannot be
 /// invited (deactivated, unknown, already there) does not keep the others out.
 pub(super) async fn invite_responders(
     cx: &StepContext,
@@ -23,6 +23,10 @@ pub(super) async fn invite_responders(
             people.extend(service.responders.iter().cloned());
         }
     }
+    // The on-call recorded with the incident, and whoever acknowledged a page.
+    people.extend(cx.store.incident_oncall(incident_id).await?.into_iter().map(|o| o.user));
+    people
+        .extend(cx.store.pages(incident_id).await?.into_iter().filter(|p| p.acknowledged_at.is_some()).map(|p| p.user));
     let mut invited: Vec<&UserId> = Vec::new();
     for person in &people {
         if *person != bot && !invited.contains(&person) {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::catalog::Locale;
 use crate::domain::incident::SeverityName;
-use crate::domain::policy::{Channels, Mention, Policy, Reminders, Retention, RetroPolicy, Severity, Share};
+use crate::domain::policy::{Channels, Mention, Paging, Policy, Reminders, Retention, RetroPolicy, Severity, Share};
 
 pub const PREFIX: &str = "inc";
 pub const ESCALATE_AFTER: u32 = 2;
@@ -15,6 +15,8 @@ pub const CHANGES_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
 /// The shortest `retention.messages` accepted: a day, so that a typo (`90m` for `90d`) cannot
 /// drop the messages of an incident closed this morning.
 pub const MIN_MESSAGE_RETENTION: Duration = Duration::from_secs(24 * 3600);
+/// How long a page waits for its Acknowledge before the next level is paged.
+pub const ACK_WITHIN: Duration = Duration::from_secs(5 * 60);
 /// Used only when a severity's own `update_every` is unreadable (validation then fails).
 pub const UPDATE_EVERY: Duration = Duration::from_secs(3600);
 
@@ -38,6 +40,7 @@ pub fn severities() -> Vec<Severity> {
 /// The built-in policy: SEV1–SEV4 (default SEV3), UTC, English, no channels or services.
 pub fn policy() -> Policy {
     let severities = severities();
+    let paging = paging(&severities);
     Policy {
         timezone: chrono_tz::UTC,
         locale: Locale::En,
@@ -62,5 +65,19 @@ pub fn policy() -> Policy {
         severities,
         services: Vec::new(),
         schedules: Vec::new(),
+        paging,
+    }
+}
+
+/// Paging when `[paging]` leaves keys out: the two worst severities page the on-call (there
+/// is no on-call until the policy has `[[schedules]]`), five minutes to acknowledge, no
+/// escalation levels and no external pagers.
+pub fn paging(severities: &[Severity]) -> Paging {
+    Paging {
+        severities: severities.iter().take(2).map(|s| s.name.clone()).collect(),
+        ack_within: ACK_WITHIN,
+        escalate_to: Vec::new(),
+        pagerduty: false,
+        opsgenie: false,
     }
 }

@@ -41,6 +41,19 @@ pub struct RawPolicy {
     pub services: Vec<RawService>,
     #[serde(default)]
     pub schedules: Vec<RawSchedule>,
+    #[serde(default)]
+    pub paging: RawPaging,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPaging {
+    pub severities: Option<Vec<Text>>,
+    pub ack_within: Option<Text>,
+    #[serde(default)]
+    pub escalate_to: Vec<Text>,
+    pub pagerduty: Option<bool>,
+    pub opsgenie: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -14,8 +14,8 @@ use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
 use crate::domain::oncall::Schedule;
 use crate::domain::policy::{
-    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Policy, Reminders, Retention, RetroPolicy, Role, Service,
-    Severity, Share,
+    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Paging, Policy, Reminders, Retention, RetroPolicy, Role,
+    Service, Severity, Share,
 };
 
 /// One problem found in a policy file.
@@ -285,6 +285,18 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
 
     let alert_rules = alert_rules(&mut check, &raw, &severities, &services);
 
+    let defaults = defaults::paging(&severities);
+    let paging = Paging {
+        severities: match &raw.paging.severities {
+            None => defaults.severities,
+            Some(values) => values.iter().filter_map(|v| known_severity(&mut check, "paging.severities", v)).collect(),
+        },
+        ack_within: duration(&mut check, "paging.ack_within", raw.paging.ack_within.as_ref(), defaults.ack_within),
+        escalate_to: users(&mut check, "paging.escalate_to", &raw.paging.escalate_to),
+        pagerduty: raw.paging.pagerduty.unwrap_or(false),
+        opsgenie: raw.paging.opsgenie.unwrap_or(false),
+    };
+
     if check.problems.is_empty() {
         if channels.announcements.is_none() && severities.iter().any(|s| s.share == Share::Broad) {
             warnings.push(Problem {
@@ -324,6 +336,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         severities,
         services,
         schedules,
+        paging,
     };
     Ok((policy, warnings))
 }
