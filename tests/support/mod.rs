@@ -6,6 +6,7 @@
 pub mod app;
 pub mod database;
 pub mod db_fault;
+pub mod fake_opsgenie;
 pub mod fake_pagerduty;
 pub mod fake_slack;
 pub mod own_postgres;
