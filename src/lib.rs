@@ -15,6 +15,8 @@
 //!   the actions read from interactions, events, and the typed Web API facade (a post that
 //!   must happen once takes the outbox attempt's `Delivery`).
 //! - [`integrations`] — alert webhook payloads (Alertmanager, Grafana, Datadog) parsed into alerts.
+//! - [`pagers`] — the external pagers' typed clients (PagerDuty Events API v2, Opsgenie alerts),
+//!   each failure sorted into rate-limited, transient or refused; retries are the outbox's.
 //! - [`app`] — use cases: decide with the domain, record, reply; Slack side effects become
 //!   outbox jobs, whose steps (`app::jobs`, one table of kinds) run with a narrower
 //!   `StepContext`.
