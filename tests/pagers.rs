@@ -132,7 +132,8 @@ async fn an_unreachable_pagerduty_is_transient() {
 
     let failed = client.send(&resolve()).await;
 
-    assert!(matches!(failed, Err(PagerError::Transient(_))), "{failed:?}");
+    let Err(PagerError::Transient(text)) = failed else { panic!("expected Transient, got {failed:?}") };
+    assert!(text.contains("could not connect") && text.contains("127.0.0.1"), "{text}");
 }
 
 #[tokio::test]
