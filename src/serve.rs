@@ -47,6 +47,11 @@ pub async fn start(
     for line in policy::summary(&loaded).lines() {
         tracing::info!("{line}");
     }
+    // A pager turned on without its key stops the start before anything else is touched.
+    let (pagers, pager_warnings) = crate::pagers::Outlets::new(&loaded.policy, &settings.pagers)?;
+    for warning in &pager_warnings {
+        tracing::warn!("{warning}");
+    }
     let store = Store::connect(&settings.common.database_url).await?;
     let applied = store.migrate().await?;
     tracing::info!(database = settings.common.database_url.describe(), migrations.applied = applied, "database ready");
@@ -57,10 +62,6 @@ pub async fn start(
         .with_pacing(settings.slack_pacing);
     let health = Arc::new(Health::default());
     let team_id = workspace(&slack, settings.team_id.clone(), &health, &store, &clock).await?;
-    let (pagers, pager_warnings) = crate::pagers::Outlets::new(&loaded.policy, &settings.pagers)?;
-    for warning in &pager_warnings {
-        tracing::warn!("{warning}");
-    }
     let policy = Arc::new(loaded.policy);
     tokio::spawn(check_configured_channels(slack.clone(), Arc::clone(&policy), Arc::clone(&health)));
 

@@ -35,6 +35,8 @@ mod listening;
 mod oncall;
 mod ops;
 mod outbox;
+mod pagers;
+mod paging;
 mod reminders;
 mod retention;
 mod retro;

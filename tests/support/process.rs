@@ -89,6 +89,23 @@ impl Firebell {
         reply["text"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// POSTs a signed interaction (a click) with this payload; returns the status.
+    pub async fn interaction(&self, payload: &serde_json::Value) -> reqwest::StatusCode {
+        let body = signing::interaction_form(payload);
+        let timestamp = signing::now_seconds();
+        let response = self
+            .client
+            .post(format!("{}/slack/interactions", self.base_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp.to_string())
+            .header("x-slack-signature", signing::signature_for(timestamp, body.as_bytes()))
+            .body(body)
+            .send()
+            .await
+            .expect("firebell answers");
+        response.status()
+    }
+
     /// POSTs an alert webhook body to `/webhooks/SOURCE` with the bearer `token`; returns the
     /// status.
     pub async fn webhook(&self, source: &str, token: &str, body: &str) -> reqwest::StatusCode {

@@ -1,29 +1,17 @@
 //! The pager clients (`firebell::pagers`) against the fake PagerDuty and Opsgenie: what each
 //! client sends is what the service accepts, and each kind of failure is sorted as the outbox
 //! needs it. Also the check that the fakes refuse what the real services refuse.
-//!
-//! Its own test binary: `cargo test --test pagers`.
-
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests and their support fail loudly on purpose"
-)]
-
-#[path = "support/mod.rs"]
-mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::support::fake_opsgenie::{self, Action, AlertStatus, FakeOpsgenie};
+use crate::support::fake_pagerduty::{self, AlertState, FakePagerDuty};
 use firebell::pagers::{
     Opsgenie, OpsgenieAlert, OpsgeniePriority, PagerDuty, PagerDutyEvent, PagerDutyLink, PagerDutySeverity, PagerError,
 };
 use secrecy::SecretString;
 use serde_json::json;
-use support::fake_opsgenie::{self, Action, AlertStatus, FakeOpsgenie};
-use support::fake_pagerduty::{self, AlertState, FakePagerDuty};
 
 const DEDUP_KEY: &str = "firebell-incident-42";
 
