@@ -141,9 +141,10 @@ impl App {
             }
         }
         match change {
-            // Raising into a paging severity pages the on-call (each once per incident).
+            // Raising into a paging severity pages whoever is on call now for the incident's
+            // services (each person once per incident).
             Change::SeverityChanged { lowered: false, .. } if self.policy.pages(&next.severity) => {
-                self.page_on_call(tx, next, now).await?;
+                self.record_oncall(tx, next, &next.services, now).await?;
             }
             // A new service's on-call joins the responders (and is paged if the severity pages).
             Change::ServiceAdded(service) => {

@@ -38,9 +38,10 @@ pub enum Acknowledged {
 }
 
 impl App {
-    /// Inside the transaction of a declaration (or of a service being added): records who is
-    /// on call now for `services` as the incident's responders, and pages them when the
-    /// incident's severity pages.
+    /// Inside the transaction of a declaration, a raise or a service being added: records who
+    /// is on call now for `services` as the incident's responders, and pages them when the
+    /// incident is open at a paging severity (each person once per incident; the first page
+    /// starts the climb and triggers the external alerts).
     pub(super) async fn record_oncall(
         &self,
         tx: &mut AnyConnection,
@@ -56,26 +57,12 @@ impl App {
         if overrides.is_empty() {
             return Ok(());
         }
-        for person in paging::on_call_for(&self.policy, &overrides, services, now) {
-            pages::add_incident_oncall(tx, incident.id, &person).await?;
+        let on_call = paging::on_call_for(&self.policy, &overrides, services, now);
+        for person in &on_call {
+            pages::add_incident_oncall(tx, incident.id, person).await?;
         }
-        if self.policy.pages(&incident.severity) {
-            self.page_on_call(tx, incident, now).await?;
-        }
-        Ok(())
-    }
-
-    /// Pages each recorded on-call of the incident who was not paged yet, and starts the
-    /// climb at the first page (triggering the external alerts then, once).
-    pub(super) async fn page_on_call(
-        &self,
-        tx: &mut AnyConnection,
-        incident: &Incident,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<()> {
-        let on_call = pages::incident_oncall(tx, incident.id).await?;
-        if on_call.is_empty() {
-            // Nobody to page: no climb either, so no announcement that nobody answered.
+        // A resolved incident may still be raised or given a service: nobody is woken for it.
+        if on_call.is_empty() || !incident.status.is_open() || !self.policy.pages(&incident.severity) {
             return Ok(());
         }
         for person in &on_call {
@@ -110,7 +97,9 @@ impl App {
         let entry = TimelineEntry::Paged { user: new.user.clone(), reason: new.reason, level: new.level };
         let event = timeline::append(tx, incident.id, now, new.paged_by, &entry).await?;
         jobs::enqueue(tx, &Step::SendPage { incident_id: incident.id, page_id: id }, "", now).await?;
-        if incident.channel.is_some() {
+        // The channel hears of every page; the on-call's at declaration is in the summary's
+        // place instead (a post queued before the channel exists would come before it).
+        if incident.channel.is_some() || new.reason != PageReason::OnCall {
             let page = Page {
                 id,
                 incident_id: incident.id,
@@ -160,28 +149,38 @@ impl App {
 
     /// Sends every level of every climb that is due: claims it by compare-and-set on its
     /// stored instant, and records the page (or the announcement) in the same transaction.
+    /// One climb failing (its database row, its incident) does not hold back the others.
     pub(super) async fn tick_paging(&self, now: DateTime<Utc>) -> anyhow::Result<()> {
         for climb in self.store.due_climbs(now).await? {
-            let Some(due) = climb.next_due_at else { continue };
-            let level = climb.next_level;
-            let next = paging::next_after(&self.policy, climb.paged_at, level);
-            let mut tx = self.store.begin().await?;
-            if !pages::claim_level(&mut tx, climb.incident_id, level, due, next).await? {
-                tx.rollback().await?;
-                continue;
+            if let Err(error) = self.climb_due(&climb, now).await {
+                let id = climb.incident_id.get();
+                tracing::warn!(error = format!("{error:#}"), incident.id = id, "a page level failed; trying again");
             }
-            let Some(incident) = incidents::find(&mut tx, climb.incident_id).await? else {
-                tx.rollback().await?;
-                continue;
-            };
-            // A resolution stops the climb in its own transaction; this is only the guard for
-            // an incident resolved by a version that did not.
-            if incident.status.is_open() {
-                self.climb(&mut tx, &incident, level, now).await?;
-            }
-            tx.commit().await?;
-            self.wake_outbox();
         }
+        Ok(())
+    }
+
+    /// Claims the climb's level that is due and records what it does, in one transaction.
+    async fn climb_due(&self, climb: &pages::Climb, now: DateTime<Utc>) -> anyhow::Result<()> {
+        let Some(due) = climb.next_due_at else { return Ok(()) };
+        let level = climb.next_level;
+        let next = paging::next_after(&self.policy, climb.paged_at, level);
+        let mut tx = self.store.begin().await?;
+        if !pages::claim_level(&mut tx, climb.incident_id, level, due, next).await? {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        let Some(incident) = incidents::find(&mut tx, climb.incident_id).await? else {
+            tx.rollback().await?;
+            return Ok(());
+        };
+        // A resolution stops the climb in its own transaction; this is only the guard for an
+        // incident resolved by a version that did not.
+        if incident.status.is_open() {
+            self.climb(&mut tx, &incident, level, now).await?;
+        }
+        tx.commit().await?;
+        self.wake_outbox();
         Ok(())
     }
 
@@ -210,8 +209,8 @@ impl App {
                 let event =
                     timeline::append(tx, incident.id, now, None, &TimelineEntry::PagesUnanswered { levels }).await?;
                 let scope = event.to_string();
-                // A private incident is not named outside its channel.
-                if let Some(channel) = self.policy.channels.announcements.as_ref().filter(|_| !incident.private) {
+                if let Some(channel) = &self.policy.channels.announcements {
+                    // A private incident is told without its title or channel.
                     let text = render::paging::unanswered(incident, levels, &self.policy);
                     jobs::enqueue(tx, &Step::Announce { channel: channel.to_string(), text }, &scope, now).await?;
                 }
@@ -248,13 +247,21 @@ impl App {
             timeline::append(&mut tx, id, now, Some(user), &TimelineEntry::PageAcknowledged { user: user.clone() })
                 .await?;
         let scope = event.to_string();
+        jobs::enqueue(&mut tx, &Step::EditPage { incident_id: id, page_id }, &scope, now).await?;
+        let open = incidents::find(&mut tx, id).await?.is_some_and(|incident| incident.status.is_open());
+        if !open {
+            // Answered after the resolution: the page shows it, but it is not the incident's
+            // acknowledgement, and the external alerts are resolved already.
+            tx.commit().await?;
+            self.wake_outbox();
+            return Ok(Acknowledged::Done);
+        }
         pages::acknowledge_incident(&mut tx, id, now).await?;
         if let Some(climb) = pages::acknowledge_climb(&mut tx, id, user, now).await?
             && climb.external
         {
             self.enqueue_external(&mut tx, id, ExternalAction::Acknowledge, now).await?;
         }
-        jobs::enqueue(&mut tx, &Step::EditPage { incident_id: id, page_id }, &scope, now).await?;
         jobs::enqueue(&mut tx, &Step::InviteResponders { incident_id: id }, &scope, now).await?;
         let text = render::paging::acknowledged_in_channel(user, &self.policy);
         jobs::enqueue(&mut tx, &Step::PostInChannel { incident_id: id, text }, &scope, now).await?;

@@ -35,6 +35,8 @@ impl App {
     /// Sends everything due by now. Called by the reminder worker about every 250 ms.
     pub async fn tick_reminders(&self) -> anyhow::Result<()> {
         let now = self.clock.now();
+        // Pages first, and whatever happens to the reminders after: a page is the most urgent.
+        let paged = self.tick_paging(now).await;
         for incident in self.store.due_incidents(now).await? {
             if let Some(due) = incident.timers.reminder_due_at.filter(|due| *due <= now) {
                 self.send_reminder(&incident, due, now).await?;
@@ -54,8 +56,8 @@ impl App {
                     .await?;
             }
         }
-        self.tick_paging(now).await?;
-        self.tick_digest(now).await
+        self.tick_digest(now).await?;
+        paged
     }
 
     async fn send_reminder(&self, incident: &Incident, due: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<()> {

@@ -297,4 +297,5 @@ keys! {
     PagingUnanswered = "paging.unanswered",
     PagingUnansweredInChannel = "paging.unanswered_in_channel",
     PagingFailed = "paging.failed",
+    PagingUnansweredPrivate = "paging.unanswered_private",
 }

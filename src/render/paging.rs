@@ -90,8 +90,13 @@ pub fn acknowledged_in_channel(user: &UserId, policy: &Policy) -> String {
     text(policy.locale, Key::PagingAcknowledged).fill_trusted(&[("user", &mention(user))])
 }
 
-/// The announcements channel's message when nobody acknowledged any level.
+/// The announcements channel's message when nobody acknowledged any level (a private
+/// incident's without its title or channel).
 pub fn unanswered(incident: &Incident, levels: u32, policy: &Policy) -> String {
+    if incident.private {
+        return text(policy.locale, Key::PagingUnansweredPrivate)
+            .fill_trusted(&[("number", &incident.number.to_string()), ("levels", &levels.to_string())]);
+    }
     text(policy.locale, Key::PagingUnanswered).fill_trusted(&[
         ("number", &incident.number.to_string()),
         ("severity", &user_text(incident.severity.as_str(), 40)),

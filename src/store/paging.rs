@@ -105,6 +105,15 @@ pub async fn page(conn: &mut AnyConnection, id: i64) -> anyhow::Result<Option<Pa
     row.as_ref().map(read_page).transpose()
 }
 
+/// Every page of an incident, in the order sent, as the caller's transaction sees it.
+pub async fn pages(conn: &mut AnyConnection, incident_id: IncidentId) -> anyhow::Result<Vec<Page>> {
+    let rows = sqlx::query(&format!("SELECT {PAGE_COLUMNS} FROM pages WHERE incident_id = $1 ORDER BY id"))
+        .bind(incident_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(read_page).collect()
+}
+
 /// Marks a page acknowledged; `false` when it was already.
 pub async fn acknowledge_page(conn: &mut AnyConnection, id: i64, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let done = sqlx::query("UPDATE pages SET acknowledged_at = $1 WHERE id = $2 AND acknowledged_at IS NULL")
@@ -275,11 +284,8 @@ impl Store {
 
     /// Every page of an incident, in the order sent.
     pub async fn pages(&self, incident_id: IncidentId) -> anyhow::Result<Vec<Page>> {
-        let rows = sqlx::query(&format!("SELECT {PAGE_COLUMNS} FROM pages WHERE incident_id = $1 ORDER BY id"))
-            .bind(incident_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(read_page).collect()
+        let mut conn = self.pool().acquire().await?;
+        pages(&mut conn, incident_id).await
     }
 
     /// Remembers where a page's direct message is (to edit it when acknowledged).

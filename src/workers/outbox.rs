@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::app::App;
-use crate::app::jobs::{StepContext, StepError};
+use crate::app::jobs::{JobKind, StepContext, StepError};
 use crate::pagers::PagerError;
 use crate::slack::Delivery;
 use crate::slack::client::{AUTH_ERRORS, SlackCallError};
@@ -261,7 +261,9 @@ async fn finish(app: &App, steps: &StepContext, owner: &str, job: &Job, result: 
     let outcome = match result {
         Ok(()) => {
             count("done");
-            if app.health.slack_accepted() {
+            // Only a job that called Slack says the token works: an external pager's event
+            // succeeds while Slack rejects the token, and must not clear that alarm.
+            if job.kind != JobKind::PagerEvent.as_str() && app.health.slack_accepted() {
                 release_held_jobs(&app.store, now).await;
             }
             Outcome::Done

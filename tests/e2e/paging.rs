@@ -106,8 +106,10 @@ async fn a_sev1_on_payments_pages_its_on_call_once_and_a_sev3_pages_nobody_until
     assert!(shown.contains("SEV1 (Critical)") && shown.contains("You are on call for *payments*."), "{shown}");
     assert!(acknowledge_value(page).is_some(), "an Acknowledge button: {shown}");
     assert_eq!(direct_messages(&app.slack), vec![ON_CALL.to_owned()], "nobody else is paged");
-    // The on-call is a responder of the incident: invited to its channel.
+    // Sent before the channel existed, the page links it once it does.
     let channel = incident_channel(&app.slack);
+    assert!(shown.contains(&format!("<#{channel}>")), "{shown}");
+    // The on-call is a responder of the incident: invited to its channel.
     assert!(app.slack.channel(&channel).unwrap().members.contains(&ON_CALL.to_owned()));
 
     // A SEV3 pages nobody, but its on-call is invited all the same.
@@ -165,23 +167,39 @@ async fn an_unanswered_page_climbs_each_level_then_tells_the_announcements_once(
     let announced = bot_lines(&app.slack, "C0INCIDENTS").into_iter().find(|l| l.starts_with("⚠️")).unwrap();
     assert!(announced.contains("incident #1 (SEV1: Card payments failing) after 2 escalation level(s)"), "{announced}");
     assert!(announced.contains(&format!("<#{channel}>")), "{announced}");
+
+    // A private incident's climb is told too, without its title or channel.
+    app.command("declare --private sev1 service:payments Payroll export leaked").await;
+    wait::until_sync("the private incident's announcement", || told(&app.slack) == 2).await;
+    let private = bot_lines(&app.slack, "C0INCIDENTS").into_iter().filter(|l| l.starts_with("⚠️")).nth(1).unwrap();
+    assert!(private.starts_with("⚠️ Nobody acknowledged the pages for private incident #2"), "{private}");
+    assert!(!private.contains("Payroll") && !private.contains("<#"), "{private}");
 }
 
 #[tokio::test]
 async fn acknowledging_edits_the_page_invites_stops_the_climb_and_counts_for_mtta() {
-    let app = spawn("severities = [\"SEV1\"]\nack_within = \"2s\"\nescalate_to = [\"U0MANAGER\"]").await;
+    let app = spawn("severities = [\"SEV1\"]\nack_within = \"5s\"\nescalate_to = [\"U0MANAGER\"]").await;
     app.command("declare sev1 service:checkout Checkout errors").await;
     // Checkout has no schedule: nobody to page, so no climb and no announcement either.
     app.outbox_drained().await;
     assert!(direct_messages(&app.slack).is_empty());
     app.command("declare sev1 service:payments Card payments failing").await;
     until_paged(&app.slack, ON_CALL, 1).await;
-    app.outbox_drained().await;
     let page_id = acknowledge_value(&pages_to(&app.slack, ON_CALL)[0]).unwrap();
+    let store = app.app.store.clone();
+    wait::until("the incident channel", || {
+        let store = store.clone();
+        async move { store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap().channel.is_some() }
+    })
+    .await;
     let channel = app.app.store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap().channel.unwrap();
+    wait::until_sync("the on-call to be invited", || {
+        app.slack.channel(channel.as_str()).unwrap().members.contains(&ON_CALL.to_owned())
+    })
+    .await;
     app.slack.remove_member(channel.as_str(), ON_CALL);
 
-    // Someone else's click changes nothing.
+    // Someone else's click changes nothing; a second click neither.
     click(&app, &click_acknowledge("U0MANAGER", &page_id)).await;
     click(&app, &click_acknowledge(ON_CALL, &page_id)).await;
     click(&app, &click_acknowledge(ON_CALL, &page_id)).await;
@@ -194,8 +212,8 @@ async fn acknowledging_edits_the_page_invites_stops_the_climb_and_counts_for_mtt
         bot_lines(&app.slack, channel.as_str()).into_iter().filter(|l| l.contains("acknowledged the page")).collect();
     assert_eq!(acknowledged, ["✅ <@U0PAGED1> acknowledged the page."], "once, for the first click");
 
-    // Past two ack_within: nobody else was paged.
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    // Past the first level's instant: nobody else was paged.
+    tokio::time::sleep(Duration::from_secs(6)).await;
     app.outbox_drained().await;
     assert!(pages_to(&app.slack, "U0MANAGER").is_empty(), "the climb stopped");
     assert!(bot_lines(&app.slack, "C0INCIDENTS").iter().all(|l| !l.starts_with("⚠️")));
@@ -203,28 +221,34 @@ async fn acknowledging_edits_the_page_invites_stops_the_climb_and_counts_for_mtt
     let stats = app.command("stats").await["text"].as_str().unwrap().to_owned();
     let row = stats.lines().find(|l| l.starts_with("• SEV1")).unwrap().to_owned();
     assert!(row.starts_with("• SEV1: 2 · MTTA ") && !row.contains("MTTA —"), "{stats}");
-    let timeline = app
-        .app
-        .store
-        .timeline(app.app.store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap().id)
-        .await
-        .unwrap();
+    let incident = app.app.store.incident_by_number(IncidentNumber(2)).await.unwrap().unwrap();
+    let timeline = app.app.store.timeline(incident.id).await.unwrap();
     let kinds: Vec<String> = timeline.iter().filter_map(|e| e.entry.kind().ok()).map(|k| k.name()).collect();
     assert!(kinds.contains(&"paged".to_owned()) && kinds.contains(&"page_acknowledged".to_owned()), "{kinds:?}");
 }
 
 #[tokio::test]
-async fn resolving_stops_the_climb() {
-    let app = spawn("severities = [\"SEV1\"]\nack_within = \"2s\"\nescalate_to = [\"U0MANAGER\"]").await;
+async fn resolving_stops_the_climb_and_a_late_acknowledge_is_not_the_incidents() {
+    let app = spawn("severities = [\"SEV1\"]\nack_within = \"3s\"\nescalate_to = [\"U0MANAGER\"]").await;
     app.command("declare sev1 service:payments Card payments failing").await;
     until_paged(&app.slack, ON_CALL, 1).await;
+    wait::until_sync("the incident channel", || app.slack.channel_by_prefix("inc-").is_some()).await;
     let channel = incident_channel(&app.slack);
     let resolved = app.command_in("resolve Rolled back", &channel, "U0REPORTER").await;
     assert!(!resolved["text"].as_str().unwrap().contains("Only"), "{resolved}");
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
     app.outbox_drained().await;
     assert!(pages_to(&app.slack, "U0MANAGER").is_empty(), "no escalation after the resolution");
     assert!(bot_lines(&app.slack, "C0INCIDENTS").iter().all(|l| !l.starts_with("⚠️")));
+
+    // The page answered after the resolution shows it, but is no acknowledgement of the incident.
+    let page_id = acknowledge_value(&pages_to(&app.slack, ON_CALL)[0]).unwrap();
+    click(&app, &click_acknowledge(ON_CALL, &page_id)).await;
+    app.outbox_drained().await;
+    assert!(acknowledge_value(&pages_to(&app.slack, ON_CALL)[0]).is_none());
+    let stats = app.command("stats").await["text"].as_str().unwrap().to_owned();
+    assert!(stats.contains("• SEV1: 1 · MTTA —"), "{stats}");
+    assert!(bot_lines(&app.slack, &channel).iter().all(|l| !l.contains("acknowledged the page")));
 }
 
 #[tokio::test]
@@ -290,12 +314,16 @@ async fn external_pagers_are_triggered_acknowledged_and_resolved_once_each_throu
     assert_eq!(body["payload"]["severity"], "critical");
     assert_eq!(body["payload"]["summary"], "Incident #1: Card payments failing");
     assert_eq!(body["payload"]["source"], "payments");
+    let channel = incident_channel(&app.slack);
+    assert_eq!(body["links"][0]["href"], format!("https://slack.com/app_redirect?channel={channel}"), "{body}");
     let alias = key.clone();
     let alert = opsgenie.alert(&alias).expect("the Opsgenie alert, by the same key");
-    assert_eq!((alert.priority.as_str(), alert.message.as_str()), ("P1", "Incident #1: Card payments failing"));
+    assert_eq!((alert.priority.as_str(), alert.message.as_str()), ("P1", "Card payments failing"));
 
-    // A raise and a manual page send nothing more outside Slack.
-    let channel = incident_channel(&app.slack);
+    // Raising again and a manual page send nothing more outside Slack.
+    for severity in ["sev2", "sev1"] {
+        app.command_in(&format!("severity {severity}"), &channel, "U0REPORTER").await;
+    }
     app.command_in("page <@U0MANAGER>", &channel, "U0REPORTER").await;
     pagerduty.fail_next(1, 500);
     opsgenie.fail_next(1, 429);
@@ -379,6 +407,11 @@ async fn a_kill_between_pagerduty_events_sends_each_once() {
     let page_id = acknowledge_value(&pages_to(&slack, ON_CALL)[0]).unwrap();
     assert_eq!(second.interaction(&click_acknowledge(ON_CALL, &page_id)).await, 200);
     assert!(pagerduty.wait_for(|f| f.accepted().len() == 2, Duration::from_secs(30)).await, "acknowledged");
+    wait::until("the acknowledge to be recorded as sent", || {
+        let store = store.clone();
+        async move { store.unfinished_jobs().await.unwrap() == 0 }
+    })
+    .await;
     second.kill().await;
 
     let third = Firebell::start(&process_setup(&slack, &db, &path, "third.log", Some(&pagerduty))).await;
@@ -402,6 +435,14 @@ async fn a_restart_mid_climb_neither_loses_nor_doubles_a_level(db: database::Tes
     let first = Firebell::start(&process_setup(&slack, &db, &path, "first.log", None)).await;
     first.command("declare sev1 service:payments Card payments failing", &slack.response_url("cmd")).await;
     until_paged(&slack, "U0MANAGER", 1).await;
+    // Killed between two levels (not in the middle of the first one's post, which a restart
+    // would send again: a page is sent at least once).
+    let store = Store::connect(&DatabaseUrl::parse(&db.url).unwrap()).await.unwrap();
+    wait::until("level 1 to be recorded as sent", || {
+        let store = store.clone();
+        async move { store.unfinished_jobs().await.unwrap() == 0 }
+    })
+    .await;
     first.kill().await;
     // Down across the next level's instant.
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -494,4 +535,19 @@ async fn declaration_to_page_and_to_pagerduty_trigger_figures() {
         median(to_dm),
         median(to_trigger)
     );
+}
+
+#[tokio::test]
+async fn a_resolved_incident_raised_or_given_a_service_wakes_nobody() {
+    let (pagerduty, opsgenie) = (FakePagerDuty::start().await, FakeOpsgenie::start().await);
+    let app = spawn_with_pagers(&pagerduty, &opsgenie).await;
+    app.command("declare sev3 service:checkout Slow checkout").await;
+    app.outbox_drained().await;
+    let channel = incident_channel(&app.slack);
+    app.command_in("resolve", &channel, "U0REPORTER").await;
+    app.command_in("severity sev1", &channel, "U0REPORTER").await;
+    app.command_in("service add payments", &channel, "U0REPORTER").await;
+    app.outbox_drained().await;
+    assert!(direct_messages(&app.slack).is_empty(), "nobody paged");
+    assert!(pagerduty.requests().is_empty() && opsgenie.requests().is_empty(), "no external alert");
 }

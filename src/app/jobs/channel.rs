@@ -90,6 +90,10 @@ async fn channel_opened(
     enqueue(&mut tx, &Step::InviteResponders { incident_id: id }, DECLARED, now).await?;
     enqueue(&mut tx, &Step::SetTopic { incident_id: id }, DECLARED, now).await?;
     enqueue(&mut tx, &Step::PostSummary { incident_id: id }, DECLARED, now).await?;
+    // Pages go out before the channel exists (they wait for nothing); now they can link it.
+    for page in crate::store::paging::pages(&mut tx, id).await? {
+        enqueue(&mut tx, &Step::EditPage { incident_id: id, page_id: page.id }, DECLARED, now).await?;
+    }
     tx.commit().await?;
     cx.wake_outbox();
     Ok(())

@@ -4,9 +4,12 @@
 //! so they arrive in that order; each is safe to send again (the key makes a second trigger
 //! the same alert, and acknowledging or resolving twice changes nothing).
 
+use std::time::{Duration, Instant};
+
 use serde_json::json;
 
-use super::{StepContext, StepError};
+use super::{JobKind, StepContext, StepError};
+use crate::domain::ids::ChannelId;
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::paging::{self, ExternalAction, Pager};
 use crate::domain::text::truncate_chars;
@@ -21,6 +24,31 @@ fn summary(incident: &Incident) -> String {
     } else {
         format!("Incident #{}: {}", incident.number, truncate_chars(&incident.title, 900))
     }
+}
+
+/// Opsgenie's message: the title (at most 130 characters, cut by the client), or only the
+/// number for a private incident.
+fn message(incident: &Incident) -> String {
+    if incident.private { format!("Incident #{} (private)", incident.number) } else { incident.title.clone() }
+}
+
+/// How long a trigger waits for the incident channel being opened beside it, to link it.
+const CHANNEL_WAIT: Duration = Duration::from_secs(2);
+
+/// The incident channel; while it is being opened, waited for up to [`CHANNEL_WAIT`] (usually
+/// a few tens of milliseconds) so the external alert links it. Never longer: a page must not
+/// wait on Slack.
+async fn channel_soon(cx: &StepContext, incident: &Incident) -> Result<Option<ChannelId>, StepError> {
+    let started = Instant::now();
+    let mut channel = incident.channel.clone();
+    while channel.is_none() && started.elapsed() < CHANNEL_WAIT {
+        if !cx.store.incident_jobs_in_flight(incident.id, &[JobKind::OpenChannel.as_str()]).await? {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+        channel = cx.incident(incident.id).await?.channel;
+    }
+    Ok(channel)
 }
 
 /// Where the problem is, as the pagers show it: the services, or firebell.
@@ -45,25 +73,27 @@ pub(super) async fn pager_event(
         Pager::PagerDuty => {
             let Some(client) = &cx.pagers.pagerduty else { return skipped(pager) };
             let event = match action {
-                ExternalAction::Trigger => PagerDutyEvent::Trigger {
-                    dedup_key: key,
-                    summary: summary(&incident),
-                    source: source(&incident),
-                    severity: PagerDutySeverity::for_policy_rank(rank),
-                    links: incident
-                        .channel
-                        .iter()
-                        .map(|c| PagerDutyLink {
-                            href: format!("https://slack.com/app_redirect?channel={c}"),
-                            text: "Incident channel in Slack".to_owned(),
-                        })
-                        .collect(),
-                    custom_details: json!({
-                        "incident": incident.number.to_string(),
-                        "severity": incident.severity.as_str(),
-                        "services": source(&incident),
-                    }),
-                },
+                ExternalAction::Trigger => {
+                    let channel = channel_soon(cx, &incident).await?;
+                    PagerDutyEvent::Trigger {
+                        dedup_key: key,
+                        summary: summary(&incident),
+                        source: source(&incident),
+                        severity: PagerDutySeverity::for_policy_rank(rank),
+                        links: channel
+                            .iter()
+                            .map(|c| PagerDutyLink {
+                                href: format!("https://slack.com/app_redirect?channel={c}"),
+                                text: "Incident channel in Slack".to_owned(),
+                            })
+                            .collect(),
+                        custom_details: json!({
+                            "incident": incident.number.to_string(),
+                            "severity": incident.severity.as_str(),
+                            "services": source(&incident),
+                        }),
+                    }
+                }
                 ExternalAction::Acknowledge => PagerDutyEvent::Acknowledge { dedup_key: key },
                 ExternalAction::Resolve => PagerDutyEvent::Resolve { dedup_key: key },
             };
@@ -75,7 +105,7 @@ pub(super) async fn pager_event(
                 ExternalAction::Trigger => {
                     let alert = OpsgenieAlert {
                         alias: key,
-                        message: summary(&incident),
+                        message: message(&incident),
                         description: format!(
                             "{} incident #{} declared in Slack by firebell.",
                             incident.severity, incident.number

@@ -128,6 +128,24 @@ pub fn summary(loaded: &Loaded) -> String {
         policy.channels.announcements.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
         policy.channels.triage.as_ref().map_or("not set".to_owned(), |c| c.to_string()),
     ));
+    if !policy.schedules.is_empty() {
+        let mut outlets: Vec<&str> = vec!["direct message"];
+        if policy.paging.pagerduty {
+            outlets.push("PagerDuty");
+        }
+        if policy.paging.opsgenie {
+            outlets.push("Opsgenie");
+        }
+        let severities: Vec<String> = policy.paging.severities.iter().map(|s| s.to_string()).collect();
+        lines.push(format!(
+            "paging: {} schedule(s); {} page the on-call by {}; acknowledge within {}, then {} escalation level(s), then the announcements",
+            policy.schedules.len(),
+            if severities.is_empty() { "no severity".to_owned() } else { severities.join(", ") },
+            outlets.join(" and "),
+            humantime::format_duration(policy.paging.ack_within),
+            policy.paging.escalate_to.len(),
+        ));
+    }
     lines.push(match policy.retention.messages {
         None => "retention: message text of closed incidents is kept".to_owned(),
         Some(age) => format!("retention: message text is dropped {} after an incident is closed", in_days(age)),

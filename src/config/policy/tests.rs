@@ -320,3 +320,43 @@ fn check_config_refuses_a_service_naming_a_schedule_that_does_not_exist() {
     let twice = format!("{}\n[[schedules]]\n{WEEKLY}\n", with_schedule(WEEKLY));
     assert!(error_of(&twice).contains("schedules: \"payments\" is defined twice"));
 }
+
+#[test]
+fn paging_defaults_to_the_two_worst_severities_and_five_minutes_without_externals() {
+    let (policy, _) = parse_str(&with_schedule(WEEKLY), "firebell.toml").unwrap();
+    let names: Vec<&str> = policy.paging.severities.iter().map(|s| s.as_str()).collect();
+    assert_eq!(names, ["SEV1", "SEV2"]);
+    assert_eq!(policy.paging.ack_within, std::time::Duration::from_secs(300));
+    assert!(policy.paging.escalate_to.is_empty() && !policy.paging.pagerduty && !policy.paging.opsgenie);
+}
+
+#[test]
+fn paging_loads_as_written() {
+    let source = format!(
+        "{}\n[paging]\nseverities = [\"sev1\"]\nack_within = \"90s\"\nescalate_to = [\"U0MANAGER\", \"U0DIRECTOR\"]\npagerduty = true\n",
+        with_schedule(WEEKLY)
+    );
+    let (policy, _) = parse_str(&source, "firebell.toml").unwrap();
+    assert!(policy.pages(&crate::domain::incident::SeverityName("SEV1".into())));
+    assert!(!policy.pages(&crate::domain::incident::SeverityName("SEV2".into())));
+    assert_eq!(policy.paging.ack_within, std::time::Duration::from_secs(90));
+    assert_eq!(policy.paging.escalate_to.iter().map(|u| u.as_str()).collect::<Vec<_>>(), ["U0MANAGER", "U0DIRECTOR"]);
+    assert!(policy.paging.pagerduty && !policy.paging.opsgenie);
+}
+
+#[test]
+fn check_config_refuses_paging_it_cannot_follow() {
+    let cases = [
+        ("severities = [\"SEV9\"]", "paging.severities: unknown severity \"SEV9\""),
+        ("ack_within = \"soon\"", "paging.ack_within = \"soon\" is not a duration"),
+        ("ack_within = \"0s\"", "paging.ack_within must be longer than zero"),
+        ("escalate_to = [\"manager\"]", "paging.escalate_to: \"manager\" is not a Slack user id"),
+        ("page_after = \"5m\"", "unknown field `page_after`"),
+    ];
+    for (paging, expected) in cases {
+        let source = format!("{}\n[paging]\n{paging}\n", with_schedule(WEEKLY));
+        let error = error_of(&source);
+        assert!(error.contains(expected), "{expected}: {error}");
+        assert!(error.contains(&format!(":{}:", line_of(&source, paging))), "names the line: {error}");
+    }
+}
