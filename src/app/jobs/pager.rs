@@ -45,7 +45,7 @@ async fn channel_soon(cx: &StepContext, incident: &Incident) -> Result<Option<Ch
         if !cx.store.incident_jobs_in_flight(incident.id, &[JobKind::OpenChannel.as_str()]).await? {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
         channel = cx.incident(incident.id).await?.channel;
     }
     Ok(channel)
