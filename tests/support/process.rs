@@ -74,36 +74,28 @@ impl Firebell {
     /// Sends a signed `/incident TEXT` from U0REPORTER in `channel`; returns the reply text.
     pub async fn command_in(&self, text: &str, channel: &str, response_url: &str) -> String {
         let body = signing::command_form_full(TEAM_ID, text, channel, "U0REPORTER", response_url);
-        let timestamp = signing::now_seconds();
-        let response = self
-            .client
-            .post(format!("{}/slack/commands", self.base_url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", timestamp.to_string())
-            .header("x-slack-signature", signing::signature_for(timestamp, body.as_bytes()))
-            .body(body)
-            .send()
-            .await
-            .expect("firebell answers");
+        let response = self.post_form("/slack/commands", body).await;
         let reply: serde_json::Value = response.json().await.expect("a JSON reply");
         reply["text"].as_str().unwrap_or_default().to_owned()
     }
 
     /// POSTs a signed interaction (a click) with this payload; returns the status.
     pub async fn interaction(&self, payload: &serde_json::Value) -> reqwest::StatusCode {
-        let body = signing::interaction_form(payload);
+        self.post_form("/slack/interactions", signing::interaction_form(payload)).await.status()
+    }
+
+    /// POSTs a form body to `path`, signed as Slack signs it now.
+    async fn post_form(&self, path: &str, body: String) -> reqwest::Response {
         let timestamp = signing::now_seconds();
-        let response = self
-            .client
-            .post(format!("{}/slack/interactions", self.base_url))
+        self.client
+            .post(format!("{}{path}", self.base_url))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-slack-request-timestamp", timestamp.to_string())
             .header("x-slack-signature", signing::signature_for(timestamp, body.as_bytes()))
             .body(body)
             .send()
             .await
-            .expect("firebell answers");
-        response.status()
+            .expect("firebell answers")
     }
 
     /// POSTs an alert webhook body to `/webhooks/SOURCE` with the bearer `token`; returns the

@@ -6,7 +6,8 @@
 
 use super::{StepContext, StepError};
 use crate::domain::ids::ChannelId;
-use crate::domain::incident::IncidentId;
+use crate::domain::incident::{Incident, IncidentId};
+use crate::domain::paging::Page;
 use crate::render;
 use crate::slack::{Delivery, Destination, Message};
 
@@ -18,9 +19,7 @@ pub(super) async fn send_page(
     incident_id: IncidentId,
     page_id: i64,
 ) -> Result<(), StepError> {
-    let incident = cx.incident(incident_id).await?;
-    let page =
-        cx.store.page(page_id).await?.ok_or_else(|| StepError::Invalid(format!("page {page_id} does not exist")))?;
+    let (incident, page) = page_of(cx, incident_id, page_id).await?;
     if page.message.is_some() || page.acknowledged_at.is_some() || !incident.status.is_open() {
         return Ok(());
     }
@@ -40,13 +39,19 @@ pub(super) async fn edit_page(
     incident_id: IncidentId,
     page_id: i64,
 ) -> Result<(), StepError> {
-    let incident = cx.incident(incident_id).await?;
-    let page =
-        cx.store.page(page_id).await?.ok_or_else(|| StepError::Invalid(format!("page {page_id} does not exist")))?;
+    let (incident, page) = page_of(cx, incident_id, page_id).await?;
     let Some((channel, ts)) = &page.message else { return Ok(()) };
     let channel = ChannelId::parse(channel)
         .ok_or_else(|| StepError::Invalid(format!("page {page_id}'s message is in {channel:?}, not a channel")))?;
     let message = Message::from(render::paging::page(&incident, &page, &cx.policy));
     cx.slack.update_message(&channel, ts, &message).await?;
     Ok(())
+}
+
+/// The incident and the page a job is about; a job for either that does not exist cannot run.
+async fn page_of(cx: &StepContext, incident_id: IncidentId, page_id: i64) -> Result<(Incident, Page), StepError> {
+    let incident = cx.incident(incident_id).await?;
+    let page =
+        cx.store.page(page_id).await?.ok_or_else(|| StepError::Invalid(format!("page {page_id} does not exist")))?;
+    Ok((incident, page))
 }
