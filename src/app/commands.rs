@@ -122,6 +122,8 @@ impl App {
             Command::Note(text) => Action::Note(text),
             Command::Resolve(summary) => Action::Resolve(summary),
             Command::Close => Action::Close,
+            Command::Set { field, value } => Action::SetField { field, value },
+            Command::RecordAction { kind, text } => Action::RecordAction { kind, text },
             Command::Followup(request) => {
                 return Some(self.or_internal(self.add_followup(&incident, request, &command.user_id).await));
             }
@@ -180,7 +182,8 @@ impl App {
         let since = self.clock.now() - chrono::Duration::days(days);
         let incidents = self.store.incident_times(since).await?;
         let activity = self.store.activity_since(since).await?;
-        let stats = crate::domain::stats::compute(&incidents, &self.policy.severity_names(), activity);
+        let stats =
+            crate::domain::stats::compute(&incidents, &self.policy.severity_names(), &self.policy.actions, activity);
         Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
     }
 

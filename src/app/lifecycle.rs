@@ -154,6 +154,8 @@ impl App {
                 }
             }
             Change::Resolved { .. } => self.stop_paging(tx, id, now).await?,
+            Change::FieldSet { field, value } => crate::store::fields::set_field(tx, id, field, value, now).await?,
+            Change::ActionTaken { kind, .. } => crate::store::fields::first_action(tx, id, kind, now).await?,
             _ => {}
         }
         if matches!(change, Change::Closed) && self.policy.archive_on_close {

@@ -56,6 +56,21 @@ pub enum Command {
     },
     /// `page @user`: page @user now for this incident, as the on-call is paged.
     Page(UserId),
+    /// `report [NAME] [final]`: render and publish a report (the first one without NAME).
+    Report {
+        name: Option<String>,
+        final_: bool,
+    },
+    /// `set FIELD VALUE`: a custom field (checked against the policy when applied).
+    Set {
+        field: String,
+        value: String,
+    },
+    /// `action KIND [TEXT]`: a response action (its kind checked when applied).
+    RecordAction {
+        kind: String,
+        text: Option<String>,
+    },
 }
 
 /// The options of a quick `declare`.
@@ -142,6 +157,8 @@ pub enum Usage {
     Severity,
     Lead,
     Page,
+    Set,
+    Action,
     Role,
     Title,
     Impact,
@@ -161,6 +178,8 @@ impl Usage {
             Usage::Severity => "severity sevN",
             Usage::Lead => "lead @user",
             Usage::Page => "page @user",
+            Usage::Set => "set FIELD VALUE",
+            Usage::Action => "action KIND [TEXT]",
             Usage::Role => "role NAME @user",
             Usage::Title => "title TEXT",
             Usage::Impact => "impact TEXT",
@@ -211,6 +230,9 @@ impl Command {
             Command::Close => "close",
             Command::OnCall(_) | Command::OnCallOverride { .. } => "oncall",
             Command::Page(_) => "page",
+            Command::Set { .. } => "set",
+            Command::Report { .. } => "report",
+            Command::RecordAction { .. } => "action",
         }
     }
 }
@@ -281,6 +303,15 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "severity" | "sev" => parse_severity(&mut words, policy)?,
         "lead" => Command::Lead(expect_user(&mut words, Usage::Lead)?),
         "page" => Command::Page(expect_user(&mut words, Usage::Page)?),
+        "set" => {
+            let field = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Set })?.to_owned();
+            let value = expect_text(&mut words, Usage::Set)?;
+            Command::Set { field, value }
+        }
+        "action" => {
+            let kind = words.next_word().ok_or(GrammarError::MissingArgument { usage: Usage::Action })?.to_owned();
+            Command::RecordAction { kind, text: words.rest().map(str::to_owned) }
+        }
         "role" => parse_role(&mut words, policy)?,
         "title" => Command::Title(expect_text(&mut words, Usage::Title)?),
         "impact" => Command::Impact(expect_text(&mut words, Usage::Impact)?),
@@ -290,6 +321,7 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "followups" => no_more(&mut words, "followups", Command::Followups)?,
         "resolve" => Command::Resolve(words.rest().map(str::to_owned)),
         "retro" => no_more(&mut words, "retro", Command::Retro)?,
+        "report" => parse_report(&mut words)?,
         "close" => no_more(&mut words, "close", Command::Close)?,
         "oncall" => parse_oncall(&mut words, policy)?,
         _ => {
@@ -297,6 +329,27 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         }
     };
     Ok(command)
+}
+
+/// The usage line of `report`.
+const REPORT_USAGE: &str = "report [NAME] [final]";
+
+/// `report [NAME] [final]`: a name (any word but `final`), then `final`, both optional.
+fn parse_report(words: &mut Words<'_>) -> Result<Command, GrammarError> {
+    let mut name = None;
+    let mut final_ = false;
+    while let Some(word) = words.next_word() {
+        let lower = word.to_lowercase();
+        if lower == "final" && !final_ {
+            final_ = true;
+        } else if name.is_none() && !final_ {
+            name = Some(lower);
+        } else {
+            let rest = words.rest().map_or_else(|| word.to_owned(), |rest| format!("{word} {rest}"));
+            return Err(GrammarError::UnexpectedWords { usage: Usage::Simple(REPORT_USAGE), words: rest });
+        }
+    }
+    Ok(Command::Report { name, final_ })
 }
 
 /// The usage line of `oncall override`.

@@ -424,3 +424,37 @@ fn page_without_a_person_says_how() {
     assert!(matches!(err("page bob"), GrammarError::ExpectedUser { usage: Usage::Page, .. }));
     assert!(matches!(err("page <@U0A> <@U0B>"), GrammarError::UnexpectedWords { usage: Usage::Page, .. }));
 }
+
+#[test]
+fn set_takes_a_field_and_the_rest_as_its_value() {
+    assert_eq!(ok("set customers 1200"), Command::Set { field: "customers".into(), value: "1200".into() });
+    assert_eq!(
+        ok("set cause  결제 대행사 장애 "),
+        Command::Set { field: "cause".into(), value: "결제 대행사 장애".into() }
+    );
+    assert_eq!(err("set"), GrammarError::MissingArgument { usage: Usage::Set });
+    assert_eq!(err("set customers"), GrammarError::MissingArgument { usage: Usage::Set });
+    assert!(Command::Set { field: "f".into(), value: "v".into() }.needs_incident_channel());
+}
+
+#[test]
+fn action_takes_a_kind_and_an_optional_text() {
+    assert_eq!(ok("action rollback"), Command::RecordAction { kind: "rollback".into(), text: None });
+    assert_eq!(
+        ok("action hotfix patched the retry loop"),
+        Command::RecordAction { kind: "hotfix".into(), text: Some("patched the retry loop".into()) }
+    );
+    assert_eq!(err("action"), GrammarError::MissingArgument { usage: Usage::Action });
+    assert_eq!(Command::RecordAction { kind: "k".into(), text: None }.word(), "action");
+}
+
+#[test]
+fn report_takes_an_optional_name_then_an_optional_final() {
+    assert_eq!(ok("report"), Command::Report { name: None, final_: false });
+    assert_eq!(ok("report initial"), Command::Report { name: Some("initial".into()), final_: false });
+    assert_eq!(ok("report Written FINAL"), Command::Report { name: Some("written".into()), final_: true });
+    assert_eq!(ok("report final"), Command::Report { name: None, final_: true });
+    assert!(matches!(err("report final written"), GrammarError::UnexpectedWords { .. }));
+    assert!(matches!(err("report a b"), GrammarError::UnexpectedWords { .. }));
+    assert!(Command::Report { name: None, final_: false }.needs_incident_channel());
+}

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::fields::Misfit;
 use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, IncidentStatus, RoleName, ServiceName, SeverityName};
 use crate::domain::policy::Policy;
@@ -36,6 +37,16 @@ pub enum Action {
     Note(String),
     Resolve(Option<String>),
     Close,
+    /// `set FIELD VALUE`: a custom field, as typed.
+    SetField {
+        field: String,
+        value: String,
+    },
+    /// `action KIND [TEXT]`: what the responders did.
+    RecordAction {
+        kind: String,
+        text: Option<String>,
+    },
 }
 
 /// Why an action was refused; each says what to do instead when rendered.
@@ -53,6 +64,12 @@ pub enum Refusal {
     ServiceNotAffected(ServiceName),
     /// The action is for the people running the incident; these may do it.
     NotPermitted { allowed: Vec<UserId> },
+    /// `set` of a field the policy does not have; these are the fields.
+    UnknownField { fields: Vec<String> },
+    /// `set` of a value that does not fit the field.
+    FieldMisfit { field: String, misfit: Misfit },
+    /// `action` of a kind the policy does not have; these are the kinds.
+    UnknownActionKind { kinds: Vec<String> },
 }
 
 /// Who holds which role in an incident (besides the lead, kept on the incident).
@@ -61,18 +78,52 @@ pub type RoleHolders = [(RoleName, UserId)];
 /// What changed, for the timeline and for the announcements that follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Change {
-    Updated { text: String, status: Option<(IncidentStatus, IncidentStatus)> },
-    StatusChanged { from: IncidentStatus, to: IncidentStatus },
-    Reopened { to: IncidentStatus },
-    SeverityChanged { from: SeverityName, to: SeverityName, lowered: bool },
-    RoleAssigned { role: RoleName, user: UserId },
-    TitleChanged { to: String },
-    ImpactChanged { to: String },
+    Updated {
+        text: String,
+        status: Option<(IncidentStatus, IncidentStatus)>,
+    },
+    StatusChanged {
+        from: IncidentStatus,
+        to: IncidentStatus,
+    },
+    Reopened {
+        to: IncidentStatus,
+    },
+    SeverityChanged {
+        from: SeverityName,
+        to: SeverityName,
+        lowered: bool,
+    },
+    RoleAssigned {
+        role: RoleName,
+        user: UserId,
+    },
+    TitleChanged {
+        to: String,
+    },
+    ImpactChanged {
+        to: String,
+    },
     ServiceAdded(ServiceName),
     ServiceRemoved(ServiceName),
-    Noted { text: String },
-    Resolved { summary: Option<String>, duration: chrono::Duration },
+    Noted {
+        text: String,
+    },
+    Resolved {
+        summary: Option<String>,
+        duration: chrono::Duration,
+    },
     Closed,
+    /// A custom field set to `value` (as stored).
+    FieldSet {
+        field: String,
+        value: String,
+    },
+    /// A response action of `kind` (as the policy spells it).
+    ActionTaken {
+        kind: String,
+        text: Option<String>,
+    },
 }
 
 impl Change {
@@ -92,6 +143,8 @@ impl Change {
             Change::Noted { .. } => TimelineKind::Note,
             Change::Resolved { .. } => TimelineKind::Resolved,
             Change::Closed => TimelineKind::Closed,
+            Change::FieldSet { .. } => TimelineKind::FieldSet,
+            Change::ActionTaken { .. } => TimelineKind::ResponseAction,
         }
     }
 
@@ -253,6 +306,21 @@ pub fn decide(
             permitted(incident, roles, actor, policy)?;
             next.status = IncidentStatus::Closed;
             Change::Closed
+        }
+        Action::SetField { field, value } => {
+            let Some(known) = policy.field(&field) else {
+                return Err(Refusal::UnknownField { fields: policy.fields.iter().map(|f| f.name.clone()).collect() });
+            };
+            let value =
+                known.accept(&value).map_err(|misfit| Refusal::FieldMisfit { field: known.name.clone(), misfit })?;
+            Change::FieldSet { field: known.name.clone(), value }
+        }
+        Action::RecordAction { kind, text } => {
+            let Some(known) = policy.action_kind(&kind) else {
+                return Err(Refusal::UnknownActionKind { kinds: policy.actions.clone() });
+            };
+            let text = text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+            Change::ActionTaken { kind: known.to_owned(), text }
         }
     };
     next.timers = reminders::after_change(&incident.timers, &change, next.status, &next.severity, policy, now);

@@ -164,3 +164,45 @@ fn assigning_the_lead_sets_it_and_acknowledges() {
         run(&decision.incident, Action::AssignRole { role: RoleName("lead".into()), user: user("U0LEAD") }, "U0X");
     assert_eq!(again, Err(Refusal::Unchanged));
 }
+
+#[test]
+fn a_field_takes_a_value_that_fits_and_refuses_one_that_does_not() {
+    let set = |field: &str, value: &str| {
+        run(&incident(), Action::SetField { field: field.into(), value: value.into() }, "U0ANYONE")
+    };
+    let decision = set("Customers", "1200").unwrap();
+    assert_eq!(decision.change, Change::FieldSet { field: "customers".into(), value: "1200".into() });
+    assert!(!decision.change.acknowledges() && !decision.change.is_status_update());
+    assert_eq!(decision.incident.timers, incident().timers, "no reminder clock moves");
+    assert_eq!(
+        set("type", "DATABASE").unwrap().change,
+        Change::FieldSet { field: "type".into(), value: "database".into() }
+    );
+    assert_eq!(
+        set("customers", "many"),
+        Err(Refusal::FieldMisfit { field: "customers".into(), misfit: crate::domain::fields::Misfit::NotANumber })
+    );
+    assert!(matches!(set("type", "cosmic-rays"), Err(Refusal::FieldMisfit { .. })));
+    assert_eq!(set("colour", "red"), Err(Refusal::UnknownField { fields: vec!["type".into(), "customers".into()] }));
+}
+
+#[test]
+fn an_action_of_a_known_kind_is_recorded_and_is_not_an_acknowledgement() {
+    let act = |kind: &str, text: Option<&str>| {
+        run(&incident(), Action::RecordAction { kind: kind.into(), text: text.map(str::to_owned) }, "U0ANYONE")
+    };
+    let decision = act("Rollback", Some(" v42 → v41 ")).unwrap();
+    assert_eq!(decision.change, Change::ActionTaken { kind: "rollback".into(), text: Some("v42 → v41".into()) });
+    assert!(!decision.change.acknowledges());
+    assert_eq!(act("hotfix", Some("  ")).unwrap().change, Change::ActionTaken { kind: "hotfix".into(), text: None });
+    assert!(matches!(act("pray", None), Err(Refusal::UnknownActionKind { kinds }) if kinds.len() == 6));
+}
+
+#[test]
+fn set_and_action_are_refused_after_close() {
+    let closed = Incident { status: IncidentStatus::Closed, ..incident() };
+    let set = Action::SetField { field: "customers".into(), value: "1".into() };
+    assert_eq!(run(&closed, set, "U0ADMIN"), Err(Refusal::Closed));
+    let action = Action::RecordAction { kind: "rollback".into(), text: None };
+    assert_eq!(run(&closed, action, "U0ADMIN"), Err(Refusal::Closed));
+}

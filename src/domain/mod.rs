@@ -6,6 +6,7 @@ pub mod change;
 pub mod channel_name;
 pub mod command;
 pub mod declaration;
+pub mod fields;
 pub mod followup;
 pub mod ids;
 pub mod incident;

@@ -39,6 +39,36 @@ pub struct Policy {
     /// On-call rotations, by name.
     pub schedules: Vec<crate::domain::oncall::Schedule>,
     pub paging: Paging,
+    /// The facts recorded about every incident (`set FIELD VALUE`), in policy order.
+    pub fields: Vec<crate::domain::fields::Field>,
+    /// The kinds of response action (`action KIND`), in policy order.
+    pub actions: Vec<String>,
+    /// The company's reports (`[[reports]]`), the default first; never empty.
+    pub reports: Vec<ReportSpec>,
+}
+
+/// One `[[reports]]` entry: a report the company files about an incident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportSpec {
+    /// What people type after `report` (a lowercase word, not `final`).
+    pub name: String,
+    /// The document's title; `None` uses the template's own heading.
+    pub title: Option<String>,
+    /// `builtin:ko-report`, `builtin:en-report`, `builtin:executive`, or a file path as
+    /// written (relative to the policy file).
+    pub template: String,
+    /// When it is due, counted from `due_after`; `None`: no deadline.
+    pub due: Option<Duration>,
+    pub due_after: DueAfter,
+    /// The policy file's line of the entry (0 for the built-in default), for check-config.
+    pub line: usize,
+}
+
+/// What a report's `due` counts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DueAfter {
+    Declared,
+    Resolved,
 }
 
 /// Who is paged, and how the page climbs when nobody answers.
@@ -200,6 +230,24 @@ impl Policy {
     /// Whether an incident of `severity` pages its services' on-call.
     pub fn pages(&self, severity: &SeverityName) -> bool {
         self.paging.severities.iter().any(|s| s.as_str().eq_ignore_ascii_case(severity.as_str()))
+    }
+
+    /// The report named `name` (case-insensitive); `None` names the first.
+    pub fn report(&self, name: Option<&str>) -> Option<&ReportSpec> {
+        match name {
+            None => self.reports.first(),
+            Some(name) => self.reports.iter().find(|r| r.name.eq_ignore_ascii_case(name)),
+        }
+    }
+
+    /// The custom field named `name`, compared case-insensitively.
+    pub fn field(&self, name: &str) -> Option<&crate::domain::fields::Field> {
+        self.fields.iter().find(|f| f.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The response action kind `kind` as the policy spells it, compared case-insensitively.
+    pub fn action_kind(&self, kind: &str) -> Option<&str> {
+        self.actions.iter().find(|k| k.eq_ignore_ascii_case(kind)).map(String::as_str)
     }
 
     /// Service names in policy order, for "accepted: …" replies.

@@ -271,7 +271,14 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
 
     let mut timeline: Vec<Entry> = Vec::with_capacity(gathered.timeline.len() + gathered.messages.len() / 2);
     let by_ts: HashMap<&str, &StoredMessage> = gathered.messages.iter().map(|m| (m.ts.as_str(), m)).collect();
+    // A message highlighted twice (a 📌 and a pin) is one highlight.
+    let mut highlighted: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for event in gathered.timeline {
+        if let TimelineEntry::Highlight { ts, .. } = &event.entry
+            && !highlighted.insert(ts.as_str())
+        {
+            continue;
+        }
         let who = event.author.as_deref().and_then(UserId::parse).map(|u| people.of(&u));
         let entry = if let TimelineEntry::Highlight { ts, .. } = &event.entry {
             let text = by_ts.get(ts.as_str()).and_then(|m| m.text.as_deref()).map(|t| people.scrub(t));
@@ -426,6 +433,11 @@ fn event_detail(entry: &TimelineEntry, people: &mut People<'_>) -> String {
         TimelineEntry::Alert { title, .. } | TimelineEntry::AlertResolved { title, .. } => people.scrub(title),
         TimelineEntry::Paged { user, .. } | TimelineEntry::PageAcknowledged { user } => label(&people.of(user), locale),
         TimelineEntry::PagesUnanswered { levels } => levels.to_string(),
+        TimelineEntry::FieldSet { field, value } => format!("{field} = {}", people.scrub(value)),
+        TimelineEntry::ResponseAction { action, text } => match text {
+            Some(text) => format!("{action}: {}", people.scrub(text)),
+            None => action.clone(),
+        },
         // Highlights are `Line::Highlight` and unknown entries `Line::Unknown`: no detail here.
         TimelineEntry::Closed {}
         | TimelineEntry::ReminderSnoozed { .. }

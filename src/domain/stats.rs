@@ -15,6 +15,8 @@ pub struct IncidentTimes {
     pub resolved_at: Option<DateTime<Utc>>,
     /// The earliest linked alert.
     pub alerted_at: Option<DateTime<Utc>>,
+    /// The first response action (`action KIND`): when, and its kind.
+    pub first_action: Option<(DateTime<Utc>, String)>,
 }
 
 /// Figures for one severity.
@@ -23,6 +25,17 @@ pub struct BySeverity {
     pub count: usize,
     pub mtta: Option<Duration>,
     pub mttd: Option<Duration>,
+    /// Mean time to first action: first action minus declared.
+    pub mttfa: Option<Duration>,
+    pub mttr: Option<Duration>,
+}
+
+/// The incidents whose first action was one kind, and how soon they were resolved.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ByFirstAction {
+    /// Incidents with this first action (resolved or not).
+    pub count: usize,
+    /// Mean time to resolve (resolved minus declared) of those resolved.
     pub mttr: Option<Duration>,
 }
 
@@ -33,6 +46,8 @@ pub struct Stats {
     /// In the policy's severity order.
     pub by_severity: Vec<(String, BySeverity)>,
     pub overall: BySeverity,
+    /// By first-action kind, in the policy's order of kinds (kinds never first left out).
+    pub by_first_action: Vec<(String, ByFirstAction)>,
     pub reminders: usize,
     pub escalations: usize,
     pub followups_open: usize,
@@ -51,13 +66,19 @@ fn figures(incidents: &[&IncidentTimes]) -> BySeverity {
         count: incidents.len(),
         mtta: mean(incidents.iter().filter_map(|i| i.acknowledged_at.map(|a| a - i.declared_at))),
         mttd: mean(incidents.iter().filter_map(|i| i.alerted_at.map(|a| i.declared_at - a))),
+        mttfa: mean(incidents.iter().filter_map(|i| i.first_action.as_ref().map(|(a, _)| *a - i.declared_at))),
         mttr: mean(incidents.iter().filter_map(|i| i.resolved_at.map(|r| r - i.declared_at))),
     }
 }
 
-/// Computes the report; `severities` gives the order, `counts` the reminders, escalations
-/// and follow-ups (open, done) of the window.
-pub fn compute(incidents: &[IncidentTimes], severities: &[String], counts: (usize, usize, usize, usize)) -> Stats {
+/// Computes the report; `severities` and `actions` give the orders, `counts` the reminders,
+/// escalations and follow-ups (open, done) of the window.
+pub fn compute(
+    incidents: &[IncidentTimes],
+    severities: &[String],
+    actions: &[String],
+    counts: (usize, usize, usize, usize),
+) -> Stats {
     let all: Vec<&IncidentTimes> = incidents.iter().collect();
     let mut by_severity = Vec::new();
     for name in severities {
@@ -69,10 +90,27 @@ pub fn compute(incidents: &[IncidentTimes], severities: &[String], counts: (usiz
         let week = incident.declared_at.iso_week();
         *weeks.entry(format!("{}-W{:02}", week.year(), week.week())).or_default() += 1;
     }
+    // A kind the policy no longer lists still shows, after the listed ones.
+    let mut kinds: Vec<String> = actions.to_vec();
+    for (_, kind) in incidents.iter().filter_map(|i| i.first_action.as_ref()) {
+        if !kinds.contains(kind) {
+            kinds.push(kind.clone());
+        }
+    }
+    let by_first_action = kinds
+        .into_iter()
+        .filter_map(|kind| {
+            let these: Vec<&IncidentTimes> =
+                incidents.iter().filter(|i| i.first_action.as_ref().is_some_and(|(_, k)| *k == kind)).collect();
+            let mttr = mean(these.iter().filter_map(|i| i.resolved_at.map(|r| r - i.declared_at)));
+            (!these.is_empty()).then_some((kind, ByFirstAction { count: these.len(), mttr }))
+        })
+        .collect();
     Stats {
         total: incidents.len(),
         by_severity,
         overall: figures(&all),
+        by_first_action,
         reminders: counts.0,
         escalations: counts.1,
         followups_open: counts.2,
@@ -100,6 +138,7 @@ mod tests {
                 acknowledged_at: Some(at(2, 4)),
                 resolved_at: Some(at(2, 60)),
                 alerted_at: Some(at(2, -10)),
+                first_action: Some((at(2, 6), "rollback".into())),
             },
             IncidentTimes {
                 severity: "SEV1".into(),
@@ -107,6 +146,7 @@ mod tests {
                 acknowledged_at: Some(at(10, 2)),
                 resolved_at: Some(at(10, 120)),
                 alerted_at: None,
+                first_action: Some((at(10, 10), "hotfix".into())),
             },
             IncidentTimes {
                 severity: "SEV3".into(),
@@ -114,9 +154,20 @@ mod tests {
                 acknowledged_at: None,
                 resolved_at: None,
                 alerted_at: None,
+                first_action: Some((at(10, 30), "rollback".into())),
             },
         ];
-        let stats = compute(&incidents, &["SEV1".into(), "SEV2".into(), "SEV3".into()], (5, 1, 2, 3));
+        let kinds = ["rollback".to_owned(), "scale-out".to_owned(), "hotfix".to_owned()];
+        let stats = compute(&incidents, &["SEV1".into(), "SEV2".into(), "SEV3".into()], &kinds, (5, 1, 2, 3));
+        assert_eq!(stats.by_severity[0].1.mttfa, Some(Duration::minutes(8)), "(6 + 10) / 2");
+        assert_eq!(
+            stats.by_first_action,
+            [
+                ("rollback".to_owned(), ByFirstAction { count: 2, mttr: Some(Duration::minutes(60)) }),
+                ("hotfix".to_owned(), ByFirstAction { count: 1, mttr: Some(Duration::minutes(120)) }),
+            ],
+            "scale-out was never first; the open rollback counts but has no time to resolve"
+        );
         let sev1 = &stats.by_severity[0].1;
         assert_eq!(
             (sev1.count, sev1.mtta, sev1.mttr, sev1.mttd),

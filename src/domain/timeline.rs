@@ -81,6 +81,11 @@ pub enum TimelineEntry {
     PageAcknowledged { user: UserId },
     /// Nobody acknowledged any level of the climb: the announcements channel was told.
     PagesUnanswered { levels: u32 },
+    /// A custom field was set (`set FIELD VALUE`): the field's name and the value as stored.
+    FieldSet { field: String, value: String },
+    /// A response action was recorded (`action KIND [TEXT]`): its kind is `action` (`kind` is
+    /// the tag).
+    ResponseAction { action: String, text: Option<String> },
     /// A stored row this version cannot read: a kind it does not know (written by a newer or
     /// older version) or a body that does not fit its kind. Made by [`TimelineEntry::from_stored`],
     /// never by serde, and kept as stored so it is shown, not lost.
@@ -115,11 +120,13 @@ pub enum TimelineKind {
     Paged,
     PageAcknowledged,
     PagesUnanswered,
+    FieldSet,
+    ResponseAction,
 }
 
 impl TimelineKind {
     /// Every kind this version knows.
-    pub const ALL: [TimelineKind; 22] = [
+    pub const ALL: [TimelineKind; 24] = [
         TimelineKind::Declared,
         TimelineKind::Update,
         TimelineKind::StatusChanged,
@@ -142,6 +149,8 @@ impl TimelineKind {
         TimelineKind::Paged,
         TimelineKind::PageAcknowledged,
         TimelineKind::PagesUnanswered,
+        TimelineKind::FieldSet,
+        TimelineKind::ResponseAction,
     ];
 
     /// The name in the `kind` column (`status_changed`). Spelled by serde with the same rule
@@ -217,6 +226,8 @@ impl TimelineEntry {
             TimelineEntry::Paged { .. } => TimelineKind::Paged,
             TimelineEntry::PageAcknowledged { .. } => TimelineKind::PageAcknowledged,
             TimelineEntry::PagesUnanswered { .. } => TimelineKind::PagesUnanswered,
+            TimelineEntry::FieldSet { .. } => TimelineKind::FieldSet,
+            TimelineEntry::ResponseAction { .. } => TimelineKind::ResponseAction,
             TimelineEntry::Unknown { kind, .. } => return Err(kind),
         })
     }
@@ -246,6 +257,10 @@ impl From<&Change> for TimelineEntry {
                 TimelineEntry::Resolved { summary: summary.clone(), duration_seconds: duration.num_seconds() }
             }
             Change::Closed => TimelineEntry::Closed {},
+            Change::FieldSet { field, value } => TimelineEntry::FieldSet { field: field.clone(), value: value.clone() },
+            Change::ActionTaken { kind, text } => {
+                TimelineEntry::ResponseAction { action: kind.clone(), text: text.clone() }
+            }
         }
     }
 }

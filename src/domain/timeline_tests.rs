@@ -74,6 +74,10 @@ fn sample(kind: TimelineKind) -> TimelineEntry {
         TimelineKind::Paged => TimelineEntry::Paged { user: user("U0ONCALL"), reason: PageReason::OnCall, level: 0 },
         TimelineKind::PageAcknowledged => TimelineEntry::PageAcknowledged { user: user("U0ONCALL") },
         TimelineKind::PagesUnanswered => TimelineEntry::PagesUnanswered { levels: 2 },
+        TimelineKind::FieldSet => TimelineEntry::FieldSet { field: "customers".into(), value: "1200".into() },
+        TimelineKind::ResponseAction => {
+            TimelineEntry::ResponseAction { action: "rollback".into(), text: Some("v42 → v41".into()) }
+        }
     }
 }
 

@@ -75,7 +75,12 @@ pub fn notice(incident: &Incident, policy: &Policy, mention: Mention, changes: &
 }
 
 /// The summary pinned in the incident channel.
-pub fn summary(incident: &Incident, policy: &Policy, changes: &[PlannedChange]) -> SlackMessage {
+pub fn summary(
+    incident: &Incident,
+    policy: &Policy,
+    changes: &[PlannedChange],
+    set_fields: &[(String, String)],
+) -> SlackMessage {
     let locale = policy.locale;
     let title = text(locale, Key::SummaryTitle)
         .fill_trusted(&[("number", &incident.number.to_string()), ("title", &user_text(&incident.title, TITLE_MAX))]);
@@ -98,6 +103,18 @@ pub fn summary(incident: &Incident, policy: &Policy, changes: &[PlannedChange]) 
     ];
     if let Some(description) = incident.description.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         blocks.push(section(&format!("*{}*\n{}", label(Key::FieldDescription), user_text(description, 2500))));
+    }
+    // The custom fields that are set, in the policy's order, with their labels.
+    let custom: Vec<(String, String)> = policy
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let (_, value) = set_fields.iter().find(|(name, _)| *name == field.name)?;
+            Some((user_text(&field.label, 80), user_text(value, 500)))
+        })
+        .collect();
+    if !custom.is_empty() {
+        blocks.push(fields(&custom));
     }
     blocks.extend(changes_section(changes, policy));
     blocks.push(context(&text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())])));
@@ -232,7 +249,7 @@ mod tests {
         let title = "<!channel> <!here> <!everyone> <!subteam^S1|sre> & co";
         for message in [
             notice(&incident(title), &contract_policy(), Mention::None, &[]),
-            summary(&incident(title), &contract_policy(), &[]),
+            summary(&incident(title), &contract_policy(), &[], &[]),
         ] {
             let body = all_text(&message);
             for ping in ["<!channel>", "<!here>", "<!everyone>", "<!subteam"] {
@@ -249,7 +266,7 @@ mod tests {
 
     #[test]
     fn very_long_titles_stay_within_block_kit_limits() {
-        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[]);
+        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[], &[]);
         for block in message.blocks.as_array().unwrap() {
             if let Some(text) = block["text"]["text"].as_str() {
                 assert!(text.chars().count() <= 3000);

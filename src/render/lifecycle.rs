@@ -2,6 +2,7 @@
 //! notice's thread, and the refusal when an action is not allowed.
 
 use crate::catalog::{Key, Locale, role_name, text};
+use crate::domain::fields::Misfit;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::{Change, Refusal};
@@ -114,6 +115,19 @@ pub fn channel_post(change: &Change, incident: &Incident, actor: &UserId, policy
             let _ = incident;
             t(Key::LifecycleClosed).fill_trusted(&[("actor", &who)])
         }
+        Change::FieldSet { field, value } => {
+            let label = policy.field(field).map_or(field.as_str(), |f| f.label.as_str());
+            t(Key::LifecycleFieldSet).fill_trusted(&[
+                ("actor", &who),
+                ("label", &user_text(label, 80)),
+                ("value", &user_text(value, 500)),
+            ])
+        }
+        Change::ActionTaken { kind, text: body } => t(Key::LifecycleAction).fill_trusted(&[
+            ("actor", &who),
+            ("kind", &user_text(kind, 40)),
+            ("text", &body.as_deref().map_or_else(String::new, |b| format!(": {}", user_text(b, TEXT_MAX)))),
+        ]),
     }
 }
 
@@ -169,6 +183,16 @@ pub fn refusal(refusal: &Refusal, incident: &Incident, locale: Locale) -> String
             let people: Vec<String> = allowed.iter().map(UserId::mention).collect();
             t(Key::RefusalNotPermitted).fill_trusted(&[("number", &number), ("people", &people.join(", "))])
         }
+        Refusal::UnknownField { fields } if fields.is_empty() => t(Key::RefusalNoFields).as_str().to_owned(),
+        Refusal::UnknownField { fields } => t(Key::RefusalUnknownField).fill(&[("fields", &fields.join(", "))]),
+        Refusal::FieldMisfit { field, misfit: Misfit::NotANumber } => {
+            t(Key::RefusalFieldNumber).fill(&[("field", field)])
+        }
+        Refusal::FieldMisfit { field, misfit: Misfit::NotAnOption(options) } => {
+            t(Key::RefusalFieldOption).fill(&[("field", field), ("options", &options.join(", "))])
+        }
+        Refusal::FieldMisfit { field, misfit: Misfit::Empty } => t(Key::RefusalFieldEmpty).fill(&[("field", field)]),
+        Refusal::UnknownActionKind { kinds } => t(Key::RefusalUnknownAction).fill(&[("kinds", &kinds.join(", "))]),
     }
 }
 

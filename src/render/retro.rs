@@ -47,6 +47,8 @@ fn kind_key(kind: TimelineKind) -> Key {
         TimelineKind::Paged => Key::RetroKindPaged,
         TimelineKind::PageAcknowledged => Key::RetroKindPageAcknowledged,
         TimelineKind::PagesUnanswered => Key::RetroKindPagesUnanswered,
+        TimelineKind::FieldSet => Key::RetroKindFieldSet,
+        TimelineKind::ResponseAction => Key::RetroKindResponseAction,
     }
 }
 
@@ -170,8 +172,23 @@ pub fn markdown(retro: &Retrospective, policy: &Policy) -> String {
         let _ = writeln!(out, "\n{}\n\n{}.", t(heading).as_str(), sentences.join(t(Key::RetroThen).as_str()));
     }
 
+    // The pinned and 📌 messages, each once, in their own section; the timeline shows each
+    // message once, as itself.
+    let _ = writeln!(out, "\n{}\n", t(Key::RetroHighlights).as_str());
+    let highlights: Vec<&Entry> = retro.timeline.iter().filter(|e| matches!(e.line, Line::Highlight { .. })).collect();
+    if highlights.is_empty() {
+        let _ = writeln!(out, "{}", t(Key::RetroNone).as_str());
+    }
+    for entry in highlights {
+        let who = entry.who.as_ref().map_or_else(String::new, |p| format!(" · {}", person(locale, p)));
+        let link =
+            entry.permalink.as_ref().map_or_else(String::new, |l| format!(" ([{}]({l}))", t(Key::RetroLink).as_str()));
+        let Line::Highlight { text: body } = &entry.line else { continue };
+        let _ = writeln!(out, "- {}{who} · {}{link}", clock(entry.at), one_line(body.as_deref().unwrap_or("…")));
+    }
+
     let _ = writeln!(out, "\n{}\n", t(Key::RetroTimeline).as_str());
-    for entry in &retro.timeline {
+    for entry in retro.timeline.iter().filter(|e| !matches!(e.line, Line::Highlight { .. })) {
         let who = entry.who.as_ref().map_or_else(String::new, |p| format!(" · {}", person(locale, p)));
         let link =
             entry.permalink.as_ref().map_or_else(String::new, |l| format!(" ([{}]({l}))", t(Key::RetroLink).as_str()));

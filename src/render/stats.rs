@@ -18,8 +18,23 @@ pub fn report(stats: &Stats, days: i64, locale: Locale) -> String {
             ("count", &figures.count.to_string()),
             ("mtta", &span(locale, figures.mtta)),
             ("mttd", &span(locale, figures.mttd)),
+            ("mttfa", &span(locale, figures.mttfa)),
             ("mttr", &span(locale, figures.mttr)),
         ]));
+    }
+    if !stats.by_first_action.is_empty() {
+        let kinds: Vec<String> = stats
+            .by_first_action
+            .iter()
+            .map(|(kind, figures)| {
+                t(Key::StatsFirstActionKind).fill(&[
+                    ("kind", kind),
+                    ("mttr", &span(locale, figures.mttr)),
+                    ("count", &figures.count.to_string()),
+                ])
+            })
+            .collect();
+        lines.push(t(Key::StatsFirstAction).fill_trusted(&[("kinds", &kinds.join(" · "))]));
     }
     lines.push(t(Key::StatsTotals).fill(&[
         ("reminders", &stats.reminders.to_string()),

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod backfills;
 pub mod changes;
 pub mod deliveries;
+pub mod fields;
 pub mod followups;
 pub mod group_commit;
 mod incident_id;

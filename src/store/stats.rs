@@ -11,7 +11,7 @@ impl Store {
     /// Incidents declared since `since`, with their acknowledgement, resolution and first alert.
     pub async fn incident_times(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<IncidentTimes>> {
         let rows = sqlx::query(
-            "SELECT i.severity, i.declared_at, i.acknowledged_at, i.resolved_at,
+            "SELECT i.severity, i.declared_at, i.acknowledged_at, i.resolved_at, i.first_action_at, i.first_action_kind,
                     (SELECT MIN(t.at) FROM timeline_events t WHERE t.incident_id = i.id AND t.kind = $2) AS alerted_at
              FROM incidents i WHERE i.declared_at >= $1 ORDER BY i.declared_at",
         )
@@ -27,6 +27,10 @@ impl Store {
                     acknowledged_at: row.try_get::<Option<i64>, _>("acknowledged_at")?.map(from_millis),
                     resolved_at: row.try_get::<Option<i64>, _>("resolved_at")?.map(from_millis),
                     alerted_at: row.try_get::<Option<i64>, _>("alerted_at")?.map(from_millis),
+                    first_action: row
+                        .try_get::<Option<i64>, _>("first_action_at")?
+                        .map(from_millis)
+                        .zip(row.try_get::<Option<String>, _>("first_action_kind")?),
                 })
             })
             .collect()

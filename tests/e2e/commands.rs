@@ -107,7 +107,7 @@ async fn stats_reports_counts_and_mean_times_by_severity_for_scripted_incidents(
     assert!(sev1.contains("MTTA ") && !sev1.contains("MTTA —"), "both SEV1s were acknowledged: {sev1}");
     assert!(sev1.contains("MTTD —"), "no alerts linked: {sev1}");
     assert!(!sev1.contains("MTTR —"), "one SEV1 was resolved: {sev1}");
-    assert!(report.contains("• SEV3: 1 · MTTA — · MTTD — · MTTR —"), "{report}");
+    assert!(report.contains("• SEV3: 1 · MTTA — · MTTD — · MTTFA — · MTTR —"), "{report}");
     assert!(report.contains("• SEV2: 0"), "{report}");
     assert!(report.contains("follow-ups: 1 open, 0 done"), "{report}");
     assert!(report.contains("█ 3"), "one bar for this week: {report}");

@@ -74,7 +74,7 @@ fn words(text: &str) -> BTreeSet<String> {
 /// English that Korean text may show: names (firebell, Slack, OAuth, MTTR…), the command
 /// words help lists beside their Korean aliases, the status arguments a refusal names, and
 /// the date pattern. Everything else English in `ko.toml` is a missed translation.
-const ALLOWED_IN_KOREAN: [&str; 20] = [
+const ALLOWED_IN_KOREAN: [&str; 21] = [
     "firebell",
     "slack",
     "oauth",
@@ -82,6 +82,7 @@ const ALLOWED_IN_KOREAN: [&str; 20] = [
     "mtta",
     "mttd",
     "mttr",
+    "mttfa",
     "declare",
     "update",
     "status",

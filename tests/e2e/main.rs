@@ -27,6 +27,7 @@ mod delivery;
 mod events;
 mod fake_slack;
 mod fanout;
+mod fields;
 mod injection;
 mod interactions;
 mod korean;

@@ -35,6 +35,15 @@ async fn scripted_incident(app: &TestApp) -> String {
         None,
     )
     .await;
+    // Pinned too: the same message highlighted twice is one highlight.
+    app.event(
+        event_envelope("Ev3", json!({"type": "pin_added", "user": "U0ONCALL1", "channel_id": &channel,
+            "item": {"type": "message", "channel": &channel, "created": 1790000100, "created_by": "U0ONCALL1",
+                     "message": {"type": "message", "user": "U0ONCALL1", "text": "Gateway 502s started right after deploy v42", "ts": &seen}},
+            "event_ts": "1790000100.000100"})),
+        None,
+    )
+    .await;
     say("update Rolling back deploy v42").await;
     say("status monitoring").await;
     say("followup prevent Canary gateway config changes <@U0ONCALL1> due:2026-12-10").await;
@@ -80,6 +89,12 @@ async fn retro_publishes_a_canvas_with_everything_in_order_and_updates_it_when_r
     assert!(within("Alert on the 502 ratio") < within("### Improving handling"));
     assert!(within("### Improving handling") < within("Link the rollback runbook"));
     assert!(!document.contains("U0ONCALL1") && !document.contains("oncall"), "blameless by default");
+    // The pinned message: once in its own section, once in the timeline as itself.
+    let highlights = &document[position("## Highlights")..position("## Timeline")];
+    assert_eq!(highlights.matches("Gateway 502s started right after deploy v42").count(), 1, "{highlights}");
+    let timeline = &document[position("## Timeline")..position("## Follow-ups")];
+    assert_eq!(timeline.matches("Gateway 502s started right after deploy v42").count(), 1, "{timeline}");
+    assert!(!timeline.contains(":pushpin:"), "{timeline}");
     let history_pages = app.slack.calls_to("conversations.history").len();
     assert!(history_pages >= 3, "450 messages take several pages: {history_pages}");
     let posted = workspace::bot_posts(&app.slack, &channel);

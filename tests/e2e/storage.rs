@@ -205,6 +205,8 @@ fn sample(kind: TimelineKind) -> TimelineEntry {
         },
         TimelineKind::PageAcknowledged => TimelineEntry::PageAcknowledged { user: user("U0ONCALL1") },
         TimelineKind::PagesUnanswered => TimelineEntry::PagesUnanswered { levels: 1 },
+        TimelineKind::FieldSet => TimelineEntry::FieldSet { field: "type".into(), value: "database".into() },
+        TimelineKind::ResponseAction => TimelineEntry::ResponseAction { action: "hotfix".into(), text: None },
     }
 }
 

@@ -65,7 +65,12 @@ pub(super) async fn post_summary(
     if incident.summary_ts.is_none() {
         let channel = cx.channel_of(&incident).await?;
         let changes = cx.recent_changes(&incident).await?;
-        let summary = Message::from(render::incident::summary(&incident, &cx.policy, &changes));
+        let summary = Message::from(render::incident::summary(
+            &incident,
+            &cx.policy,
+            &changes,
+            &cx.store.incident_fields(incident.id).await?,
+        ));
         let posted = cx.slack.post_message(Destination::Channel(&channel), &summary, delivery).await?;
         cx.store.set_summary_ts(incident_id, &posted.ts, cx.clock.now()).await?;
     }

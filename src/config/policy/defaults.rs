@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use crate::catalog::Locale;
 use crate::domain::incident::SeverityName;
-use crate::domain::policy::{Channels, Mention, Paging, Policy, Reminders, Retention, RetroPolicy, Severity, Share};
+use crate::domain::policy::{
+    Channels, DueAfter, Mention, Paging, Policy, Reminders, ReportSpec, Retention, RetroPolicy, Severity, Share,
+};
 
 pub const PREFIX: &str = "inc";
 pub const ESCALATE_AFTER: u32 = 2;
@@ -66,6 +68,9 @@ pub fn policy() -> Policy {
         services: Vec::new(),
         schedules: Vec::new(),
         paging,
+        fields: Vec::new(),
+        actions: actions(),
+        reports: reports(Locale::En),
     }
 }
 
@@ -80,4 +85,26 @@ pub fn paging(severities: &[Severity]) -> Paging {
         pagerduty: false,
         opsgenie: false,
     }
+}
+
+/// The response actions when `[actions]` leaves `kinds` out: the three recoveries the source
+/// describes (roll back, scale out, hotfix) and three more every team uses.
+pub fn actions() -> Vec<String> {
+    ["rollback", "scale-out", "hotfix", "restart", "failover", "config"].into_iter().map(str::to_owned).collect()
+}
+
+/// Without `[[reports]]`: one report, `report`, the built-in report of the policy's language.
+pub fn reports(locale: Locale) -> Vec<ReportSpec> {
+    let template = match locale {
+        Locale::Ko => "builtin:ko-report",
+        Locale::En => "builtin:en-report",
+    };
+    vec![ReportSpec {
+        name: "report".to_owned(),
+        title: None,
+        template: template.to_owned(),
+        due: None,
+        due_after: DueAfter::Declared,
+        line: 0,
+    }]
 }

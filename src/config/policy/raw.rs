@@ -43,6 +43,37 @@ pub struct RawPolicy {
     pub schedules: Vec<RawSchedule>,
     #[serde(default)]
     pub paging: RawPaging,
+    #[serde(default)]
+    pub fields: Vec<RawField>,
+    #[serde(default)]
+    pub actions: RawActions,
+    #[serde(default)]
+    pub reports: Vec<RawReport>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReport {
+    pub name: Text,
+    pub title: Option<String>,
+    pub template: Text,
+    pub due: Option<Text>,
+    pub due_after: Option<Text>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawField {
+    pub name: Text,
+    pub label: Option<String>,
+    pub kind: Text,
+    pub options: Option<Vec<Text>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActions {
+    pub kinds: Option<Spanned<Vec<Text>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

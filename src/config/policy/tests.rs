@@ -360,3 +360,58 @@ fn check_config_refuses_paging_it_cannot_follow() {
         assert!(error.contains(&format!(":{}:", line_of(&source, paging))), "names the line: {error}");
     }
 }
+
+#[test]
+fn fields_and_actions_load_from_the_contracts_example() {
+    let policy = contract_policy_for_tests();
+    let names: Vec<&str> = policy.fields.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["type", "customers"]);
+    assert_eq!(policy.field("TYPE").unwrap().label, "Incident type");
+    assert_eq!(policy.actions.len(), 6);
+    assert_eq!(policy.action_kind("Rollback"), Some("rollback"));
+    assert_eq!(policy.report(None).unwrap().template, "builtin:en-report", "no [[reports]]: the built-in");
+}
+
+fn contract_policy_for_tests() -> crate::domain::policy::Policy {
+    parse_str(CONTRACT_EXAMPLE, "contract.toml").unwrap().0
+}
+
+#[test]
+fn check_config_refuses_fields_actions_and_reports_it_cannot_use() {
+    let cases = [
+        ("[[fields]]\nname = \"Type\"\nkind = \"text\"", "\"Type\" is not a field name"),
+        ("[[fields]]\nname = \"tier\"\nkind = \"select\"", "field tier: a select needs options"),
+        ("[[fields]]\nname = \"tier\"\nkind = \"number\"\noptions = [\"a\"]", "field tier: only a select has options"),
+        ("[[fields]]\nname = \"tier\"\nkind = \"colour\"", "kind = \"colour\" is not a field kind"),
+        ("[[reports]]\nname = \"final\"\ntemplate = \"builtin:ko-report\"", "\"final\" is not a report name"),
+        ("[[reports]]\nname = \"first\"\ntemplate = \"builtin:memo\"", "\"builtin:memo\" is not a built-in"),
+        (
+            "[[reports]]\nname = \"first\"\ntemplate = \"builtin:ko-report\"\ndue = \"soon\"",
+            "report first: due = \"soon\" is not a duration",
+        ),
+        (
+            "[[reports]]\nname = \"first\"\ntemplate = \"builtin:ko-report\"\ndue_after = \"closed\"",
+            "due_after = \"closed\" is not a moment",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let error = error_of(&format!("{CONTRACT_EXAMPLE}\n{extra}\n"));
+        assert!(error.contains(expected), "{expected}: {error}");
+    }
+    let twice = CONTRACT_EXAMPLE.replacen("\"scale-out\", \"hotfix\"", "\"scale-out\", \"rollback\"", 1);
+    assert!(error_of(&twice).contains("actions.kinds: \"rollback\" is listed twice"));
+}
+
+#[test]
+fn reports_load_with_their_deadlines() {
+    let source = format!(
+        "{CONTRACT_EXAMPLE}\n[[reports]]\nname = \"initial\"\ntitle = \"초기 장애 보고\"\ntemplate = \"builtin:ko-report\"\ndue = \"10m\"\n\n[[reports]]\nname = \"written\"\ntemplate = \"reports/written.md.j2\"\ndue = \"2h\"\ndue_after = \"resolved\"\n"
+    );
+    let (policy, _) = parse_str(&source, "firebell.toml").unwrap();
+    let initial = policy.report(None).unwrap();
+    assert_eq!((initial.name.as_str(), initial.due), ("initial", Some(std::time::Duration::from_secs(600))));
+    assert_eq!(initial.line, line_of(&source, "name = \"initial\""));
+    let written = policy.report(Some("WRITTEN")).unwrap();
+    assert_eq!(written.due_after, crate::domain::policy::DueAfter::Resolved);
+    assert_eq!(written.template, "reports/written.md.j2");
+}

@@ -8,14 +8,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::defaults;
-use super::raw::{RawPolicy, RawSchedule, RawService, RawSeverity, Text};
+use super::raw::{RawActions, RawField, RawPolicy, RawReport, RawSchedule, RawService, RawSeverity, Text};
 use crate::catalog::Locale;
+use crate::domain::fields::{Field, FieldKind};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
 use crate::domain::oncall::Schedule;
 use crate::domain::policy::{
-    AlertAction, AlertRule, BUILTIN_ROLES, Channels, Mention, Paging, Policy, Reminders, Retention, RetroPolicy, Role,
-    Service, Severity, Share,
+    AlertAction, AlertRule, BUILTIN_ROLES, Channels, DueAfter, Mention, Paging, Policy, Reminders, ReportSpec,
+    Retention, RetroPolicy, Role, Service, Severity, Share,
 };
 
 /// One problem found in a policy file.
@@ -297,6 +298,10 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         opsgenie: raw.paging.opsgenie.unwrap_or(false),
     };
 
+    let fields = fields(&mut check, &raw.fields);
+    let actions = actions(&mut check, &raw.actions);
+    let reports = reports(&mut check, &raw.reports, locale);
+
     if check.problems.is_empty() {
         if channels.announcements.is_none() && severities.iter().any(|s| s.share == Share::Broad) {
             warnings.push(Problem {
@@ -337,8 +342,164 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         services,
         schedules,
         paging,
+        fields,
+        actions,
+        reports,
     };
     Ok((policy, warnings))
+}
+
+/// A word people type after `set` or `action`: lowercase letters, digits, `-` and `_`.
+fn is_word(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_'))
+}
+
+/// `[[fields]]`: a unique lowercase name, a kind, and options exactly for a select.
+fn fields(check: &mut Checker<'_>, raw: &[RawField]) -> Vec<Field> {
+    let mut fields: Vec<Field> = Vec::new();
+    for field in raw {
+        let name = field.name.get_ref();
+        if !is_word(name) {
+            check.problem(
+                field.name.span(),
+                format!("fields: \"{name}\" is not a field name; expected a lowercase word like \"customers\""),
+            );
+            continue;
+        }
+        if fields.iter().any(|f| f.name == *name) {
+            check.problem(field.name.span(), format!("fields: \"{name}\" is defined twice"));
+            continue;
+        }
+        let options: Vec<String> = field.options.iter().flatten().map(|o| o.get_ref().trim().to_owned()).collect();
+        let kind = match (field.kind.get_ref().as_str(), &field.options) {
+            ("text", None) => FieldKind::Text,
+            ("number", None) => FieldKind::Number,
+            ("select", Some(_)) if !options.is_empty() && options.iter().all(|o| !o.is_empty()) => {
+                let mut seen: Vec<String> = Vec::new();
+                for option in &options {
+                    if seen.iter().any(|o| o.eq_ignore_ascii_case(option)) {
+                        check.problem(field.kind.span(), format!("field {name}: option \"{option}\" is listed twice"));
+                    }
+                    seen.push(option.clone());
+                }
+                FieldKind::Select(options)
+            }
+            ("select", _) => {
+                check.problem(
+                    field.kind.span(),
+                    format!("field {name}: a select needs options, e.g. options = [\"hardware\", \"network\"]"),
+                );
+                continue;
+            }
+            ("text" | "number", Some(_)) => {
+                check.problem(field.kind.span(), format!("field {name}: only a select has options"));
+                continue;
+            }
+            (other, _) => {
+                check.problem(
+                    field.kind.span(),
+                    format!("field {name}: kind = \"{other}\" is not a field kind; expected text, number or select"),
+                );
+                continue;
+            }
+        };
+        let label = field.label.clone().filter(|l| !l.trim().is_empty()).unwrap_or_else(|| name.clone());
+        fields.push(Field { name: name.clone(), label, kind });
+    }
+    fields
+}
+
+/// `[[reports]]`: a unique lowercase name other than `final`, a template (a built-in or a
+/// file), and a deadline that is a duration after `declared` or `resolved`. Left out: the
+/// built-in report of the policy's language.
+fn reports(check: &mut Checker<'_>, raw: &[RawReport], locale: Locale) -> Vec<ReportSpec> {
+    if raw.is_empty() {
+        return defaults::reports(locale);
+    }
+    let mut reports: Vec<ReportSpec> = Vec::new();
+    for report in raw {
+        let name = report.name.get_ref();
+        let line = check.line_of(report.name.span().start);
+        if !is_word(name) || name == "final" {
+            check.problem(
+                report.name.span(),
+                format!(
+                    "reports: \"{name}\" is not a report name; expected a lowercase word other than \"final\" (which `report NAME final` uses)"
+                ),
+            );
+            continue;
+        }
+        if reports.iter().any(|r| r.name == *name) {
+            check.problem(report.name.span(), format!("reports: \"{name}\" is defined twice"));
+            continue;
+        }
+        let template = report.template.get_ref().trim();
+        if template.is_empty() {
+            check.problem(report.template.span(), format!("report {name}: template is empty; expected builtin:ko-report, builtin:en-report, builtin:executive or a file path"));
+            continue;
+        }
+        if let Some(builtin) = template.strip_prefix("builtin:")
+            && !BUILTIN_REPORTS.contains(&builtin)
+        {
+            check.problem(
+                report.template.span(),
+                format!("report {name}: template = \"{template}\" is not a built-in; expected builtin:ko-report, builtin:en-report or builtin:executive"),
+            );
+            continue;
+        }
+        let due =
+            report.due.as_ref().map(|due| duration(check, &format!("report {name}: due"), Some(due), Duration::ZERO));
+        let due_after = match report.due_after.as_ref().map(|d| d.get_ref().as_str()) {
+            None | Some("declared") => DueAfter::Declared,
+            Some("resolved") => DueAfter::Resolved,
+            Some(other) => {
+                if let Some(value) = &report.due_after {
+                    check.problem(
+                        value.span(),
+                        format!(
+                            "report {name}: due_after = \"{other}\" is not a moment; expected declared or resolved"
+                        ),
+                    );
+                }
+                DueAfter::Declared
+            }
+        };
+        reports.push(ReportSpec {
+            name: name.clone(),
+            title: report.title.clone().filter(|t| !t.trim().is_empty()),
+            template: template.to_owned(),
+            due,
+            due_after,
+            line,
+        });
+    }
+    reports
+}
+
+/// The templates compiled into the binary.
+const BUILTIN_REPORTS: [&str; 3] = ["ko-report", "en-report", "executive"];
+
+/// `actions.kinds`: unique lowercase words; left out, the six defaults.
+fn actions(check: &mut Checker<'_>, raw: &RawActions) -> Vec<String> {
+    let Some(kinds) = &raw.kinds else { return defaults::actions() };
+    if kinds.get_ref().is_empty() {
+        check.problem(kinds.span(), "actions.kinds is empty; list at least one, e.g. [\"rollback\"]".to_owned());
+    }
+    let mut out: Vec<String> = Vec::new();
+    for kind in kinds.get_ref() {
+        let word = kind.get_ref();
+        if !is_word(word) {
+            check.problem(
+                kind.span(),
+                format!("actions.kinds: \"{word}\" is not an action kind; expected a lowercase word like \"rollback\""),
+            );
+        } else if out.contains(word) {
+            check.problem(kind.span(), format!("actions.kinds: \"{word}\" is listed twice"));
+        } else {
+            out.push(word.clone());
+        }
+    }
+    out
 }
 
 fn severities(check: &mut Checker<'_>, raw: &[RawSeverity]) -> Vec<Severity> {
