@@ -29,6 +29,8 @@
 //!   statistics, the policy dry run, text safety. No I/O, no async, no clock.
 //! - [`render`] — Block Kit messages, modals, topics and the retrospective's Markdown from
 //!   domain values (pure; depends on the domain only).
+//! - [`report`] — incident reports in each company's format: Jinja templates (built in, or files the
+//!   policy names) rendered with the incident's variables; pure, like [`render`].
 //! - [`catalog`] — every word the bot says, in English and Korean.
 //! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
 //! - [`manifest`] — the Slack app manifest, pointed at an install.
@@ -47,6 +49,7 @@ pub mod manifest;
 pub mod metrics;
 pub mod pagers;
 pub mod render;
+pub mod report;
 pub mod serve;
 pub mod slack;
 pub mod socket_mode;
