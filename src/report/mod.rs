@@ -2,13 +2,19 @@
 //! policy names) rendered with the incident's variables.
 //!
 //! - [`context`] — the variables a template sees, built from the record (pure).
+//! - [`engine`] — the one template environment: rendering, the final marking, errors as
+//!   `TEMPLATE:LINE: reason`.
 //! - [`sample`] — a sample incident that sets every variable, for check-config.
-//! - `lines` — the retrospective's wording of a timeline line.
+//! - `lines` and `undefined` — the retrospective's wording of a timeline line, and which name
+//!   an "undefined value" error is about.
 //!
 //! Pure: no storage, no Slack; the caller gathers the record and publishes the text.
 
 pub mod context;
+pub mod engine;
 mod lines;
 pub mod sample;
+mod undefined;
 
 pub use context::{ReportInput, ReportMeta};
+pub use engine::{BUILTINS, Template, TemplateError, check, render};
