@@ -53,7 +53,7 @@ fn kind_key(kind: TimelineKind) -> Key {
 }
 
 /// What an entry says, without its time.
-fn describe(locale: Locale, entry: &Entry) -> String {
+pub(crate) fn describe(locale: Locale, entry: &Entry) -> String {
     let t = |key| text(locale, key);
     match &entry.line {
         Line::Event { kind, detail } => t(kind_key(*kind)).fill_trusted(&[("detail", &one_line(detail))]),

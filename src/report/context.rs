@@ -9,7 +9,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
-use super::lines::describe;
 use crate::catalog::{Locale, status_word};
 use crate::domain::change::PlannedChange;
 use crate::domain::fields::FieldKind;
@@ -20,6 +19,7 @@ use crate::domain::record::TimelineEvent;
 use crate::domain::retrospective::{self, Entry, Gathered, Line, Person, Retrospective, label};
 use crate::domain::timeline::{TimelineEntry, TimelineKind};
 use crate::render::lifecycle::duration_in;
+use crate::render::retro::describe;
 
 /// What a report is rendered from.
 pub struct ReportInput<'a> {

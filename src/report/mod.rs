@@ -12,7 +12,6 @@
 
 pub mod context;
 pub mod engine;
-mod lines;
 pub mod sample;
 mod undefined;
 

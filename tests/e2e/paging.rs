@@ -505,18 +505,21 @@ async fn declaration_to_page_and_to_pagerduty_trigger_figures() {
         let started = Instant::now();
         app.command(&format!("declare sev1 service:payments Card payments failing {n}")).await;
         let (mut dm_at, mut trigger_at) = (None, None);
-        // Polled every millisecond (bounded by the usual deadline), so the figure is not the
-        // poll's interval.
-        while dm_at.is_none() || trigger_at.is_none() {
-            assert!(started.elapsed() < wait::DEADLINE, "the page and the trigger of declaration {n}");
-            if dm_at.is_none() && pages_to(&app.slack, ON_CALL).len() >= n {
-                dm_at = Some(started.elapsed());
+        // Polled every millisecond, so the figure is not the poll's interval; the wait is
+        // bounded like every other (the usual deadline), not timed.
+        let seen = tokio::time::timeout(wait::DEADLINE, async {
+            while dm_at.is_none() || trigger_at.is_none() {
+                if dm_at.is_none() && pages_to(&app.slack, ON_CALL).len() >= n {
+                    dm_at = Some(started.elapsed());
+                }
+                if trigger_at.is_none() && pagerduty.accepted().len() >= n {
+                    trigger_at = Some(started.elapsed());
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
             }
-            if trigger_at.is_none() && pagerduty.accepted().len() >= n {
-                trigger_at = Some(started.elapsed());
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        })
+        .await;
+        assert!(seen.is_ok(), "the page and the trigger of declaration {n} never came");
         to_dm.extend(dm_at);
         to_trigger.extend(trigger_at);
         // One page a second to the same person: Slack's pace for posts to one conversation,
