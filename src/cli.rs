@@ -1,5 +1,5 @@
-//! The `firebell` command line: `serve`, `migrate`, `check-config`, `manifest`, `retro` and
-//! `simulate`.
+//! The `firebell` command line: `serve`, `migrate`, `check-config`, `manifest`, `retro`, `report`
+//! and `simulate`.
 //!
 //! Each subcommand reads the environment through `config::env`; on a problem (configuration,
 //! arguments, database) it prints one clear line and exits non-zero.
@@ -48,6 +48,9 @@ pub enum Commands {
     /// Print the retrospective of an incident (its number, like 42, or its channel name) as
     /// Markdown, from the database.
     Retro(RetroArgs),
+    /// Print an incident report (a `[[reports]]` entry, default the first) rendered from the
+    /// database, exactly as `/incident report` would publish it.
+    Report(ReportArgs),
     /// Dry-run the policy: every reminder, escalation, nudge and digest an incident of this
     /// severity and duration would fire, in order, in the policy's time zone.
     Simulate(SimulateArgs),
@@ -82,6 +85,22 @@ pub struct RetroArgs {
     #[arg(long, conflicts_with = "named")]
     pub blameless: bool,
     /// Show people by their Slack user id instead of their role.
+    #[arg(long)]
+    pub named: bool,
+}
+
+/// `firebell report` options.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The incident: its number (42) or its channel name (inc-20261126-42-checkout-is-down).
+    pub incident: String,
+    /// The report, as the policy's `[[reports]]` names it (default: the first).
+    #[arg(long, conflicts_with = "template")]
+    pub name: Option<String>,
+    /// Render this template file instead (to try a template against a real incident).
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+    /// Show people's names (Slack user ids) even when the policy's `retro.blameless` is on.
     #[arg(long)]
     pub named: bool,
 }
@@ -164,15 +183,8 @@ pub fn main() -> ExitCode {
                 Err(error) => fail(&error.to_string()),
             }
         }
-        Commands::Retro(args) => runtime.block_on(async {
-            match retro(&args, &common).await {
-                Ok(markdown) => {
-                    print!("{markdown}");
-                    ExitCode::SUCCESS
-                }
-                Err(error) => fail(&error),
-            }
-        }),
+        Commands::Retro(args) => printed(runtime.block_on(retro(&args, &common))),
+        Commands::Report(args) => printed(runtime.block_on(report(&args, &common))),
         Commands::Manifest(args) => match crate::manifest::render(args.url.as_deref(), args.socket_mode) {
             Ok(manifest) => {
                 print!("{manifest}");
@@ -190,15 +202,35 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Prints a document, or fails with its one-line error.
+fn printed(document: Result<String, String>) -> ExitCode {
+    match document {
+        Ok(markdown) => {
+            print!("{markdown}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error),
+    }
+}
+
+/// The database, migrated, and the incident `reference` names in it.
+async fn incident_in_database(
+    common: &crate::config::env::CommonSettings,
+    reference: &str,
+) -> Result<(Store, crate::domain::incident::Incident), String> {
+    let store = Store::connect(&common.database_url).await.map_err(|e| format!("{e:#}"))?;
+    store.migrate().await.map_err(|e| format!("{e:#}"))?;
+    let incident = crate::app::retro::find_incident(&store, reference)
+        .await
+        .map_err(|e| format!("{e:#}"))?
+        .ok_or_else(|| format!("{reference}: no such incident; expected its number or its channel name"))?;
+    Ok((store, incident))
+}
+
 /// Builds an incident's retrospective from the database.
 async fn retro(args: &RetroArgs, common: &crate::config::env::CommonSettings) -> Result<String, String> {
     let loaded = policy::load(policy::locate(common.config_path.as_deref()).as_deref()).map_err(|e| e.to_string())?;
-    let store = Store::connect(&common.database_url).await.map_err(|e| format!("{e:#}"))?;
-    store.migrate().await.map_err(|e| format!("{e:#}"))?;
-    let incident = crate::app::retro::find_incident(&store, &args.incident)
-        .await
-        .map_err(|e| format!("{e:#}"))?
-        .ok_or_else(|| format!("{}: no such incident; expected its number or its channel name", args.incident))?;
+    let (store, incident) = incident_in_database(common, &args.incident).await?;
     let blameless = if args.named { false } else { args.blameless || loaded.policy.retro.blameless };
     let names = std::collections::HashMap::new();
     let retro = crate::app::retro::build(&store, &loaded.policy, &incident, blameless, &names)
@@ -206,6 +238,41 @@ async fn retro(args: &RetroArgs, common: &crate::config::env::CommonSettings) ->
         .map_err(|e| format!("{e:#}"))?;
     store.close().await;
     Ok(crate::render::retro::markdown(&retro, &loaded.policy))
+}
+
+/// Renders an incident's report from the database.
+async fn report(args: &ReportArgs, common: &crate::config::env::CommonSettings) -> Result<String, String> {
+    let loaded = policy::load(policy::locate(common.config_path.as_deref()).as_deref()).map_err(|e| e.to_string())?;
+    let policy = &loaded.policy;
+    let spec = policy.report(args.name.as_deref()).ok_or_else(|| {
+        let names: Vec<&str> = policy.reports.iter().map(|r| r.name.as_str()).collect();
+        format!(
+            "{}: no such report; the policy's reports: {}",
+            args.name.as_deref().unwrap_or_default(),
+            names.join(", ")
+        )
+    })?;
+    let template = match &args.template {
+        Some(path) => {
+            Some(crate::report::Template::from_file(path, &path.display().to_string()).map_err(|e| format!("{e:#}"))?)
+        }
+        None => None,
+    };
+    let (store, incident) = incident_in_database(common, &args.incident).await?;
+    let published = store.report(incident.id, &spec.name).await.map_err(|e| format!("{e:#}"))?;
+    let names = std::collections::HashMap::new();
+    let rendering = crate::app::report::Rendering {
+        spec,
+        template: template.as_ref(),
+        final_: published.is_some_and(|p| p.final_),
+        blameless: policy.retro.blameless && !args.named,
+        names: &names,
+        now: chrono::Utc::now(),
+    };
+    let rendered =
+        crate::app::report::render(&store, policy, &incident, &rendering).await.map_err(|e| format!("{e:#}"))?;
+    store.close().await;
+    rendered.map_err(|e| e.to_string())
 }
 
 /// Runs the dry run and returns what to print, or a one-line error.

@@ -7,10 +7,32 @@ use super::App;
 use super::jobs::{self, Step};
 use super::reply::Reply;
 use crate::catalog::{Key, text};
+use crate::domain::change::PlannedChange;
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::ServiceName;
+use crate::domain::incident::{Incident, ServiceName};
+use crate::domain::policy::Policy;
+use crate::domain::reminders::plus;
 use crate::domain::text::escape_mrkdwn;
 use crate::render::lifecycle::duration_in;
+use crate::store::Store;
+
+/// The planned changes announced shortly before the incident on its services, as its
+/// declaration listed them ("what changed?").
+pub async fn changes_at_declaration(
+    store: &Store,
+    policy: &Policy,
+    incident: &Incident,
+) -> anyhow::Result<Vec<PlannedChange>> {
+    let lookback = chrono::Duration::from_std(policy.changes_lookback).unwrap_or_default();
+    let since = incident.declared_at - lookback;
+    let until = plus(incident.declared_at, std::time::Duration::from_secs(1));
+    Ok(store
+        .changes_since(since)
+        .await?
+        .into_iter()
+        .filter(|c| c.created_at <= until && c.concerns(&incident.services))
+        .collect())
+}
 
 impl App {
     /// Announces planned work to the announcements channel and the services' teams.

@@ -129,6 +129,9 @@ impl App {
             }
             Command::Followups => return Some(self.or_internal(self.list_followups(&incident).await)),
             Command::Retro => return Some(self.or_internal(self.start_retro(&incident).await)),
+            Command::Report { name, final_ } => {
+                return Some(self.or_internal(self.start_report(&incident, name.as_deref(), final_).await));
+            }
             Command::Page(user) => {
                 return Some(self.or_internal(self.page_command(&incident, &user, &command.user_id).await));
             }

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod paging;
 pub mod reminders;
 pub mod reply;
+pub mod report;
 pub mod retro;
 
 use std::sync::Arc;

@@ -57,6 +57,7 @@ impl App {
             }
         }
         self.tick_digest(now).await?;
+        self.tick_report_deadlines(now).await?;
         paged
     }
 

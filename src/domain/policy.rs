@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use crate::catalog::Locale;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{RoleName, ServiceName, SeverityName};
@@ -62,6 +64,24 @@ pub struct ReportSpec {
     pub due_after: DueAfter,
     /// The policy file's line of the entry (0 for the built-in default), for check-config.
     pub line: usize,
+    /// The template's text: a built-in's from the binary, a file's as read when the policy
+    /// was loaded (`config::policy::load`); `None` for a file not read (a policy parsed from
+    /// text alone).
+    pub source: Option<String>,
+}
+
+impl ReportSpec {
+    /// When the report of an incident declared at `declared_at` (and resolved at
+    /// `resolved_at`) is due: `None` without a deadline, or when it counts from a resolution
+    /// that has not happened.
+    pub fn due_at(&self, declared_at: DateTime<Utc>, resolved_at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        let due = chrono::Duration::from_std(self.due?).ok()?;
+        let from = match self.due_after {
+            DueAfter::Declared => declared_at,
+            DueAfter::Resolved => resolved_at?,
+        };
+        from.checked_add_signed(due)
+    }
 }
 
 /// What a report's `due` counts from.

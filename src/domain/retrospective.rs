@@ -73,8 +73,9 @@ pub enum Line {
     Unknown { kind: String },
     /// A highlighted message.
     Highlight { text: Option<String> },
-    /// A top-level message.
-    Message { text: Option<String>, edited: bool, deleted: bool, files: i64 },
+    /// A top-level message; `highlighted` when it was pinned or 📌 (marked in the timeline,
+    /// and listed in the Highlights section as well).
+    Message { text: Option<String>, edited: bool, deleted: bool, files: i64, highlighted: bool },
     /// A thread, summarised at its parent's time.
     Thread { replies: usize, people: usize, first: Option<String> },
 }
@@ -321,6 +322,7 @@ pub fn build(gathered: &Gathered<'_>) -> Retrospective {
                 edited: message.edited,
                 deleted: message.deleted,
                 files: message.file_count,
+                highlighted: highlighted.contains(message.ts.as_str()),
             },
             permalink: permalink(workspace, &channel, &message.ts),
         });

@@ -53,6 +53,10 @@ pub enum Event {
     PagesUnanswered {
         levels: u32,
     },
+    /// Report `name` is due and (in the dry run) not published: its nudge.
+    ReportDue {
+        name: String,
+    },
 }
 
 /// One line of the run.
@@ -120,6 +124,13 @@ pub fn simulate(policy: &Policy, scenario: &Scenario) -> Vec<Firing> {
     let after = reminders::after_change(&timers, &resolved, IncidentStatus::Resolved, &scenario.severity, policy, end);
     if let Some(at) = after.retro_nudge_due_at {
         out.push(Firing { at, event: Event::RetroNudge });
+    }
+    // A report's deadline counts whether or not the incident is still open (only closing it
+    // cancels the nudge, and the dry run never closes it).
+    for report in &policy.reports {
+        if let Some(at) = report.due_at(start, Some(end)) {
+            out.push(Firing { at, event: Event::ReportDue { name: report.name.clone() } });
+        }
     }
     out.sort_by_key(|f| f.at);
     out

@@ -85,6 +85,17 @@ pub fn retro_nudge(incident: &Incident, policy: &Policy, resolved_for: chrono::D
         .fill_trusted(&[("number", &incident.number.to_string()), ("ago", &duration_in(policy.locale, resolved_for))])
 }
 
+/// The nudge when report `name` is due and not published: it mentions `person` (the lead,
+/// else the reporter) and says when it was due.
+pub fn report_nudge(incident: &Incident, name: &str, person: &UserId, due: DateTime<Utc>, policy: &Policy) -> String {
+    text(policy.locale, Key::NudgeReport).fill_trusted(&[
+        ("mention", &format!("<@{person}>")),
+        ("name", name),
+        ("number", &incident.number.to_string()),
+        ("due", &crate::render::time::moment(due, policy)),
+    ])
+}
+
 /// The digest of open incidents; `None` when there is nothing to say.
 pub fn digest(open: &[Incident], policy: &Policy, now: DateTime<Utc>) -> Option<String> {
     if open.is_empty() {

@@ -61,7 +61,7 @@ pub(crate) fn describe(locale: Locale, entry: &Entry) -> String {
         Line::Highlight { text: body } => {
             t(Key::RetroHighlight).fill_trusted(&[("text", &one_line(body.as_deref().unwrap_or("…")))])
         }
-        Line::Message { text: body, edited, deleted, files } => {
+        Line::Message { text: body, edited, deleted, files, highlighted } => {
             let mut out = if *deleted {
                 t(Key::RetroDeleted).as_str().to_owned()
             } else {
@@ -73,6 +73,10 @@ pub(crate) fn describe(locale: Locale, entry: &Entry) -> String {
             }
             if *files > 0 {
                 out.push_str(&format!(" ({})", t(Key::RetroFiles).fill(&[("count", &files.to_string())])));
+            }
+            // Marked where it happened, and listed again under Highlights.
+            if *highlighted {
+                out = t(Key::RetroHighlight).fill_trusted(&[("text", &out)]);
             }
             out
         }
@@ -173,7 +177,7 @@ pub fn markdown(retro: &Retrospective, policy: &Policy) -> String {
     }
 
     // The pinned and 📌 messages, each once, in their own section; the timeline shows each
-    // message once, as itself.
+    // message once, as itself, marked 📌 when it is a highlight.
     let _ = writeln!(out, "\n{}\n", t(Key::RetroHighlights).as_str());
     let highlights: Vec<&Entry> = retro.timeline.iter().filter(|e| matches!(e.line, Line::Highlight { .. })).collect();
     if highlights.is_empty() {

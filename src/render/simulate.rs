@@ -61,6 +61,9 @@ pub fn run(policy: &Policy, scenario: &Scenario, firings: &[Firing]) -> String {
             Event::PagesUnanswered { levels } => {
                 format!("no acknowledgement after {levels} escalation level(s): the announcements channel is told")
             }
+            Event::ReportDue { name } => {
+                format!("report {name} due: nudge in the incident channel to the lead unless it is published")
+            }
         };
         lines.push(format!("{when}  {what}"));
     }

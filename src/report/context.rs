@@ -159,6 +159,9 @@ pub struct ActionVars {
     pub kind: String,
     pub text: Option<String>,
     pub at: String,
+    /// The same moment in UTC, ISO 8601 with milliseconds (`2026-11-26T05:05:00.000Z`):
+    /// sorts in time order where `at` (to the minute) cannot.
+    pub utc: String,
     pub who: Option<String>,
 }
 
@@ -166,6 +169,9 @@ pub struct ActionVars {
 #[derive(Debug, Serialize)]
 pub struct LineVars {
     pub at: String,
+    /// The same moment in UTC, ISO 8601 with milliseconds (`2026-11-26T05:05:00.000Z`):
+    /// sorts in time order where `at` (to the minute) cannot.
+    pub utc: String,
     pub who: Option<String>,
     /// The retrospective's wording ("Update: …", "업데이트: …").
     pub text: String,
@@ -175,6 +181,9 @@ pub struct LineVars {
 #[derive(Debug, Serialize)]
 pub struct HighlightVars {
     pub at: String,
+    /// The same moment in UTC, ISO 8601 with milliseconds (`2026-11-26T05:05:00.000Z`):
+    /// sorts in time order where `at` (to the minute) cannot.
+    pub utc: String,
     pub who: Option<String>,
     /// `None` once the message was deleted.
     pub text: Option<String>,
@@ -186,6 +195,9 @@ pub struct HighlightVars {
 #[derive(Debug, Serialize)]
 pub struct UpdateVars {
     pub at: String,
+    /// The same moment in UTC, ISO 8601 with milliseconds (`2026-11-26T05:05:00.000Z`):
+    /// sorts in time order where `at` (to the minute) cannot.
+    pub utc: String,
     pub who: Option<String>,
     pub text: String,
     /// The status it moved to, in the policy's language; `None` when it moved none.
@@ -245,6 +257,11 @@ pub struct ReportVars {
 /// Serializes pairs as a map in their order (minijinja keeps it: `preserve_order`).
 fn ordered_map<K: Serialize, V: Serialize, S: Serializer>(pairs: &[(K, V)], s: S) -> Result<S::Ok, S::Error> {
     s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+/// A moment in UTC to the millisecond, in a form that sorts as text.
+fn utc(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A moment as every report shows it: `2026-11-26 14:05 KST`, in the policy's zone.
@@ -434,6 +451,7 @@ impl View<'_> {
                     kind: action.clone(),
                     text: text.map(one_line),
                     at: self.stamp(entry.at),
+                    utc: utc(entry.at),
                     who: self.who(entry),
                 };
                 Some((entry.at, action))
@@ -448,6 +466,7 @@ impl View<'_> {
             .filter(|e| !matches!(e.line, Line::Highlight { .. }))
             .map(|entry| LineVars {
                 at: self.stamp(entry.at),
+                utc: utc(entry.at),
                 who: self.who(entry),
                 text: describe(self.locale, entry),
             })
@@ -461,6 +480,7 @@ impl View<'_> {
             .filter_map(|entry| match &entry.line {
                 Line::Highlight { text } => Some(HighlightVars {
                     at: self.stamp(entry.at),
+                    utc: utc(entry.at),
                     who: self.who(entry),
                     text: text.as_deref().map(one_line),
                     link: entry.permalink.clone(),
@@ -480,7 +500,13 @@ impl View<'_> {
                     }
                     _ => None,
                 };
-                UpdateVars { at: self.stamp(entry.at), who: self.who(entry), text: one_line(detail), status }
+                UpdateVars {
+                    at: self.stamp(entry.at),
+                    utc: utc(entry.at),
+                    who: self.who(entry),
+                    text: one_line(detail),
+                    status,
+                }
             })
             .collect()
     }
@@ -625,7 +651,8 @@ mod tests {
             |vars| (vars.timeline.iter().map(|l| l.text.clone()).collect::<Vec<_>>(), vars.highlights.len()),
         );
         assert_eq!(highlights, 1);
-        assert!(timeline.iter().all(|text| !text.contains(":pushpin:")), "{timeline:?}");
+        // The message is in the timeline once, marked; not a second time as the highlight.
+        assert_eq!(timeline.iter().filter(|text| text.contains(":pushpin:")).count(), 1, "{timeline:?}");
     }
 
     #[test]

@@ -149,12 +149,17 @@ fn template_error(template: &Template, err: &minijinja::Error, vars: &Value) -> 
     TemplateError { template: template.name.clone(), line: err.line(), reason }
 }
 
-/// Appends ` (final)` / ` (최종)` to the first Markdown heading (outside code fences), once.
-pub fn mark_final(text: &str, locale: Locale) -> String {
-    let mark = match locale {
+/// How a final report is marked: `(final)`, `(최종)`.
+pub fn final_mark(locale: Locale) -> &'static str {
+    match locale {
         Locale::En => "(final)",
         Locale::Ko => "(최종)",
-    };
+    }
+}
+
+/// Appends ` (final)` / ` (최종)` to the first Markdown heading (outside code fences), once.
+pub fn mark_final(text: &str, locale: Locale) -> String {
+    let mark = final_mark(locale);
     let mut out = String::with_capacity(text.len() + mark.len() + 1);
     let mut marked = false;
     let mut fenced = false;
@@ -288,9 +293,9 @@ mod tests {
             " type=code customers=1200",
             "lead=Lead lead=Lead comms=Comms",
             "first_action: rollback / rolled back to v2.3.0 / 2026-03-02 14:20 KST",
-            "action: rollback / rolled back to v2.3.0 / 2026-03-02 14:20 KST / Responder 1",
-            "highlight: 2026-03-02 14:12 KST / Lead / The 14:00 deploy",
-            "update: 2026-03-02 14:18 KST / Lead / The 14:00 deploy cut the gateway timeout to 300ms, so authorisations failed / Identified",
+            "action: rollback / rolled back to v2.3.0 / 2026-03-02 14:20 KST / 2026-03-02T05:20:00.000Z / Responder 1",
+            "highlight: 2026-03-02 14:12 KST / 2026-03-02T05:12:00.000Z / Lead / The 14:00 deploy",
+            "update: 2026-03-02 14:18 KST / 2026-03-02T05:18:00.000Z / Lead / The 14:00 deploy cut the gateway timeout to 300ms, so authorisations failed / Identified",
             "change: Deploy payments API v2.3.1 / payments / 2026-03-02 14:00 KST",
             "alert: alertmanager / Payments API 5xx rate high / 2026-03-02 14:00 KST / https://alerts.example.com/sample-1 / resolved=True",
             "report: report / Incident report / 2026-03-02 18:02 KST / final=False",

@@ -1,6 +1,7 @@
-//! Documents: the retrospective as a channel canvas, or as a Markdown file where canvases are
-//! unavailable. Raw calls: slack-morphism has no `conversations.canvases.create`, and its file
-//! upload API is not the two-step external upload used here.
+//! Documents: the retrospective as a channel canvas, reports as canvases of their own, or
+//! either as a Markdown file where canvases are unavailable. Raw calls: slack-morphism has no
+//! `conversations.canvases.create`, and its file upload API is not the two-step external
+//! upload used here.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -26,14 +27,34 @@ impl SlackApi {
         title: &str,
         markdown: &str,
     ) -> Result<String, SlackCallError> {
+        self.new_canvas("conversations.canvases.create", channel, title, markdown).await
+    }
+
+    /// `canvases.create`: a standalone canvas titled `title`, tabbed in `channel`; returns
+    /// its id. Not idempotent: a retry after a lost answer makes a second canvas.
+    pub async fn create_canvas(
+        &self,
+        channel: &ChannelId,
+        title: &str,
+        markdown: &str,
+    ) -> Result<String, SlackCallError> {
+        self.new_canvas("canvases.create", channel, title, markdown).await
+    }
+
+    async fn new_canvas(
+        &self,
+        method: &'static str,
+        channel: &ChannelId,
+        title: &str,
+        markdown: &str,
+    ) -> Result<String, SlackCallError> {
         #[derive(Deserialize)]
         struct Answer {
             canvas_id: String,
         }
         let content = json!({"type": "markdown", "markdown": markdown});
         let body = json!({"channel_id": channel.as_str(), "title": title, "document_content": content});
-        let answer: Answer =
-            read("conversations.canvases.create", self.raw_post("conversations.canvases.create", &body).await?)?;
+        let answer: Answer = read(method, self.raw_post(method, &body).await?)?;
         Ok(answer.canvas_id)
     }
 

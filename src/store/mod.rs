@@ -19,6 +19,7 @@ pub mod oncall;
 pub mod outbox;
 pub mod paging;
 pub mod reminders;
+pub mod reports;
 pub mod retention;
 pub mod retrospectives;
 pub mod stats;

@@ -16,8 +16,9 @@ pub struct Published {
     pub versions: i64,
 }
 
-/// Where the file being shared is remembered (a small named fact, like the workspace URL).
-fn pending_file_fact(incident_id: IncidentId) -> String {
+/// Where the retrospective file being shared is remembered (a small named fact, like the
+/// workspace URL).
+pub fn pending_file_fact(incident_id: IncidentId) -> String {
     format!("pending_retro_file:{incident_id}")
 }
 
@@ -66,24 +67,10 @@ impl Store {
         Ok(())
     }
 
-    /// The retrospective file being shared for an incident, remembered before it is shared
-    /// so that a retry after a lost answer finds it instead of sharing a second file.
-    pub async fn pending_retro_file(&self, incident_id: IncidentId) -> anyhow::Result<Option<String>> {
-        self.workspace_fact(&pending_file_fact(incident_id)).await
-    }
-
-    /// Remembers (`Some`) or forgets (`None`) the retrospective file being shared.
-    pub async fn set_pending_retro_file(&self, incident_id: IncidentId, file_id: Option<&str>) -> anyhow::Result<()> {
-        match file_id {
-            Some(file_id) => self.set_workspace_fact(&pending_file_fact(incident_id), file_id).await,
-            None => {
-                sqlx::query("DELETE FROM workspace_facts WHERE name = $1")
-                    .bind(pending_file_fact(incident_id))
-                    .execute(self.pool())
-                    .await?;
-                Ok(())
-            }
-        }
+    /// Forgets a workspace fact.
+    pub async fn forget_workspace_fact(&self, name: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM workspace_facts WHERE name = $1").bind(name).execute(self.pool()).await?;
+        Ok(())
     }
 
     /// Remembers a workspace fact (e.g. `url`).

@@ -39,6 +39,7 @@ mod outbox;
 mod pagers;
 mod paging;
 mod reminders;
+mod reports;
 mod retention;
 mod retro;
 mod socket_mode;

@@ -89,12 +89,13 @@ async fn retro_publishes_a_canvas_with_everything_in_order_and_updates_it_when_r
     assert!(within("Alert on the 502 ratio") < within("### Improving handling"));
     assert!(within("### Improving handling") < within("Link the rollback runbook"));
     assert!(!document.contains("U0ONCALL1") && !document.contains("oncall"), "blameless by default");
-    // The pinned message: once in its own section, once in the timeline as itself.
+    // The pinned message: once in its own section, once in the timeline as itself, marked.
     let highlights = &document[position("## Highlights")..position("## Timeline")];
     assert_eq!(highlights.matches("Gateway 502s started right after deploy v42").count(), 1, "{highlights}");
     let timeline = &document[position("## Timeline")..position("## Follow-ups")];
     assert_eq!(timeline.matches("Gateway 502s started right after deploy v42").count(), 1, "{timeline}");
-    assert!(!timeline.contains(":pushpin:"), "{timeline}");
+    assert_eq!(timeline.matches(":pushpin:").count(), 1, "{timeline}");
+    assert!(timeline.contains(":pushpin: Gateway 502s started right after deploy v42"), "{timeline}");
     let history_pages = app.slack.calls_to("conversations.history").len();
     assert!(history_pages >= 3, "450 messages take several pages: {history_pages}");
     let posted = workspace::bot_posts(&app.slack, &channel);

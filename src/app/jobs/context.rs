@@ -13,7 +13,6 @@ use crate::domain::change::PlannedChange;
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::Policy;
-use crate::domain::reminders::plus;
 use crate::metrics::Metrics;
 use crate::slack::SlackApi;
 use crate::store::Store;
@@ -128,16 +127,9 @@ impl StepContext {
 
     /// Planned changes announced shortly before the incident on its services ("what changed?").
     pub(super) async fn recent_changes(&self, incident: &Incident) -> Result<Vec<PlannedChange>, StepError> {
-        let lookback = chrono::Duration::from_std(self.policy.changes_lookback).unwrap_or_default();
-        let since = incident.declared_at - lookback;
-        let until = plus(incident.declared_at, std::time::Duration::from_secs(1));
-        Ok(self
-            .store
-            .changes_since(since)
-            .await?
-            .into_iter()
-            .filter(|c| c.created_at <= until && c.concerns(&incident.services))
-            .collect())
+        crate::app::changes::changes_at_declaration(&self.store, &self.policy, incident)
+            .await
+            .map_err(StepError::Internal)
     }
 }
 

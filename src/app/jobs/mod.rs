@@ -17,6 +17,7 @@ mod listen;
 mod page;
 mod pager;
 mod remind;
+mod report;
 mod reporter;
 mod retro;
 mod setup;
@@ -152,6 +153,10 @@ steps! {
     Digest { at: i64 } => "digest", remind::digest;
     /// Build and publish (or update) the retrospective.
     PublishRetro { incident_id: IncidentId } => "publish_retro", retro::publish_retro;
+    /// Render and publish (or update) an incident report, linked once in each notice's thread.
+    PublishReport { incident_id: IncidentId, name: String, final_: bool } => "publish_report", report::publish_report;
+    /// Nudge the incident channel once when a report is due and unpublished.
+    ReportNudge { incident_id: IncidentId, name: String } => "report_nudge", report::report_nudge;
     /// Reply in the thread of the message an incident was reported from, once its channel exists.
     ReplyToSource { incident_id: IncidentId, channel: String, ts: String } => "reply_to_source", announce::reply_to_source;
     /// Post a message (a pre-shared change) in one channel.
@@ -191,6 +196,8 @@ impl Step {
             | Step::LeadNudge { incident_id }
             | Step::RetroNudge { incident_id }
             | Step::PublishRetro { incident_id }
+            | Step::PublishReport { incident_id, .. }
+            | Step::ReportNudge { incident_id, .. }
             | Step::ReplyToSource { incident_id, .. }
             | Step::SendPage { incident_id, .. }
             | Step::EditPage { incident_id, .. }
@@ -221,7 +228,8 @@ impl Step {
             | Step::PinSummary { incident_id }
             | Step::PostReminder { incident_id, .. }
             | Step::LeadNudge { incident_id }
-            | Step::RetroNudge { incident_id } => Some(channel_lane(*incident_id)),
+            | Step::RetroNudge { incident_id }
+            | Step::ReportNudge { incident_id, .. } => Some(channel_lane(*incident_id)),
             Step::PostNotice { incident_id, channel, .. }
             | Step::EditNotice { incident_id, channel }
             | Step::ReplyInThread { incident_id, channel, .. }

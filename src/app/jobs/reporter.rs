@@ -99,6 +99,8 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         | Step::RetroNudge { .. }
         | Step::Digest { .. }
         | Step::PublishRetro { .. }
+        | Step::PublishReport { .. }
+        | Step::ReportNudge { .. }
         | Step::Announce { .. }
         | Step::ReplyToSource { .. }
         | Step::PostAlertPrompt { .. }

@@ -11,15 +11,15 @@ use super::{Step, StepContext, StepError};
 use crate::app::retro::build;
 use crate::catalog::{Key, text};
 use crate::domain::ids::{ChannelId, UserId};
-use crate::domain::incident::{Incident, IncidentId};
+use crate::domain::incident::IncidentId;
 use crate::render;
 use crate::slack::{Delivery, SlackCallError};
-use crate::store::retrospectives::Published;
+use crate::store::retrospectives::{Published, pending_file_fact};
 
 /// Canvas errors that mean "canvases are not available here": fall back to a file. Not
 /// `channel_canvas_already_exists`, which means the canvas is there (ours, from an attempt
 /// whose answer was lost): that one is adopted, never doubled with a file.
-fn canvases_unavailable(code: &str) -> bool {
+pub(super) fn canvases_unavailable(code: &str) -> bool {
     code != CANVAS_EXISTS
         && (code.contains("not_allowed")
             || code.contains("free_team")
@@ -49,13 +49,15 @@ pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: I
         Ok(published) => published,
         Err(StepError::Slack(SlackCallError::Refused(code))) if canvases_unavailable(&code) => {
             tracing::info!(slack.error = code, "canvases unavailable; uploading the retrospective as a file");
-            publish_file(cx, &incident, &channel, &title, &markdown).await?
+            let filename = format!("incident-{}-retrospective.md", incident.number);
+            let pending = pending_file_fact(incident_id);
+            publish_file(cx, &channel, &filename, &title, &markdown, &pending).await?
         }
         Err(other) => return Err(other),
     };
     cx.store.record_retrospective(incident_id, &published, cx.clock.now()).await?;
     // Recorded: the next publication is a new file, not this one found again.
-    cx.store.set_pending_retro_file(incident_id, None).await?;
+    cx.store.forget_workspace_fact(&pending_file_fact(incident_id)).await?;
     let number = incident.number.to_string();
     let events = retro.timeline.len().to_string();
     let followups = retro.followups.iter().map(|(_, f)| f.len()).sum::<usize>().to_string();
@@ -74,7 +76,7 @@ pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: I
 }
 
 /// Display names for a named (not blameless) document, from `users.info`, cached per build.
-async fn names(cx: &StepContext, incident_id: IncidentId) -> Result<HashMap<UserId, String>, StepError> {
+pub(super) async fn names(cx: &StepContext, incident_id: IncidentId) -> Result<HashMap<UserId, String>, StepError> {
     let mut names = HashMap::new();
     let mut people: Vec<UserId> = cx.store.messages(incident_id).await?.into_iter().filter_map(|m| m.user).collect();
     people.extend(
@@ -121,37 +123,43 @@ async fn publish_canvas(
             Err(other) => return Err(other.into()),
         },
     };
-    let bot = cx.slack.bot().await?;
-    let link = format!("{}/docs/{}/{canvas_id}", bot.url.trim_end_matches('/'), bot.team_id);
+    let link = canvas_link(cx, &canvas_id).await?;
     Ok(Published { canvas_id: Some(canvas_id), file_id: None, link: Some(link), versions: previous.versions })
 }
 
-async fn publish_file(
+/// Uploads `markdown` as a file shared in `channel`. The file being shared is remembered
+/// under the workspace fact `pending` first, so that an attempt whose sharing's answer was
+/// lost finds its file in the channel instead of sharing a second one.
+pub(super) async fn publish_file(
     cx: &StepContext,
-    incident: &Incident,
     channel: &ChannelId,
+    filename: &str,
     title: &str,
     markdown: &str,
+    pending: &str,
 ) -> Result<Published, StepError> {
-    // An attempt whose sharing's answer was lost left its file in the channel: that file is
-    // the document, not a reason to share a second one.
-    if let Some(file_id) = cx.store.pending_retro_file(incident.id).await?
+    if let Some(file_id) = cx.store.workspace_fact(pending).await?
         && let Some(ts) = cx.slack.find_shared_file(channel, &file_id).await?
     {
-        tracing::info!(file.id = file_id, "found the retrospective file an earlier attempt shared");
+        tracing::info!(file.id = file_id, "found the file an earlier attempt shared");
         let link = cx.slack.permalink(channel, &ts).await.ok();
         return Ok(Published { canvas_id: None, file_id: Some(file_id), link, versions: 0 });
     }
-    let filename = format!("incident-{}-retrospective.md", incident.number);
     let store = &cx.store;
     let remember = async |file_id: &str| {
-        store.set_pending_retro_file(incident.id, Some(file_id)).await.map_err(|e| {
+        store.set_workspace_fact(pending, file_id).await.map_err(|e| {
             // Not remembered: not shared either, so a retry uploads afresh.
             SlackCallError::Transient(format!("could not remember the file being shared: {e:#}"))
         })
     };
-    let file = cx.slack.upload_file(channel, &filename, title, markdown.as_bytes().to_vec(), remember).await?;
+    let file = cx.slack.upload_file(channel, filename, title, markdown.as_bytes().to_vec(), remember).await?;
     Ok(Published { canvas_id: None, file_id: Some(file.id), link: file.permalink, versions: 0 })
+}
+
+/// The link people open a canvas by.
+pub(super) async fn canvas_link(cx: &StepContext, canvas_id: &str) -> Result<String, StepError> {
+    let bot = cx.slack.bot().await?;
+    Ok(format!("{}/docs/{}/{canvas_id}", bot.url.trim_end_matches('/'), bot.team_id))
 }
 
 #[cfg(test)]

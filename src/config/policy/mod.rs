@@ -5,6 +5,7 @@
 
 mod defaults;
 mod raw;
+mod templates;
 mod validate;
 
 use std::fmt;
@@ -66,7 +67,12 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, PolicyError> {
         file: file.clone(),
         problems: vec![Problem { line: 1, message: format!("cannot read the policy file: {error}") }],
     })?;
-    let (policy, warnings) = parse_str(&source, &file)?;
+    let (mut policy, warnings) = parse_str(&source, &file)?;
+    let policy_dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let problems = templates::attach(&mut policy, policy_dir);
+    if !problems.is_empty() {
+        return Err(PolicyError { file, problems });
+    }
     Ok(Loaded { policy, warnings, source: Some(path.to_owned()) })
 }
 

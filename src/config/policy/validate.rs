@@ -471,6 +471,8 @@ fn reports(check: &mut Checker<'_>, raw: &[RawReport], locale: Locale) -> Vec<Re
             due,
             due_after,
             line,
+            // A built-in's text now; a file's is read by `load`, relative to the policy file.
+            source: crate::report::Template::builtin(template).map(|t| t.source),
         });
     }
     reports
