@@ -201,6 +201,41 @@ mod tests {
     }
 
     #[test]
+    fn report_deadlines_count_from_the_declaration_or_the_resolution() {
+        let mut policy = contract_policy();
+        let report = |name: &str, due: u64, due_after| crate::domain::policy::ReportSpec {
+            name: name.to_owned(),
+            title: None,
+            template: "builtin:ko-report".to_owned(),
+            due: Some(Duration::from_secs(due)),
+            due_after,
+            line: 1,
+            source: None,
+        };
+        policy.reports = vec![
+            report("initial", 30 * 60, crate::domain::policy::DueAfter::Declared),
+            report("written", 24 * 3600, crate::domain::policy::DueAfter::Resolved),
+        ];
+        let scenario = Scenario {
+            severity: sev("SEV3"),
+            start: at(14, 0),
+            duration: Duration::from_secs(3600),
+            updates_every: Some(Duration::from_secs(600)),
+        };
+        let due: Vec<(DateTime<Utc>, String)> = simulate(&policy, &scenario)
+            .into_iter()
+            .filter_map(|f| match f.event {
+                Event::ReportDue { name } => Some((f.at, name)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            due,
+            [(at(14, 30), "initial".to_owned()), (at(15, 0) + chrono::Duration::days(1), "written".to_owned())]
+        );
+    }
+
+    #[test]
     fn a_sev2_nobody_updates_for_three_hours() {
         // Contract policy: SEV2 every 30m, escalate after 2, lead within 10m, digest 09:00 Seoul
         // on weekdays (= 00:00 UTC), retro required for SEV2 within 2d.

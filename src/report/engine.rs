@@ -27,6 +27,9 @@ pub const BUILTINS: [(&str, &str); 3] = [
     ("builtin:executive", include_str!("builtin/executive.md.j2")),
 ];
 
+/// `builtin:executive` for a Korean policy.
+const EXECUTIVE_KO: &str = include_str!("builtin/executive.ko.md.j2");
+
 /// A report template: its source and the name errors call it by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Template {
@@ -36,6 +39,17 @@ pub struct Template {
 }
 
 impl Template {
+    /// A built-in template in the policy's language: `builtin:executive` has a Korean
+    /// wording; the reports are one per language by name.
+    pub fn builtin_in(name: &str, locale: Locale) -> Option<Template> {
+        match (name, locale) {
+            ("builtin:executive", Locale::Ko) => {
+                Some(Template { name: name.to_owned(), source: EXECUTIVE_KO.to_owned() })
+            }
+            _ => Template::builtin(name),
+        }
+    }
+
     /// A built-in template (`builtin:ko-report`, `builtin:en-report`, `builtin:executive`).
     pub fn builtin(name: &str) -> Option<Template> {
         BUILTINS
@@ -233,11 +247,26 @@ mod tests {
         for (name, _) in BUILTINS {
             for locale in Locale::ALL {
                 let policy = policy(locale);
-                let text = render_sample(&Template::builtin(name).unwrap(), &policy, |_| {}).unwrap();
+                let template = Template::builtin_in(name, locale).unwrap();
+                let text = render_sample(&template, &policy, |_| {}).unwrap();
                 assert!(text.starts_with("# "), "{name} {locale:?}:\n{text}");
-                assert!(check(&Template::builtin(name).unwrap(), &policy).is_ok());
+                assert!(check(&template, &policy).is_ok());
             }
         }
+    }
+
+    #[test]
+    fn the_executive_summary_speaks_the_policys_language() {
+        let korean = Template::builtin_in("builtin:executive", Locale::Ko).unwrap();
+        let text = render_sample(&korean, &policy(Locale::Ko), |_| {}).unwrap();
+        for label in ["**무슨 일이:**", "**영향:**", "**지속 시간:**", "**원인:**", "**향후 조치:**", "**리드:**"]
+        {
+            assert!(text.contains(label), "{label} in\n{text}");
+        }
+        assert!(!text.contains("What happened"), "{text}");
+        assert!(text.lines().count() <= 14, "a dozen lines:\n{text}");
+        let english = Template::builtin_in("builtin:executive", Locale::En).unwrap();
+        assert_eq!(english, Template::builtin("builtin:executive").unwrap());
     }
 
     #[test]

@@ -176,7 +176,17 @@ async fn the_korean_report_of_a_scripted_incident_has_every_section_with_its_fac
 
 #[tokio::test]
 async fn report_twice_updates_one_document_final_marks_it_and_each_notice_thread_gets_one_link() {
-    let app = spawn(policy("en", ""), None).await;
+    published_twice_then_final(database::sqlite()).await;
+}
+
+#[tokio::test]
+async fn report_twice_and_final_on_postgres() {
+    let Some(db) = database::postgres().await else { return };
+    published_twice_then_final(db).await;
+}
+
+async fn published_twice_then_final(db: TestDatabase) {
+    let app = spawn(policy("en", ""), Some(db)).await;
     let channel = declared(&app, "Card payments declined").await;
     let incident = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
     let notices = app.app.store.notices(incident.id).await.unwrap();
@@ -402,7 +412,17 @@ const DUE_IN_3S: &str = "[[reports]]\nname = \"initial\"\ntemplate = \"builtin:e
 
 #[tokio::test]
 async fn a_report_due_and_unpublished_nudges_the_lead_once_and_one_published_in_time_none() {
-    let app = spawn(policy("en", DUE_IN_3S), None).await;
+    deadlines(database::sqlite()).await;
+}
+
+#[tokio::test]
+async fn report_deadlines_on_postgres() {
+    let Some(db) = database::postgres().await else { return };
+    deadlines(db).await;
+}
+
+async fn deadlines(db: TestDatabase) {
+    let app = spawn(policy("en", DUE_IN_3S), Some(db)).await;
     let channel = declared(&app, "Card payments declined").await;
     app.command_in("lead <@U0ONCALL1>", &channel, "U0REPORTER").await;
     wait::until_within(Duration::from_secs(20), "the nudge", || async {

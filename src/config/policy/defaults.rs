@@ -106,6 +106,6 @@ pub fn reports(locale: Locale) -> Vec<ReportSpec> {
         due: None,
         due_after: DueAfter::Declared,
         line: 0,
-        source: crate::report::Template::builtin(template).map(|t| t.source),
+        source: crate::report::Template::builtin_in(template, locale).map(|t| t.source),
     }]
 }

@@ -472,7 +472,7 @@ fn reports(check: &mut Checker<'_>, raw: &[RawReport], locale: Locale) -> Vec<Re
             due_after,
             line,
             // A built-in's text now; a file's is read by `load`, relative to the policy file.
-            source: crate::report::Template::builtin(template).map(|t| t.source),
+            source: crate::report::Template::builtin_in(template, locale).map(|t| t.source),
         });
     }
     reports
