@@ -3,17 +3,22 @@
 //!
 //! Runs the real app in-process on SQLite against the fake Slack (loopback, no faults), one
 //! declaration at a time, and prints percentiles. Run with `cargo bench --bench declare`;
-//! `FIREBELL_BENCH_DECLARES` sets how many (default 200).
+//! `FIREBELL_BENCH_DECLARES` sets how many (default 200); `FIREBELL_BENCH_HISTORY=10000` writes
+//! that many resolved past incidents first, for the similar incidents each summary shows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark fails loudly")]
 
+#[path = "support/history.rs"]
+mod history;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
 
+use firebell::config::env::DatabaseUrl;
+use firebell::store::Store;
 use support::app::{Options, spawn_app_with};
-use support::workspace;
+use support::{database, workspace};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -36,7 +41,17 @@ fn report(what: &str, mut samples: Vec<Duration>) {
 #[tokio::main]
 async fn main() {
     let count: usize = std::env::var("FIREBELL_BENCH_DECLARES").ok().and_then(|n| n.parse().ok()).unwrap_or(200);
+    let past: usize = std::env::var("FIREBELL_BENCH_HISTORY").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let database = database::sqlite();
+    if past > 0 {
+        // Past incidents to compare each new one against (similar incidents in its summary).
+        let store = Store::connect(&DatabaseUrl::parse(&database.url).unwrap()).await.unwrap();
+        store.migrate().await.unwrap();
+        history::history(&store, past).await;
+        store.pool().close().await;
+    }
     let app = spawn_app_with(Options {
+        database: Some(database),
         policy: Some(workspace::policy()),
         prepare_slack: Some(workspace::seed),
         env: vec![("RUST_LOG", "off".to_owned())],
@@ -46,7 +61,8 @@ async fn main() {
     // Let the start-up checks settle so they do not count against the first declaration.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let (mut acks, mut first_notices) = (Vec::with_capacity(count), Vec::with_capacity(count));
+    let (mut acks, mut first_notices, mut drained) =
+        (Vec::with_capacity(count), Vec::with_capacity(count), Vec::with_capacity(count));
     for n in 0..count {
         let before = workspace::bot_posts(&app.slack, "C0PAYMENTS").len();
         let started = Instant::now();
@@ -60,9 +76,17 @@ async fn main() {
             tokio::time::sleep(Duration::from_micros(200)).await;
         }
         first_notices.push(started.elapsed());
-        app.outbox_drained().await;
+        // Everything delivered: the channel, its pinned summary (with the similar incidents), notices.
+        while app.app.store.unfinished_jobs().await.unwrap() > 0 {
+            assert!(Instant::now() < deadline, "declaration {n} was not delivered within 10 s");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drained.push(started.elapsed());
     }
-    println!("declare benchmark: {count} sequential SEV1 declarations, SQLite, fake Slack on loopback");
+    println!(
+        "declare benchmark: {count} sequential SEV1 declarations, {past} past incidents, SQLite, fake Slack on loopback"
+    );
     report("acknowledgement", acks);
     report("declare → first notice", first_notices);
+    report("declare → all delivered", drained);
 }

@@ -228,7 +228,8 @@ async fn trial(number: usize, kill_after: Duration) -> usize {
     );
     // 4–6: every notice once (payments' team, checkout's team as a dependent, announcements).
     for notice in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
-        check!(checks, assert_eq!(workspace::bot_posts(&slack, notice).len(), 1, "{context}: notices in {notice}"));
+        let posts: Vec<String> = workspace::bot_posts(&slack, notice).into_iter().map(|m| m.text).collect();
+        check!(checks, assert_eq!(posts.len(), 1, "{context}: notices in {notice}: {posts:?}"));
     }
     // 7–9: in each notice's thread, the update and the resolution exactly once.
     for notice in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {

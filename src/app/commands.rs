@@ -50,6 +50,7 @@ impl App {
             Command::Change { services, text, at } => {
                 Some(self.or_internal(self.announce_change(&text, &services, at, &command.user_id).await))
             }
+            Command::Search { text, service } => Some(self.or_internal(self.search(&text, service.as_ref()).await)),
             other if other.needs_incident_channel() => self.in_incident_channel(command, other).await,
             other => Some(reply::simple(&self.policy, Key::NotYet, &[("command", other.word())])),
         }
@@ -129,6 +130,7 @@ impl App {
             }
             Command::Followups => return Some(self.or_internal(self.list_followups(&incident).await)),
             Command::Retro => return Some(self.or_internal(self.start_retro(&incident).await)),
+            Command::Similar => return Some(self.or_internal(self.similar(&incident).await)),
             Command::Report { name, final_ } => {
                 return Some(self.or_internal(self.start_report(&incident, name.as_deref(), final_).await));
             }

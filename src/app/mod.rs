@@ -21,6 +21,7 @@ pub mod reminders;
 pub mod reply;
 pub mod report;
 pub mod retro;
+pub mod similar;
 
 use std::sync::Arc;
 

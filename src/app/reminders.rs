@@ -13,7 +13,7 @@ use crate::domain::audience::{Reason, audience};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::Policy;
-use crate::domain::reminders::{self, plus};
+use crate::domain::reminders::{self, DigestDue, plus};
 use crate::store::incidents;
 use crate::store::reminders::{self as claims, Nudge};
 use crate::store::timeline::{self, TimelineEntry};
@@ -119,10 +119,15 @@ impl App {
             return Ok(());
         };
         let last = self.store.schedule_last_fired(DIGEST).await?;
-        let grace_start = now - chrono::Duration::from_std(DIGEST_GRACE).unwrap_or_default();
-        let from = last.map_or(grace_start, |l| l.max(grace_start)).with_timezone(&self.policy.timezone);
-        let Some(due) = schedule.after(&from).map(|t| t.with_timezone(&Utc)).take_while(|t| *t <= now).last() else {
-            return Ok(());
+        let due = match reminders::digest_due(schedule, self.policy.timezone, last, DIGEST_GRACE, now) {
+            DigestDue::Nothing => return Ok(()),
+            DigestDue::Start(at) => {
+                let mut tx = self.store.begin().await?;
+                claims::claim_schedule(&mut tx, DIGEST, None, at).await?;
+                tx.commit().await?;
+                return Ok(());
+            }
+            DigestDue::Send(due) => due,
         };
         let mut tx = self.store.begin().await?;
         if !claims::claim_schedule(&mut tx, DIGEST, last, due).await? {

@@ -71,6 +71,13 @@ pub enum Command {
         kind: String,
         text: Option<String>,
     },
+    /// `search TEXT [service:NAME]`: past and open incidents matching every word of TEXT.
+    Search {
+        text: String,
+        service: Option<ServiceName>,
+    },
+    /// `similar`: the incident's similar past incidents, as its summary lists them.
+    Similar,
 }
 
 /// The options of a quick `declare`.
@@ -165,6 +172,7 @@ pub enum Usage {
     Service,
     Note,
     Followup,
+    Search,
     Simple(&'static str),
 }
 
@@ -186,6 +194,7 @@ impl Usage {
             Usage::Service => "service add|remove NAME",
             Usage::Note => "note TEXT",
             Usage::Followup => "followup [prevent|detect|handle] TEXT [@owner] [due:YYYY-MM-DD]",
+            Usage::Search => "search TEXT [service:NAME]",
             Usage::Simple(word) => word,
         }
     }
@@ -203,6 +212,7 @@ impl Command {
                 | Command::Change { .. }
                 | Command::OnCall(_)
                 | Command::OnCallOverride { .. }
+                | Command::Search { .. }
         )
     }
 
@@ -233,6 +243,8 @@ impl Command {
             Command::Set { .. } => "set",
             Command::Report { .. } => "report",
             Command::RecordAction { .. } => "action",
+            Command::Search { .. } => "search",
+            Command::Similar => "similar",
         }
     }
 }
@@ -324,11 +336,29 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "report" => parse_report(&mut words)?,
         "close" => no_more(&mut words, "close", Command::Close)?,
         "oncall" => parse_oncall(&mut words, policy)?,
+        "search" => parse_search(&mut words, policy)?,
+        "similar" => no_more(&mut words, "similar", Command::Similar)?,
         _ => {
             return Err(GrammarError::UnknownCommand { word: word.to_owned() });
         }
     };
     Ok(command)
+}
+
+/// `search TEXT [service:NAME]`: the `service:` word may stand anywhere; the rest is the text.
+fn parse_search(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {
+    let mut service = None;
+    let mut text: Vec<&str> = Vec::new();
+    while let Some(word) = words.next_word() {
+        match service_option(word, policy) {
+            Some(found) => service = Some(found?),
+            None => text.push(word),
+        }
+    }
+    if text.is_empty() {
+        return Err(GrammarError::MissingArgument { usage: Usage::Search });
+    }
+    Ok(Command::Search { text: text.join(" "), service })
 }
 
 /// The usage line of `report`.

@@ -458,3 +458,30 @@ fn report_takes_an_optional_name_then_an_optional_final() {
     assert!(matches!(err("report a b"), GrammarError::UnexpectedWords { .. }));
     assert!(Command::Report { name: None, final_: false }.needs_incident_channel());
 }
+
+#[test]
+fn search_takes_text_and_an_optional_service_anywhere() {
+    assert_eq!(ok("search 결제 실패"), Command::Search { text: "결제 실패".into(), service: None });
+    assert_eq!(
+        ok("search service:payments timeout"),
+        Command::Search { text: "timeout".into(), service: Some(ServiceName("payments".into())) }
+    );
+    assert_eq!(
+        ok("SEARCH gateway timeouts service:payments"),
+        Command::Search { text: "gateway timeouts".into(), service: Some(ServiceName("payments".into())) }
+    );
+    assert!(!Command::Search { text: "x".into(), service: None }.needs_incident_channel());
+    assert_eq!(parse("search", &contract_policy()), Err(GrammarError::MissingArgument { usage: Usage::Search }));
+    assert_eq!(
+        parse("search service:payments", &contract_policy()),
+        Err(GrammarError::MissingArgument { usage: Usage::Search })
+    );
+    assert!(matches!(parse("search x service:nope", &contract_policy()), Err(GrammarError::UnknownService { .. })));
+}
+
+#[test]
+fn similar_takes_nothing_and_needs_an_incident_channel() {
+    assert_eq!(ok("similar"), Command::Similar);
+    assert!(Command::Similar.needs_incident_channel());
+    assert!(parse("similar payments", &contract_policy()).is_err());
+}

@@ -17,6 +17,8 @@ pub mod policy;
 pub mod record;
 pub mod reminders;
 pub mod retrospective;
+pub mod search;
+pub mod similar;
 pub mod simulate;
 mod spelling;
 pub mod stats;

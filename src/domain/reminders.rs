@@ -110,6 +110,37 @@ pub fn snooze(timers: &Timers, delay: Duration, now: DateTime<Utc>) -> Timers {
     Timers { reminder_due_at: timers.reminder_due_at.map(|_| plus(now, delay)), unanswered: 0, ..timers.clone() }
 }
 
+/// What the digest schedule asks for at `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DigestDue {
+    /// Nothing is due.
+    Nothing,
+    /// The schedule has never run here (a new install): its clock starts at `now`, and the
+    /// first digest is the next scheduled one — an instant that passed before firebell ran
+    /// was not missed, and posting it at once would be a surprise in the announcements channel.
+    Start(DateTime<Utc>),
+    /// The digest of this scheduled instant is due: the latest one after the last sent, if it
+    /// passed within `grace` (a digest missed while firebell was down, but not an old one).
+    Send(DateTime<Utc>),
+}
+
+/// The digest due at `now`, given when the schedule last fired (`None`: never).
+pub fn digest_due(
+    schedule: &cron::Schedule,
+    timezone: chrono_tz::Tz,
+    last: Option<DateTime<Utc>>,
+    grace: Duration,
+    now: DateTime<Utc>,
+) -> DigestDue {
+    let Some(last) = last else { return DigestDue::Start(now) };
+    let grace_start = now - chrono::Duration::from_std(grace).unwrap_or_default();
+    let from = last.max(grace_start).with_timezone(&timezone);
+    match schedule.after(&from).map(|t| t.with_timezone(&Utc)).take_while(|t| *t <= now).last() {
+        Some(due) => DigestDue::Send(due),
+        None => DigestDue::Nothing,
+    }
+}
+
 #[cfg(test)]
 #[path = "reminders_tests.rs"]
 mod tests;

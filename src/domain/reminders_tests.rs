@@ -178,3 +178,45 @@ fn any_sequence_of_updates_snoozes_and_restarts_gives_reminders_exactly_on_time(
         }
     }
 }
+
+/// 09:00 on weekdays in Seoul, as the contract's policy says (00:00 UTC).
+fn weekday_digest() -> cron::Schedule {
+    "0 0 9 * * Mon-Fri".parse().unwrap()
+}
+
+const GRACE: Duration = Duration::from_secs(3600);
+
+#[test]
+fn a_new_install_starts_the_digest_clock_instead_of_posting_the_digest_that_just_passed() {
+    // Thursday 2026-11-26, 09:10 in Seoul: the 09:00 digest passed before firebell ever ran.
+    let now = at(10 * 60);
+    assert_eq!(digest_due(&weekday_digest(), chrono_tz::Asia::Seoul, None, GRACE, now), DigestDue::Start(now));
+}
+
+#[test]
+fn the_digest_is_due_at_its_instant_and_not_again() {
+    let started = at(-3600);
+    let due = at(0);
+    let tz = chrono_tz::Asia::Seoul;
+    assert_eq!(digest_due(&weekday_digest(), tz, Some(started), GRACE, at(-1)), DigestDue::Nothing);
+    assert_eq!(digest_due(&weekday_digest(), tz, Some(started), GRACE, due), DigestDue::Send(due));
+    assert_eq!(digest_due(&weekday_digest(), tz, Some(started), GRACE, at(5)), DigestDue::Send(due));
+    assert_eq!(digest_due(&weekday_digest(), tz, Some(due), GRACE, at(5)), DigestDue::Nothing);
+}
+
+#[test]
+fn a_digest_missed_while_down_is_sent_within_the_grace_and_not_after() {
+    let tz = chrono_tz::Asia::Seoul;
+    let before = at(-2 * 86_400);
+    // Down over the 09:00 instant, back at 09:30: sent. Back at 10:30: too old to be news.
+    assert_eq!(digest_due(&weekday_digest(), tz, Some(before), GRACE, at(1800)), DigestDue::Send(at(0)));
+    assert_eq!(digest_due(&weekday_digest(), tz, Some(before), GRACE, at(5400)), DigestDue::Nothing);
+}
+
+#[test]
+fn after_a_long_downtime_only_the_latest_missed_digest_is_sent() {
+    let tz = chrono_tz::Asia::Seoul;
+    let every_minute: cron::Schedule = "0 * * * * *".parse().unwrap();
+    let now = at(10 * 60 + 30);
+    assert_eq!(digest_due(&every_minute, tz, Some(at(0)), GRACE, now), DigestDue::Send(at(10 * 60)));
+}

@@ -80,6 +80,7 @@ pub fn summary(
     policy: &Policy,
     changes: &[PlannedChange],
     set_fields: &[(String, String)],
+    similar: &[crate::domain::similar::PastIncident],
 ) -> SlackMessage {
     let locale = policy.locale;
     let title = text(locale, Key::SummaryTitle)
@@ -117,6 +118,7 @@ pub fn summary(
         blocks.push(fields(&custom));
     }
     blocks.extend(changes_section(changes, policy));
+    blocks.extend(super::similar::summary_section(similar, policy));
     blocks.push(context(&text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())])));
     if incident.status != crate::domain::incident::IncidentStatus::Closed {
         blocks.push(super::lifecycle_modals::summary_buttons(incident, policy));
@@ -249,7 +251,7 @@ mod tests {
         let title = "<!channel> <!here> <!everyone> <!subteam^S1|sre> & co";
         for message in [
             notice(&incident(title), &contract_policy(), Mention::None, &[]),
-            summary(&incident(title), &contract_policy(), &[], &[]),
+            summary(&incident(title), &contract_policy(), &[], &[], &[]),
         ] {
             let body = all_text(&message);
             for ping in ["<!channel>", "<!here>", "<!everyone>", "<!subteam"] {
@@ -266,7 +268,7 @@ mod tests {
 
     #[test]
     fn very_long_titles_stay_within_block_kit_limits() {
-        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[], &[]);
+        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[], &[], &[]);
         for block in message.blocks.as_array().unwrap() {
             if let Some(text) = block["text"]["text"].as_str() {
                 assert!(text.chars().count() <= 3000);

@@ -15,6 +15,7 @@ pub mod oncall;
 pub mod paging;
 pub mod reminders;
 pub mod retro;
+pub mod similar;
 pub mod simulate;
 pub mod stats;
 pub mod time;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
+use super::search::{self, Source};
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{
@@ -87,9 +88,21 @@ pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateT
     .bind(to_millis(now))
     .bind(incident.timers.reminder_due_at.map(to_millis))
     .bind(incident.timers.lead_nudge_due_at.map(to_millis))
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
-    read(&row)
+    let incident = read(&row)?;
+    // Searchable from the start, in the same transaction.
+    let texts = [
+        (Source::Title, Some(incident.title.as_str())),
+        (Source::Impact, incident.impact.as_deref()),
+        (Source::Description, incident.description.as_deref()),
+    ];
+    for (source, text) in texts {
+        if let Some(text) = text {
+            search::index(&mut *conn, incident.id, &source, text).await?;
+        }
+    }
+    Ok(incident)
 }
 
 /// Records the dedicated channel inside the caller's transaction.

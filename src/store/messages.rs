@@ -74,8 +74,11 @@ pub async fn insert(conn: &mut AnyConnection, incident_id: IncidentId, message: 
     .bind(message.file_count)
     .bind(message.subtype)
     .bind(to_millis(posted_at))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if !message.text.is_empty() {
+        super::search::index_message(conn, incident_id, message.channel, message.ts).await?;
+    }
     Ok(())
 }
 
@@ -99,8 +102,10 @@ pub async fn edit(
     .bind(message.channel.as_str())
     .bind(message.ts)
     .bind(edited_at)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    // The text as it now stands (an older edit arriving late changed nothing).
+    super::search::index_message(conn, incident_id, message.channel, message.ts).await?;
     Ok(())
 }
 
@@ -125,8 +130,10 @@ pub async fn delete(
     sqlx::query(&format!("UPDATE channel_messages SET {AS_DELETED} WHERE channel_id = $1 AND ts = $2"))
         .bind(channel.as_str())
         .bind(ts)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    // Its words leave the index with it.
+    super::search::remove(conn, incident_id, &super::search::Source::Message(ts)).await?;
     Ok(())
 }
 

@@ -22,6 +22,7 @@ pub mod reminders;
 pub mod reports;
 pub mod retention;
 pub mod retrospectives;
+pub mod search;
 pub mod stats;
 pub mod timeline;
 

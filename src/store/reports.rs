@@ -46,13 +46,14 @@ pub async fn claim_nudge(
 }
 
 /// Records a publication of report `name`, inside the caller's transaction (with the posts
-/// that announce it). Once final, it stays final.
+/// that announce it), and indexes its text for search. Once final, it stays final.
 pub async fn record(
     conn: &mut AnyConnection,
     incident_id: IncidentId,
     name: &str,
     published: &Published,
     final_: bool,
+    markdown: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     sqlx::query(
@@ -70,9 +71,9 @@ pub async fn record(
     .bind(published.link.as_deref())
     .bind(i64::from(final_))
     .bind(to_millis(now))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    super::search::index(conn, incident_id, &super::search::Source::Report(name), markdown).await
 }
 
 impl Store {

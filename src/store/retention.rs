@@ -91,6 +91,18 @@ impl Store {
         .bind(batch)
         .execute(self.pool())
         .await?;
+        // Their words leave the search index too.
+        sqlx::query(
+            "DELETE FROM search_entries
+             WHERE source LIKE 'message:%'
+               AND incident_id IN (SELECT id FROM incidents WHERE status = 'closed' AND closed_at < $1)
+               AND EXISTS (SELECT 1 FROM channel_messages m
+                           WHERE m.incident_id = search_entries.incident_id
+                             AND search_entries.source = 'message:' || m.ts AND m.deleted = 1)",
+        )
+        .bind(to_millis(closed_before))
+        .execute(self.pool())
+        .await?;
         Ok(dropped.rows_affected())
     }
 }

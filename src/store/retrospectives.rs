@@ -45,6 +45,7 @@ impl Store {
         &self,
         incident_id: IncidentId,
         published: &Published,
+        markdown: &str,
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         sqlx::query(
@@ -59,6 +60,9 @@ impl Store {
         .bind(to_millis(now))
         .execute(self.pool())
         .await?;
+        // Its words are searchable.
+        let mut conn = self.pool().acquire().await?;
+        super::search::index(&mut conn, incident_id, &super::search::Source::Retrospective, markdown).await?;
         // A published retrospective ends the retro nudges.
         sqlx::query("UPDATE incidents SET retro_nudge_due_at = NULL, version = version + 1 WHERE id = $1")
             .bind(incident_id)

@@ -30,8 +30,9 @@ pub async fn append(
     .bind(to_millis(at))
     .bind(author.map(UserId::as_str))
     .bind(body.to_string())
-    .fetch_one(conn)
+    .fetch_one(&mut *conn)
     .await?;
+    super::search::index_event(conn, incident_id, id, entry).await?;
     Ok(id)
 }
 

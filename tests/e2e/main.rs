@@ -42,6 +42,7 @@ mod reminders;
 mod reports;
 mod retention;
 mod retro;
+mod search;
 mod socket_mode;
 mod stalls;
 mod storage;

@@ -33,14 +33,8 @@ pub(super) async fn refresh_notices(
     incident_id: IncidentId,
 ) -> Result<(), StepError> {
     let incident = cx.incident(incident_id).await?;
-    let changes = cx.recent_changes(&incident).await?;
     if let (Some(channel), Some(ts)) = (incident.channel.as_ref(), incident.summary_ts.as_ref()) {
-        let summary = Message::from(render::incident::summary(
-            &incident,
-            &cx.policy,
-            &changes,
-            &cx.store.incident_fields(incident.id).await?,
-        ));
+        let summary = cx.summary_message(&incident).await?;
         cx.slack.update_message(channel, ts, &summary).await?;
     }
     if let Some(channel) = incident.channel.as_ref()

@@ -125,6 +125,22 @@ impl StepContext {
         }
     }
 
+    /// The pinned summary of `incident` as it now stands: with the changes announced before
+    /// it, its fields, and its similar past incidents (chosen the first time).
+    pub(super) async fn summary_message(&self, incident: &Incident) -> Result<crate::slack::Message, StepError> {
+        let changes = self.recent_changes(incident).await?;
+        let fields = self.store.incident_fields(incident.id).await?;
+        let similar =
+            crate::app::similar::similar_incidents(&self.store, incident).await.map_err(StepError::Internal)?;
+        Ok(crate::slack::Message::from(crate::render::incident::summary(
+            incident,
+            &self.policy,
+            &changes,
+            &fields,
+            &similar,
+        )))
+    }
+
     /// Planned changes announced shortly before the incident on its services ("what changed?").
     pub(super) async fn recent_changes(&self, incident: &Incident) -> Result<Vec<PlannedChange>, StepError> {
         crate::app::changes::changes_at_declaration(&self.store, &self.policy, incident)

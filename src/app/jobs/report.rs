@@ -75,7 +75,7 @@ pub(super) async fn publish_report(
         None => text(locale, Key::ReportPublishedNolink).fill(&args),
     };
     let mut tx = cx.store.begin().await?;
-    reports::record(&mut tx, incident_id, &spec.name, &published, final_, now).await?;
+    reports::record(&mut tx, incident_id, &spec.name, &published, final_, &markdown, now).await?;
     // Scoped by this job: a rerun after a crash does not say it twice.
     let scope = format!("report:{}:job{}", spec.name, delivery.job_id());
     enqueue(&mut tx, &Step::PostInChannel { incident_id, text: said }, &scope, now).await?;

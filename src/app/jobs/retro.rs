@@ -55,7 +55,7 @@ pub(super) async fn publish_retro(cx: &StepContext, _: &Delivery, incident_id: I
         }
         Err(other) => return Err(other),
     };
-    cx.store.record_retrospective(incident_id, &published, cx.clock.now()).await?;
+    cx.store.record_retrospective(incident_id, &published, &markdown, cx.clock.now()).await?;
     // Recorded: the next publication is a new file, not this one found again.
     cx.store.forget_workspace_fact(&pending_file_fact(incident_id)).await?;
     let number = incident.number.to_string();

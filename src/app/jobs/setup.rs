@@ -4,7 +4,7 @@ use super::{DECLARED, Step, StepContext, StepError};
 use crate::domain::ids::UserId;
 use crate::domain::incident::IncidentId;
 use crate::render;
-use crate::slack::{Delivery, Destination, Message, SlackCallError};
+use crate::slack::{Delivery, Destination, SlackCallError};
 
 /// Invites the reporter, the lead, the responders and the on-call in one call; someone who cannot be
 /// invited (deactivated, unknown, already there) does not keep the others out.
@@ -64,13 +64,7 @@ pub(super) async fn post_summary(
     let incident = cx.incident(incident_id).await?;
     if incident.summary_ts.is_none() {
         let channel = cx.channel_of(&incident).await?;
-        let changes = cx.recent_changes(&incident).await?;
-        let summary = Message::from(render::incident::summary(
-            &incident,
-            &cx.policy,
-            &changes,
-            &cx.store.incident_fields(incident.id).await?,
-        ));
+        let summary = cx.summary_message(&incident).await?;
         let posted = cx.slack.post_message(Destination::Channel(&channel), &summary, delivery).await?;
         cx.store.set_summary_ts(incident_id, &posted.ts, cx.clock.now()).await?;
     }
