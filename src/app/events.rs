@@ -134,7 +134,7 @@ impl App {
         if reaction != DECLARE_REACTION && reaction != DISMISS_REACTION {
             return Ok(None);
         }
-        let Some(alert) = self.store.alert_by_prompt(channel.as_str(), ts).await? else { return Ok(None) };
+        let Some(group) = self.store.alert_group_by_prompt(channel.as_str(), ts).await? else { return Ok(None) };
         let delivery = NewDelivery {
             event_id: &callback.event_id,
             event_type: &callback.event_type,
@@ -151,9 +151,9 @@ impl App {
                 return Ok(None);
             }
             let declared = if reaction == DECLARE_REACTION {
-                self.declare_alert_in(&mut tx, &alert, user, None).await?
+                self.declare_group_in(&mut tx, &group, user, None).await?
             } else {
-                self.dismiss_alert_in(&mut tx, &alert, user).await?;
+                self.dismiss_group_in(&mut tx, &group, user).await?;
                 None
             };
             tx.commit().await?;

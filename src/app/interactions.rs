@@ -88,16 +88,16 @@ impl App {
     /// An alert prompt's Declare button: the declare form, prefilled from the alert (opened
     /// within the trigger's 3 seconds).
     async fn open_alert_declare(&self, alert_id: i64, trigger_id: &str) -> InteractionOutcome {
-        let Some(alert) = clicked_on(self.store.alert(alert_id).await, "alert") else {
+        let Some(group) = clicked_on(self.store.alert_group(alert_id).await, "alert group") else {
             return InteractionOutcome::Acknowledged;
         };
         let prefill = DeclareOptions {
             private: false,
-            severity: Some(alert.severity.clone()),
-            services: alert.service.clone().into_iter().collect(),
-            title: Some(alert.title.clone()),
+            severity: Some(group.severity.clone()),
+            services: group.service.clone().into_iter().collect(),
+            title: Some(group.title.clone()),
         };
-        let metadata = json!({"alert": alert.id}).to_string();
+        let metadata = json!({"alert": group.id}).to_string();
         let view = declare_modal::build(&self.policy, &prefill, &metadata);
         if let Some(failed) = self.open_modal(trigger_id, view).await {
             tracing::warn!(reply = failed.text, "the alert's Declare button could not open the form");
@@ -107,8 +107,8 @@ impl App {
 
     /// An alert prompt's Dismiss button.
     async fn dismiss_clicked(&self, alert_id: i64, by: &UserId) -> InteractionOutcome {
-        if let Some(alert) = clicked_on(self.store.alert(alert_id).await, "alert")
-            && let Err(error) = self.dismiss_alert(&alert, by).await
+        if let Some(group) = clicked_on(self.store.alert_group(alert_id).await, "alert group")
+            && let Err(error) = self.dismiss_group(&group, by).await
         {
             tracing::error!(error = format!("{error:#}"), "dismissing an alert failed");
         }
@@ -269,10 +269,10 @@ impl App {
         };
         let declaration = Declaration { form, reporter: reporter.clone(), response_url: None };
         let declared = match origin {
-            // A form opened from an alert's prompt declares that alert (once); if the alert is
-            // gone, the form still declares.
-            DeclareOrigin::Alert(alert_id) => match self.store.alert(alert_id).await {
-                Ok(Some(alert)) => self.declare_alert(&alert, reporter, Some(declaration)).await.map(|_| ()),
+            // A form opened from an alert group's prompt declares that group (once); if the
+            // group is gone, the form still declares.
+            DeclareOrigin::Alert(alert_id) => match self.store.alert_group(alert_id).await {
+                Ok(Some(group)) => self.declare_group(&group, reporter, Some(declaration)).await.map(|_| ()),
                 Ok(None) => self.declare(declaration).await.map(|_| ()),
                 Err(error) => Err(error.context("reading the alert the form was opened from")),
             },

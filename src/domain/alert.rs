@@ -46,11 +46,13 @@ pub struct Alert {
     /// Labels (Prometheus, Grafana) or tags (Datadog, `key:value`).
     pub labels: BTreeMap<String, String>,
     pub started_at: Option<DateTime<Utc>>,
-    /// Where to look (generator, dashboard or monitor URL).
+    /// Where to look first (generator, dashboard or monitor URL).
     pub link: Option<String>,
+    /// Every link the source gave for this alert, labelled by what it opens.
+    pub links: Vec<crate::domain::alert_group::Link>,
 }
 
-/// What has become of a stored alert.
+/// What has become of a stored alert (and of its group).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AlertState {
     /// A prompt waits in the triage channel.
@@ -83,9 +85,55 @@ pub struct StoredAlert {
     pub first_seen: DateTime<Utc>,
     /// How many notifications of it arrived.
     pub seen: i64,
+    /// How many times it fired: once, and once more each time it fired again after resolving.
+    pub fired: i64,
+    /// The group it belongs to (its prompt, its incident).
+    pub group_id: Option<i64>,
+    pub links: Vec<crate::domain::alert_group::Link>,
     /// The incident it led to.
     pub incident_id: Option<IncidentId>,
     pub prompt_channel: Option<String>,
+    pub prompt_ts: Option<String>,
+}
+
+/// Alerts of one source group routed alike: what one prompt stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertGroup {
+    pub id: i64,
+    /// The source's spelling (`Source::as_str`).
+    pub source: String,
+    /// The source's group key and the route (`alert_group::Arrival::key`).
+    pub key: String,
+    /// Whether notifications of this group still come to it.
+    pub active: bool,
+    pub state: AlertState,
+    pub action: AlertAction,
+    pub title: String,
+    /// The labels the source grouped by.
+    pub labels: BTreeMap<String, String>,
+    pub links: Vec<crate::domain::alert_group::Link>,
+    pub severity: SeverityName,
+    pub service: Option<ServiceName>,
+    /// When its earliest alert started.
+    pub started_at: DateTime<Utc>,
+    pub first_seen: DateTime<Utc>,
+    /// Counts its changes; each edit of its prompt is one revision.
+    pub revision: i64,
+    pub incident_id: Option<IncidentId>,
+    /// The storm prompt that lists it instead of a prompt of its own.
+    pub storm_id: Option<i64>,
+    pub prompt_channel: Option<String>,
+    pub prompt_ts: Option<String>,
+}
+
+/// An alert storm: the prompt listing the groups that came while the triage channel was
+/// flooded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertStorm {
+    pub id: i64,
+    pub channel: String,
+    pub started_at: DateTime<Utc>,
+    pub revision: i64,
     pub prompt_ts: Option<String>,
 }
 
@@ -128,6 +176,7 @@ mod tests {
             labels: labels.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             started_at: None,
             link: None,
+            links: vec![],
         }
     }
 

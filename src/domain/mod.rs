@@ -1,6 +1,7 @@
 //! The pure domain core: no I/O, no async, no clock (`now` is always passed in).
 
 pub mod alert;
+pub mod alert_group;
 pub mod audience;
 pub mod change;
 pub mod channel_name;

@@ -35,6 +35,9 @@ pub struct Policy {
     pub roles: Vec<Role>,
     /// Alert routing, first match wins.
     pub alert_rules: Vec<AlertRule>,
+    /// New alert prompts a minute in one channel beyond which one "alert storm" prompt lists
+    /// the groups instead (`alerts.flood_threshold`).
+    pub alert_flood_threshold: u32,
     /// Most severe first.
     pub severities: Vec<Severity>,
     pub services: Vec<Service>,

@@ -42,14 +42,14 @@ pub async fn receive(
                 .into_response();
         }
     };
-    let alerts = match integrations::parse(source, &body) {
-        Ok(alerts) => alerts,
+    let notification = match integrations::parse(source, &body) {
+        Ok(notification) => notification,
         Err(reason) => {
             state.app.metrics.count("firebell_alerts_total", &[("source", source.as_str()), ("outcome", "unreadable")]);
             return (StatusCode::BAD_REQUEST, format!("bad request: {reason}")).into_response();
         }
     };
-    match state.app.receive_alerts(alerts).await {
+    match state.app.receive_alerts(notification).await {
         Ok(()) => StatusCode::ACCEPTED.into_response(),
         // Alertmanager retries 5xx answers: nothing is lost.
         Err(error) => super::HttpError::Internal(error).into_response(),

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::UnreadableAlert;
 use crate::domain::alert::{Alert, AlertStatus, Source};
+use crate::domain::alert_group::{Link, LinkKind, Notification};
 
 fn text(body: &Value, key: &str) -> Option<String> {
     match &body[key] {
@@ -28,8 +29,9 @@ fn strip_prefix(title: &str) -> String {
     }
 }
 
-/// Parses a Datadog body.
-pub fn parse(body: &[u8]) -> Result<Vec<Alert>, UnreadableAlert> {
+/// Parses a Datadog body: one alert, grouped by its aggregation key (a multi-alert monitor's
+/// scopes, `alert_scope`, are the alerts of one group).
+pub fn parse(body: &[u8]) -> Result<Notification, UnreadableAlert> {
     let body: Value = serde_json::from_slice(body).map_err(|e| UnreadableAlert(format!("not JSON: {e}")))?;
     if !body.is_object() {
         return Err(UnreadableAlert("expected a JSON object from the webhook template".to_owned()));
@@ -52,12 +54,17 @@ pub fn parse(body: &[u8]) -> Result<Vec<Alert>, UnreadableAlert> {
     if let Some(priority) = text(&body, "alert_priority") {
         labels.entry("priority".to_owned()).or_insert(priority);
     }
-    let fingerprint =
+    let group =
         text(&body, "aggregate_key").or_else(|| text(&body, "alert_id")).unwrap_or_else(|| strip_prefix(&raw_title));
+    let fingerprint = match text(&body, "alert_scope") {
+        Some(scope) => format!("{group}:{scope}"),
+        None => group.clone(),
+    };
+    let link = text(&body, "link").filter(|l| l.starts_with("https://") || l.starts_with("http://"));
     let started_at =
         text(&body, "date").and_then(|d| d.parse::<i64>().ok()).and_then(DateTime::<Utc>::from_timestamp_millis);
     let summary = text(&body, "body").map(|b| b.replace("%%%", "").trim().to_owned()).filter(|b| !b.is_empty());
-    Ok(vec![Alert {
+    let alert = Alert {
         source: Source::Datadog,
         fingerprint,
         status,
@@ -65,8 +72,16 @@ pub fn parse(body: &[u8]) -> Result<Vec<Alert>, UnreadableAlert> {
         summary,
         labels,
         started_at,
-        link: text(&body, "link"),
-    }])
+        links: link.iter().map(|url| Link { kind: LinkKind::Monitor, url: url.clone() }).collect(),
+        link,
+    };
+    Ok(Notification {
+        source: Source::Datadog,
+        group_key: Some(group),
+        group_labels: Default::default(),
+        links: Vec::new(),
+        alerts: vec![alert],
+    })
 }
 
 #[cfg(test)]
@@ -75,7 +90,7 @@ mod tests {
 
     #[test]
     fn the_default_template_parses_and_degrades_gracefully() {
-        let alert = parse(include_bytes!("../../tests/fixtures/alerts/datadog_default.json")).unwrap().remove(0);
+        let alert = parse(include_bytes!("../../tests/fixtures/alerts/datadog_default.json")).unwrap().alerts.remove(0);
         assert_eq!(alert.title, "High CPU on web-1");
         assert_eq!(alert.status, AlertStatus::Firing);
         assert_eq!(alert.fingerprint, "High CPU on web-1", "the title identifies it without an aggregation key");
@@ -85,7 +100,8 @@ mod tests {
 
     #[test]
     fn the_recommended_template_gives_tags_priority_key_and_link() {
-        let alert = parse(include_bytes!("../../tests/fixtures/alerts/datadog_recommended.json")).unwrap().remove(0);
+        let alert =
+            parse(include_bytes!("../../tests/fixtures/alerts/datadog_recommended.json")).unwrap().alerts.remove(0);
         assert_eq!(alert.labels["service"], "payments");
         assert_eq!(alert.labels["severity"], "critical");
         assert_eq!(alert.labels["priority"], "P1");
@@ -97,7 +113,7 @@ mod tests {
     #[test]
     fn a_recovery_is_resolved_and_broken_bodies_are_refused() {
         let recovered = br#"{"title": "[Recovered] High CPU on web-1", "id": "1", "date": "1"}"#;
-        assert_eq!(parse(recovered).unwrap()[0].status, AlertStatus::Resolved);
+        assert_eq!(parse(recovered).unwrap().alerts[0].status, AlertStatus::Resolved);
         for body in [&b"nope"[..], b"[]", b"{}", br#"{"title": "$EVENT_TITLE"}"#] {
             assert!(parse(body).is_err(), "{}", String::from_utf8_lossy(body));
         }

@@ -1,10 +1,11 @@
 //! Monitoring integrations: the webhook payloads of Alertmanager, Grafana and Datadog, parsed
-//! into [`Alert`](crate::domain::alert::Alert)s. Pure: bytes in, alerts or a reason out.
+//! into [`Notification`]s of grouped alerts. Pure: bytes in, alerts or a reason out.
 
 pub mod alertmanager;
 pub mod datadog;
 
-use crate::domain::alert::{Alert, Source};
+use crate::domain::alert::Source;
+use crate::domain::alert_group::Notification;
 
 /// A body that is not the format the endpoint expects; the text says why (safe to return).
 #[derive(Debug, thiserror::Error)]
@@ -12,7 +13,7 @@ use crate::domain::alert::{Alert, Source};
 pub struct UnreadableAlert(pub String);
 
 /// Parses a webhook body from `source`.
-pub fn parse(source: Source, body: &[u8]) -> Result<Vec<Alert>, UnreadableAlert> {
+pub fn parse(source: Source, body: &[u8]) -> Result<Notification, UnreadableAlert> {
     match source {
         // Grafana's unified alerting payload is Alertmanager's with extra fields.
         Source::Alertmanager | Source::Grafana => alertmanager::parse(source, body),

@@ -4,6 +4,7 @@
 //! milliseconds) runs on both through sqlx's `Any` driver; each backend has its own
 //! migrations folder. Nothing outside this module writes SQL.
 
+pub mod alert_groups;
 pub mod alerts;
 pub mod backfills;
 pub mod changes;

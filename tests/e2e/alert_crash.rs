@@ -160,10 +160,10 @@ async fn a_check_mark_killed_at_each_commit_boundary_declares_once_after_slacks_
             let store = scene.store().await;
             assert_eq!(first.webhook("alertmanager", TOKEN, &firing).await, StatusCode::ACCEPTED, "{what}");
             wait::until(&format!("{what}: the prompt"), || async {
-                store.alerts().await.unwrap().first().is_some_and(|a| a.prompt_ts.is_some())
+                store.alert_groups().await.unwrap().first().is_some_and(|g| g.prompt_ts.is_some())
             })
             .await;
-            let prompt_ts = store.alerts().await.unwrap().remove(0).prompt_ts.unwrap();
+            let prompt_ts = store.alert_groups().await.unwrap().remove(0).prompt_ts.unwrap();
             let check_mark = event_envelope(
                 "Ev1",
                 json!({"type": "reaction_added", "user": "U0ONCALL1", "reaction": "white_check_mark",

@@ -99,10 +99,13 @@ async fn a_firing_alert_prompts_the_triage_channel_once_and_repeats_only_update_
         "{blocks}"
     );
 
+    assert!(blocks.contains("Fired 1×"), "{blocks}");
+    // The same notification again (a retry, `repeat_interval`) is not a firing.
     assert_eq!(hook(&app, "alertmanager", &checkout_firing(), Some(TOKEN)).await.status(), 202);
+    app.outbox_drained().await;
     assert_eq!(prompts(&app).len(), 1, "the same alert again posts nothing new");
     let updated = prompts(&app)[0].blocks.to_string();
-    assert!(updated.contains("Seen 2×"), "{updated}");
+    assert!(updated.contains("Fired 1×"), "{updated}");
 
     assert_eq!(
         hook(
@@ -208,8 +211,15 @@ async fn a_cross_on_the_prompt_or_dismiss_settles_the_alert_without_an_incident(
     app.outbox_drained().await;
     assert!(prompts(&app)[0].blocks.to_string().contains("Dismissed by <@U0ONCALL1>"));
     assert!(app.app.store.open_incidents().await.unwrap().is_empty());
+    // Still firing, notified again: the dismissal holds, no new prompt.
     hook(&app, "datadog", DATADOG, Some(TOKEN)).await;
-    assert_eq!(prompts(&app).len(), 2, "after a dismissal the alert firing again is new");
+    app.outbox_drained().await;
+    assert_eq!(prompts(&app).len(), 1, "a dismissed alert that is still firing does not ask again");
+    // Once it has resolved, firing again is news: a new prompt.
+    hook(&app, "datadog", &DATADOG.replace("[Triggered]", "[Recovered]"), Some(TOKEN)).await;
+    hook(&app, "datadog", DATADOG, Some(TOKEN)).await;
+    app.outbox_drained().await;
+    assert_eq!(prompts(&app).len(), 2, "after a dismissal and a resolution, the alert firing again is new");
 }
 
 #[tokio::test]

@@ -161,10 +161,15 @@ steps! {
     ReplyToSource { incident_id: IncidentId, channel: String, ts: String } => "reply_to_source", announce::reply_to_source;
     /// Post a message (a pre-shared change) in one channel.
     Announce { channel: String, text: String } => "announce", announce::announce;
-    /// Post an alert's prompt in the triage channel.
+    /// Post an alert group's prompt in the triage channel (`alert_id` is the group's id: a
+    /// group made of an alert stored before groups kept the alert's id).
     PostAlertPrompt { alert_id: i64 } => "post_alert_prompt", alert::post_alert_prompt;
-    /// Edit an alert's prompt to show its count or what became of it.
+    /// Edit an alert group's prompt to show its alerts and counts, or what became of it.
     UpdateAlertPrompt { alert_id: i64, dismissed_by: Option<String> } => "update_alert_prompt", alert::update_alert_prompt;
+    /// Post the alert storm prompt that lists the groups while the triage channel is flooded.
+    PostStormPrompt { storm_id: i64 } => "post_storm_prompt", alert::post_storm_prompt;
+    /// Edit the storm prompt to list the groups as they are now.
+    UpdateStormPrompt { storm_id: i64 } => "update_storm_prompt", alert::update_storm_prompt;
     /// Send a page to its person by direct message, with its Acknowledge button.
     SendPage { incident_id: IncidentId, page_id: i64 } => "send_page", page::send_page;
     /// Edit a page's direct message into its current shape (acknowledged).
@@ -207,7 +212,9 @@ impl Step {
             | Step::Digest { .. }
             | Step::Announce { .. }
             | Step::PostAlertPrompt { .. }
-            | Step::UpdateAlertPrompt { .. } => None,
+            | Step::UpdateAlertPrompt { .. }
+            | Step::PostStormPrompt { .. }
+            | Step::UpdateStormPrompt { .. } => None,
         }
     }
 
@@ -238,6 +245,9 @@ impl Step {
             // "declared" must not be overwritten by an older edit running beside it.
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 Some(format!("alert{alert_id}:prompt"))
+            }
+            Step::PostStormPrompt { storm_id } | Step::UpdateStormPrompt { storm_id } => {
+                Some(format!("storm{storm_id}:prompt"))
             }
             // A page waits for nothing else of its incident (not even the channel): it is the
             // most urgent message of all. Its edit comes after it.
@@ -271,6 +281,9 @@ impl Step {
             }
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 format!("{kind}:alert{alert_id}:{scope}")
+            }
+            Step::PostStormPrompt { storm_id } | Step::UpdateStormPrompt { storm_id } => {
+                format!("{kind}:storm{storm_id}:{scope}")
             }
             other => format!("{kind}:{}:{scope}", other.incident_id().map_or(0, IncidentId::get)),
         }

@@ -105,6 +105,8 @@ pub(super) async fn report_failure(cx: &StepContext, job: &Job, code: &str) -> a
         | Step::ReplyToSource { .. }
         | Step::PostAlertPrompt { .. }
         | Step::UpdateAlertPrompt { .. }
+        | Step::PostStormPrompt { .. }
+        | Step::UpdateStormPrompt { .. }
         | Step::EditPage { .. }
         | Step::PagerEvent { .. } => return Ok(()),
         // The incident's people hear that a page could not go out, so they page someone else.

@@ -14,6 +14,9 @@ pub const ESCALATE_AFTER: u32 = 2;
 pub const LEAD_WITHIN: Duration = Duration::from_secs(10 * 60);
 pub const RETRO_WITHIN: Duration = Duration::from_secs(2 * 24 * 3600);
 pub const CHANGES_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
+/// New alert prompts a minute in one channel before an "alert storm" prompt takes over (Slack
+/// posts about one message a second per channel; twenty prompts a minute is already a flood).
+pub const ALERT_FLOOD_THRESHOLD: u32 = 20;
 /// The shortest `retention.messages` accepted: a day, so that a typo (`90m` for `90d`) cannot
 /// drop the messages of an incident closed this morning.
 pub const MIN_MESSAGE_RETENTION: Duration = Duration::from_secs(24 * 3600);
@@ -64,6 +67,7 @@ pub fn policy() -> Policy {
         retention: Retention { messages: None },
         roles: Vec::new(),
         alert_rules: Vec::new(),
+        alert_flood_threshold: ALERT_FLOOD_THRESHOLD,
         severities,
         services: Vec::new(),
         schedules: Vec::new(),

@@ -149,6 +149,7 @@ pub struct RawRole {
 pub struct RawAlerts {
     #[serde(default)]
     pub rules: Vec<RawAlertRule>,
+    pub flood_threshold: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

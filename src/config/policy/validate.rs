@@ -285,6 +285,22 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
     }
 
     let alert_rules = alert_rules(&mut check, &raw, &severities, &services);
+    let alert_flood_threshold = match &raw.alerts.flood_threshold {
+        None => super::defaults::ALERT_FLOOD_THRESHOLD,
+        Some(value) => match u32::try_from(*value.get_ref()) {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                check.problem(
+                    value.span(),
+                    format!(
+                        "alerts.flood_threshold = {}; expected new prompts a minute from 1 to 1000",
+                        value.get_ref()
+                    ),
+                );
+                super::defaults::ALERT_FLOOD_THRESHOLD
+            }
+        },
+    };
 
     let defaults = defaults::paging(&severities);
     let paging = Paging {
@@ -338,6 +354,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         retention,
         roles,
         alert_rules,
+        alert_flood_threshold,
         severities,
         services,
         schedules,
