@@ -14,6 +14,7 @@ CREATE TABLE alert_groups (
     active         TEXT,
     state          TEXT NOT NULL,
     action         TEXT NOT NULL,
+    rule           TEXT,
     title          TEXT NOT NULL,
     labels         TEXT NOT NULL,
     links          TEXT NOT NULL DEFAULT '[]',

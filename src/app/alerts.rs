@@ -22,6 +22,7 @@ use crate::domain::declaration::DeclareForm;
 use crate::domain::ids::UserId;
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::AlertAction;
+use crate::domain::timeline::DeclaringRule;
 use crate::render;
 use crate::store::alert_groups as groups;
 use crate::store::incidents;
@@ -125,7 +126,12 @@ impl App {
                 AlertAction::Prompt => self.prompt_new_group(tx, &group, now).await,
                 AlertAction::Declare => {
                     let reporter = self.alert_reporter()?;
-                    let incident = self.declare_group_in(tx, &group, &reporter, None).await?;
+                    let rule = DeclaringRule {
+                        source: group.source.clone(),
+                        matchers: group.rule.clone().unwrap_or_default(),
+                    };
+                    let declaration = self.group_declaration(tx, &group, &reporter, Some(rule)).await?;
+                    let incident = self.declare_group_in(tx, &group, &reporter, Some(declaration)).await?;
                     // Inserted by this transaction, so still open: nobody else can settle it.
                     let incident = incident.ok_or_else(|| anyhow::anyhow!("a new alert group was settled already"))?;
                     Ok(Arrived::Declared(Box::new(incident)))
@@ -137,11 +143,11 @@ impl App {
             return Ok(Arrived::Other("repeated"));
         }
         let revision = groups::changed(tx, group.id, now).await?;
-        let step = Step::UpdateAlertPrompt { alert_id: group.id, dismissed_by: None };
+        let step = Step::UpdateAlertPrompt { alert_id: group.id, dismissed_by: None, revision: Some(revision) };
         jobs::enqueue(tx, &step, &format!("r{revision}"), now).await?;
         if let Some(storm_id) = group.storm_id {
             let revision = groups::storm_changed(tx, storm_id).await?;
-            jobs::enqueue(tx, &Step::UpdateStormPrompt { storm_id }, &format!("r{revision}"), now).await?;
+            jobs::enqueue(tx, &Step::UpdateStormPrompt { storm_id, revision }, &format!("r{revision}"), now).await?;
         }
         if let Some(incident_id) = group.incident_id {
             self.tell_incident(tx, incident_id, &group, &news, now).await?;
@@ -188,7 +194,8 @@ impl App {
             }
         };
         let revision = groups::join_storm(tx, group.id, storm.id).await?;
-        jobs::enqueue(tx, &Step::UpdateStormPrompt { storm_id: storm.id }, &format!("r{revision}"), now).await?;
+        let step = Step::UpdateStormPrompt { storm_id: storm.id, revision };
+        jobs::enqueue(tx, &step, &format!("r{revision}"), now).await?;
         Ok(Arrived::Other("storm"))
     }
 
@@ -291,18 +298,10 @@ impl App {
             return Ok(None);
         }
         let members = groups::members(tx, group.id).await?;
-        let declaration = form.unwrap_or_else(|| Declaration {
-            form: DeclareForm {
-                title: group.title.clone(),
-                severity: group.severity.clone(),
-                services: group.service.clone().into_iter().collect(),
-                impact: None,
-                description: members.first().and_then(|m| m.summary.clone()),
-                private: false,
-            },
-            reporter: reporter.clone(),
-            response_url: None,
-        });
+        let declaration = match form {
+            Some(form) => form,
+            None => self.group_declaration(tx, group, reporter, None).await?,
+        };
         let incident = self.record_declaration(tx, &declaration).await?;
         groups::link_incident(tx, group.id, incident.id).await?;
         for alert in &members {
@@ -316,9 +315,34 @@ impl App {
             timeline::append(tx, incident.id, at, None, &fired).await?;
         }
         let revision = groups::changed(tx, group.id, self.clock.now()).await?;
-        let step = Step::UpdateAlertPrompt { alert_id: group.id, dismissed_by: None };
+        let step = Step::UpdateAlertPrompt { alert_id: group.id, dismissed_by: None, revision: Some(revision) };
         jobs::enqueue(tx, &step, &format!("r{revision}"), self.clock.now()).await?;
         Ok(Some(incident))
+    }
+
+    /// The declaration a group makes by itself: its title, severity, service and first
+    /// alert's description.
+    async fn group_declaration(
+        &self,
+        tx: &mut AnyConnection,
+        group: &AlertGroup,
+        reporter: &UserId,
+        rule: Option<DeclaringRule>,
+    ) -> anyhow::Result<Declaration> {
+        let members = groups::members(tx, group.id).await?;
+        Ok(Declaration {
+            form: DeclareForm {
+                title: group.title.clone(),
+                severity: group.severity.clone(),
+                services: group.service.clone().into_iter().collect(),
+                impact: None,
+                description: members.first().and_then(|m| m.summary.clone()),
+                private: false,
+            },
+            reporter: reporter.clone(),
+            response_url: None,
+            rule,
+        })
     }
 
     /// Dismisses an open group (the Dismiss button).
@@ -342,7 +366,7 @@ impl App {
         if !groups::settle(tx, group.id, AlertState::Dismissed).await? {
             return Ok(false);
         }
-        let step = Step::UpdateAlertPrompt { alert_id: group.id, dismissed_by: Some(by.to_string()) };
+        let step = Step::UpdateAlertPrompt { alert_id: group.id, dismissed_by: Some(by.to_string()), revision: None };
         jobs::enqueue(tx, &step, "dismissed", self.clock.now()).await?;
         Ok(true)
     }

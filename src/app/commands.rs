@@ -71,6 +71,7 @@ impl App {
             },
             reporter: command.user_id.clone(),
             response_url: Some(command.response_url.clone()).filter(|url| !url.is_empty()),
+            rule: None,
         };
         match self.declare(declaration).await {
             Ok(incident) => {

@@ -13,6 +13,7 @@ use crate::domain::declaration::DeclareForm;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::reminders;
+use crate::domain::timeline::DeclaringRule;
 use crate::store::incidents::{self, NewIncident};
 use crate::store::timeline::{self, TimelineEntry};
 
@@ -24,6 +25,8 @@ pub struct Declaration {
     pub reporter: UserId,
     /// Where to tell the reporter how it went; `None` sends a direct message instead.
     pub response_url: Option<String>,
+    /// The alert rule that declares it, when no person does.
+    pub rule: Option<DeclaringRule>,
 }
 
 /// Concurrent declarations can race for the next number; the loser tries again.
@@ -92,8 +95,11 @@ impl App {
             severity: incident.severity.clone(),
             services: incident.services.clone(),
             private: incident.private,
+            rule: declaration.rule.clone(),
         };
-        timeline::append(tx, incident.id, now, Some(&incident.reporter), &declared).await?;
+        // A rule's declaration has no author: the bot reported it, not a person.
+        let author = if declaration.rule.is_some() { None } else { Some(&incident.reporter) };
+        timeline::append(tx, incident.id, now, author, &declared).await?;
         let step = Step::OpenChannel { incident_id: incident.id, response_url: declaration.response_url.clone() };
         jobs::enqueue(tx, &step, jobs::DECLARED, now).await?;
         // The fire alarm is recorded with the incident: each notice waits for the channel.

@@ -267,7 +267,7 @@ impl App {
                 return InteractionOutcome::Respond(json!({"response_action": "errors", "errors": errors}));
             }
         };
-        let declaration = Declaration { form, reporter: reporter.clone(), response_url: None };
+        let declaration = Declaration { form, reporter: reporter.clone(), response_url: None, rule: None };
         let declared = match origin {
             // A form opened from an alert group's prompt declares that group (once); if the
             // group is gone, the form still declares.

@@ -108,6 +108,8 @@ pub struct AlertGroup {
     pub active: bool,
     pub state: AlertState,
     pub action: AlertAction,
+    /// The rule that routed it, as `key=value, …` (`None`: no rule matched).
+    pub rule: Option<String>,
     pub title: String,
     /// The labels the source grouped by.
     pub labels: BTreeMap<String, String>,
@@ -144,6 +146,8 @@ pub struct Route {
     /// The rule's severity (a prompt's ✅ and a `declare` rule use it; else the default).
     pub severity: SeverityName,
     pub service: Option<ServiceName>,
+    /// The matching rule's `match`, as `key=value, …` (`None`: no rule matched).
+    pub rule: Option<String>,
 }
 
 /// The first rule whose labels all match decides; no match is a prompt in the triage channel.
@@ -156,8 +160,14 @@ pub fn route(policy: &Policy, alert: &Alert) -> Route {
             action: rule.action,
             severity: rule.severity.clone().unwrap_or_else(|| policy.default_severity.clone()),
             service: rule.service.clone().or(labelled),
+            rule: Some(rule.matchers.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")),
         },
-        None => Route { action: AlertAction::Prompt, severity: policy.default_severity.clone(), service: labelled },
+        None => Route {
+            action: AlertAction::Prompt,
+            severity: policy.default_severity.clone(),
+            service: labelled,
+            rule: None,
+        },
     }
 }
 

@@ -429,7 +429,9 @@ fn event_detail(entry: &TimelineEntry, people: &mut People<'_>) -> String {
         TimelineEntry::ImpactChanged { impact } => people.scrub(impact),
         TimelineEntry::ServiceAdded { service } | TimelineEntry::ServiceRemoved { service } => service.to_string(),
         TimelineEntry::Resolved { summary, .. } => people.scrub(summary.as_deref().unwrap_or_default()),
-        TimelineEntry::Declared { severity, .. } => severity.to_string(),
+        TimelineEntry::Declared { severity, rule: None, .. } => severity.to_string(),
+        TimelineEntry::Declared { severity, rule: Some(rule), .. } => text(locale, Key::RetroDeclaredByRule)
+            .fill_trusted(&[("severity", severity.as_str()), ("rule", &rule.matchers), ("source", &rule.source)]),
         TimelineEntry::FollowupAdded { text, .. } | TimelineEntry::FollowupDone { text, .. } => people.scrub(text),
         // Alert titles come from monitoring and may carry mentions too.
         TimelineEntry::Alert { title, .. } | TimelineEntry::AlertResolved { title, .. } => people.scrub(title),

@@ -22,6 +22,15 @@ const TAG: &str = "kind";
 /// spelling: `StatusChanged` is `status_changed`); the fields are the stored JSON body, with
 /// the names and shapes every version so far has written. Renaming a field or a variant makes
 /// the rows already stored read as [`TimelineEntry::Unknown`].
+/// The alert rule that declared an incident: its source and what it matches.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclaringRule {
+    /// The alert's source (`alertmanager`, `grafana`, `datadog`).
+    pub source: String,
+    /// The rule's `match`, as `key=value, …`.
+    pub matchers: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimelineEntry {
@@ -33,6 +42,9 @@ pub enum TimelineEntry {
         services: Vec<ServiceName>,
         #[serde(default)]
         private: bool,
+        /// The alert rule that declared it, when no person did (the entry has no author).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<DeclaringRule>,
     },
     /// A status update, with the status it moved to when it moved one.
     Update { text: String, status: Option<IncidentStatus> },

@@ -22,7 +22,7 @@ fn sample(kind: TimelineKind) -> TimelineEntry {
     let service = ServiceName::from_stored("payments".into());
     match kind {
         TimelineKind::Declared => {
-            TimelineEntry::Declared { severity: sev("SEV1"), services: vec![service], private: true }
+            TimelineEntry::Declared { severity: sev("SEV1"), services: vec![service], private: true, rule: None }
         }
         TimelineKind::Update => TimelineEntry::Update {
             text: "Rolled back v42 <@U0CAROL>".into(),

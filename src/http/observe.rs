@@ -11,7 +11,15 @@ use super::AppState;
 
 pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Only matched routes become labels, so random paths cannot grow the metrics.
-    let endpoint = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let mut endpoint = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    // The webhook route's label names its source (three known paths; anything else stays the
+    // route's pattern, so random paths cannot grow the metrics either).
+    if endpoint == "/webhooks/{source}"
+        && let Some(name) = request.uri().path().strip_prefix("/webhooks/")
+        && super::webhooks::source_named(name).is_some()
+    {
+        endpoint = request.uri().path().to_owned();
+    }
     let span = tracing::info_span!("request", http.endpoint = %endpoint, http.status = tracing::field::Empty);
     let started = Instant::now();
     let response = next.run(request).instrument(span.clone()).await;

@@ -81,6 +81,7 @@ pub fn summary(
     changes: &[PlannedChange],
     set_fields: &[(String, String)],
     similar: &[crate::domain::similar::PastIncident],
+    rule: Option<&crate::domain::timeline::DeclaringRule>,
 ) -> SlackMessage {
     let locale = policy.locale;
     let title = text(locale, Key::SummaryTitle)
@@ -119,7 +120,13 @@ pub fn summary(
     }
     blocks.extend(changes_section(changes, policy));
     blocks.extend(super::similar::summary_section(similar, policy));
-    blocks.push(context(&text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())])));
+    let footer = match rule {
+        // Declared by an alert rule: the rule and its source, not the bot, reported it.
+        Some(rule) => text(locale, Key::SummaryFooterByRule)
+            .fill(&[("rule", &truncate_chars(&rule.matchers, 200)), ("source", &rule.source)]),
+        None => text(locale, Key::SummaryFooter).fill_trusted(&[("reporter", &incident.reporter.mention())]),
+    };
+    blocks.push(context(&footer));
     if incident.status != crate::domain::incident::IncidentStatus::Closed {
         blocks.push(super::lifecycle_modals::summary_buttons(incident, policy));
     }
@@ -251,7 +258,7 @@ mod tests {
         let title = "<!channel> <!here> <!everyone> <!subteam^S1|sre> & co";
         for message in [
             notice(&incident(title), &contract_policy(), Mention::None, &[]),
-            summary(&incident(title), &contract_policy(), &[], &[], &[]),
+            summary(&incident(title), &contract_policy(), &[], &[], &[], None),
         ] {
             let body = all_text(&message);
             for ping in ["<!channel>", "<!here>", "<!everyone>", "<!subteam"] {
@@ -268,7 +275,7 @@ mod tests {
 
     #[test]
     fn very_long_titles_stay_within_block_kit_limits() {
-        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[], &[], &[]);
+        let message = summary(&incident(&"word ".repeat(2000)), &contract_policy(), &[], &[], &[], None);
         for block in message.blocks.as_array().unwrap() {
             if let Some(text) = block["text"]["text"].as_str() {
                 assert!(text.chars().count() <= 3000);

@@ -309,7 +309,12 @@ fn timeline(
         (
             2,
             by(&cast.reporter),
-            TimelineEntry::Declared { severity: severity.clone(), services: vec![service.clone()], private: false },
+            TimelineEntry::Declared {
+                severity: severity.clone(),
+                services: vec![service.clone()],
+                private: false,
+                rule: None,
+            },
         ),
         (
             4,

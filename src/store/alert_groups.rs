@@ -14,7 +14,7 @@ use crate::domain::alert_group::Arrival;
 use crate::domain::incident::{IncidentId, ServiceName, SeverityName};
 use crate::domain::policy::AlertAction;
 
-const COLUMNS: &str = "id, source, group_key, active, state, action, title, labels, links, severity, service, \
+const COLUMNS: &str = "id, source, group_key, active, state, action, rule, title, labels, links, severity, service, \
                        started_at, first_seen, revision, incident_id, storm_id, prompt_channel, prompt_ts";
 
 fn read(row: &AnyRow) -> anyhow::Result<AlertGroup> {
@@ -31,6 +31,7 @@ fn read(row: &AnyRow) -> anyhow::Result<AlertGroup> {
         } else {
             AlertAction::Prompt
         },
+        rule: row.try_get("rule")?,
         title: row.try_get("title")?,
         labels: serde_json::from_str(&labels).unwrap_or_default(),
         links: serde_json::from_str(&links).unwrap_or_default(),
@@ -72,8 +73,8 @@ pub async fn insert(
     };
     let row = sqlx::query(&format!(
         "INSERT INTO alert_groups (source, group_key, active, state, action, title, labels, links, severity, service,
-                                   started_at, first_seen, last_seen)
-         VALUES ($1, $2, 'active', 'open', $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                                   started_at, first_seen, last_seen, rule)
+         VALUES ($1, $2, 'active', 'open', $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
          ON CONFLICT (source, group_key, active) DO NOTHING
          RETURNING {COLUMNS}"
     ))
@@ -87,6 +88,7 @@ pub async fn insert(
     .bind(arrival.route.service.as_ref().map(|s| s.as_str().to_owned()))
     .bind(to_millis(started))
     .bind(to_millis(now))
+    .bind(arrival.route.rule.as_deref())
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(read).transpose()

@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 use super::{Store, from_millis, to_millis};
 use crate::domain::ids::UserId;
 use crate::domain::incident::IncidentId;
+use crate::domain::timeline::DeclaringRule;
 
 pub use crate::domain::record::TimelineEvent;
 pub use crate::domain::timeline::{TimelineEntry, TimelineKind};
@@ -37,6 +38,20 @@ pub async fn append(
 }
 
 impl Store {
+    /// The alert rule that declared the incident, if a rule did (from its `declared` entry).
+    pub async fn declaring_rule(&self, incident_id: IncidentId) -> anyhow::Result<Option<DeclaringRule>> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT body FROM timeline_events WHERE incident_id = $1 AND kind = 'declared' ORDER BY id LIMIT 1",
+        )
+        .bind(incident_id)
+        .fetch_optional(self.pool())
+        .await?;
+        // The body holds the entry's fields; only `rule` is wanted here.
+        Ok(body
+            .and_then(|body| serde_json::from_str::<Value>(&body).ok())
+            .and_then(|body| serde_json::from_value::<DeclaringRule>(body.get("rule")?.clone()).ok()))
+    }
+
     /// An incident's timeline in time order (ties in insertion order). Every row comes back:
     /// one this version cannot read is a [`TimelineEntry::Unknown`], never an error.
     pub async fn timeline(&self, incident_id: IncidentId) -> anyhow::Result<Vec<TimelineEvent>> {

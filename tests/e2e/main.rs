@@ -15,6 +15,7 @@ mod support;
 
 mod adoption;
 mod alert_crash;
+mod alert_groups;
 mod alerts;
 mod changes;
 mod cli;

@@ -177,7 +177,8 @@ async fn incident_with_messages(
     let mut tx = store.begin().await.unwrap();
     let incident = incidents::insert(&mut tx, &new, day(-1)).await.unwrap();
     incidents::set_channel(&mut tx, incident.id, &channel, day(-1)).await.unwrap();
-    let declared = TimelineEntry::Declared { severity: new.severity.clone(), services: new.services, private: false };
+    let declared =
+        TimelineEntry::Declared { severity: new.severity.clone(), services: new.services, private: false, rule: None };
     timeline::append(&mut tx, incident.id, day(-1), Some(&new.reporter), &declared).await.unwrap();
     for n in 0..count {
         let ts = format!("1789900000.{n:06}");

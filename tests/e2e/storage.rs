@@ -136,7 +136,7 @@ async fn timeline_events_come_back_in_time_order_on_every_backend() {
         let incident = incidents::insert(&mut tx, &payments_outage(), at(0)).await.unwrap();
         let update = TimelineEntry::Update { text: "Rolled back".into(), status: None };
         timeline::append(&mut tx, incident.id, at(60), Some(&user("U0LEAD")), &update).await.unwrap();
-        let declared = TimelineEntry::Declared { severity: sev1(), services: vec![], private: false };
+        let declared = TimelineEntry::Declared { severity: sev1(), services: vec![], private: false, rule: None };
         timeline::append(&mut tx, incident.id, at(0), Some(&user("U0REPORTER")), &declared).await.unwrap();
         timeline::append(&mut tx, incident.id, at(60), None, &sample(TimelineKind::Alert)).await.unwrap();
         tx.commit().await.unwrap();
@@ -167,7 +167,9 @@ fn sample(kind: TimelineKind) -> TimelineEntry {
     let (status, service) = (IncidentStatus::Identified, ServiceName::from_stored("payments".into()));
     let (source, title, fingerprint) = ("alertmanager".to_owned(), "High 5xx rate".to_owned(), "fp1".to_owned());
     match kind {
-        TimelineKind::Declared => TimelineEntry::Declared { severity: sev1(), services: vec![service], private: true },
+        TimelineKind::Declared => {
+            TimelineEntry::Declared { severity: sev1(), services: vec![service], private: true, rule: None }
+        }
         TimelineKind::Update => TimelineEntry::Update { text: "Rolled back".into(), status: Some(status) },
         TimelineKind::StatusChanged => TimelineEntry::StatusChanged { from: IncidentStatus::Investigating, to: status },
         TimelineKind::Reopened => TimelineEntry::Reopened { to: IncidentStatus::Monitoring },

@@ -52,8 +52,12 @@ pub(super) async fn update_alert_prompt(
     _: &Delivery,
     alert_id: i64,
     dismissed_by: Option<String>,
+    revision: Option<i64>,
 ) -> Result<(), StepError> {
     let group = group(cx, alert_id).await?;
+    if revision.is_some_and(|r| r < group.revision) {
+        return Ok(());
+    }
     let (Some(channel), Some(ts)) = (group.prompt_channel.clone(), group.prompt_ts.clone()) else { return Ok(()) };
     let channel = ChannelId::parse(&channel).ok_or_else(|| {
         StepError::Invalid(format!("alert group {alert_id}'s prompt is in {channel:?}, not a channel"))
@@ -93,7 +97,16 @@ pub(super) async fn post_storm_prompt(cx: &StepContext, delivery: &Delivery, sto
 
 /// Edits the storm prompt to list the groups as they are now (nothing before it is posted:
 /// the post shows the latest list).
-pub(super) async fn update_storm_prompt(cx: &StepContext, _: &Delivery, storm_id: i64) -> Result<(), StepError> {
+pub(super) async fn update_storm_prompt(
+    cx: &StepContext,
+    _: &Delivery,
+    storm_id: i64,
+    revision: i64,
+) -> Result<(), StepError> {
+    // A later change's edit is queued behind this one: it shows everything, this one need not.
+    if cx.store.alert_storm(storm_id).await?.is_some_and(|storm| storm.revision > revision) {
+        return Ok(());
+    }
     let Some((channel, Some(ts), message)) = storm_prompt(cx, storm_id).await? else { return Ok(()) };
     cx.slack.update_message(&channel, &ts, &message).await?;
     Ok(())

@@ -132,12 +132,14 @@ impl StepContext {
         let fields = self.store.incident_fields(incident.id).await?;
         let similar =
             crate::app::similar::similar_incidents(&self.store, incident).await.map_err(StepError::Internal)?;
+        let rule = self.store.declaring_rule(incident.id).await?;
         Ok(crate::slack::Message::from(crate::render::incident::summary(
             incident,
             &self.policy,
             &changes,
             &fields,
             &similar,
+            rule.as_ref(),
         )))
     }
 

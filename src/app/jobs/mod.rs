@@ -165,11 +165,13 @@ steps! {
     /// group made of an alert stored before groups kept the alert's id).
     PostAlertPrompt { alert_id: i64 } => "post_alert_prompt", alert::post_alert_prompt;
     /// Edit an alert group's prompt to show its alerts and counts, or what became of it.
-    UpdateAlertPrompt { alert_id: i64, dismissed_by: Option<String> } => "update_alert_prompt", alert::update_alert_prompt;
+    /// `revision`: the group's change this edit is for; an edit overtaken by a later change
+    /// leaves it to that change's edit (a burst of notifications edits the prompt once).
+    UpdateAlertPrompt { alert_id: i64, dismissed_by: Option<String>, revision: Option<i64> } => "update_alert_prompt", alert::update_alert_prompt;
     /// Post the alert storm prompt that lists the groups while the triage channel is flooded.
     PostStormPrompt { storm_id: i64 } => "post_storm_prompt", alert::post_storm_prompt;
     /// Edit the storm prompt to list the groups as they are now.
-    UpdateStormPrompt { storm_id: i64 } => "update_storm_prompt", alert::update_storm_prompt;
+    UpdateStormPrompt { storm_id: i64, revision: i64 } => "update_storm_prompt", alert::update_storm_prompt;
     /// Send a page to its person by direct message, with its Acknowledge button.
     SendPage { incident_id: IncidentId, page_id: i64 } => "send_page", page::send_page;
     /// Edit a page's direct message into its current shape (acknowledged).
@@ -246,7 +248,7 @@ impl Step {
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 Some(format!("alert{alert_id}:prompt"))
             }
-            Step::PostStormPrompt { storm_id } | Step::UpdateStormPrompt { storm_id } => {
+            Step::PostStormPrompt { storm_id } | Step::UpdateStormPrompt { storm_id, .. } => {
                 Some(format!("storm{storm_id}:prompt"))
             }
             // A page waits for nothing else of its incident (not even the channel): it is the
@@ -282,7 +284,7 @@ impl Step {
             Step::PostAlertPrompt { alert_id } | Step::UpdateAlertPrompt { alert_id, .. } => {
                 format!("{kind}:alert{alert_id}:{scope}")
             }
-            Step::PostStormPrompt { storm_id } | Step::UpdateStormPrompt { storm_id } => {
+            Step::PostStormPrompt { storm_id } | Step::UpdateStormPrompt { storm_id, .. } => {
                 format!("{kind}:storm{storm_id}:{scope}")
             }
             other => format!("{kind}:{}:{scope}", other.incident_id().map_or(0, IncidentId::get)),

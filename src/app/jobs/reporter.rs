@@ -43,6 +43,13 @@ pub(super) async fn tell_reporter(
     replace_reply: Option<bool>,
 ) -> Result<(), StepError> {
     let user = user_in_payload(&user)?;
+    // An incident an alert rule declared has the bot as its reporter: nobody to tell (a DM
+    // to itself is noise, and the triage channel already shows the prompt's outcome).
+    let bot = cx.slack.cached_bot().map(|bot| bot.user_id);
+    if bot.as_ref() == Some(&user) || user.as_str() == "USLACKBOT" {
+        tracing::info!(slack.user = %user, "the reporter is the bot itself; nobody to tell");
+        return Ok(());
+    }
     let replace = replace_reply.unwrap_or(false);
     // Neither a reply by response_url nor a DM by user id can be looked up afterwards: one
     // that replaces the command's reply may be sent again (the same edit); any other is
