@@ -211,14 +211,17 @@ async fn click_dismiss(app: &TestApp, alert: i64, log: &ErrorLog) -> Interaction
 #[tokio::test]
 async fn a_click_the_database_cannot_answer_is_logged_as_an_error() {
     let app = crate::support::app::spawn_app().await;
-    sqlx::query("ALTER TABLE alerts RENAME TO alerts_elsewhere").execute(app.app.store.pool()).await.unwrap();
+    sqlx::query("ALTER TABLE alert_groups RENAME TO alert_groups_elsewhere")
+        .execute(app.app.store.pool())
+        .await
+        .unwrap();
     let log = ErrorLog::default();
     let outcome = click_dismiss(&app, 1, &log).await;
     assert_eq!(outcome, InteractionOutcome::Acknowledged, "Slack still gets its acknowledgement");
     let logged = log.text();
     assert_eq!(logged.matches("ERROR").count(), 1, "logged once: {logged}");
     assert!(
-        logged.contains("could not read what a click acts on") && logged.contains("clicked.on=\"alert\""),
+        logged.contains("could not read what a click acts on") && logged.contains("clicked.on=\"alert group\""),
         "{logged}"
     );
 }

@@ -71,12 +71,16 @@ fn words(text: &str) -> BTreeSet<String> {
     text.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 3).map(str::to_ascii_lowercase).collect()
 }
 
-/// English that Korean text may show: names (firebell, Slack, OAuth, MTTR…), the command
+/// English that Korean text may show: names (firebell, Slack, OAuth, MTTR, the monitoring
+/// products a link opens), the command
 /// words help lists beside their Korean aliases, the status arguments a refusal names, and
 /// the date pattern. Everything else English in `ko.toml` is a missed translation.
-const ALLOWED_IN_KOREAN: [&str; 21] = [
+const ALLOWED_IN_KOREAN: [&str; 24] = [
     "firebell",
     "slack",
+    "prometheus",
+    "alertmanager",
+    "datadog",
     "oauth",
     "scope",
     "mtta",

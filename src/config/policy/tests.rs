@@ -415,3 +415,19 @@ fn reports_load_with_their_deadlines() {
     assert_eq!(written.due_after, crate::domain::policy::DueAfter::Resolved);
     assert_eq!(written.template, "reports/written.md.j2");
 }
+
+#[test]
+fn the_alert_flood_threshold_defaults_to_twenty_and_must_be_a_sensible_count() {
+    let (policy, _) = parse_str(CONTRACT_EXAMPLE, "contract.toml").unwrap();
+    assert_eq!(policy.alert_flood_threshold, 20);
+    let set = example_with("[[alerts.rules]]", "[alerts]\nflood_threshold = 5\n\n[[alerts.rules]]");
+    assert_eq!(parse_str(&set, "firebell.toml").unwrap().0.alert_flood_threshold, 5);
+    for bad in ["0", "-3", "5000"] {
+        let source =
+            example_with("[[alerts.rules]]", &format!("[alerts]\nflood_threshold = {bad}\n\n[[alerts.rules]]"));
+        let error = error_of(&source);
+        let line = line_of(&source, "flood_threshold");
+        assert!(error.contains(&format!("firebell.toml:{line}")), "{error}");
+        assert!(error.contains("expected new prompts a minute from 1 to 1000"), "{error}");
+    }
+}
