@@ -96,6 +96,7 @@ pub async fn start(
         app: app.clone(),
         signing_secret: settings.signing_secret.clone().map(Arc::new),
         webhook_token: settings.webhook_token.clone().map(Arc::new),
+        api_token: settings.api_token.clone().map(Arc::new),
         in_flight: http::shed::permits(),
     };
     let socket_mode = settings.app_token.as_ref().map(|app_token| {

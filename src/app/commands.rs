@@ -185,12 +185,16 @@ impl App {
             StatsWindow::Days30 => 30,
             StatsWindow::Days90 => 90,
         };
+        let stats = self.stats_over(days).await?;
+        Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
+    }
+
+    /// The statistics of the last `days` days (`/incident stats`, `/api/stats`).
+    pub async fn stats_over(&self, days: i64) -> anyhow::Result<crate::domain::stats::Stats> {
         let since = self.clock.now() - chrono::Duration::days(days);
         let incidents = self.store.incident_times(since).await?;
         let activity = self.store.activity_since(since).await?;
-        let stats =
-            crate::domain::stats::compute(&incidents, &self.policy.severity_names(), &self.policy.actions, activity);
-        Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
+        Ok(crate::domain::stats::compute(&incidents, &self.policy.severity_names(), &self.policy.actions, activity))
     }
 
     /// The schedules `oncall` is about: every one, or the named service's. `Err` is the reply

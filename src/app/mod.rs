@@ -7,6 +7,7 @@
 //! [`jobs::StepContext`], and call Slack only through the typed facade in `slack/`.
 
 pub mod alerts;
+pub mod api;
 pub mod changes;
 pub mod commands;
 pub mod declare;

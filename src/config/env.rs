@@ -115,6 +115,8 @@ pub struct ServeSettings {
     pub team_id: Option<TeamId>,
     pub listen: SocketAddr,
     pub webhook_token: Option<SecretString>,
+    /// `FIREBELL_API_TOKEN`: the bearer token `/api/*` require; unset, the API is off (503).
+    pub api_token: Option<SecretString>,
     /// How long a claimed outbox job stays its worker's without a heartbeat
     /// (`FIREBELL_JOB_LEASE`, default 3s). The worker renews it every quarter lease while the
     /// job runs, so a slow job keeps it; a dead worker's job is taken over when it runs out.
@@ -291,6 +293,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             team_id,
             listen,
             webhook_token: self.get("FIREBELL_WEBHOOK_TOKEN").map(SecretString::from),
+            api_token: self.get("FIREBELL_API_TOKEN").filter(|t| !t.trim().is_empty()).map(SecretString::from),
             warnings,
         })
     }

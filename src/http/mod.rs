@@ -2,6 +2,7 @@
 //!
 //! Handlers are thin: verify, parse into a typed inbound value, call the app, answer.
 
+mod api;
 mod commands;
 pub mod deadline;
 mod error;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub signing_secret: Option<Arc<SecretString>>,
     /// `FIREBELL_WEBHOOK_TOKEN`; `None` disables the webhooks (503).
     pub webhook_token: Option<Arc<SecretString>>,
+    /// `FIREBELL_API_TOKEN`; `None` disables `/api/*` (503).
+    pub api_token: Option<Arc<SecretString>>,
     /// Requests in progress on `/slack/*` and `/webhooks/*` ([`shed`]).
     pub in_flight: Arc<tokio::sync::Semaphore>,
 }
@@ -69,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/api/incidents", get(api::incidents))
+        .route("/api/incidents/{number}", get(api::incident))
+        .route("/api/stats", get(api::stats))
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe::record))
         .with_state(state)
 }

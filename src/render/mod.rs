@@ -5,6 +5,7 @@
 //! limits before it is placed, so a title can neither ping anyone nor break a message.
 
 pub mod alerts;
+pub mod api;
 pub mod catch_up;
 pub mod declare_modal;
 pub mod followups;

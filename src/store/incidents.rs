@@ -311,4 +311,41 @@ impl Store {
         .await?;
         rows.iter().map(read).collect()
     }
+
+    /// Incidents for the API, newest first, at most `limit`: those in `status` (`open` is
+    /// every status before resolved), declared at or after `since`; each with when it was
+    /// resolved.
+    pub async fn incidents_for_api(
+        &self,
+        status: Option<ApiStatus>,
+        since: Option<DateTime<Utc>>,
+        limit: i64,
+    ) -> anyhow::Result<Vec<(Incident, Option<DateTime<Utc>>)>> {
+        let filter = match status {
+            None => "1 = 1",
+            Some(ApiStatus::Open) => "status NOT IN ('resolved', 'closed')",
+            Some(ApiStatus::Resolved) => "status = 'resolved'",
+            Some(ApiStatus::Closed) => "status = 'closed'",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS}, resolved_at FROM incidents WHERE {filter} AND declared_at >= $1
+             ORDER BY number DESC LIMIT $2"
+        ))
+        .bind(since.map_or(i64::MIN, to_millis))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((read(row)?, row.try_get::<Option<i64>, _>("resolved_at")?.map(from_millis))))
+            .collect()
+    }
+}
+
+/// The API's `?status=` filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ApiStatus {
+    /// Investigating, identified or monitoring.
+    Open,
+    Resolved,
+    Closed,
 }

@@ -17,6 +17,7 @@ mod adoption;
 mod alert_crash;
 mod alert_groups;
 mod alerts;
+mod api;
 mod changes;
 mod cli;
 mod commands;
