@@ -113,6 +113,7 @@ fn reminder_scan(c: &mut Criterion) {
         slack: SlackApi::new("http://127.0.0.1:9/api/", &SecretString::from("xoxb-unused")).unwrap(),
         pagers: Arc::default(),
         outbox_wakeup: Arc::new(tokio::sync::Notify::new()),
+        public_url: None,
     };
     let mut group = c.benchmark_group("reminders");
     group.measurement_time(Duration::from_secs(5));

@@ -54,6 +54,16 @@ pub enum Commands {
     /// Dry-run the policy: every reminder, escalation, nudge and digest an incident of this
     /// severity and duration would fire, in order, in the policy's time zone.
     Simulate(SimulateArgs),
+    /// Print a one-time dashboard sign-in link (5 minutes, single use) for a Slack user, for
+    /// when Slack itself is down. Needs FIREBELL_PUBLIC_URL and DATABASE_URL.
+    LoginLink(LoginLinkArgs),
+}
+
+/// `firebell login-link` options.
+#[derive(Debug, clap::Args)]
+pub struct LoginLinkArgs {
+    /// The Slack user id to sign in as, e.g. U012ABCDEF.
+    pub user: String,
 }
 
 /// `firebell serve` options.
@@ -184,6 +194,7 @@ pub fn main() -> ExitCode {
             }
         }
         Commands::Retro(args) => printed(runtime.block_on(retro(&args, &common))),
+        Commands::LoginLink(args) => printed(runtime.block_on(login_link(&args, &common))),
         Commands::Report(args) => printed(runtime.block_on(report(&args, &common))),
         Commands::Manifest(args) => match crate::manifest::render(args.url.as_deref(), args.socket_mode) {
             Ok(manifest) => {
@@ -225,6 +236,24 @@ async fn incident_in_database(
         .map_err(|e| format!("{e:#}"))?
         .ok_or_else(|| format!("{reference}: no such incident; expected its number or its channel name"))?;
     Ok((store, incident))
+}
+
+/// Makes a one-time dashboard sign-in link.
+async fn login_link(args: &LoginLinkArgs, common: &crate::config::env::CommonSettings) -> Result<String, String> {
+    let user = crate::domain::ids::UserId::parse(args.user.trim())
+        .ok_or_else(|| format!("{}: not a Slack user id; expected one like U012ABCDEF", args.user))?;
+    let public_url = std::env::var("FIREBELL_PUBLIC_URL")
+        .ok()
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+        .ok_or_else(|| "FIREBELL_PUBLIC_URL: unset or not an http(s) URL; the dashboard is served there".to_owned())?;
+    let store = Store::connect(&common.database_url).await.map_err(|e| format!("{e:#}"))?;
+    store.migrate().await.map_err(|e| format!("{e:#}"))?;
+    let link = crate::app::dashboard::login_link(&store, chrono::Utc::now(), &public_url, &user)
+        .await
+        .map_err(|e| format!("{e:#}"))?;
+    store.close().await;
+    Ok(format!("{link}\n"))
 }
 
 /// Builds an incident's retrospective from the database.

@@ -75,6 +75,7 @@ pub async fn start(
         slack,
         pagers: Arc::new(pagers),
         outbox_wakeup: Arc::new(Notify::new()),
+        public_url: settings.public_url.as_deref().map(Arc::from),
     };
     let owner = format!("{}-{}", std::process::id(), uuid_like());
     let outbox = workers::outbox::Pool { owner, lease: settings.job_lease, concurrency: settings.outbox_concurrency };

@@ -43,6 +43,7 @@ impl App {
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
             Command::Stats(window) => Some(self.or_internal(self.stats(window).await)),
+            Command::Dashboard => Some(self.or_internal(self.dashboard_link(&command.user_id).await)),
             Command::OnCall(service) => Some(self.or_internal(self.oncall(service.as_ref()).await)),
             Command::OnCallOverride { user, service, lasting } => {
                 Some(self.or_internal(self.oncall_override(&command.user_id, &user, service.as_ref(), lasting).await))
@@ -187,6 +188,15 @@ impl App {
         };
         let stats = self.stats_over(days).await?;
         Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
+    }
+
+    /// `/incident dashboard`: a one-time sign-in link, or how to turn the dashboard on.
+    async fn dashboard_link(&self, user: &crate::domain::ids::UserId) -> anyhow::Result<Reply> {
+        let Some(public_url) = self.public_url.as_deref() else {
+            return Ok(reply::simple(&self.policy, Key::DashboardOff, &[]));
+        };
+        let link = self.login_link(public_url, user).await?;
+        Ok(Reply::ephemeral(text(self.policy.locale, Key::DashboardLink).fill_trusted(&[("link", &link)])))
     }
 
     /// The statistics of the last `days` days (`/incident stats`, `/api/stats`).

@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod api;
 pub mod changes;
 pub mod commands;
+pub mod dashboard;
 pub mod declare;
 pub mod events;
 pub mod followups;
@@ -52,6 +53,8 @@ pub struct App {
     pub pagers: Arc<crate::pagers::Outlets>,
     /// Wakes the outbox worker when a job is enqueued (no polling delay on the happy path).
     pub outbox_wakeup: Arc<Notify>,
+    /// `FIREBELL_PUBLIC_URL`: where the dashboard is served; `None` turns it off.
+    pub public_url: Option<Arc<str>>,
 }
 
 impl App {

@@ -117,6 +117,9 @@ pub struct ServeSettings {
     pub webhook_token: Option<SecretString>,
     /// `FIREBELL_API_TOKEN`: the bearer token `/api/*` require; unset, the API is off (503).
     pub api_token: Option<SecretString>,
+    /// `FIREBELL_PUBLIC_URL`: this firebell's public base URL (`https://firebell.acme.io`,
+    /// without a trailing `/`); dashboard links are made from it. Unset, the dashboard is off.
+    pub public_url: Option<String>,
     /// How long a claimed outbox job stays its worker's without a heartbeat
     /// (`FIREBELL_JOB_LEASE`, default 3s). The worker renews it every quarter lease while the
     /// job runs, so a slow job keeps it; a dead worker's job is taken over when it runs out.
@@ -237,6 +240,14 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             return Err(error("SLACK_API_URL", format!("\"{slack_api_url}\"; expected an http:// or https:// URL")));
         }
         let slack_api_url = if slack_api_url.ends_with('/') { slack_api_url } else { format!("{slack_api_url}/") };
+        let public_url = match self.get("FIREBELL_PUBLIC_URL").map(|u| u.trim().trim_end_matches('/').to_owned()) {
+            None => None,
+            Some(url) if url.is_empty() => None,
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => Some(url),
+            Some(url) => {
+                return Err(error("FIREBELL_PUBLIC_URL", format!("\"{url}\"; expected an http:// or https:// URL")));
+            }
+        };
         let team_id = match self.get("SLACK_TEAM_ID") {
             None => None,
             Some(text) => Some(TeamId::parse(&text).ok_or_else(|| {
@@ -294,6 +305,7 @@ impl<F: Fn(&str) -> Option<String>> Env<F> {
             listen,
             webhook_token: self.get("FIREBELL_WEBHOOK_TOKEN").map(SecretString::from),
             api_token: self.get("FIREBELL_API_TOKEN").filter(|t| !t.trim().is_empty()).map(SecretString::from),
+            public_url,
             warnings,
         })
     }

@@ -19,6 +19,8 @@ pub enum Command {
     Declare(DeclareOptions),
     List,
     Stats(StatsWindow),
+    /// `dashboard`: a one-time sign-in link to the dashboard.
+    Dashboard,
     /// `change [service:NAME…] TEXT [at:HH:MM]`: announce planned work.
     Change {
         services: Vec<ServiceName>,
@@ -209,6 +211,7 @@ impl Command {
                 | Command::Declare(_)
                 | Command::List
                 | Command::Stats(_)
+                | Command::Dashboard
                 | Command::Change { .. }
                 | Command::OnCall(_)
                 | Command::OnCallOverride { .. }
@@ -223,6 +226,7 @@ impl Command {
             Command::Declare(_) => "declare",
             Command::List => "list",
             Command::Stats(_) => "stats",
+            Command::Dashboard => "dashboard",
             Command::Change { .. } => "change",
             Command::Update(_) => "update",
             Command::Status(_) => "status",
@@ -309,6 +313,7 @@ pub fn parse(text: &str, policy: &Policy) -> Result<Command, GrammarError> {
         "declare" => Command::Declare(parse_declare(&mut words, policy)?),
         "list" => no_more(&mut words, "list", Command::List)?,
         "stats" => parse_stats(&mut words)?,
+        "dashboard" => no_more(&mut words, "dashboard", Command::Dashboard)?,
         "change" => parse_change(&mut words, policy)?,
         "update" => Command::Update(words.rest().map(str::to_owned)),
         "status" => parse_status(&mut words)?,

@@ -6,6 +6,7 @@ pub mod audience;
 pub mod change;
 pub mod channel_name;
 pub mod command;
+pub mod dashboard;
 pub mod declaration;
 pub mod fields;
 pub mod followup;

@@ -28,6 +28,8 @@ pub struct Policy {
     pub admins: Vec<UserId>,
     /// Archive the incident channel when the incident is closed.
     pub archive_on_close: bool,
+    /// How long a dashboard sign-in lasts (`dashboard.session`, default 12 h).
+    pub dashboard_session: Duration,
     /// How far back pre-shared changes are listed when an incident is declared.
     pub changes_lookback: Duration,
     pub retention: Retention,

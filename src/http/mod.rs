@@ -4,6 +4,7 @@
 
 mod api;
 mod commands;
+mod dashboard;
 pub mod deadline;
 mod error;
 mod events;
@@ -68,6 +69,15 @@ pub fn router(state: AppState) -> Router {
     let routes = routes
         .layer(axum::middleware::from_fn(deadline::bound))
         .layer(axum::middleware::from_fn_with_state(state.clone(), shed::limit));
+    // The dashboard is served only where people can reach it: with FIREBELL_PUBLIC_URL.
+    let routes = if state.app.public_url.is_some() {
+        routes
+            .route("/", get(dashboard::overview))
+            .route("/login/{token}", get(dashboard::login))
+            .route("/assets/dashboard.css", get(dashboard::stylesheet))
+    } else {
+        routes
+    };
     routes
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

@@ -7,6 +7,7 @@
 pub mod alerts;
 pub mod api;
 pub mod catch_up;
+pub mod dashboard;
 pub mod declare_modal;
 pub mod followups;
 pub mod incident;
@@ -59,3 +60,31 @@ pub fn context(mrkdwn: &str) -> Value {
 }
 
 pub use crate::catalog::status_word;
+
+/// An incident to render in tests.
+#[cfg(test)]
+pub(crate) fn api_test_incident(at: chrono::DateTime<chrono::Utc>) -> crate::domain::incident::Incident {
+    use crate::domain::incident::{Incident, IncidentId, IncidentNumber, IncidentStatus, ServiceName, SeverityName};
+    Incident {
+        id: IncidentId::from_stored(7),
+        number: IncidentNumber(42),
+        title: "Checkout errors".into(),
+        severity: SeverityName::from_stored("SEV2".into()),
+        status: IncidentStatus::Investigating,
+        private: false,
+        reporter: crate::domain::ids::UserId::parse("U0REPORTER").unwrap_or_else(|| unreachable!()),
+        lead: None,
+        impact: None,
+        description: None,
+        services: vec![ServiceName::from_stored("payments".into())],
+        channel: crate::domain::ids::ChannelId::parse("C0INC42"),
+        channel_name: None,
+        channel_attempt: 1,
+        summary_ts: None,
+        declared_at: at,
+        last_update_at: at,
+        version: 1,
+        timers: Default::default(),
+        last_reminder_ts: None,
+    }
+}

@@ -8,6 +8,7 @@ pub mod alert_groups;
 pub mod alerts;
 pub mod backfills;
 pub mod changes;
+pub mod dashboard;
 pub mod deliveries;
 pub mod fields;
 pub mod followups;

@@ -37,6 +37,7 @@ async fn every_subcommand_has_help() {
         &["simulate", "--help"],
         &["manifest", "--help"],
         &["retro", "--help"],
+        &["login-link", "--help"],
     ] {
         let output = firebell(sub, &[]).await;
         assert!(output.status.success(), "{sub:?}");

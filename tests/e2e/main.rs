@@ -22,6 +22,7 @@ mod changes;
 mod cli;
 mod commands;
 mod crash;
+mod dashboard;
 mod database_trouble;
 mod declare;
 mod degradation;

@@ -14,6 +14,8 @@ pub const ESCALATE_AFTER: u32 = 2;
 pub const LEAD_WITHIN: Duration = Duration::from_secs(10 * 60);
 pub const RETRO_WITHIN: Duration = Duration::from_secs(2 * 24 * 3600);
 pub const CHANGES_LOOKBACK: Duration = Duration::from_secs(24 * 3600);
+/// How long a dashboard sign-in lasts (`dashboard.session`).
+pub const DASHBOARD_SESSION: Duration = Duration::from_secs(12 * 3600);
 /// New alert prompts a minute in one channel before an "alert storm" prompt takes over (Slack
 /// posts about one message a second per channel; twenty prompts a minute is already a flood).
 pub const ALERT_FLOOD_THRESHOLD: u32 = 20;
@@ -68,6 +70,7 @@ pub fn policy() -> Policy {
         roles: Vec::new(),
         alert_rules: Vec::new(),
         alert_flood_threshold: ALERT_FLOOD_THRESHOLD,
+        dashboard_session: DASHBOARD_SESSION,
         severities,
         services: Vec::new(),
         schedules: Vec::new(),

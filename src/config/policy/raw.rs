@@ -49,6 +49,14 @@ pub struct RawPolicy {
     pub actions: RawActions,
     #[serde(default)]
     pub reports: Vec<RawReport>,
+    #[serde(default)]
+    pub dashboard: RawDashboard,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDashboard {
+    pub session: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -263,6 +263,8 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
     let admins = users(&mut check, "permissions.admins", &raw.permissions.admins);
     let changes_lookback =
         duration(&mut check, "changes.lookback", raw.changes.lookback.as_ref(), defaults::CHANGES_LOOKBACK);
+    let dashboard_session =
+        duration(&mut check, "dashboard.session", raw.dashboard.session.as_ref(), defaults::DASHBOARD_SESSION);
     let retention = Retention { messages: message_retention(&mut check, raw.retention.messages.as_ref()) };
 
     let mut role_names: HashSet<String> = BUILTIN_ROLES.iter().map(|r| (*r).to_owned()).collect();
@@ -351,6 +353,7 @@ pub(super) fn validate(raw: RawPolicy, source: &str) -> Result<(Policy, Vec<Prob
         admins,
         archive_on_close: raw.lifecycle.archive_on_close.unwrap_or(false),
         changes_lookback,
+        dashboard_session,
         retention,
         roles,
         alert_rules,
