@@ -4,13 +4,19 @@
 //! the overview's open incidents behind a Content-Security-Policy that allows no script.
 
 use crate::support::app::{Options, TestApp, spawn_app_with};
+use crate::support::database::{self, TestDatabase};
 use crate::support::workspace;
 
 const PUBLIC_URL: &str = "https://firebell.example.com";
 
 async fn app(public_url: Option<&str>) -> TestApp {
+    app_on(public_url, database::sqlite()).await
+}
+
+async fn app_on(public_url: Option<&str>, db: TestDatabase) -> TestApp {
     let env = public_url.map(|u| vec![("FIREBELL_PUBLIC_URL", u.to_owned())]).unwrap_or_default();
     spawn_app_with(Options {
+        database: Some(db),
         policy: Some(workspace::policy()),
         prepare_slack: Some(workspace::seed),
         env,
@@ -48,8 +54,18 @@ async fn without_a_public_url_the_command_says_how_to_turn_the_dashboard_on_and_
 }
 
 #[tokio::test]
-async fn a_one_time_link_signs_in_once_and_the_overview_lists_the_open_incidents() {
-    let app = app(Some(PUBLIC_URL)).await;
+async fn a_one_time_link_signs_in_once_and_the_overview_lists_the_open_incidents_on_sqlite() {
+    a_one_time_link_signs_in_once_and_the_overview_lists_the_open_incidents(database::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_one_time_link_signs_in_once_and_the_overview_lists_the_open_incidents_on_postgres() {
+    let Some(db) = database::postgres().await else { return };
+    a_one_time_link_signs_in_once_and_the_overview_lists_the_open_incidents(db).await;
+}
+
+async fn a_one_time_link_signs_in_once_and_the_overview_lists_the_open_incidents(db: TestDatabase) {
+    let app = app_on(Some(PUBLIC_URL), db).await;
     app.command("declare sev2 service:payments Checkout errors").await;
     app.command("declare --private sev3 Payroll export").await;
     app.outbox_drained().await;
