@@ -288,7 +288,12 @@ async fn each_source_gives_its_links_labelled_by_what_they_open() {
     app.outbox_drained().await;
     let posts = prompts(&app);
     assert_eq!(posts.len(), 3);
-    let grafana = posts[0].blocks.to_string();
+    // Each prompt is its own job: they may land in any order.
+    let from = |source: &str| -> String {
+        let needle = format!("— from {source}");
+        posts.iter().map(|p| p.blocks.to_string()).find(|b| b.contains(&needle)).unwrap_or_else(|| panic!("{needle}"))
+    };
+    let grafana = from("grafana");
     for link in [
         "<https://grafana.example/alerting/1afz29v7z/edit|Alert rule>",
         "<https://grafana.example/alerting/silence/new?alertmanager=grafana&amp;matchers=alertname%3DCheckout+latency|Silence>",
@@ -297,9 +302,9 @@ async fn each_source_gives_its_links_labelled_by_what_they_open() {
     ] {
         assert!(grafana.contains(link), "{link} in {grafana}");
     }
-    let datadog = posts[1].blocks.to_string();
+    let datadog = from("datadog");
     assert!(datadog.contains("<https://app.datadoghq.com/monitors/98765|Datadog monitor>"), "{datadog}");
-    let alertmanager = posts[2].blocks.to_string();
+    let alertmanager = from("alertmanager");
     for link in [
         "<http://prometheus.example:9090/graph?g0.expr=payments_5xx_ratio+%3E+0.05|Prometheus graph>",
         "<http://alertmanager.example:9093/#/alerts?filter=%7Balertname%3D%22PaymentsErrorRate%22%7D|Alertmanager>",
