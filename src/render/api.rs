@@ -129,33 +129,11 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::domain::ids::{ChannelId, UserId};
-    use crate::domain::incident::{IncidentId, IncidentNumber, IncidentStatus, ServiceName, SeverityName};
+    use crate::domain::incident::IncidentStatus;
 
     fn sample(private: bool) -> Incident {
         let at = Utc.with_ymd_and_hms(2026, 12, 3, 1, 2, 3).unwrap();
-        Incident {
-            id: IncidentId::from_stored(7),
-            number: IncidentNumber(42),
-            title: "Checkout errors".into(),
-            severity: SeverityName::from_stored("SEV2".into()),
-            status: IncidentStatus::Resolved,
-            private,
-            reporter: UserId::parse("U0REPORTER").unwrap(),
-            lead: None,
-            impact: None,
-            description: None,
-            services: vec![ServiceName::from_stored("payments".into())],
-            channel: ChannelId::parse("C0INC42"),
-            channel_name: None,
-            channel_attempt: 1,
-            summary_ts: None,
-            declared_at: at,
-            last_update_at: at,
-            version: 1,
-            timers: Default::default(),
-            last_reminder_ts: None,
-        }
+        Incident { private, status: IncidentStatus::Resolved, ..crate::render::api_test_incident(at) }
     }
 
     #[test]

@@ -61,7 +61,7 @@ pub fn context(mrkdwn: &str) -> Value {
 
 pub use crate::catalog::status_word;
 
-/// An incident to render in tests.
+/// An incident to render in tests (SEV2 #42 on payments, investigating, declared at `at`).
 #[cfg(test)]
 pub(crate) fn api_test_incident(at: chrono::DateTime<chrono::Utc>) -> crate::domain::incident::Incident {
     use crate::domain::incident::{Incident, IncidentId, IncidentNumber, IncidentStatus, ServiceName, SeverityName};
