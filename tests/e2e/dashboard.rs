@@ -161,3 +161,47 @@ async fn firebell_login_link_signs_in_without_slack() {
     assert!(!no_url.status.success());
     assert!(String::from_utf8_lossy(&no_url.stderr).contains("FIREBELL_PUBLIC_URL"));
 }
+
+/// Where the browser tests leave their screenshots (the README shows copies of them).
+fn screenshot_path(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots").join(name)
+}
+
+#[tokio::test]
+async fn in_a_real_browser_a_person_signs_in_with_the_link_and_sees_the_open_incidents() {
+    let Some(browser) = crate::support::browser::Browser::start().await else { return };
+    // Served on the test's own loopback address, over http: the cookie is not `Secure` there.
+    let app = app(Some("http://127.0.0.1")).await;
+    app.command("declare sev1 service:payments Checkout errors after deploy v42").await;
+    app.command("declare sev3 service:search Search results are stale").await;
+    app.outbox_drained().await;
+
+    browser.goto(&format!("{}/", app.base_url)).await;
+    let signed_out = browser.text().await;
+    assert!(signed_out.contains("Sign in to firebell") && signed_out.contains("/incident dashboard"), "{signed_out}");
+    assert!(!signed_out.contains("Checkout errors"), "{signed_out}");
+    browser.screenshot(&screenshot_path("dashboard-sign-in.png")).await;
+
+    let reply = app.command_in("dashboard", "C0GENERAL", "U0ONCALL1").await;
+    let text = reply["text"].as_str().unwrap();
+    let start = text.find("http://127.0.0.1/login/").unwrap_or_else(|| panic!("{text}"));
+    let path: String = text[start + "http://127.0.0.1".len()..].chars().take_while(|c| !c.is_whitespace()).collect();
+    browser.goto(&format!("{}{path}", app.base_url)).await;
+    assert_eq!(browser.url().await, format!("{}/", app.base_url), "the link leads to the overview");
+    let overview = browser.text().await;
+    for expected in
+        ["Open incidents", "Checkout errors after deploy v42", "SEV1", "Search results are stale", "U0ONCALL1"]
+    {
+        assert!(overview.contains(expected), "{expected:?} on the page:\n{overview}");
+    }
+    let first_sev1 = overview.find("Checkout errors").unwrap();
+    assert!(first_sev1 < overview.find("Search results").unwrap(), "most severe first:\n{overview}");
+    // The stylesheet from the binary is applied (the brand in the alarm colour).
+    assert_eq!(browser.style(".brand", "color").await, "rgba(198, 40, 40, 1)");
+    browser.screenshot(&screenshot_path("dashboard-overview.png")).await;
+
+    // The same link again, as someone who found it in the history: refused.
+    browser.goto(&format!("{}{path}", app.base_url)).await;
+    assert!(browser.text().await.contains("has been used, has expired or is unknown"));
+    browser.quit().await;
+}

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod app;
+pub mod browser;
 pub mod database;
 pub mod db_fault;
 pub mod fake_opsgenie;
