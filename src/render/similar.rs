@@ -33,14 +33,16 @@ pub fn line(past: &PastIncident, policy: &Policy) -> String {
     format!("• {}", parts.join(" · "))
 }
 
-/// The summary's section; `None` when nothing was alike.
-pub fn summary_section(similar: &[PastIncident], policy: &Policy) -> Option<Value> {
-    if similar.is_empty() {
-        return None;
-    }
+/// The header and one line per similar incident.
+fn listing(similar: &[PastIncident], policy: &Policy) -> String {
     let mut lines = vec![text(policy.locale, Key::SimilarHeader).as_str().to_owned()];
     lines.extend(similar.iter().map(|past| line(past, policy)));
-    Some(section(&lines.join("\n")))
+    lines.join("\n")
+}
+
+/// The summary's section; `None` when nothing was alike.
+pub fn summary_section(similar: &[PastIncident], policy: &Policy) -> Option<Value> {
+    (!similar.is_empty()).then(|| section(&listing(similar, policy)))
 }
 
 /// The `similar` reply.
@@ -48,15 +50,14 @@ pub fn similar_reply(number: i64, similar: &[PastIncident], policy: &Policy) -> 
     if similar.is_empty() {
         return text(policy.locale, Key::SimilarNone).fill(&[("number", &number.to_string())]);
     }
-    let mut lines = vec![text(policy.locale, Key::SimilarHeader).as_str().to_owned()];
-    lines.extend(similar.iter().map(|past| line(past, policy)));
-    lines.join("\n")
+    listing(similar, policy)
 }
 
 /// The `search` reply: the matches, best first.
 pub fn search_reply(query: &str, found: &[PastIncident], policy: &Policy) -> String {
     let locale = policy.locale;
-    let query = user_text(query, 100);
+    // Cut only: `fill` escapes it (escaping here too would show `&lt;` for a typed `<`).
+    let query = crate::domain::text::truncate_chars(query, 100);
     if found.is_empty() {
         return text(locale, Key::SearchNone).fill(&[("query", &query)]);
     }
@@ -64,4 +65,17 @@ pub fn search_reply(query: &str, found: &[PastIncident], policy: &Policy) -> Str
         vec![text(locale, Key::SearchHeader).fill(&[("count", &found.len().to_string()), ("query", &query)])];
     lines.extend(found.iter().map(|past| line(past, policy)));
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::policy::testing::contract_policy;
+
+    #[test]
+    fn a_typed_query_is_escaped_once() {
+        let reply = search_reply("5xx <!here> & more", &[], &contract_policy());
+        assert!(reply.contains("`5xx &lt;!here&gt; &amp; more`"), "{reply}");
+        assert!(!reply.contains("&amp;lt;"), "{reply}");
+    }
 }
