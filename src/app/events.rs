@@ -254,6 +254,7 @@ impl App {
                 messages::unhighlight(tx, incident_id, ts).await?;
             }
             SlackEvent::MemberJoined { user, .. } => {
+                crate::store::members::joined(tx, incident_id, user, now).await?;
                 jobs::enqueue(tx, &Step::CatchUp { incident_id, user: user.to_string() }, event_id, now).await?;
                 return Ok(true);
             }

@@ -453,7 +453,7 @@ fn looks_like_severity(word: &str) -> bool {
     lower.strip_prefix("sev").is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
 }
 
-fn severity_named(word: &str, policy: &Policy) -> Option<SeverityName> {
+pub(crate) fn severity_named(word: &str, policy: &Policy) -> Option<SeverityName> {
     policy.severity(word).map(|s| s.name.clone())
 }
 

@@ -248,7 +248,7 @@ pub fn label(person: &Person, locale: Locale) -> String {
     }
 }
 
-fn permalink(workspace: Option<&str>, channel: &str, ts: &str) -> Option<String> {
+pub(crate) fn permalink(workspace: Option<&str>, channel: &str, ts: &str) -> Option<String> {
     workspace.map(|url| format!("{}/archives/{channel}/p{}", url.trim_end_matches('/'), ts.replace('.', "")))
 }
 

@@ -30,6 +30,9 @@ pub use error::HttpError;
 /// The largest body accepted on `/slack/*`; larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The largest form accepted from the dashboard (a 3,000-character text, encoded, fits).
+pub const DASHBOARD_FORM_BYTES: usize = 64 * 1024;
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
@@ -74,7 +77,13 @@ pub fn router(state: AppState) -> Router {
         routes
             .route("/", get(dashboard::overview))
             .route("/login/{token}", get(dashboard::login))
+            .route("/incidents", get(dashboard::incidents))
+            .route(
+                "/incidents/{number}",
+                get(dashboard::incident).post(dashboard::act).layer(DefaultBodyLimit::max(DASHBOARD_FORM_BYTES)),
+            )
             .route("/assets/dashboard.css", get(dashboard::stylesheet))
+            .route("/assets/live.js", get(dashboard::live_script))
     } else {
         routes
     };

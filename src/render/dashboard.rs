@@ -10,7 +10,7 @@ use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
 use crate::catalog::{Key, Locale, status_word, text};
-use crate::domain::incident::Incident;
+use crate::app::incident_page::OpenIncident;
 use crate::domain::policy::Policy;
 use crate::domain::reminders::update_every;
 
@@ -21,6 +21,9 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("layout.html", include_str!("../../assets/dashboard/layout.html")),
         ("sign_in.html", include_str!("../../assets/dashboard/sign_in.html")),
         ("overview.html", include_str!("../../assets/dashboard/overview.html")),
+        ("incidents.html", include_str!("../../assets/dashboard/incidents.html")),
+        ("incident.html", include_str!("../../assets/dashboard/incident.html")),
+        ("message.html", include_str!("../../assets/dashboard/message.html")),
     ] {
         // The templates are part of the binary and checked by the tests below.
         if let Err(error) = env.add_template(name, source) {
@@ -33,31 +36,35 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
 /// The stylesheet, served at `/assets/dashboard.css`.
 pub const STYLESHEET: &str = include_str!("../../assets/dashboard/dashboard.css");
 
-/// The catalog's words a page uses, by the names the templates know (the catalog marks
-/// commands as `code` for Slack; a page shows them as they are typed).
-fn words(locale: Locale) -> std::collections::BTreeMap<&'static str, String> {
-    let t = |key| text(locale, key).as_str().replace('`', "");
-    [
-        ("lang", if locale == Locale::Ko { "ko".to_owned() } else { "en".to_owned() }),
-        ("sign_in_title", t(Key::DashboardSignInTitle)),
-        ("sign_in_how", t(Key::DashboardSignInHow)),
-        ("sign_in_without_slack", t(Key::DashboardSignInWithoutSlack)),
-        ("link_refused", t(Key::DashboardLinkRefused)),
-        ("open_incidents", t(Key::DashboardOpenIncidents)),
-        ("none_open", t(Key::DashboardNoneOpen)),
-        ("severity", t(Key::DashboardSeverity)),
-        ("status", t(Key::DashboardStatus)),
-        ("title", t(Key::DashboardTitle)),
-        ("age", t(Key::DashboardAge)),
-        ("lead", t(Key::DashboardLead)),
-        ("last_update", t(Key::DashboardLastUpdate)),
-        ("overdue", t(Key::DashboardOverdue)),
-    ]
-    .into_iter()
-    .collect()
+/// The script that keeps a page current (`/assets/live.js`); pages work without it.
+pub const LIVE_SCRIPT: &str = include_str!("../../assets/dashboard/live.js");
+
+/// Catalog text as a page shows it: without Slack's markup (`code`, *bold*, _italics_,
+/// Markdown headings), which the catalog carries for Slack and documents.
+pub(super) fn plain(text: &str) -> String {
+    let text = text.trim_start_matches(['#', ' ']).replace(['`', '*'], "");
+    let text = text.strip_prefix('_').and_then(|t| t.strip_suffix('_')).map_or(text.clone(), str::to_owned);
+    text.trim().to_owned()
 }
 
-fn render(name: &str, values: minijinja::Value) -> anyhow::Result<String> {
+/// The catalog's words a page uses: every `dashboard.NAME` as `t.NAME`, and a few the
+/// retrospective already has.
+pub(super) fn words(locale: Locale) -> std::collections::BTreeMap<&'static str, String> {
+    let t = |key| plain(text(locale, key).as_str());
+    let mut words: std::collections::BTreeMap<&'static str, String> = Key::ALL
+        .iter()
+        .filter_map(|key| key.id().strip_prefix("dashboard.").map(|name| (name, t(*key))))
+        .collect();
+    words.insert("lang", if locale == Locale::Ko { "ko".to_owned() } else { "en".to_owned() });
+    words.insert("key_times", t(Key::RetroKeyTimes));
+    words.insert("timeline", t(Key::RetroTimeline));
+    words.insert("followups", t(Key::RetroFollowups));
+    words.insert("reporter", t(Key::RetroPersonReporter));
+    words.insert("declared", t(Key::RetroDeclared));
+    words
+}
+
+pub(super) fn render(name: &str, values: minijinja::Value) -> anyhow::Result<String> {
     Ok(PAGES.get_template(name)?.render(values)?)
 }
 
@@ -78,18 +85,26 @@ struct Row {
     since_update: String,
     /// No update for longer than the severity's cadence.
     overdue: bool,
+    /// Whether a page was acknowledged (empty: nobody was paged).
+    oncall: String,
 }
 
-/// The overview: the open incidents, most severe first (a private one without its title).
-pub fn overview(policy: &Policy, user: &str, open: &[Incident], now: DateTime<Utc>) -> anyhow::Result<String> {
+/// The overview: the open incidents, most severe first (a private one without its title for
+/// those who may not see it).
+pub fn overview(policy: &Policy, user: &str, open: &[OpenIncident], now: DateTime<Utc>) -> anyhow::Result<String> {
     let locale = policy.locale;
     let order = policy.severity_names();
-    let mut incidents: Vec<&Incident> = open.iter().collect();
-    incidents.sort_by_key(|i| (order.iter().position(|s| s == i.severity.as_str()).unwrap_or(usize::MAX), i.number.0));
+    let mut incidents: Vec<&OpenIncident> = open.iter().collect();
+    incidents.sort_by_key(|o| {
+        let i = &o.incident;
+        (order.iter().position(|s| s == i.severity.as_str()).unwrap_or(usize::MAX), i.number.0)
+    });
     let span = |d: chrono::Duration| super::lifecycle::duration_in(locale, d.max(chrono::Duration::zero()));
+    let t = |key| text(locale, key).as_str().to_owned();
     let rows: Vec<Row> = incidents
         .iter()
-        .map(|i| {
+        .map(|open| {
+            let i = &open.incident;
             let silence = now - i.last_update_at;
             let cadence =
                 chrono::Duration::from_std(update_every(policy, &i.severity)).unwrap_or(chrono::Duration::MAX);
@@ -97,18 +112,16 @@ pub fn overview(policy: &Policy, user: &str, open: &[Incident], now: DateTime<Ut
                 number: i.number.0,
                 severity: i.severity.to_string(),
                 status: status_word(locale, i.status),
-                title: if i.private {
-                    text(locale, Key::DashboardPrivate).as_str().to_owned()
-                } else {
-                    i.title.clone()
-                },
+                title: if open.visible { i.title.clone() } else { t(Key::DashboardPrivate) },
                 age: span(now - i.declared_at),
-                lead: i
-                    .lead
-                    .as_ref()
-                    .map_or_else(|| text(locale, Key::DashboardNoLead).as_str().to_owned(), |l| l.to_string()),
+                lead: i.lead.as_ref().map_or_else(|| t(Key::DashboardNoLead), |l| l.to_string()),
                 since_update: span(silence),
                 overdue: silence > cadence,
+                oncall: match open.oncall_acknowledged {
+                    None => String::new(),
+                    Some(true) => t(Key::DashboardAcknowledged),
+                    Some(false) => t(Key::DashboardNotAcknowledged),
+                },
             }
         })
         .collect();
@@ -136,9 +149,11 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
         let mut incident = crate::render::api_test_incident(at);
         incident.title = "<script>alert(1)</script> & more".into();
-        let page = overview(&policy, "U0ME", &[incident], at + chrono::Duration::hours(2)).unwrap();
+        let open = OpenIncident { incident, visible: true, oncall_acknowledged: Some(false) };
+        let page = overview(&policy, "U0ME", &[open], at + chrono::Duration::hours(2)).unwrap();
         assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"), "{page}");
         assert!(page.contains("overdue"), "two hours without an update: {page}");
         assert!(page.contains("U0ME"));
+        assert!(page.contains("not acknowledged"), "paged, nobody acknowledged: {page}");
     }
 }

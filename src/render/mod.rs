@@ -7,13 +7,16 @@
 pub mod alerts;
 pub mod api;
 pub mod catch_up;
+pub mod charts;
 pub mod dashboard;
 pub mod declare_modal;
 pub mod followups;
 pub mod incident;
+pub mod incident_page;
 pub mod lifecycle;
 pub mod lifecycle_modals;
 pub mod oncall;
+pub mod overview;
 pub mod paging;
 pub mod reminders;
 pub mod retro;

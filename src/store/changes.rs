@@ -10,7 +10,7 @@ use crate::domain::change::PlannedChange;
 use crate::domain::ids::UserId;
 use crate::domain::incident::ServiceName;
 
-fn read(row: &AnyRow) -> anyhow::Result<PlannedChange> {
+pub(super) fn read(row: &AnyRow) -> anyhow::Result<PlannedChange> {
     let services: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("services")?)?;
     let author: String = row.try_get("author")?;
     Ok(PlannedChange {

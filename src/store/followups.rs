@@ -9,9 +9,9 @@ use crate::domain::followup::{Followup, FollowupGroup};
 use crate::domain::ids::UserId;
 use crate::domain::incident::IncidentId;
 
-const COLUMNS: &str = "id, incident_id, grp, text, owner, due, created_by, created_at, done_at";
+pub(super) const COLUMNS: &str = "id, incident_id, grp, text, owner, due, created_by, created_at, done_at";
 
-fn read(row: &AnyRow) -> anyhow::Result<Followup> {
+pub(super) fn read(row: &AnyRow) -> anyhow::Result<Followup> {
     let group: String = row.try_get("grp")?;
     let created_by: String = row.try_get("created_by")?;
     Ok(Followup {

@@ -397,6 +397,19 @@ impl Store {
         Ok(query.fetch_one(self.pool()).await? > 0)
     }
 
+    /// The incident's jobs still to reach Slack (pending or running), and how many of them
+    /// already failed at least once: what the dashboard says while Slack is not answering.
+    pub async fn incident_backlog(&self, incident_id: IncidentId) -> anyhow::Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS waiting, COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0) AS retrying
+             FROM outbox_jobs WHERE incident_id = $1 AND state IN ('pending', 'running')",
+        )
+        .bind(incident_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((row.try_get("waiting")?, row.try_get("retrying")?))
+    }
+
     /// Jobs not yet done or failed (pending or running): zero when the outbox is drained.
     pub async fn unfinished_jobs(&self) -> anyhow::Result<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running')")

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use sqlx::{AnyConnection, Row};
 
-use super::incidents::{COLUMNS, read};
+use super::incidents::{ApiStatus, COLUMNS, read};
 use super::{Backend, Store, from_millis};
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::{Incident, IncidentId, ServiceName};
@@ -127,6 +127,17 @@ pub struct Candidate {
     pub alerts: BTreeSet<String>,
 }
 
+/// What the dashboard's incident list is narrowed to (`None`: any).
+#[derive(Clone, Debug, Default)]
+pub struct IncidentFilter<'a> {
+    /// Stemmed words that must all match (`domain::search::query_words`).
+    pub words: &'a [String],
+    /// A severity's name as stored (`SEV2`).
+    pub severity: Option<&'a str>,
+    pub service: Option<&'a ServiceName>,
+    pub status: Option<ApiStatus>,
+}
+
 impl Store {
     /// The incidents (never private) where every word of `words` (stemmed, see
     /// `domain::search`) is found in some indexed text, optionally only those on `service`:
@@ -161,6 +172,43 @@ impl Store {
             sql.push_str(&format!(" AND services LIKE ${}", binds.len()));
         }
         sql.push_str(&format!(" ORDER BY {} DESC, declared_at DESC LIMIT {}", score.join(" + "), limit.max(1)));
+        let mut query = sqlx::query(&sql);
+        for bind in &binds {
+            query = query.bind(bind.as_str());
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// The dashboard's incident list, newest first, at most `limit`: those matching every
+    /// filter given. Text (`words`, stemmed) finds only incidents that are not private, as
+    /// `search` does; without text, private incidents are listed (the page hides their details).
+    pub async fn find_incidents(&self, filter: &IncidentFilter<'_>, limit: i64) -> anyhow::Result<Vec<Incident>> {
+        let mut sql = format!("SELECT {COLUMNS} FROM incidents WHERE 1 = 1");
+        let mut binds: Vec<String> = Vec::new();
+        if !filter.words.is_empty() {
+            sql.push_str(" AND is_private = 0");
+        }
+        for word in filter.words {
+            let (matches, bound) = self.word_matches(word, binds.len() + 1);
+            binds.push(bound);
+            sql.push_str(&format!(" AND id IN ({matches})"));
+        }
+        if let Some(severity) = filter.severity {
+            binds.push(severity.to_owned());
+            sql.push_str(&format!(" AND severity = ${}", binds.len()));
+        }
+        if let Some(service) = filter.service {
+            binds.push(format!("%\"{}\"%", service.as_str()));
+            sql.push_str(&format!(" AND services LIKE ${}", binds.len()));
+        }
+        match filter.status {
+            None => {}
+            Some(ApiStatus::Open) => sql.push_str(" AND status NOT IN ('resolved', 'closed')"),
+            Some(ApiStatus::Resolved) => sql.push_str(" AND status = 'resolved'"),
+            Some(ApiStatus::Closed) => sql.push_str(" AND status = 'closed'"),
+        }
+        sql.push_str(&format!(" ORDER BY number DESC LIMIT {}", limit.max(1)));
         let mut query = sqlx::query(&sql);
         for bind in &binds {
             query = query.bind(bind.as_str());

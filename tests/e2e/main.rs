@@ -50,4 +50,5 @@ mod socket_mode;
 mod stalls;
 mod storage;
 mod uncertain;
+mod war_room;
 mod verification;

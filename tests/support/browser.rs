@@ -119,12 +119,33 @@ impl Browser {
 
     /// A computed style of the first element matching `css` (to see the stylesheet applied).
     pub async fn style(&self, css: &str, property: &str) -> String {
-        let found =
-            self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
-        let id =
-            found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("an element").to_owned();
+        let id = self.element(css).await;
         let path = format!("/element/{id}/css/{property}");
         self.call(reqwest::Method::GET, &path, None).await.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The WebDriver id of the first element matching `css`.
+    async fn element(&self, css: &str) -> String {
+        let found =
+            self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
+        found.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).expect("an element").to_owned()
+    }
+
+    /// Types `text` into the first element matching `css`, as a person would.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+    }
+
+    /// Clicks the first element matching `css` (and waits for a page it opens to load).
+    pub async fn click(&self, css: &str) {
+        let id = self.element(css).await;
+        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+    }
+
+    /// Runs `script` in the page and answers what it returns.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": []}))).await
     }
 
     /// Saves a screenshot of the window as PNG at `path`.
