@@ -13,6 +13,7 @@ use crate::app::incident_page::{Acted, LIST_LIMIT, ListQuery};
 use crate::catalog::{Key, text};
 use crate::domain::dashboard;
 use crate::domain::dashboard_form::ActForm;
+use crate::domain::overview;
 use crate::render;
 use crate::render::incident_page::Flash;
 use crate::store::dashboard::DashboardSession;
@@ -88,8 +89,19 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, posting: bool) -> Resu
     }
 }
 
+/// The overview's `?window=7d|30d|90d`.
+#[derive(serde::Deserialize)]
+pub struct OverviewQuery {
+    #[serde(default)]
+    window: String,
+}
+
 /// `GET /`: the overview for a signed-in user, else how to sign in.
-pub async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<OverviewQuery>,
+) -> Response {
     let session = match signed_in(&state, &headers, false).await {
         Ok(session) => session,
         Err(response) => return response,
@@ -99,7 +111,13 @@ pub async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Resp
         Ok(open) => open,
         Err(error) => return super::HttpError::Internal(error).into_response(),
     };
-    rendered(StatusCode::OK, render::dashboard::overview(&app.policy, session.user.as_str(), &open, app.clock.now()))
+    let days = overview::window_days(&query.window).unwrap_or(overview::DEFAULT_WINDOW);
+    let figures = match app.overview_figures(days).await {
+        Ok(figures) => figures,
+        Err(error) => return super::HttpError::Internal(error).into_response(),
+    };
+    let (user, now) = (session.user.as_str(), app.clock.now());
+    rendered(StatusCode::OK, render::dashboard::overview(&app.policy, user, &open, &figures, now))
 }
 
 /// `GET /incidents`: the list, searched and filtered by the query.

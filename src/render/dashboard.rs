@@ -24,6 +24,7 @@ static PAGES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         ("incidents.html", include_str!("../../assets/dashboard/incidents.html")),
         ("incident.html", include_str!("../../assets/dashboard/incident.html")),
         ("message.html", include_str!("../../assets/dashboard/message.html")),
+        ("figures.html", super::overview::TEMPLATE),
     ] {
         // The templates are part of the binary and checked by the tests below.
         if let Err(error) = env.add_template(name, source) {
@@ -91,7 +92,13 @@ struct Row {
 
 /// The overview: the open incidents, most severe first (a private one without its title for
 /// those who may not see it).
-pub fn overview(policy: &Policy, user: &str, open: &[OpenIncident], now: DateTime<Utc>) -> anyhow::Result<String> {
+pub fn overview(
+    policy: &Policy,
+    user: &str,
+    open: &[OpenIncident],
+    figures: &super::overview::Figures,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
     let locale = policy.locale;
     let order = policy.severity_names();
     let mut incidents: Vec<&OpenIncident> = open.iter().collect();
@@ -125,7 +132,7 @@ pub fn overview(policy: &Policy, user: &str, open: &[OpenIncident], now: DateTim
             }
         })
         .collect();
-    render("overview.html", context! { t => words(locale), user => Some(user), open => rows })
+    render("overview.html", context! { t => words(locale), user => Some(user), open => rows, figures })
 }
 
 #[cfg(test)]
@@ -150,10 +157,21 @@ mod tests {
         let mut incident = crate::render::api_test_incident(at);
         incident.title = "<script>alert(1)</script> & more".into();
         let open = OpenIncident { incident, visible: true, oncall_acknowledged: Some(false) };
-        let page = overview(&policy, "U0ME", &[open], at + chrono::Duration::hours(2)).unwrap();
+        let now = at + chrono::Duration::hours(2);
+        let quiet = crate::domain::overview::Overview {
+            days: 30,
+            stats: Default::default(),
+            weekly: crate::domain::overview::weekly_by_severity(&[], &policy.severity_names(), at, now),
+            followups: crate::domain::overview::followup_tallies(&[], at.date_naive()),
+            alerts: Vec::new(),
+            changes: Vec::new(),
+        };
+        let figures = crate::render::overview::figures(&quiet, &policy, now).unwrap();
+        let page = overview(&policy, "U0ME", &[open], &figures, now).unwrap();
         assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"), "{page}");
         assert!(page.contains("overdue"), "two hours without an update: {page}");
         assert!(page.contains("U0ME"));
         assert!(page.contains("not acknowledged"), "paged, nobody acknowledged: {page}");
+        assert!(page.contains("<svg") && page.contains(r#"id="figures" data-live"#), "the figures: {page}");
     }
 }

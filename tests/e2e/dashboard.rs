@@ -201,7 +201,7 @@ async fn in_a_real_browser_a_person_signs_in_with_the_link_and_sees_the_open_inc
     assert!(first_sev1 < overview.find("Search results").unwrap(), "most severe first:\n{overview}");
     // The stylesheet from the binary is applied (the brand in the alarm colour).
     assert_eq!(browser.style(".brand", "color").await, "rgba(198, 40, 40, 1)");
-    browser.screenshot(&screenshot_path("dashboard-overview.png")).await;
+    browser.screenshot(&screenshot_path("dashboard-signed-in.png")).await;
 
     // The same link again, as someone who found it in the history: refused.
     browser.goto(&format!("{}{path}", app.base_url)).await;

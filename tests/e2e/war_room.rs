@@ -332,3 +332,56 @@ async fn during_a_slack_outage_the_page_keeps_the_timeline_and_slack_catches_up_
     let (_, html) = page(&app, &cookie, "/incidents/1").await;
     assert!(!html.contains("Slack is not answering"), "caught up: {html}");
 }
+
+#[tokio::test]
+async fn in_a_real_browser_an_update_posted_from_the_page_reaches_slack_and_one_made_in_slack_shows_without_a_reload() {
+    let Some(browser) = crate::support::browser::Browser::start().await else { return };
+    let app = app_on(Some("http://127.0.0.1"), database::sqlite()).await;
+    app.command("declare sev1 service:payments Checkout errors after deploy v42").await;
+    app.command("declare sev3 service:search Search results are stale").await;
+    app.outbox_drained().await;
+    let first = app.app.store.incident_by_number(IncidentNumber(1)).await.unwrap().unwrap();
+    let channel = first.channel.expect("incident 1's channel").to_string();
+    app.command_in("lead <@U0ONCALL1|oncall>", &channel, "U0REPORTER").await;
+    app.command_in("action rollback to v41", &channel, "U0ONCALL1").await;
+
+    let reply = app.command_in("dashboard", "C0GENERAL", "U0ONCALL1").await;
+    let text = reply["text"].as_str().unwrap();
+    let start = text.find("http://127.0.0.1/login/").unwrap_or_else(|| panic!("{text}"));
+    let path: String = text[start + "http://127.0.0.1".len()..].chars().take_while(|c| !c.is_whitespace()).collect();
+    browser.goto(&format!("{}{path}", app.base_url)).await;
+    let overview = browser.text().await;
+    for expected in ["Open incidents", "Checkout errors after deploy v42", "SEV1", "Search results are stale"] {
+        assert!(overview.contains(expected), "{expected:?} on the overview:\n{overview}");
+    }
+    browser.screenshot(&super::dashboard::screenshot_path("dashboard-overview.png")).await;
+
+    // Open the incident and post an update from its form, as a person would.
+    browser.click(r#"a[href="/incidents/1"]"#).await;
+    assert_eq!(browser.url().await, format!("{}/incidents/1", app.base_url));
+    browser.type_into("#update-text", "Error rate back under 0.1% after the rollback").await;
+    browser.click("form.update button[type=submit]").await;
+    assert_eq!(browser.url().await, format!("{}/incidents/1?done=update", app.base_url));
+    let page = browser.text().await;
+    assert!(page.contains("Recorded.") && page.contains("Error rate back under 0.1% after the rollback"), "{page}");
+    app.outbox_drained().await;
+    assert_eq!(bot_messages_with(&app, &channel, "Error rate back under 0.1%").len(), 1, "in the incident channel");
+    for notice_channel in ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"] {
+        let replies = bot_messages_with(&app, notice_channel, "Error rate back under 0.1%");
+        assert_eq!(replies.len(), 1, "{notice_channel}");
+        assert!(replies[0].thread_ts.is_some(), "{notice_channel}: in the notice's thread");
+    }
+
+    // An update made in Slack shows on the open page within 5 seconds, without a reload (a
+    // mark set on the page survives).
+    browser.execute("document.body.dataset.stayed = 'yes'; return true;").await;
+    app.command_in("update Scaled out the payment workers to 12", &channel, "U0ONCALL1").await;
+    wait::until_within(Duration::from_secs(5), "the update made in Slack on the page", || async {
+        browser.text().await.contains("Scaled out the payment workers to 12")
+    })
+    .await;
+    assert_eq!(browser.execute("return document.body.dataset.stayed || 'reloaded';").await, "yes");
+    browser.screenshot(&super::dashboard::screenshot_path("dashboard-incident.png")).await;
+    app.outbox_drained().await;
+    browser.quit().await;
+}
