@@ -143,12 +143,7 @@ impl App {
 
     /// Applies a form posted from incident `number`'s page by the session's user: the CSRF
     /// token first, then who may see it, then the same decision as the command's.
-    pub async fn act_on_page(
-        &self,
-        session: &DashboardSession,
-        number: i64,
-        form: &ActForm,
-    ) -> anyhow::Result<Acted> {
+    pub async fn act_on_page(&self, session: &DashboardSession, number: i64, form: &ActForm) -> anyhow::Result<Acted> {
         if !csrf_matches(&session.csrf, &form.csrf) {
             return Ok(Acted::Forged);
         }

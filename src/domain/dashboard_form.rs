@@ -142,7 +142,10 @@ mod tests {
         update.status = Some("Monitoring".into());
         assert_eq!(
             action_of(&update, &policy),
-            Ok(Action::Update { text: "Rolled back.\nErrors falling.".into(), status: Some(IncidentStatus::Monitoring) })
+            Ok(Action::Update {
+                text: "Rolled back.\nErrors falling.".into(),
+                status: Some(IncidentStatus::Monitoring)
+            })
         );
     }
 

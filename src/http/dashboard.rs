@@ -229,9 +229,7 @@ pub async fn act(
             let message = text(locale, Key::DashboardForged);
             rendered(StatusCode::FORBIDDEN, render::incident_page::message(locale, user, message.as_str()))
         }
-        Ok(Acted::NotFound) => {
-            rendered(StatusCode::NOT_FOUND, render::incident_page::not_found(locale, user, &number))
-        }
+        Ok(Acted::NotFound) => rendered(StatusCode::NOT_FOUND, render::incident_page::not_found(locale, user, &number)),
         Err(error) => super::HttpError::Internal(error).into_response(),
     }
 }

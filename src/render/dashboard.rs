@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use minijinja::{Environment, UndefinedBehavior, context};
 use serde::Serialize;
 
-use crate::catalog::{Key, Locale, status_word, text};
 use crate::app::incident_page::OpenIncident;
+use crate::catalog::{Key, Locale, status_word, text};
 use crate::domain::policy::Policy;
 use crate::domain::reminders::update_every;
 
@@ -52,10 +52,8 @@ pub(super) fn plain(text: &str) -> String {
 /// retrospective already has.
 pub(super) fn words(locale: Locale) -> std::collections::BTreeMap<&'static str, String> {
     let t = |key| plain(text(locale, key).as_str());
-    let mut words: std::collections::BTreeMap<&'static str, String> = Key::ALL
-        .iter()
-        .filter_map(|key| key.id().strip_prefix("dashboard.").map(|name| (name, t(*key))))
-        .collect();
+    let mut words: std::collections::BTreeMap<&'static str, String> =
+        Key::ALL.iter().filter_map(|key| key.id().strip_prefix("dashboard.").map(|name| (name, t(*key)))).collect();
     words.insert("lang", if locale == Locale::Ko { "ko".to_owned() } else { "en".to_owned() });
     words.insert("key_times", t(Key::RetroKeyTimes));
     words.insert("timeline", t(Key::RetroTimeline));

@@ -48,8 +48,8 @@ fn slack_link(workspace: Option<&str>, channel: &str, ts: Option<&str>) -> Strin
         .unwrap_or_else(|| format!("https://slack.com/app_redirect?channel={channel}"))
 }
 
-/// One incident in a table: a private one the viewer may not see is only its number,
-/// severity and status.
+/// One incident in the list: a private one is only its number, severity and status there
+/// (its page shows the rest to its people).
 #[derive(Serialize)]
 struct Row {
     number: i64,
@@ -86,7 +86,9 @@ pub fn list(
     let rows: Vec<Row> = incidents.iter().map(|i| row(i, policy)).collect();
     let statuses = [("open", text(locale, Key::DashboardOpenWord).as_str().to_owned())]
         .into_iter()
-        .chain([IncidentStatus::Resolved, IncidentStatus::Closed].map(|s| (s.as_str(), status_word(locale, s).to_owned())))
+        .chain(
+            [IncidentStatus::Resolved, IncidentStatus::Closed].map(|s| (s.as_str(), status_word(locale, s).to_owned())),
+        )
         .collect::<Vec<_>>();
     let capped = capped_at
         .map(|count| text(locale, Key::DashboardListCapped).fill(&[("count", &count.to_string())]))
@@ -240,10 +242,11 @@ fn forms(incident: &Incident, policy: &Policy, csrf: &str) -> Option<minijinja::
         return None;
     }
     let locale = policy.locale;
-    let statuses: Vec<(&str, &str)> = [IncidentStatus::Investigating, IncidentStatus::Identified, IncidentStatus::Monitoring]
-        .into_iter()
-        .map(|s| (s.as_str(), status_word(locale, s)))
-        .collect();
+    let statuses: Vec<(&str, &str)> =
+        [IncidentStatus::Investigating, IncidentStatus::Identified, IncidentStatus::Monitoring]
+            .into_iter()
+            .map(|s| (s.as_str(), status_word(locale, s)))
+            .collect();
     Some(context! {
         csrf,
         statuses,
@@ -269,8 +272,8 @@ pub fn incident(
     let incident = &page.incident;
     let shown = page.story.as_ref();
     let (waiting, retrying) = page.backlog;
-    let slack_waiting = (retrying > 0)
-        .then(|| text(locale, Key::DashboardSlackWaiting).fill(&[("count", &waiting.to_string())]));
+    let slack_waiting =
+        (retrying > 0).then(|| text(locale, Key::DashboardSlackWaiting).fill(&[("count", &waiting.to_string())]));
     render(
         "incident.html",
         context! {

@@ -50,5 +50,5 @@ mod socket_mode;
 mod stalls;
 mod storage;
 mod uncertain;
-mod war_room;
 mod verification;
+mod war_room;

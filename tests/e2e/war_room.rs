@@ -83,7 +83,8 @@ async fn an_update_posted_from_the_page_reaches_the_channel_and_every_notice_thr
 
     let (status, html) = page(&app, &cookie, "/incidents/1").await;
     assert_eq!(status, 200);
-    for expected in ["#1 Checkout is down", "SEV1", "payments", "Key times", "Timeline", "Open in Slack", "Post update"] {
+    for expected in ["#1 Checkout is down", "SEV1", "payments", "Key times", "Timeline", "Open in Slack", "Post update"]
+    {
         assert!(html.contains(expected), "{expected:?} on the page:\n{html}");
     }
     assert!(html.contains(r#"<textarea id="update-text" name="text""#), "{html}");
@@ -269,7 +270,8 @@ async fn the_list_searches_and_filters() {
     app.command("declare sev2 service:payments Refunds are slow").await;
     app.outbox_drained().await;
     let cookie = sign_in(&app, "U0ONCALL1").await;
-    let listed = |html: &str| ["Checkout is down", "Search results are stale", "Refunds are slow"].map(|t| html.contains(t));
+    let listed =
+        |html: &str| ["Checkout is down", "Search results are stale", "Refunds are slow"].map(|t| html.contains(t));
 
     let (status, html) = page(&app, &cookie, "/incidents").await;
     assert_eq!(status, 200);
