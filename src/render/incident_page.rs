@@ -300,3 +300,42 @@ pub fn not_found(locale: Locale, user: &str, number: &str) -> anyhow::Result<Str
 pub fn message(locale: Locale, user: &str, message: &str) -> anyhow::Result<String> {
     render("message.html", context! { t => words(locale), user => Some(user), message => plain(message) })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::config::policy::testing::contract_policy;
+
+    fn korean() -> Policy {
+        let mut policy = contract_policy();
+        policy.locale = Locale::Ko;
+        policy
+    }
+
+    #[test]
+    fn the_list_is_in_the_policys_language_and_keeps_what_was_typed_escaped() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
+        let mut private = crate::render::api_test_incident(at);
+        private.private = true;
+        let query = ListQuery { q: "\"><script>".into(), ..ListQuery::default() };
+        let page = list(&korean(), "U0ME", &query, &[private], Some(200)).unwrap();
+        assert!(page.contains(r#"lang="ko""#) && page.contains("장애 목록") && page.contains("비공개 장애"), "{page}");
+        assert!(!page.contains("Checkout errors"), "a private incident's title is not listed");
+        assert!(page.contains("&quot;&gt;&lt;script&gt;") && !page.contains("\"><script>"), "{page}");
+        assert!(page.contains("최근 200건"), "says the list is capped: {page}");
+    }
+
+    #[test]
+    fn a_private_incidents_page_for_a_stranger_has_no_story_and_no_forms() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
+        let mut incident = crate::render::api_test_incident(at);
+        incident.private = true;
+        let page = IncidentPage { incident, story: None, backlog: (2, 1) };
+        let html = super::incident(&korean(), "U0ME", "t0k3n", &page, None, at).unwrap();
+        assert!(html.contains("비공개 장애") && html.contains("SEV2"), "{html}");
+        assert!(!html.contains("Checkout errors") && !html.contains("t0k3n") && !html.contains("<form"), "{html}");
+        assert!(html.contains("Slack이 응답하지 않습니다"), "the waiting changes are said: {html}");
+    }
+}
