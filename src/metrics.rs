@@ -11,6 +11,34 @@ use std::time::Duration;
 
 /// Upper bounds (seconds) of the acknowledgement latency buckets; Slack's deadline is 3 s.
 const ACK_BUCKETS: [f64; 11] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 3.0];
+/// Upper bounds (seconds) of the stage buckets: a stage takes microseconds, a commit a few
+/// milliseconds, and anything past 100 ms is the regression to look at.
+const STAGE_BUCKETS: [f64; 11] =
+    [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.025, 0.1];
+
+/// The stages of handling a Slack request, timed apart so that a slower acknowledgement
+/// points at its stage: the signature check, reading the request, the domain's decision, the
+/// durable write, and building the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Verify,
+    Parse,
+    Decide,
+    Commit,
+    Render,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Verify => "verify",
+            Stage::Parse => "parse",
+            Stage::Decide => "decide",
+            Stage::Commit => "commit",
+            Stage::Render => "render",
+        }
+    }
+}
 
 #[derive(Default)]
 struct Histogram {
@@ -36,12 +64,24 @@ pub struct Metrics {
 
 const ACK: &str = "firebell_ack_seconds";
 const SLACK_CALL: &str = "firebell_slack_call_seconds";
+const STAGE: &str = "firebell_stage_seconds";
 
-/// The histograms: name, label and help.
-const HISTOGRAMS: [(&str, &str, &str); 2] = [
-    (ACK, "endpoint", "Time from receiving a Slack request to acknowledging it."),
-    (SLACK_CALL, "method", "Time a Slack Web API call took, by method."),
+/// The histograms: name, label, help and bucket bounds.
+type HistogramSpec = (&'static str, &'static str, &'static str, &'static [f64; 11]);
+const HISTOGRAMS: [HistogramSpec; 3] = [
+    (ACK, "endpoint", "Time from receiving a Slack request to acknowledging it.", &ACK_BUCKETS),
+    (SLACK_CALL, "method", "Time a Slack Web API call took, by method.", &ACK_BUCKETS),
+    (
+        STAGE,
+        "stage",
+        "Time spent in each stage of a Slack request (verify, parse, decide, commit, render).",
+        &STAGE_BUCKETS,
+    ),
 ];
+
+fn bounds_of(name: &str) -> &'static [f64; 11] {
+    HISTOGRAMS.iter().find(|(n, ..)| *n == name).map_or(&ACK_BUCKETS, |(.., bounds)| *bounds)
+}
 
 /// Help texts of the counters, in the order they are rendered.
 const COUNTERS: [(&str, &str); 10] = [
@@ -95,12 +135,26 @@ impl Metrics {
         self.observe(SLACK_CALL, method, elapsed);
     }
 
+    /// Records how long one stage of a Slack request took.
+    pub fn stage(&self, stage: Stage, elapsed: Duration) {
+        self.observe(STAGE, stage.as_str(), elapsed);
+    }
+
+    /// Times `f` as `stage`.
+    pub fn timed<T>(&self, stage: Stage, f: impl FnOnce() -> T) -> T {
+        let started = std::time::Instant::now();
+        let out = f();
+        self.stage(stage, started.elapsed());
+        out
+    }
+
     fn observe(&self, name: &'static str, label: &str, elapsed: Duration) {
         let seconds = elapsed.as_secs_f64();
+        let bounds = bounds_of(name);
         self.with(|r| {
             let histogram = r.histograms.entry((name, label.to_owned())).or_default();
-            for (bucket, bound) in histogram.buckets.iter_mut().zip(ACK_BUCKETS) {
-                if seconds <= bound {
+            for (bucket, bound) in histogram.buckets.iter_mut().zip(bounds) {
+                if seconds <= *bound {
                     *bucket += 1;
                 }
             }
@@ -132,10 +186,10 @@ impl Metrics {
                     let _ = writeln!(out, "{name}{} {value}", render_labels(labels));
                 }
             }
-            for (name, label, help) in HISTOGRAMS {
+            for (name, label, help, bounds) in HISTOGRAMS {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
                 for ((_, value), histogram) in r.histograms.iter().filter(|((n, _), _)| *n == name) {
-                    for (bound, count) in ACK_BUCKETS.iter().zip(histogram.buckets) {
+                    for (bound, count) in bounds.iter().zip(histogram.buckets) {
                         let _ = writeln!(out, "{name}_bucket{{{label}=\"{value}\",le=\"{bound}\"}} {count}");
                     }
                     let _ = writeln!(out, "{name}_bucket{{{label}=\"{value}\",le=\"+Inf\"}} {}", histogram.count);
@@ -184,6 +238,21 @@ mod tests {
         assert!(text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.005\"} 1"), "{text}");
         assert!(text.contains("firebell_ack_seconds_bucket{endpoint=\"/slack/events\",le=\"0.05\"} 2"), "{text}");
         assert!(text.contains("firebell_ack_seconds_count{endpoint=\"/slack/events\"} 2"), "{text}");
+    }
+
+    #[test]
+    fn each_stage_has_its_own_series_with_microsecond_buckets() {
+        let metrics = Metrics::default();
+        metrics.stage(Stage::Verify, Duration::from_micros(8));
+        let parsed = metrics.timed(Stage::Parse, || 41);
+        assert_eq!(parsed, 41);
+        metrics.stage(Stage::Commit, Duration::from_millis(3));
+        let text = metrics.render();
+        assert!(text.contains("firebell_stage_seconds_bucket{stage=\"verify\",le=\"0.00001\"} 1"), "{text}");
+        assert!(text.contains("firebell_stage_seconds_bucket{stage=\"commit\",le=\"0.0025\"} 0"), "{text}");
+        assert!(text.contains("firebell_stage_seconds_bucket{stage=\"commit\",le=\"0.005\"} 1"), "{text}");
+        assert!(text.contains("firebell_stage_seconds_count{stage=\"parse\"} 1"), "{text}");
+        assert!(text.contains("firebell_ack_seconds"), "the other histograms keep their buckets");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::domain::command::{Command, DeclareOptions, parse};
 use crate::domain::declaration::DeclareForm;
 use crate::domain::incident::{Incident, RoleName};
 use crate::domain::lifecycle::Action;
+use crate::metrics::Stage;
 use crate::render;
 use crate::render::lifecycle_modals::QuickAction;
 use crate::slack::client::SlackCallError;
@@ -30,7 +31,7 @@ impl App {
             tracing::warn!(slack.team = %command.team_id, "refused a command from another workspace");
             return Some(reply::simple(&self.policy, Key::WrongWorkspace, &[]));
         }
-        let parsed = match parse(&command.text, &self.policy) {
+        let parsed = match self.metrics.timed(Stage::Parse, || parse(&command.text, &self.policy)) {
             Ok(parsed) => parsed,
             Err(error) => {
                 self.metrics.count("firebell_commands_total", &[("command", "invalid")]);

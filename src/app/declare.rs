@@ -57,6 +57,7 @@ impl App {
     /// Records the incident and enqueues its channel; never calls Slack.
     #[tracing::instrument(skip_all, fields(incident.severity = %declaration.form.severity))]
     pub async fn declare(&self, declaration: Declaration) -> anyhow::Result<Incident> {
+        let committing = std::time::Instant::now();
         let incident = retrying_races(|| async {
             let mut tx = self.store.begin().await?;
             let incident = self.record_declaration(&mut tx, &declaration).await?;
@@ -64,6 +65,7 @@ impl App {
             Ok(incident)
         })
         .await?;
+        self.metrics.stage(crate::metrics::Stage::Commit, committing.elapsed());
         self.declared(&incident);
         Ok(incident)
     }

@@ -92,6 +92,7 @@ impl App {
         let (app, applied, recorded) = (self.clone(), event.clone(), incident.clone());
         let (event_id, event_type, team_id) =
             (callback.event_id.clone(), callback.event_type.clone(), callback.team_id.to_string());
+        let committing = std::time::Instant::now();
         let woke = self
             .store
             .write_grouped(move |conn| {
@@ -112,6 +113,7 @@ impl App {
                 })
             })
             .await?;
+        self.metrics.stage(crate::metrics::Stage::Commit, committing.elapsed());
         let Some(woke) = woke else {
             self.count_event(kind, "duplicate");
             return Ok(EventOutcome::Duplicate);

@@ -11,6 +11,7 @@ use crate::domain::audience::audience;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::{Action, Change, Decision, decide};
+use crate::metrics::Stage;
 use crate::render;
 use crate::store::incidents;
 use crate::store::notices::Notice;
@@ -49,7 +50,8 @@ impl App {
     ) -> anyhow::Result<Option<Result<(), String>>> {
         let roles = self.store.roles(incident.id).await?;
         let now = self.clock.now();
-        let decision = match decide(incident, &roles, action, actor, &self.policy, now) {
+        let decided = self.metrics.timed(Stage::Decide, || decide(incident, &roles, action, actor, &self.policy, now));
+        let decision = match decided {
             Ok(decision) => decision,
             Err(refusal) => {
                 return Ok(Some(Err(render::lifecycle::refusal(&refusal, incident, self.policy.locale))));
@@ -60,12 +62,14 @@ impl App {
         // Written in a transaction shared with the changes arriving at the same moment (group
         // commit): one durable commit for a burst of notes and updates.
         let (app, decided, was, by) = (self.clone(), decision.clone(), incident.clone(), actor.clone());
+        let committing = std::time::Instant::now();
         let written = self
             .store
             .write_grouped(move |conn| {
                 Box::pin(async move { app.record_change(conn, &was, &decided, &by, &notices, now).await })
             })
             .await?;
+        self.metrics.stage(Stage::Commit, committing.elapsed());
         if !written {
             return Ok(None);
         }

@@ -7,13 +7,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{HttpError, SlackState, verify};
+use crate::metrics::Stage;
 use crate::slack::inbound::SlashCommand;
 
 pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
-    let command = SlashCommand::parse(&body)?;
+    let metrics = &state.app.metrics;
+    let command = metrics.timed(Stage::Parse, || SlashCommand::parse(&body))?;
     Ok(match state.app.handle_command(&command).await {
-        Some(reply) => Json(reply).into_response(),
+        Some(reply) => metrics.timed(Stage::Render, || Json(reply).into_response()),
         None => StatusCode::OK.into_response(),
     })
 }

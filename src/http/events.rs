@@ -13,7 +13,7 @@ use crate::slack::inbound::EventEnvelope;
 
 pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
-    let envelope = EventEnvelope::parse(&body)?;
+    let envelope = state.app.metrics.timed(crate::metrics::Stage::Parse, || EventEnvelope::parse(&body))?;
     let retry_num = headers
         .get("x-slack-retry-num")
         .and_then(|v| v.to_str().ok())

@@ -12,7 +12,7 @@ use crate::slack::inbound::Interaction;
 
 pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: Bytes) -> Result<Response, HttpError> {
     verify::slack_signature(&state, &headers, &body)?;
-    let interaction = Interaction::parse(&body)?;
+    let interaction = state.app.metrics.timed(crate::metrics::Stage::Parse, || Interaction::parse(&body))?;
     match state.app.receive_interaction(&interaction).await {
         InteractionOutcome::Acknowledged => Ok(StatusCode::OK.into_response()),
         InteractionOutcome::Respond(body) => Ok(Json(body).into_response()),

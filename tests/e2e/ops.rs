@@ -157,3 +157,28 @@ async fn headers_that_never_finish_are_cut_off_after_the_header_timeout() {
     assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     assert_eq!(app.get("/healthz").await.status(), 200, "still serving");
 }
+
+#[tokio::test]
+async fn metrics_time_each_stage_of_a_request() {
+    let app = crate::support::workspace::spawn().await;
+    app.command("help").await;
+    let stage_count = |metrics: &str, stage: &str| -> u64 {
+        let prefix = format!("firebell_stage_seconds_count{{stage=\"{stage}\"}} ");
+        metrics.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0, |n| n.parse().unwrap())
+    };
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    for stage in ["verify", "parse", "render"] {
+        assert!(stage_count(&metrics, stage) >= 1, "{stage} timed for help: {metrics}");
+    }
+    assert_eq!(stage_count(&metrics, "decide"), 0, "help decides nothing");
+
+    app.command("declare sev3 service:search Search is slow").await;
+    app.outbox_drained().await;
+    let channel = app.slack.channel_by_prefix("inc-").expect("the incident channel");
+    app.command_in("update Looking at the index", &channel, "U0SEARCHER").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert_eq!(stage_count(&metrics, "decide"), 1, "the update was decided: {metrics}");
+    assert!(stage_count(&metrics, "commit") >= 2, "the declaration and the update were committed: {metrics}");
+    assert!(metrics.contains("firebell_stage_seconds_bucket{stage=\"commit\",le=\"0.1\"}"), "{metrics}");
+    app.outbox_drained().await;
+}
