@@ -133,5 +133,6 @@ async fn the_overview_queries_work_on_postgres() {
     let store = fresh(&url).await;
     the_overview_reads_the_window_s_rows(&store).await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {name}")).execute(&mut admin).await.unwrap();
+    // FORCE: a pooled connection may still be closing (PostgreSQL 13+).
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
 }
