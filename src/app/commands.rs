@@ -202,10 +202,20 @@ impl App {
 
     /// The statistics of the last `days` days (`/incident stats`, `/api/stats`).
     pub async fn stats_over(&self, days: i64) -> anyhow::Result<crate::domain::stats::Stats> {
-        let since = self.clock.now() - chrono::Duration::days(days);
+        Ok(self.stats_since(self.clock.now() - chrono::Duration::days(days)).await?.1)
+    }
+
+    /// The incidents declared since `since` and their statistics: what `/incident stats`, the
+    /// API and the dashboard's overview all show, read and computed in one place.
+    pub async fn stats_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<(Vec<crate::domain::stats::IncidentTimes>, crate::domain::stats::Stats)> {
         let incidents = self.store.incident_times(since).await?;
         let activity = self.store.activity_since(since).await?;
-        Ok(crate::domain::stats::compute(&incidents, &self.policy.severity_names(), &self.policy.actions, activity))
+        let stats =
+            crate::domain::stats::compute(&incidents, &self.policy.severity_names(), &self.policy.actions, activity);
+        Ok((incidents, stats))
     }
 
     /// The schedules `oncall` is about: every one, or the named service's. `Err` is the reply

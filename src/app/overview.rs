@@ -6,7 +6,6 @@ use chrono::Duration;
 
 use super::App;
 use crate::domain::overview::{self, CHANGES_AROUND, Overview};
-use crate::domain::stats;
 use crate::render::overview::Figures;
 
 impl App {
@@ -17,16 +16,15 @@ impl App {
         let now = self.clock.now();
         let since = now - Duration::days(days);
         let severities = self.policy.severity_names();
-        // As `stats_over` does, so the figures equal `/incident stats` for the window.
-        let incidents = self.store.incident_times(since).await?;
-        let activity = self.store.activity_since(since).await?;
+        // The same reading and computing as `/incident stats`, so the figures equal it.
+        let (incidents, stats) = self.stats_since(since).await?;
         let followups = self.store.followups_of_incidents_since(since).await?;
         let alerts = self.store.alert_groups_seen_since(since).await?;
         let changes = self.store.changes_between(now - CHANGES_AROUND, now + CHANGES_AROUND).await?;
         let today = now.with_timezone(&self.policy.timezone).date_naive();
         let overview = Overview {
             days,
-            stats: stats::compute(&incidents, &severities, &self.policy.actions, activity),
+            stats,
             weekly: overview::weekly_by_severity(&incidents, &severities, since, now),
             followups: overview::followup_tallies(&followups, today),
             alerts: overview::alert_tallies(&alerts),
