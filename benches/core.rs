@@ -102,9 +102,11 @@ fn reminder_scan(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = runtime.block_on(store_with_incidents(dir.path(), 10_000, 0));
+    let policy = contract_policy();
     let app = App {
         store: store.clone(),
-        policy: Arc::new(contract_policy()),
+        help: Arc::new(firebell::app::reply::help(&policy).rendered_ahead()),
+        policy: Arc::new(policy),
         clock: Arc::new(SystemClock) as Arc<dyn Clock>,
         metrics: Arc::new(Metrics::default()),
         health: Arc::new(Health::default()),

@@ -67,6 +67,7 @@ pub async fn start(
 
     let app = App {
         store: store.clone(),
+        help: Arc::new(crate::app::reply::help(&policy).rendered_ahead()),
         policy,
         clock,
         metrics,
@@ -94,7 +95,7 @@ pub async fn start(
         }))
     };
     let state = AppState {
-        app: app.clone(),
+        app: Arc::new(app.clone()),
         signing_secret: settings.signing_secret.clone().map(Arc::new),
         webhook_token: settings.webhook_token.clone().map(Arc::new),
         api_token: settings.api_token.clone().map(Arc::new),

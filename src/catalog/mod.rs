@@ -97,11 +97,31 @@ impl Template {
         self.substitute(args, str::to_owned)
     }
 
+    /// One pass over the template: each `{name}` given in `args` becomes its prepared value;
+    /// anything else is copied as it is. A value is never read for placeholders, so a title
+    /// that says `{severity}` stays as typed (replacing one name after another did substitute
+    /// into earlier values, and copied the whole text once per name).
     fn substitute(self, args: &[(&str, &str)], prepare: impl Fn(&str) -> String) -> String {
-        let mut out = self.0.to_owned();
-        for (name, value) in args {
-            out = out.replace(&format!("{{{name}}}"), &prepare(value));
+        let mut out = String::with_capacity(self.0.len() + args.iter().map(|(_, v)| v.len()).sum::<usize>());
+        let mut rest = self.0;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let named = after
+                .find('}')
+                .and_then(|close| args.iter().find(|(name, _)| *name == &after[..close]).map(|(_, v)| (close, v)));
+            match named {
+                Some((close, value)) => {
+                    out.push_str(&prepare(value));
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 }
@@ -170,6 +190,27 @@ mod tests {
                 assert!(known.contains(&id.as_str()), "{}.toml has unused {id}", locale.code());
             }
         }
+    }
+
+    #[test]
+    fn filling_replaces_each_named_placeholder_and_nothing_else() {
+        let template = Template("{who} set {what} to {value}; {who} again; {unknown} and { braces } and {");
+        let filled = template.fill_trusted(&[("who", "<@U1>"), ("what", "severity"), ("value", "SEV1")]);
+        assert_eq!(filled, "<@U1> set severity to SEV1; <@U1> again; {unknown} and { braces } and {");
+    }
+
+    #[test]
+    fn a_value_is_never_read_for_placeholders() {
+        // A title that happens to name a later placeholder stays as typed.
+        let filled = Template("*{title}* ({severity})").fill(&[("title", "Pay {severity} fails"), ("severity", "SEV2")]);
+        assert_eq!(filled, "*Pay {severity} fails* (SEV2)");
+    }
+
+    #[test]
+    fn filled_values_are_escaped_and_trusted_ones_are_not() {
+        let template = Template("{a}|{b}");
+        assert_eq!(template.fill(&[("a", "<!here>"), ("b", "x")]), "&lt;!here&gt;|x");
+        assert_eq!(template.fill_trusted(&[("a", "<!here>"), ("b", "x")]), "<!here>|x");
     }
 
     #[test]

@@ -1,9 +1,8 @@
 //! `POST /slack/commands`: slash commands, answered within Slack's 3 seconds.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{HttpError, SlackState, verify};
@@ -15,7 +14,9 @@ pub async fn receive(State(state): State<SlackState>, headers: HeaderMap, body: 
     let metrics = &state.app.metrics;
     let command = metrics.timed(Stage::Parse, || SlashCommand::parse(&body))?;
     Ok(match state.app.handle_command(&command).await {
-        Some(reply) => metrics.timed(Stage::Render, || Json(reply).into_response()),
+        Some(reply) => metrics.timed(Stage::Render, || {
+            ([(header::CONTENT_TYPE, "application/json")], Bytes::from_owner(reply.json())).into_response()
+        }),
         None => StatusCode::OK.into_response(),
     })
 }
