@@ -49,11 +49,16 @@ struct Histogram {
 
 type Labels = Vec<(&'static str, String)>;
 
+/// Every series. Counting happens on each request, so a series that exists is found and
+/// bumped without allocating; only a new series allocates its labels.
 #[derive(Default)]
 struct Registry {
-    counters: BTreeMap<&'static str, BTreeMap<Labels, u64>>,
-    /// Histograms by (metric, label value): the ack latency by endpoint, Slack calls by method.
-    histograms: BTreeMap<(&'static str, String), Histogram>,
+    /// Each counter's series with their labels: a list searched in place (a counter has tens
+    /// of series at most), sorted only when rendered.
+    counters: BTreeMap<&'static str, Vec<(Labels, u64)>>,
+    /// Histograms by metric, then label value: the ack latency by endpoint, Slack calls by
+    /// method, the stages.
+    histograms: BTreeMap<&'static str, BTreeMap<String, Histogram>>,
 }
 
 /// The process's metrics. Cheap to share behind an `Arc`.
@@ -116,13 +121,21 @@ impl Metrics {
 
     /// Adds one to the counter `name` with `labels`.
     pub fn count(&self, name: &'static str, labels: &[(&'static str, &str)]) {
-        let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        self.with(|r| *r.counters.entry(name).or_default().entry(labels).or_default() += 1);
+        self.with(|r| {
+            let series = r.counters.entry(name).or_default();
+            let same = |known: &Labels| {
+                known.len() == labels.len() && known.iter().zip(labels).all(|((k, v), (lk, lv))| k == lk && v == lv)
+            };
+            match series.iter_mut().find(|(known, _)| same(known)) {
+                Some((_, value)) => *value += 1,
+                None => series.push((labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(), 1)),
+            }
+        });
     }
 
-    /// Records one HTTP request.
-    pub fn http_request(&self, endpoint: &str, status: u16) {
-        self.count("firebell_http_requests_total", &[("endpoint", endpoint), ("status", &status.to_string())]);
+    /// Records one HTTP request; `status` is the code's digits.
+    pub fn http_request(&self, endpoint: &str, status: &str) {
+        self.count("firebell_http_requests_total", &[("endpoint", endpoint), ("status", status)]);
     }
 
     /// Records how long a Slack request took to acknowledge.
@@ -152,7 +165,11 @@ impl Metrics {
         let seconds = elapsed.as_secs_f64();
         let bounds = bounds_of(name);
         self.with(|r| {
-            let histogram = r.histograms.entry((name, label.to_owned())).or_default();
+            let series = r.histograms.entry(name).or_default();
+            if !series.contains_key(label) {
+                series.insert(label.to_owned(), Histogram::default());
+            }
+            let Some(histogram) = series.get_mut(label) else { return };
             for (bucket, bound) in histogram.buckets.iter_mut().zip(bounds) {
                 if seconds <= *bound {
                     *bucket += 1;
@@ -182,13 +199,15 @@ impl Metrics {
             let mut out = String::new();
             for (name, help) in COUNTERS {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-                for (labels, value) in r.counters.get(name).into_iter().flatten() {
+                let mut series: Vec<_> = r.counters.get(name).into_iter().flatten().collect();
+                series.sort();
+                for (labels, value) in series {
                     let _ = writeln!(out, "{name}{} {value}", render_labels(labels));
                 }
             }
             for (name, label, help, bounds) in HISTOGRAMS {
                 let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-                for ((_, value), histogram) in r.histograms.iter().filter(|((n, _), _)| *n == name) {
+                for (value, histogram) in r.histograms.get(name).into_iter().flatten() {
                     for (bound, count) in bounds.iter().zip(histogram.buckets) {
                         let _ = writeln!(out, "{name}_bucket{{{label}=\"{value}\",le=\"{bound}\"}} {count}");
                     }
@@ -220,9 +239,9 @@ mod tests {
     #[test]
     fn counters_render_with_their_labels() {
         let metrics = Metrics::default();
-        metrics.http_request("/slack/commands", 200);
-        metrics.http_request("/slack/commands", 200);
-        metrics.http_request("/slack/events", 401);
+        metrics.http_request("/slack/commands", "200");
+        metrics.http_request("/slack/commands", "200");
+        metrics.http_request("/slack/events", "401");
         let text = metrics.render();
         assert!(text.contains("firebell_http_requests_total{endpoint=\"/slack/commands\",status=\"200\"} 2"), "{text}");
         assert!(text.contains("firebell_http_requests_total{endpoint=\"/slack/events\",status=\"401\"} 1"), "{text}");

@@ -21,9 +21,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::app::App;
+use crate::slack::signature::SigningKey;
 
 pub use error::HttpError;
 
@@ -53,7 +54,8 @@ pub struct AppState {
 #[derive(Clone)]
 pub struct SlackState {
     pub app: Arc<App>,
-    pub signing_secret: Arc<SecretString>,
+    /// `SLACK_SIGNING_SECRET`, keyed once for every request's check.
+    pub signing_key: Arc<SigningKey>,
 }
 
 /// Builds the router; tests and `serve` call the same function.
@@ -67,7 +69,10 @@ pub fn router(state: AppState) -> Router {
             .route("/slack/events", post(events::receive))
             .route("/slack/interactions", post(interactions::receive))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .with_state(SlackState { app: Arc::clone(&state.app), signing_secret: Arc::clone(signing_secret) });
+            .with_state(SlackState {
+                app: Arc::clone(&state.app),
+                signing_key: Arc::new(SigningKey::new(signing_secret.expose_secret().as_bytes())),
+            });
         routes = routes.merge(slack);
     }
     // The deadline is inside the limit: a request that times out gives its permit back.

@@ -43,9 +43,22 @@ struct SlashCommandForm {
 impl SlashCommand {
     /// Parses the form body of `POST /slack/commands`.
     pub fn parse(body: &[u8]) -> Result<SlashCommand, MalformedPayload> {
-        let form: SlashCommandForm = serde_urlencoded::from_bytes(body)
-            .map_err(|e| MalformedPayload(format!("not a slash command form: {e}")))?;
-        SlashCommand::from_form(form)
+        let malformed = |why: String| MalformedPayload(format!("not a slash command form: {why}"));
+        let [team_id, channel_id, user_id, command, text, response_url, trigger_id] = super::form::fields(
+            body,
+            ["team_id", "channel_id", "user_id", "command", "text", "response_url", "trigger_id"],
+        )
+        .map_err(malformed)?;
+        let required = |value: Option<String>, name: &str| value.ok_or_else(|| malformed(format!("missing field `{name}`")));
+        SlashCommand::from_form(SlashCommandForm {
+            team_id: required(team_id, "team_id")?,
+            channel_id: required(channel_id, "channel_id")?,
+            user_id: required(user_id, "user_id")?,
+            command: required(command, "command")?,
+            text: text.unwrap_or_default(),
+            response_url: response_url.unwrap_or_default(),
+            trigger_id: trigger_id.unwrap_or_default(),
+        })
     }
 
     /// Reads the payload of a Socket Mode `slash_commands` envelope: the same fields as the

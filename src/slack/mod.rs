@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod delivery;
 pub mod documents;
 pub mod events;
+pub mod form;
 pub mod inbound;
 pub mod messages;
 pub mod pacing;

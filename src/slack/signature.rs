@@ -29,16 +29,65 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// A signing secret made ready to check requests. HMAC hashes the key into two blocks before
+/// it reads a byte of the message; that is done once here and the keyed state copied for each
+/// request, instead of two more SHA-256 blocks on every request.
+#[derive(Clone)]
+pub struct SigningKey(Hmac<Sha256>);
+
+impl SigningKey {
+    pub fn new(secret: &[u8]) -> SigningKey {
+        // HMAC accepts keys of any length, so this cannot fail; an empty key is still a key.
+        SigningKey(<Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| {
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&[0]).unwrap_or_else(|_| unreachable!("HMAC takes any key"))
+        }))
+    }
+
+    /// Checks a request's signature headers against its raw body.
+    pub fn verify(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(), SignatureError> {
+        let timestamp = timestamp.ok_or(SignatureError::MissingTimestamp)?;
+        let seconds: i64 = timestamp.trim().parse().map_err(|_| SignatureError::MalformedTimestamp)?;
+        if (now.timestamp() - seconds).abs() > WINDOW_SECONDS {
+            return Err(SignatureError::Stale);
+        }
+        let signature = signature.ok_or(SignatureError::MissingSignature)?;
+        let hex_tag = signature.strip_prefix("v0=").ok_or(SignatureError::MalformedSignature)?;
+        let mut tag = [0u8; 32];
+        if let Err(error) = hex::decode_to_slice(hex_tag, &mut tag) {
+            // A well-formed tag of another length is a wrong signature, not a malformed one.
+            let well_formed = error == hex::FromHexError::InvalidStringLength
+                && hex_tag.len() % 2 == 0
+                && hex_tag.bytes().all(|b| b.is_ascii_hexdigit());
+            return Err(if well_formed { SignatureError::Mismatch } else { SignatureError::MalformedSignature });
+        }
+        self.mac(timestamp, body).verify_slice(&tag).map_err(|_| SignatureError::Mismatch)
+    }
+
+    fn mac(&self, timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
+        let mut mac = self.0.clone();
+        mac.update(b"v0:");
+        mac.update(timestamp.as_bytes());
+        mac.update(b":");
+        mac.update(body);
+        mac
+    }
+}
+
+/// The keyed state is as secret as the key: never printed.
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SigningKey(..)")
+    }
+}
+
 fn mac(secret: &[u8], timestamp: &str, body: &[u8]) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length, so this cannot fail; an empty key is still a key.
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).unwrap_or_else(|_| {
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&[0]).unwrap_or_else(|_| unreachable!("HMAC takes any key"))
-    });
-    mac.update(b"v0:");
-    mac.update(timestamp.as_bytes());
-    mac.update(b":");
-    mac.update(body);
-    mac
+    SigningKey::new(secret).mac(timestamp, body)
 }
 
 /// The `X-Slack-Signature` value Slack would send for this body (`v0=` + hex).
@@ -46,7 +95,8 @@ pub fn sign(secret: &[u8], timestamp: &str, body: &[u8]) -> String {
     format!("v0={}", hex::encode(mac(secret, timestamp, body).finalize().into_bytes()))
 }
 
-/// Checks a request's signature headers against its raw body.
+/// Checks a request's signature headers against its raw body (with a key made for this one
+/// check; the server keeps a [`SigningKey`]).
 pub fn verify(
     secret: &[u8],
     timestamp: Option<&str>,
@@ -54,17 +104,7 @@ pub fn verify(
     body: &[u8],
     now: DateTime<Utc>,
 ) -> Result<(), SignatureError> {
-    let timestamp = timestamp.ok_or(SignatureError::MissingTimestamp)?;
-    let seconds: i64 = timestamp.trim().parse().map_err(|_| SignatureError::MalformedTimestamp)?;
-    if (now.timestamp() - seconds).abs() > WINDOW_SECONDS {
-        return Err(SignatureError::Stale);
-    }
-    let signature = signature.ok_or(SignatureError::MissingSignature)?;
-    let tag = signature
-        .strip_prefix("v0=")
-        .and_then(|hex_tag| hex::decode(hex_tag).ok())
-        .ok_or(SignatureError::MalformedSignature)?;
-    mac(secret, timestamp, body).verify_slice(&tag).map_err(|_| SignatureError::Mismatch)
+    SigningKey::new(secret).verify(timestamp, signature, body, now)
 }
 
 #[cfg(test)]
@@ -88,6 +128,17 @@ mod tests {
         assert_eq!(sign(SECRET.as_bytes(), TIMESTAMP, BODY.as_bytes()), SIGNATURE);
         let result = verify(SECRET.as_bytes(), Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), at(1_531_420_618));
         assert_eq!(result, Ok(()));
+    }
+
+    #[test]
+    fn one_key_checks_request_after_request() {
+        let key = SigningKey::new(SECRET.as_bytes());
+        let now = at(1_531_420_618);
+        let changed = BODY.replace("roadrunner", "coyote");
+        assert_eq!(key.verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now), Ok(()));
+        assert_eq!(key.verify(Some(TIMESTAMP), Some(SIGNATURE), changed.as_bytes(), now), Err(SignatureError::Mismatch));
+        assert_eq!(key.verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now), Ok(()));
+        assert_eq!(format!("{key:?}"), "SigningKey(..)");
     }
 
     #[test]
