@@ -5,6 +5,7 @@
 //! loadgen run --url http://127.0.0.1:3000 --kind help --rate 500 --duration 10s
 //! loadgen run --url … --kind note --channel C0123 --rate 500      # in an incident channel
 //! loadgen run --url … --kind event --channel C0123 --rate 5000    # message events
+//! loadgen run --url … --kind declare --connections 32              # a declaration burst
 //! loadgen suite --firebell target/release/firebell [--database postgres://…]
 //! ```
 //!
@@ -17,7 +18,9 @@
 //! earlier ones, each in its own task, so a slow server cannot slow the load down. Latency is
 //! from handing the request to the HTTP client to the end of the answer; `lag` is how late the
 //! generator sent its requests against the schedule (its own timer and CPU share), reported so
-//! that a generator that fell behind shows.
+//! that a generator that fell behind shows. With `--connections N` the load is closed-loop
+//! instead: N clients each send their next request as soon as the last is answered, for the
+//! duration (a burst: as many as the server takes).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark tool fails loudly")]
 
@@ -63,6 +66,8 @@ enum Kind {
     Note,
     /// A `message` event in an incident channel: recorded once per `event_id`.
     Event,
+    /// `/incident declare sev3 service:search …`: a new incident, its channel and notices.
+    Declare,
 }
 
 #[derive(clap::Args, Clone)]
@@ -83,6 +88,13 @@ struct RunArgs {
     /// The server's SLACK_SIGNING_SECRET.
     #[arg(long, default_value = SIGNING_SECRET)]
     signing_secret: String,
+    /// Closed loop: this many clients, each sending as soon as its last request is answered
+    /// (`--rate` is then ignored).
+    #[arg(long)]
+    connections: Option<usize>,
+    /// Where declarations' follow-ups go (a fake Slack's response URL in the suite).
+    #[arg(long, default_value = UNUSED_RESPONSE_URL)]
+    response_url: String,
 }
 
 #[derive(clap::Args)]
@@ -96,12 +108,18 @@ struct SuiteArgs {
     database: Option<String>,
     #[arg(long, value_parser = humantime::parse_duration, default_value = "10s")]
     duration: Duration,
-    /// Rates for the slash-command latency curve.
-    #[arg(long, value_delimiter = ',', default_value = "100,250,500,1000,2000")]
+    /// Rates for the slash-command latency curve (`--rates` alone: none).
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "100,250,500,1000,2000")]
     rates: Vec<u32>,
-    /// Rates for the Events API ingestion runs.
-    #[arg(long, value_delimiter = ',', default_value = "2000,3000,4000,5000")]
+    /// Rates for the Events API ingestion runs (`--event-rates` alone: none).
+    #[arg(long, value_delimiter = ',', num_args = 0.., default_value = "2000,3000,4000,5000")]
     event_rates: Vec<u32>,
+    /// Clients declaring incidents in a closed loop for one run (0: no burst).
+    #[arg(long, default_value_t = 32)]
+    burst_connections: usize,
+    /// Whether to end with the runs against a fake Slack answering in 2 s.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    slow_slack: bool,
 }
 
 /// What one load run measured.
@@ -198,6 +216,13 @@ fn request(client: &reqwest::Client, args: &RunArgs, n: usize, run_id: u128) -> 
             });
             signed(client, args, "/slack/events", "application/json", body.to_string())
         }
+        Kind::Declare => signed(
+            client,
+            args,
+            "/slack/commands",
+            form,
+            command_body(&format!("declare sev3 service:search Burst incident {n}"), "C0GENERAL", &args.response_url),
+        ),
     }
 }
 
@@ -207,14 +232,33 @@ fn internal_error() -> &'static str {
     text.split('.').next().unwrap_or(text)
 }
 
-/// Sends `rate` requests a second for `duration`, each as its own task, and waits for all.
-async fn run(args: &RunArgs) -> Outcome {
-    let client = reqwest::Client::builder()
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .pool_max_idle_per_host(1024)
         .tcp_nodelay(true)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Whether an answer counts as done: a 2xx whose ephemeral reply does not say firebell failed.
+async fn answered(response: reqwest::Result<reqwest::Response>) -> bool {
+    match response {
+        Ok(response) if response.status().is_success() => {
+            let body = response.bytes().await.unwrap_or_default();
+            !String::from_utf8_lossy(&body).contains(internal_error())
+        }
+        _ => false,
+    }
+}
+
+/// Sends `rate` requests a second for `duration`, each as its own task, and waits for all
+/// (or, with `--connections`, runs the closed loop of [`burst`]).
+async fn run(args: &RunArgs) -> Outcome {
+    if let Some(connections) = args.connections {
+        return burst(args, connections).await;
+    }
+    let client = client();
     let total = (f64::from(args.rate) * args.duration.as_secs_f64()).round() as usize;
     let period = Duration::from_secs_f64(1.0 / f64::from(args.rate.max(1)));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
@@ -231,18 +275,10 @@ async fn run(args: &RunArgs) -> Outcome {
         let (latencies, errors) = (Arc::clone(&latencies), Arc::clone(&errors));
         tasks.push(tokio::spawn(async move {
             let sent = Instant::now();
-            match request.send().await {
-                Ok(response) if response.status().is_success() => {
-                    let body = response.bytes().await.unwrap_or_default();
-                    let elapsed = sent.elapsed();
-                    // A 200 whose ephemeral reply says firebell failed is an error too.
-                    if String::from_utf8_lossy(&body).contains(internal_error()) {
-                        *errors.lock().unwrap() += 1;
-                    } else {
-                        latencies.lock().unwrap().push(elapsed);
-                    }
-                }
-                _ => *errors.lock().unwrap() += 1,
+            if answered(request.send().await).await {
+                latencies.lock().unwrap().push(sent.elapsed());
+            } else {
+                *errors.lock().unwrap() += 1;
             }
         }));
     }
@@ -254,6 +290,48 @@ async fn run(args: &RunArgs) -> Outcome {
     latencies.sort();
     let errors = *errors.lock().unwrap();
     Outcome { sent: total, errors, lag, achieved: latencies.len() as f64 / sending.as_secs_f64().max(1e-9), latencies }
+}
+
+/// `connections` clients, each sending its next request once the last is answered, until
+/// `duration` has passed.
+async fn burst(args: &RunArgs, connections: usize) -> Outcome {
+    let client = client();
+    let run_id = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let start = Instant::now();
+    let clients: Vec<_> = (0..connections)
+        .map(|_| {
+            let (client, args, next) = (client.clone(), args.clone(), Arc::clone(&next));
+            tokio::spawn(async move {
+                let (mut latencies, mut errors) = (Vec::new(), 0usize);
+                while start.elapsed() < args.duration {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let sent = Instant::now();
+                    if answered(request(&client, &args, n, run_id).send().await).await {
+                        latencies.push(sent.elapsed());
+                    } else {
+                        errors += 1;
+                    }
+                }
+                (latencies, errors)
+            })
+        })
+        .collect();
+    let (mut latencies, mut errors) = (Vec::new(), 0);
+    for client in clients {
+        let (mut some, more) = client.await.unwrap();
+        latencies.append(&mut some);
+        errors += more;
+    }
+    let elapsed = start.elapsed();
+    latencies.sort();
+    Outcome {
+        sent: latencies.len() + errors,
+        errors,
+        lag: Duration::ZERO,
+        achieved: latencies.len() as f64 / elapsed.as_secs_f64().max(1e-9),
+        latencies,
+    }
 }
 
 /// The resident memory of a process, in MiB (Linux).
@@ -332,6 +410,8 @@ async fn declare(server: &Server, slack: &FakeSlack) -> String {
         duration: Duration::ZERO,
         channel: "C0GENERAL".into(),
         signing_secret: SIGNING_SECRET.into(),
+        connections: None,
+        response_url: UNUSED_RESPONSE_URL.into(),
     };
     let client = reqwest::Client::new();
     let body =
@@ -399,6 +479,8 @@ async fn suite(args: SuiteArgs) {
         duration: args.duration,
         channel: channel.clone(),
         signing_secret: SIGNING_SECRET.into(),
+        connections: None,
+        response_url: slack.response_url("loadgen"),
     };
     for kind in [Kind::Help, Kind::Note] {
         for &rate in &args.rates {
@@ -412,7 +494,24 @@ async fn suite(args: SuiteArgs) {
         println!("{}", outcome.row(&format!("event @ {rate}/s")));
         settle(&database_url).await;
     }
+    // A declaration burst, closed-loop, while the outbox drains the earlier declarations'
+    // channels and notices to the fake Slack (in this process, not firebell's).
+    if args.burst_connections > 0 {
+        let connections = Some(args.burst_connections);
+        let outcome = run(&RunArgs { kind: Kind::Declare, connections, ..base.clone() }).await;
+        println!("{}", outcome.row(&format!("declare, {} connections", args.burst_connections)));
+        let drained = Instant::now();
+        settle(&database_url).await;
+        println!(
+            "\n(the burst's outbox finished {:.1} s after the burst: {} channels in the fake Slack)\n",
+            drained.elapsed().as_secs_f64(),
+            slack.channels_named_like("inc-")
+        );
+    }
 
+    if !args.slow_slack {
+        return;
+    }
     // Slack answering every call in 2 s: acknowledgements must not care; the outbox backs up.
     slack.set_latency(Duration::from_secs(2));
     let before = rss_mib(server.pid());

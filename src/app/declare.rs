@@ -58,11 +58,15 @@ impl App {
     #[tracing::instrument(skip_all, fields(incident.severity = %declaration.form.severity))]
     pub async fn declare(&self, declaration: Declaration) -> anyhow::Result<Incident> {
         let committing = std::time::Instant::now();
-        let incident = retrying_races(|| async {
-            let mut tx = self.store.begin().await?;
-            let incident = self.record_declaration(&mut tx, &declaration).await?;
-            tx.commit().await?;
-            Ok(incident)
+        // Written in a transaction shared with the declarations and changes arriving at the
+        // same moment (group commit). Each declaring on its own transaction queued behind
+        // SQLite's write lock, whose busy wait sleeps up to 100 ms a turn: a burst of 32 at
+        // once had a p99 of 132 ms and a tail of 2 s.
+        let incident = retrying_races(|| {
+            let (app, declaration) = (self.clone(), declaration.clone());
+            self.store.write_grouped(move |conn| {
+                Box::pin(async move { app.record_declaration(conn, &declaration).await })
+            })
         })
         .await?;
         self.metrics.stage(crate::metrics::Stage::Commit, committing.elapsed());
