@@ -61,7 +61,7 @@ fn read(row: &AnyRow) -> anyhow::Result<StoredMessage> {
 /// Stores a new message (a repeat, or a message already marked deleted, changes nothing).
 pub async fn insert(conn: &mut AnyConnection, incident_id: IncidentId, message: &NewMessage<'_>) -> anyhow::Result<()> {
     let posted_at = ts_instant(message.ts).unwrap_or_default();
-    sqlx::query(&format!(
+    let inserted = sqlx::query(&format!(
         "INSERT INTO channel_messages ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, 0, $9)
          ON CONFLICT (channel_id, ts) DO NOTHING"
     ))
@@ -75,9 +75,14 @@ pub async fn insert(conn: &mut AnyConnection, incident_id: IncidentId, message: 
     .bind(message.subtype)
     .bind(to_millis(posted_at))
     .execute(&mut *conn)
-    .await?;
-    if !message.text.is_empty() {
-        super::search::index_message(conn, incident_id, message.channel, message.ts).await?;
+    .await?
+    .rows_affected();
+    // A new message is indexed with the text just stored; a repeat changed nothing, so neither
+    // does the index. (Reading the row back to index it cost every message event one more
+    // round trip on the one writer, which bounds how many events a second are recorded.)
+    if inserted > 0 && !message.text.is_empty() {
+        let source = super::search::Source::Message(message.ts);
+        super::search::index(conn, incident_id, &source, message.text).await?;
     }
     Ok(())
 }
