@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the hot paths that do not need Slack: request signature
-//! verification, `/incident` parsing, audience computation, and the reminder scan over
-//! 10,000 open incidents on SQLite (the work of one reminder-worker tick).
+//! verification, reading a slash command's form, `/incident` parsing, audience computation,
+//! rendering a notice, and the reminder scan over 10,000 open incidents on SQLite (the work of
+//! one reminder-worker tick).
 //!
 //! Run with `cargo bench --bench core`. The retrospective builder has its own bench (`retro`).
 
@@ -18,8 +19,9 @@ use firebell::clock::{Clock, SystemClock};
 use firebell::config::env::DatabaseUrl;
 use firebell::config::policy;
 use firebell::domain::command::parse;
-use firebell::domain::ids::{TeamId, UserId};
-use firebell::domain::incident::{ServiceName, SeverityName};
+use firebell::domain::ids::{ChannelId, TeamId, UserId};
+use firebell::domain::incident::{Incident, IncidentId, IncidentNumber, IncidentStatus, ServiceName, SeverityName};
+use firebell::domain::policy::Mention;
 use firebell::domain::{audience, reminders};
 use firebell::metrics::Metrics;
 use firebell::slack::client::SlackApi;
@@ -45,6 +47,50 @@ fn signatures(c: &mut Criterion) {
     let valid = signature::sign(secret, &timestamp, body);
     c.bench_function("signature: verify a slash command", |b| {
         b.iter(|| signature::verify(secret, Some(&timestamp), Some(&valid), black_box(body), now).unwrap())
+    });
+    // What the server does: the key is made once, at start.
+    let key = signature::SigningKey::new(secret);
+    c.bench_function("signature: verify a slash command with the server's key", |b| {
+        b.iter(|| key.verify(Some(&timestamp), Some(&valid), black_box(body), now).unwrap())
+    });
+}
+
+/// Slack's whole form, as it sends it: a dozen fields, of which firebell reads seven.
+const SLASH_FORM: &[u8] = b"token=gIkuvaNzQIHg97ATvDxqgjtO&team_id=T0FIREBELL&team_domain=example&enterprise_id=E0001&enterprise_name=Globular%20Construct%20Inc&channel_id=C0GENERAL&channel_name=general&user_id=U0REPORTER&user_name=reporter&command=%2Fincident&text=declare+sev1+service%3Apayments+Checkout+is+down&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT0FIREBELL%2F1234%2F5678&trigger_id=13345224609.738474920.8088930838d88f008e0&api_app_id=A123456";
+
+fn slash_forms(c: &mut Criterion) {
+    c.bench_function("slash command form: read a declare", |b| {
+        b.iter(|| firebell::slack::inbound::SlashCommand::parse(black_box(SLASH_FORM)).unwrap())
+    });
+}
+
+fn notices(c: &mut Criterion) {
+    let policy = contract_policy();
+    let start = Utc::now();
+    let incident = Incident {
+        id: IncidentId::from_stored(1),
+        number: IncidentNumber(42),
+        title: "Checkout is down for card payments".into(),
+        severity: SeverityName::from_stored("SEV1".into()),
+        status: IncidentStatus::Investigating,
+        private: false,
+        reporter: UserId::parse("U0REPORTER").unwrap(),
+        lead: UserId::parse("U0LEAD"),
+        impact: Some("Card payments fail at checkout <for everyone>".into()),
+        description: None,
+        services: vec![ServiceName::from_stored("payments".into())],
+        channel: ChannelId::parse("C0INC"),
+        channel_name: None,
+        channel_attempt: 1,
+        summary_ts: None,
+        declared_at: start,
+        last_update_at: start,
+        version: 0,
+        timers: Default::default(),
+        last_reminder_ts: None,
+    };
+    c.bench_function("notice: render a SEV1's first notice", |b| {
+        b.iter(|| firebell::render::incident::notice(black_box(&incident), &policy, Mention::Here, &[]))
     });
 }
 
@@ -128,5 +174,5 @@ fn reminder_scan(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, signatures, commands, audiences, reminder_scan);
+criterion_group!(benches, signatures, slash_forms, commands, audiences, notices, reminder_scan);
 criterion_main!(benches);
