@@ -433,11 +433,12 @@ async fn unfinished_jobs(database_url: &str) -> i64 {
     let url = firebell::config::env::DatabaseUrl::parse(database_url).unwrap();
     let store = firebell::store::Store::connect(&url).await.unwrap();
     let now = chrono::Utc::now().timestamp_millis();
-    let count = sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running') AND run_at <= $1")
-        .bind(now)
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let count =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE state IN ('pending', 'running') AND run_at <= $1")
+            .bind(now)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
     store.close().await;
     count
 }
@@ -554,7 +555,9 @@ async fn settle(database_url: &str) {
         waiting = unfinished_jobs(database_url).await;
     }
     if waiting > 0 {
-        println!("|   (after 30 s, {waiting} outbox jobs still waiting, draining at Slack's pace, which firebell keeps to) | | | | | | | | |");
+        println!(
+            "|   (after 30 s, {waiting} outbox jobs still waiting, draining at Slack's pace, which firebell keeps to) | | | | | | | | |"
+        );
     }
 }
 

@@ -64,9 +64,8 @@ impl App {
         // once had a p99 of 132 ms and a tail of 2 s.
         let incident = retrying_races(|| {
             let (app, declaration) = (self.clone(), declaration.clone());
-            self.store.write_grouped(move |conn| {
-                Box::pin(async move { app.record_declaration(conn, &declaration).await })
-            })
+            self.store
+                .write_grouped(move |conn| Box::pin(async move { app.record_declaration(conn, &declaration).await }))
         })
         .await?;
         self.metrics.stage(crate::metrics::Stage::Commit, committing.elapsed());

@@ -202,7 +202,8 @@ mod tests {
     #[test]
     fn a_value_is_never_read_for_placeholders() {
         // A title that happens to name a later placeholder stays as typed.
-        let filled = Template("*{title}* ({severity})").fill(&[("title", "Pay {severity} fails"), ("severity", "SEV2")]);
+        let filled =
+            Template("*{title}* ({severity})").fill(&[("title", "Pay {severity} fails"), ("severity", "SEV2")]);
         assert_eq!(filled, "*Pay {severity} fails* (SEV2)");
     }
 

@@ -49,7 +49,8 @@ impl SlashCommand {
             ["team_id", "channel_id", "user_id", "command", "text", "response_url", "trigger_id"],
         )
         .map_err(malformed)?;
-        let required = |value: Option<String>, name: &str| value.ok_or_else(|| malformed(format!("missing field `{name}`")));
+        let required =
+            |value: Option<String>, name: &str| value.ok_or_else(|| malformed(format!("missing field `{name}`")));
         SlashCommand::from_form(SlashCommandForm {
             team_id: required(team_id, "team_id")?,
             channel_id: required(channel_id, "channel_id")?,

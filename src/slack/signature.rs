@@ -136,7 +136,10 @@ mod tests {
         let now = at(1_531_420_618);
         let changed = BODY.replace("roadrunner", "coyote");
         assert_eq!(key.verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now), Ok(()));
-        assert_eq!(key.verify(Some(TIMESTAMP), Some(SIGNATURE), changed.as_bytes(), now), Err(SignatureError::Mismatch));
+        assert_eq!(
+            key.verify(Some(TIMESTAMP), Some(SIGNATURE), changed.as_bytes(), now),
+            Err(SignatureError::Mismatch)
+        );
         assert_eq!(key.verify(Some(TIMESTAMP), Some(SIGNATURE), BODY.as_bytes(), now), Ok(()));
         assert_eq!(format!("{key:?}"), "SigningKey(..)");
     }
