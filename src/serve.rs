@@ -67,7 +67,7 @@ pub async fn start(
 
     let app = App {
         store: store.clone(),
-        help: Arc::new(crate::app::reply::help(&policy).rendered_ahead()),
+        help: Arc::default(),
         policy,
         clock,
         metrics,

@@ -40,7 +40,7 @@ impl App {
         };
         self.metrics.count("firebell_commands_total", &[("command", parsed.word())]);
         match parsed {
-            Command::Help => Some(Reply::clone(&self.help)),
+            Command::Help => Some(self.help.get_or_init(|| reply::help(&self.policy).rendered_ahead()).clone()),
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
             Command::Stats(window) => Some(self.or_internal(self.stats(window).await)),

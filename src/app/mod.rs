@@ -57,9 +57,9 @@ pub struct App {
     pub outbox_wakeup: Arc<Notify>,
     /// `FIREBELL_PUBLIC_URL`: where the dashboard is served; `None` turns it off.
     pub public_url: Option<Arc<str>>,
-    /// `/incident help`, which depends only on the policy: built from it and rendered once, at
-    /// start (`reply::help(&policy).rendered_ahead()`).
-    pub help: Arc<reply::Reply>,
+    /// `/incident help`, which depends only on the policy: built from `policy` and rendered on
+    /// first use, then shared by every clone (start with `Arc::default()`).
+    pub help: Arc<std::sync::OnceLock<reply::Reply>>,
 }
 
 impl App {
