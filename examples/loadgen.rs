@@ -24,12 +24,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "a benchmark tool fails loudly")]
 
-// Only the fake Slack from the test support (the rest needs the test harness).
-#[path = "../tests/support"]
-mod support {
-    pub mod fake_slack;
-}
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,7 +31,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use firebell::slack::signature;
 use serde_json::json;
 
-use support::fake_slack::{self, FakeSlack};
+use firebell::standin::{self as fake_slack, SlackStandIn as FakeSlack};
 
 const SIGNING_SECRET: &str = "loadgen-signing-secret";
 const TEAM_ID: &str = "T0FIREBELL";
@@ -448,7 +442,7 @@ async fn suite(args: SuiteArgs) {
     let database_url =
         args.database.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("firebell.db").display()));
     let backend = if args.database.is_some() { "PostgreSQL" } else { "SQLite" };
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     for (id, name) in [
         ("C0INCIDENTS", "incidents"),
         ("C0TRIAGE", "triage"),

@@ -35,7 +35,9 @@
 //! - [`store`] — SQL on SQLite or PostgreSQL through one set of portable queries.
 //! - [`manifest`] — the Slack app manifest, pointed at an install.
 //! - [`metrics`] — counters and histograms served on `/metrics`.
-//! - [`clock`] — the one place that reads the wall clock.
+//! - [`clock`] — the one place that reads the wall clock (and the demo's clock that skips ahead).
+//! - [`standin`] — the Slack stand-in: a local Slack Web API with a workspace in memory, which
+//!   `firebell demo` and the end-to-end tests both run the bot against.
 
 pub mod app;
 pub mod catalog;
@@ -53,6 +55,7 @@ pub mod report;
 pub mod serve;
 pub mod slack;
 pub mod socket_mode;
+pub mod standin;
 pub mod store;
 pub mod workers;
 

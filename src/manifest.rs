@@ -81,39 +81,6 @@ mod tests {
         assert!(render(Some("http://ops.acme.io"), false).unwrap_err().contains("https://"));
     }
 
-    /// The bot scopes each Web API method needs (public and private channels both).
-    fn scopes_of(method: &str) -> Option<&'static [&'static str]> {
-        const CHANNEL_WRITE: &[&str] = &["channels:manage", "groups:write"];
-        const CHANNEL_READ: &[&str] = &["channels:read", "groups:read"];
-        const HISTORY: &[&str] = &["channels:history", "groups:history"];
-        Some(match method {
-            "auth.test"
-            | "apps.connections.open"
-            | "chat.getPermalink"
-            | "views.open"
-            | "views.push"
-            | "views.update" => &[],
-            "chat.postMessage" | "chat.update" | "chat.postEphemeral" => &["chat:write"],
-            "conversations.create"
-            | "conversations.invite"
-            | "conversations.setTopic"
-            | "conversations.setPurpose"
-            | "conversations.archive" => CHANNEL_WRITE,
-            "conversations.join" => &["channels:join"],
-            "conversations.info" | "conversations.list" | "users.conversations" => CHANNEL_READ,
-            "conversations.history" | "conversations.replies" => HISTORY,
-            "conversations.canvases.create" | "canvases.create" | "canvases.edit" | "canvases.access.set" => {
-                &["canvases:write"]
-            }
-            "pins.add" => &["pins:write"],
-            "bookmarks.add" => &["bookmarks:write"],
-            "reactions.add" => &["reactions:write"],
-            "users.info" => &["users:read"],
-            "files.getUploadURLExternal" | "files.completeUploadExternal" => &["files:write"],
-            _ => return None,
-        })
-    }
-
     /// Every Web API method named in `src/` outside this file (each call passes its name).
     fn methods_in_source() -> std::collections::BTreeSet<String> {
         const FAMILIES: [&str; 11] = [
@@ -163,8 +130,9 @@ mod tests {
         let methods = methods_in_source();
         assert!(methods.len() > 20, "the scan finds the methods: {methods:?}");
         for method in &methods {
-            let needed = scopes_of(method).unwrap_or_else(|| panic!("{method}: add its scopes to scopes_of"));
-            for scope in needed {
+            let needed = crate::standin::scopes::needed(method)
+                .unwrap_or_else(|| panic!("{method}: add its scopes to standin::scopes::needed"));
+            for scope in needed.public.iter().chain(needed.private) {
                 assert!(scopes.contains(scope), "{method} needs {scope}, which manifest.yml does not request");
             }
         }

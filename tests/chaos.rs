@@ -110,7 +110,7 @@ struct Running {
 
 /// Runs one trial; returns how many invariant checks held.
 async fn trial(number: usize, kill_after: Duration) -> usize {
-    let slack = Arc::new(FakeSlack::start().await);
+    let slack = Arc::new(FakeSlack::start().await.expect("the Slack stand-in starts"));
     workspace::seed(&slack);
     // Each Web API call takes a little time, so the delivery of the whole script spreads over
     // about a second and a random kill lands between many different steps.

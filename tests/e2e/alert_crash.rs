@@ -66,7 +66,7 @@ struct Scene {
 
 impl Scene {
     async fn new(db: TestDatabase) -> Scene {
-        let slack = FakeSlack::start().await;
+        let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
         workspace::seed(&slack);
         let policy = db.write_policy(workspace::CONTRACT_POLICY);
         Scene { slack, db, policy }

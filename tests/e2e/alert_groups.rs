@@ -317,7 +317,7 @@ async fn each_source_gives_its_links_labelled_by_what_they_open() {
 
 #[tokio::test]
 async fn a_wrong_webhook_token_is_refused_and_logged_once_with_the_source_and_without_the_token() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = db.write_policy(&workspace::policy());

@@ -93,7 +93,7 @@ async fn serve_with_a_malformed_database_url_names_it() {
 
 #[tokio::test]
 async fn serve_refuses_to_start_when_slack_rejects_the_token() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     slack.revoke_token();
     let db = database::sqlite();
     let output = firebell(
@@ -128,7 +128,7 @@ async fn migrate_creates_the_sqlite_database_and_applies_the_migrations() {
 
 #[tokio::test]
 async fn serve_stops_gracefully_on_sigterm() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     let db = database::sqlite();
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

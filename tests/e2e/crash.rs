@@ -20,7 +20,7 @@ fn contract_policy(db: &database::TestDatabase) -> std::path::PathBuf {
 /// Declares through a first process, kills it once `killed_when` holds, restarts, and
 /// checks that the incident came out whole and single.
 async fn declare_kill_restart(prepare: impl Fn(&FakeSlack), killed_when: impl Fn(&FakeSlack) -> bool) -> FakeSlack {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     prepare(&slack);
     let db = database::sqlite();
@@ -154,7 +154,7 @@ async fn a_lookup_that_fails_after_a_crash_delays_the_post_instead_of_doubling_i
 
 #[tokio::test]
 async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     slack.inject("conversations.create", Fault::Latency(std::time::Duration::from_millis(1500)));
     let db = database::sqlite();
@@ -182,7 +182,7 @@ async fn sigterm_lets_the_job_in_flight_finish_before_exiting() {
 
 #[tokio::test]
 async fn json_logs_of_a_full_scenario_never_contain_a_token_or_the_signing_secret() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = contract_policy(&db);
@@ -223,7 +223,7 @@ async fn json_logs_of_a_full_scenario_never_contain_a_token_or_the_signing_secre
 
 #[tokio::test]
 async fn in_socket_mode_the_binary_declares_stops_on_sigterm_and_never_logs_the_app_token() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = contract_policy(&db);
@@ -243,7 +243,7 @@ async fn in_socket_mode_the_binary_declares_stops_on_sigterm_and_never_logs_the_
         "U0REPORTER",
         &slack.response_url("cmd"),
     );
-    let id = slack.socket.send_envelope("slash_commands", payload, true, 0);
+    let id = slack.socket.send_envelope("slash_commands", payload, true, 0).expect("a Socket Mode connection is open");
     wait::until_sync("the acknowledgement", || !slack.socket.acks(&id).is_empty()).await;
     wait::until_sync("the notices", || workspace::bot_posts(&slack, "C0INCIDENTS").len() == 1).await;
 

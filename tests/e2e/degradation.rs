@@ -166,7 +166,7 @@ async fn an_invalid_token_holds_the_work_and_a_fixed_one_sends_all_of_it_once() 
 /// rather than after the 30 s wait between tries.
 #[tokio::test]
 async fn a_revoked_token_is_logged_once_and_a_restart_with_a_good_token_sends_the_held_work() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = db.write_policy(&workspace::policy());

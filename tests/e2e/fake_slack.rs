@@ -69,7 +69,7 @@ async fn create_channel(
 
 #[tokio::test]
 async fn auth_test_reports_the_bot_user_and_the_configured_team() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.set_team("T0OTHER");
     let client = client(&fake);
     let token = token(TOKEN);
@@ -84,7 +84,7 @@ async fn auth_test_reports_the_bot_user_and_the_configured_team() {
 
 #[tokio::test]
 async fn a_base_url_with_a_trailing_slash_still_reaches_the_method() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client_for(&fake.api_url());
     let token = token(TOKEN);
     within(client.open_session(&token).auth_test()).await.expect("auth.test via //auth.test");
@@ -93,7 +93,7 @@ async fn a_base_url_with_a_trailing_slash_still_reaches_the_method() {
 
 #[tokio::test]
 async fn a_wrong_token_is_invalid_auth_and_a_revoked_one_is_token_revoked() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let wrong = token("xoxb-wrong");
     let error = api_error(within(client.open_session(&wrong).auth_test()).await);
@@ -107,7 +107,7 @@ async fn a_wrong_token_is_invalid_auth_and_a_revoked_one_is_token_revoked() {
 
 #[tokio::test]
 async fn conversations_create_makes_a_channel_with_the_bot_in_it_and_refuses_a_taken_name() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -130,7 +130,7 @@ async fn conversations_create_makes_a_channel_with_the_bot_in_it_and_refuses_a_t
 
 #[tokio::test]
 async fn conversations_create_refuses_names_slack_refuses() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -151,7 +151,7 @@ async fn conversations_create_refuses_names_slack_refuses() {
 
 #[tokio::test]
 async fn inviting_with_one_unknown_user_invites_nobody_and_names_that_user() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_user("U0ALICE", "alice");
     fake.add_user("U0BOB", "bob");
     fake.add_deactivated_user("U0GONE", "gone");
@@ -184,7 +184,7 @@ async fn inviting_with_one_unknown_user_invites_nobody_and_names_that_user() {
 
 #[tokio::test]
 async fn history_pages_newest_first_and_replies_list_the_parent_first() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -224,7 +224,7 @@ async fn history_pages_newest_first_and_replies_list_the_parent_first() {
 
 #[tokio::test]
 async fn chat_update_edits_the_message_in_place_and_an_unknown_ts_is_message_not_found() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -249,7 +249,7 @@ async fn chat_update_edits_the_message_in_place_and_an_unknown_ts_is_message_not
 
 #[tokio::test]
 async fn chat_post_message_needs_a_channel_the_bot_can_post_in() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_channel("C0PUBLIC", "public", false);
     fake.add_channel("G0PRIVATE", "private", true);
     fake.remove_member("C0PUBLIC", BOT_USER_ID);
@@ -272,7 +272,7 @@ async fn chat_post_message_needs_a_channel_the_bot_can_post_in() {
 
 #[tokio::test]
 async fn a_rate_limit_fault_surfaces_as_rate_limit_error_with_retry_after() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_channel("C0ROOM", "room", false);
     fake.inject("chat.postMessage", Fault::RateLimited { retry_after_secs: 7 });
     let client = client(&fake);
@@ -294,7 +294,7 @@ async fn a_rate_limit_fault_surfaces_as_rate_limit_error_with_retry_after() {
 
 #[tokio::test]
 async fn a_slack_error_fault_surfaces_as_api_error_with_its_code() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.inject("*", Fault::SlackError("missing_scope".into()));
     let client = client(&fake);
     let token = token(TOKEN);
@@ -305,7 +305,7 @@ async fn a_slack_error_fault_surfaces_as_api_error_with_its_code() {
 
 #[tokio::test]
 async fn server_error_and_latency_faults_play_out_in_order() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.inject("auth.test", Fault::ServerError(503));
     fake.inject("auth.test", Fault::Latency(Duration::from_millis(150)));
     let client = client(&fake);
@@ -324,7 +324,7 @@ async fn server_error_and_latency_faults_play_out_in_order() {
 
 #[tokio::test]
 async fn an_unknown_method_is_unknown_method() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -335,7 +335,7 @@ async fn an_unknown_method_is_unknown_method() {
 
 #[tokio::test]
 async fn apps_connections_open_takes_only_the_app_token_and_gives_a_websocket_url() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     for (given, expected) in [(TOKEN, "not_allowed_token_type"), ("xapp-wrong", "invalid_auth")] {
         let token = token(given);
@@ -353,7 +353,7 @@ async fn apps_connections_open_takes_only_the_app_token_and_gives_a_websocket_ur
 
 #[tokio::test]
 async fn users_info_decodes_into_slack_user_and_unknown_users_are_not_found() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_user("U0ALICE", "alice");
     let client = client(&fake);
     let token = token(TOKEN);
@@ -368,7 +368,7 @@ async fn users_info_decodes_into_slack_user_and_unknown_users_are_not_found() {
 
 #[tokio::test]
 async fn topic_pins_reactions_bookmarks_and_permalinks_act_on_the_channel() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_user("U0ALICE", "alice");
     let client = client(&fake);
     let token = token(TOKEN);
@@ -410,7 +410,7 @@ async fn topic_pins_reactions_bookmarks_and_permalinks_act_on_the_channel() {
 
 #[tokio::test]
 async fn views_open_once_per_trigger_and_update_by_view_id() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -429,7 +429,7 @@ async fn views_open_once_per_trigger_and_update_by_view_id() {
 
 #[tokio::test]
 async fn a_file_upload_goes_through_the_upload_url_and_is_shared_in_the_channel() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -451,7 +451,7 @@ async fn a_file_upload_goes_through_the_upload_url_and_is_shared_in_the_channel(
 
 #[tokio::test]
 async fn a_channel_canvas_is_created_once_and_edited_in_place() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let client = client(&fake);
     let token = token(TOKEN);
     let session = client.open_session(&token);
@@ -476,7 +476,7 @@ async fn a_channel_canvas_is_created_once_and_edited_in_place() {
 
 #[tokio::test]
 async fn response_url_posts_are_recorded_and_the_sixth_is_refused() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     let http = reqwest::Client::new();
     let url = fake.response_url("cmd-1");
     for n in 1..=6 {
@@ -492,7 +492,7 @@ async fn response_url_posts_are_recorded_and_the_sixth_is_refused() {
 
 #[tokio::test]
 async fn form_posts_and_query_strings_are_read_like_json_bodies() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_channel("C0ROOM", "room", false);
     let http = reqwest::Client::new();
     let blocks = json!([{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]).to_string();
@@ -526,7 +526,7 @@ fn retry_after<T: Debug>(result: ClientResult<T>) -> Duration {
 
 #[tokio::test]
 async fn a_method_over_its_limit_is_answered_429_until_a_slot_frees_and_has_no_effect() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.limit_method("conversations.create", 2, Duration::from_secs(60));
     fake.limit_method("auth.test", 1, Duration::from_secs(1));
     let client = client(&fake);
@@ -550,7 +550,7 @@ async fn a_method_over_its_limit_is_answered_429_until_a_slot_frees_and_has_no_e
 
 #[tokio::test]
 async fn every_nth_call_of_a_rate_limited_method_is_answered_429() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_channel("C0ROOM", "room", false);
     fake.rate_limit_every("conversations.history", 3, 2);
     let client = client(&fake);
@@ -571,7 +571,7 @@ async fn every_nth_call_of_a_rate_limited_method_is_answered_429() {
 
 #[tokio::test]
 async fn posts_to_one_channel_are_limited_by_a_token_bucket_of_their_own() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_channel("C0BUSY", "busy", false);
     fake.add_channel("C0QUIET", "quiet", false);
     fake.limit_posts_per_channel(1.0, 2);
@@ -593,7 +593,7 @@ async fn posts_to_one_channel_are_limited_by_a_token_bucket_of_their_own() {
 
 #[tokio::test]
 async fn a_fault_aimed_at_one_channel_hits_only_the_next_call_naming_it() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_channel("C0PAYMENTS", "team-payments", false);
     fake.add_channel("C0CHECKOUT", "team-checkout", false);
     fake.inject_in_channel("chat.postMessage", "C0PAYMENTS", Fault::RateLimited { retry_after_secs: 20 });
@@ -611,7 +611,7 @@ async fn a_fault_aimed_at_one_channel_hits_only_the_next_call_naming_it() {
 
 #[tokio::test]
 async fn users_conversations_pages_through_only_the_channels_the_bot_is_in() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_foreign_channels(30);
     fake.add_member_channels(5);
     fake.add_channel("G0SECRET", "secret", true);
@@ -646,7 +646,7 @@ async fn users_conversations_pages_through_only_the_channels_the_bot_is_in() {
 
 #[tokio::test]
 async fn a_large_workspace_and_a_long_channel_are_seeded_in_one_go() {
-    let fake = FakeSlack::start().await;
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
     fake.add_foreign_channels(30_000);
     fake.add_channel("C0LONG", "long", false);
     let stamps = fake.add_history("C0LONG", 5_000, 200, 2);
@@ -668,4 +668,87 @@ async fn a_large_workspace_and_a_long_channel_are_seeded_in_one_go() {
     let thread = within(session.conversations_replies(&thread)).await.expect("replies");
     let texts: Vec<_> = thread.messages.iter().filter_map(|m| m.content.text.clone()).collect();
     assert_eq!(texts, ["history message 00000", "reply 0 in thread 0000", "reply 1 in thread 0000"]);
+}
+
+#[tokio::test]
+async fn a_token_without_the_scope_a_method_needs_gets_missing_scope_and_changes_nothing() {
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
+    fake.add_channel("C0ROOM", "room", false);
+    fake.add_channel("G0SECRET", "secret", true);
+    fake.set_scopes(&["chat:write", "channels:manage"]);
+    let session_client = client(&fake);
+    let token = token(TOKEN);
+    let session = session_client.open_session(&token);
+
+    let pin = SlackApiPinsAddRequest::new(channel_id("C0ROOM"), SlackTs("1.000001".into()));
+    let refused = api_error(within(session.pins_add(&pin)).await);
+    assert_eq!(refused.code, "missing_scope");
+    let private = SlackApiConversationsCreateRequest::new("inc-private".into()).with_is_private(true);
+    assert_eq!(api_error(within(session.conversations_create(&private)).await).code, "missing_scope");
+    assert!(fake.channel_by_name("inc-private").is_none(), "nothing was created");
+    let public = SlackApiConversationsCreateRequest::new("inc-public".into());
+    within(session.conversations_create(&public)).await.expect("channels:manage covers a public channel");
+
+    let http = reqwest::Client::new();
+    let url = format!("{}conversations.setTopic", fake.api_url());
+    let form = [("token", TOKEN), ("channel", "G0SECRET"), ("topic", "x")];
+    let answer: Value =
+        within(within(http.post(&url).form(&form).send()).await.expect("posted").json()).await.expect("JSON answer");
+    assert_eq!((answer["error"].as_str(), answer["needed"].as_str()), (Some("missing_scope"), Some("groups:write")));
+    assert!(answer["provided"].as_str().is_some_and(|p| p.contains("chat:write")), "{answer}");
+}
+
+#[tokio::test]
+async fn the_manifest_scopes_are_granted_by_default() {
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
+    fake.add_channel("C0ROOM", "room", false);
+    let session_client = client(&fake);
+    let token = token(TOKEN);
+    let session = session_client.open_session(&token);
+    let post = SlackApiChatPostMessageRequest::new(channel_id("C0ROOM"), text_message("hi"));
+    let posted = within(session.chat_post_message(&post)).await.expect("posted");
+    let pin = SlackApiPinsAddRequest::new(channel_id("C0ROOM"), posted.ts);
+    within(session.pins_add(&pin)).await.expect("pins:write is in manifest.yml");
+}
+
+#[tokio::test]
+async fn what_people_see_replies_through_their_response_url_modals_they_opened_and_their_reactions() {
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
+    fake.add_channel("C0ROOM", "room", false);
+    fake.add_user("U0ALICE", "alice");
+    fake.add_user("U0BOB", "bob");
+    let http = reqwest::Client::new();
+
+    // A reply through alice's response_url shows to her alone; replace_original replaces it.
+    let url = fake.response_url_for("U0ALICE", "C0ROOM");
+    let reply = json!({"response_type": "ephemeral", "text": "Declaring…"});
+    within(http.post(&url).json(&reply).send()).await.expect("posted");
+    let replaced = json!({"replace_original": true, "text": "Declared"});
+    within(http.post(&url).json(&replaced).send()).await.expect("posted");
+    let shown = fake.ephemerals_for("U0ALICE", "C0ROOM");
+    assert_eq!(shown.iter().map(|e| e.text.as_str()).collect::<Vec<_>>(), ["Declared"]);
+    assert!(fake.ephemerals_for("U0BOB", "C0ROOM").is_empty());
+
+    // A modal opened with bob's trigger is on bob's screen, not alice's; closing it removes it.
+    let trigger = fake.trigger_for("U0BOB");
+    let session_client = client(&fake);
+    let token = token(TOKEN);
+    let session = session_client.open_session(&token);
+    let view = SlackView::Modal(SlackModalView::new("Update".into(), vec![]));
+    let opened = within(session.views_open(&SlackApiViewsOpenRequest::new(SlackTriggerId(trigger), view)))
+        .await
+        .expect("opened");
+    let id = opened.view.state_params.id.0.clone();
+    assert_eq!(fake.open_view_for("U0BOB").map(|v| v["id"].clone()), Some(json!(id)));
+    assert!(fake.open_view_for("U0ALICE").is_none());
+    fake.close_view(&id);
+    assert!(fake.open_view_for("U0BOB").is_none());
+
+    // A person's reaction toggles; the bot's own are kept apart.
+    let ts = fake.add_message("C0ROOM", "U0ALICE", "Error rate at 12%", None);
+    assert_eq!(fake.toggle_reaction("C0ROOM", &ts, "U0BOB", "pushpin"), Some(true));
+    assert_eq!(fake.messages("C0ROOM")[0].reacted, vec![("pushpin".to_owned(), "U0BOB".to_owned())]);
+    assert_eq!(fake.toggle_reaction("C0ROOM", &ts, "U0BOB", "pushpin"), Some(false));
+    assert!(fake.messages("C0ROOM")[0].reacted.is_empty() && fake.messages("C0ROOM")[0].reactions.is_empty());
+    assert_eq!(fake.toggle_reaction("C0ROOM", "9.000001", "U0BOB", "eyes"), None);
 }

@@ -64,7 +64,7 @@ async fn declared(slack: &FakeSlack) -> Duration {
 /// Declares through a first process, kills it (SIGKILL) once `kill_when` holds, starts a second
 /// at once with the default lease, and checks the declaration completes, once.
 async fn killed_then_restarted(prepare: impl Fn(&FakeSlack), kill_when: impl Fn(&FakeSlack) -> bool) {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     prepare(&slack);
     let db = database::sqlite();
@@ -110,7 +110,7 @@ async fn killed_while_creating_the_channel_a_restart_with_the_default_lease_fini
 
 #[tokio::test]
 async fn of_two_replicas_the_survivor_finishes_a_killed_ones_job_once() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     slack.inject("conversations.create", Fault::Hang);
     let db = database::sqlite();
@@ -132,7 +132,7 @@ async fn of_two_replicas_the_survivor_finishes_a_killed_ones_job_once() {
 
 #[tokio::test]
 async fn a_job_slower_than_its_lease_is_run_once_though_another_replica_is_waiting() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = db.write_policy(workspace::CONTRACT_POLICY);

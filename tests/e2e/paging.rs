@@ -352,7 +352,7 @@ async fn external_pagers_are_triggered_acknowledged_and_resolved_once_each_throu
 async fn a_pager_turned_on_without_its_key_stops_the_start_with_what_to_set() {
     let db = database::sqlite();
     let path = db.write_policy(&policy("pagerduty = true"));
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     let vars: std::collections::HashMap<&str, String> = std::collections::HashMap::from([
         ("SLACK_BOT_TOKEN", "xoxb-test-token".to_owned()),
         ("SLACK_SIGNING_SECRET", signing::SIGNING_SECRET.to_owned()),
@@ -384,7 +384,8 @@ fn process_setup<'a>(
 
 #[tokio::test]
 async fn a_kill_between_pagerduty_events_sends_each_once() {
-    let (slack, pagerduty) = (FakeSlack::start().await, FakePagerDuty::start().await);
+    let (slack, pagerduty) =
+        (FakeSlack::start().await.expect("the Slack stand-in starts"), FakePagerDuty::start().await);
     seed(&slack);
     let db = database::sqlite();
     let path = db.write_policy(&policy("severities = [\"SEV1\"]\nack_within = \"1h\"\npagerduty = true"));
@@ -427,7 +428,7 @@ async fn a_kill_between_pagerduty_events_sends_each_once() {
 }
 
 async fn a_restart_mid_climb_neither_loses_nor_doubles_a_level(db: database::TestDatabase) {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     seed(&slack);
     let path = db.write_policy(&policy(
         "severities = [\"SEV1\"]\nack_within = \"2s\"\nescalate_to = [\"U0MANAGER\", \"U0DIRECTOR\"]",
@@ -465,7 +466,7 @@ async fn a_restart_in_the_middle_of_a_climb_neither_loses_nor_doubles_a_level() 
 #[tokio::test]
 async fn two_replicas_on_postgres_page_once() {
     let Some(db) = database::postgres().await else { return };
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     seed(&slack);
     let path = db.write_policy(&policy(
         "severities = [\"SEV1\"]\nack_within = \"1s\"\nescalate_to = [\"U0MANAGER\", \"U0DIRECTOR\"]",

@@ -342,7 +342,7 @@ fn setup<'a>(
 
 #[tokio::test]
 async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let policy = db.write_policy(&fast_policy("").replace("update_every = \"2s\"", "update_every = \"3s\""));
@@ -370,7 +370,7 @@ async fn a_reminder_due_while_firebell_was_down_fires_once_after_restart() {
 }
 
 async fn two_replicas_send_each_reminder_once(db: database::TestDatabase) {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let policy = db.write_policy(&fast_policy(""));
     let one = Firebell::start(&setup(&slack, &db, &policy, "one.log")).await;
@@ -417,7 +417,7 @@ const HUNDRED_DEADLINE: Duration = Duration::from_secs(90);
 
 async fn a_hundred_incidents_through_two_replicas(db: database::TestDatabase) {
     const INCIDENTS: usize = 100;
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let policy = db.write_policy(&fast_policy(""));
     // A hundred simultaneous SEV1s make hundreds of Tier 2 calls (channels, topics) that

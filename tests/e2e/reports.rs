@@ -466,7 +466,7 @@ async fn deadlines(db: TestDatabase) {
 
 #[tokio::test]
 async fn a_restart_neither_loses_nor_doubles_a_report_nudge() {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     workspace::seed(&slack);
     let db = database::sqlite();
     let path = db.write_policy(&policy("en", DUE_IN_3S));

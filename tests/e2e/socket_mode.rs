@@ -67,15 +67,19 @@ async fn the_slack_routes_are_not_served_but_webhooks_and_operations_are() {
 async fn each_envelope_is_acknowledged_exactly_once() {
     let app = connected_app().await;
     let hub = &app.slack.socket;
-    let first = hub.send_envelope("slash_commands", command("help"), true, 0);
-    let second = hub.send_envelope("slash_commands", command("list"), true, 0);
-    let unknown = hub.send_envelope("some_future_kind", json!({}), false, 0);
-    let broken = hub.send_envelope("slash_commands", json!({"text": "help"}), true, 0);
+    let first =
+        hub.send_envelope("slash_commands", command("help"), true, 0).expect("a Socket Mode connection is open");
+    let second =
+        hub.send_envelope("slash_commands", command("list"), true, 0).expect("a Socket Mode connection is open");
+    let unknown = hub.send_envelope("some_future_kind", json!({}), false, 0).expect("a Socket Mode connection is open");
+    let broken = hub
+        .send_envelope("slash_commands", json!({"text": "help"}), true, 0)
+        .expect("a Socket Mode connection is open");
     for id in [&first, &second, &unknown, &broken] {
         app.socket_ack(id).await;
     }
     // One more round trip after all of them, so a late second acknowledgement would show.
-    let last = hub.send_envelope("slash_commands", command("help"), true, 0);
+    let last = hub.send_envelope("slash_commands", command("help"), true, 0).expect("a Socket Mode connection is open");
     app.socket_ack(&last).await;
     for id in [&first, &second, &unknown, &broken, &last] {
         assert_eq!(hub.acks(id).len(), 1, "{id}: {:?}", hub.received());
@@ -100,9 +104,9 @@ async fn a_redelivered_event_is_acknowledged_again_but_recorded_once() {
         serde_json::from_str(&event_envelope("Ev1", message(&channel, "1790000000.000100", "p99 at 4 s"))).unwrap();
 
     let hub = &app.slack.socket;
-    let first = hub.send_envelope("events_api", envelope.clone(), false, 0);
+    let first = hub.send_envelope("events_api", envelope.clone(), false, 0).expect("a Socket Mode connection is open");
     app.socket_ack(&first).await;
-    let again = hub.send_envelope("events_api", envelope, false, 1);
+    let again = hub.send_envelope("events_api", envelope, false, 1).expect("a Socket Mode connection is open");
     app.socket_ack(&again).await;
     app.outbox_drained().await;
     let stored = app.app.store.messages(incident.id).await.unwrap();
@@ -127,7 +131,8 @@ async fn a_modal_submission_over_socket_mode_gets_its_errors_in_the_acknowledgem
                 "private": {"private": {"type": "checkboxes", "selected_options": []}}
             }}}
     });
-    let id = app.slack.socket.send_envelope("interactive", submission, true, 0);
+    let id =
+        app.slack.socket.send_envelope("interactive", submission, true, 0).expect("a Socket Mode connection is open");
     let ack = app.socket_ack(&id).await;
     assert_eq!(ack["payload"]["response_action"], "errors", "{ack}");
     assert!(ack["payload"]["errors"]["title"].is_string(), "{ack}");
@@ -222,7 +227,7 @@ async fn envelopes_from_another_workspace_are_acknowledged_and_change_nothing() 
     let hub = &app.slack.socket;
     let mut foreign = command("declare sev1 service:payments Not our incident");
     foreign["team_id"] = json!("T0ELSEWHERE");
-    let refused = hub.send_envelope("slash_commands", foreign, true, 0);
+    let refused = hub.send_envelope("slash_commands", foreign, true, 0).expect("a Socket Mode connection is open");
     let reply = app.socket_ack(&refused).await;
     assert_eq!(reply["payload"]["response_type"], "ephemeral", "{reply}");
     assert!(!reply["payload"]["text"].as_str().unwrap_or_default().starts_with("Declaring"), "{reply}");
@@ -230,12 +235,12 @@ async fn envelopes_from_another_workspace_are_acknowledged_and_change_nothing() 
     let mut event: Value =
         serde_json::from_str(&event_envelope("EvElsewhere", message("C0GENERAL", "1790000000.000200", "hi"))).unwrap();
     event["team_id"] = json!("T0ELSEWHERE");
-    let event = hub.send_envelope("events_api", event, false, 0);
+    let event = hub.send_envelope("events_api", event, false, 0).expect("a Socket Mode connection is open");
     app.socket_ack(&event).await;
 
     let click = json!({"type": "block_actions", "team": {"id": "T0ELSEWHERE"}, "user": {"id": "U0ONCALL1"},
                        "trigger_id": "t-1", "actions": [{"action_id": "alert_declare", "value": "1"}]});
-    let interaction = hub.send_envelope("interactive", click, true, 0);
+    let interaction = hub.send_envelope("interactive", click, true, 0).expect("a Socket Mode connection is open");
     app.socket_ack(&interaction).await;
 
     app.outbox_drained().await;

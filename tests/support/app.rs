@@ -55,7 +55,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// The app configured by `options`.
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let slack = FakeSlack::start().await;
+    let slack = FakeSlack::start().await.expect("the Slack stand-in starts");
     if let Some(prepare) = options.prepare_slack {
         prepare(&slack);
     }
@@ -186,7 +186,11 @@ impl TestApp {
     /// (`Null` for an empty acknowledgement).
     pub async fn socket_command(&self, text: &str, channel: &str, user: &str) -> serde_json::Value {
         let payload = signing::command_payload(text, channel, user, &self.slack.response_url("cmd"));
-        let id = self.slack.socket.send_envelope("slash_commands", payload, true, 0);
+        let id = self
+            .slack
+            .socket
+            .send_envelope("slash_commands", payload, true, 0)
+            .expect("a Socket Mode connection is open");
         self.socket_ack(&id).await["payload"].clone()
     }
 

@@ -1,11 +1,11 @@
 //! Seeding in bulk: a workspace of tens of thousands of channels, a channel with thousands of
-//! messages and hundreds of threads, each in one lock of the fake's state — fast enough that
+//! messages and hundreds of threads, each in one lock of the stand-in's state — fast enough that
 //! a test's time goes to what firebell does, not to the setup.
 
 use super::wire::is_member;
-use super::{BOT_USER_ID, FakeSlack, HISTORY_AUTHOR, Message, seeded_channel};
+use super::{BOT_USER_ID, HISTORY_AUTHOR, Message, SlackStandIn, seeded_channel};
 
-impl FakeSlack {
+impl SlackStandIn {
     /// Seeds `count` public channels made by someone else, with the bot in none of them (ids
     /// `C0BULK000001`…, names `bulk-000001`…): the rest of a large workspace, which
     /// `conversations.list` pages through and `users.conversations` does not.

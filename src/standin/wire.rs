@@ -1,4 +1,4 @@
-//! How the fake reads requests and shapes answers: parameter readers that accept JSON
+//! How the stand-in reads requests and shapes answers: parameter readers that accept JSON
 //! and form encodings alike, channel visibility rules, Block Kit limit checks, and the
 //! JSON of channels, messages and history pages as Slack returns them.
 

@@ -1,4 +1,4 @@
-//! The fake's Socket Mode side: a WebSocket server on its own port whose URL
+//! The stand-in's Socket Mode side: a WebSocket server on its own port whose URL
 //! `apps.connections.open` hands out. Each connection gets `hello` at once; the test then
 //! pushes envelopes (`slash_commands`, `events_api`, `interactive`), a `disconnect`, or drops
 //! the connection without a close frame, and reads back every frame the bot sent
@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use futures::{SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -31,7 +31,7 @@ struct HubState {
     next_envelope: u64,
 }
 
-/// Shared between the server task and the [`super::FakeSlack`] handle.
+/// Shared between the server task and the [`super::SlackStandIn`] handle.
 #[derive(Default)]
 pub struct Hub {
     state: Mutex<HubState>,
@@ -52,8 +52,15 @@ impl Hub {
         self.lock().live.len()
     }
 
-    /// Sends an envelope on the newest connection; returns its `envelope_id`.
-    pub fn send_envelope(&self, kind: &str, payload: Value, accepts_response_payload: bool, retry: u32) -> String {
+    /// Sends an envelope on the newest connection; returns its `envelope_id`, or `None` when no
+    /// connection is open.
+    pub fn send_envelope(
+        &self,
+        kind: &str,
+        payload: Value,
+        accepts_response_payload: bool,
+        retry: u32,
+    ) -> Option<String> {
         let mut st = self.lock();
         st.next_envelope += 1;
         let id = format!("env-{}", st.next_envelope);
@@ -62,9 +69,9 @@ impl Hub {
             "accepts_response_payload": accepts_response_payload,
             "retry_attempt": retry, "retry_reason": if retry > 0 { "timeout" } else { "" },
         });
-        let (_, connection) = st.live.last().expect("a Socket Mode connection to send on");
-        connection.send(Control::Send(frame.to_string())).expect("the connection is open");
-        id
+        let (_, connection) = st.live.last()?;
+        connection.send(Control::Send(frame.to_string())).ok()?;
+        Some(id)
     }
 
     /// The frames the bot sent that acknowledge `envelope_id`.

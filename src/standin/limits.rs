@@ -1,4 +1,4 @@
-//! Slack's rate limits, as the fake enforces them once a test sets them: a sliding window per
+//! Slack's rate limits, as the stand-in enforces them once a test sets them: a sliding window per
 //! method (Slack's tiers allow so many calls per method per workspace per minute), every n-th
 //! call of a method refused, and `chat.postMessage`'s "about one message per second per
 //! channel" as a token bucket per channel. A call over a limit is answered HTTP 429 with
@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{FakeSlack, Fault, State};
+use super::{Fault, SlackStandIn, State};
 
-/// The limits set on one fake, the faults aimed at channels, and the 429s answered.
+/// The limits set on one stand-in, the faults aimed at channels, and the 429s answered.
 #[derive(Default)]
 pub(super) struct Limits {
     windows: HashMap<String, Window>,
@@ -138,7 +138,7 @@ impl State {
     }
 }
 
-impl FakeSlack {
+impl SlackStandIn {
     /// Limits `method` to `calls` calls in any `per` (a sliding window; Slack's tiers are per
     /// method per workspace per minute: Tier 2 is `limit_method(m, 20, 60 s)`). A call over
     /// it gets HTTP 429 with `Retry-After` = whole seconds until a slot frees (at least 1),

@@ -1,4 +1,4 @@
-//! The Web API methods the fake implements, one function each, and the table that
+//! The Web API methods the stand-in implements, one function each, and the table that
 //! routes a method name to its function after the token check.
 
 use super::wire::*;
@@ -47,7 +47,24 @@ pub(super) fn dispatch(st: &mut State, method: &str, token: Option<&str>, p: &Va
     if token != Some(st.token.as_str()) {
         return fail("invalid_auth");
     }
+    st.check_scopes(method, p)?;
     handler(st, p)
+}
+
+/// Whether a successful call of `method` changes what people see (not a read).
+pub(super) fn changes_workspace(method: &str) -> bool {
+    !matches!(
+        method,
+        "auth.test"
+            | "apps.connections.open"
+            | "conversations.info"
+            | "conversations.list"
+            | "conversations.history"
+            | "conversations.replies"
+            | "users.info"
+            | "users.conversations"
+            | "chat.getPermalink"
+    )
 }
 
 /// Socket Mode: only the app-level token opens connections; a bot token is the wrong type.
@@ -316,6 +333,8 @@ fn chat_post_ephemeral(st: &mut State, p: &Value) -> Answer {
     if text(p, "text").is_none() && blocks.is_none() && p.get("attachments").is_none() {
         return fail("no_text");
     }
+    let channel = c.id.clone();
+    st.show_ephemeral(&channel, &user, text(p, "text").unwrap_or_default(), blocks.unwrap_or(Value::Null));
     Ok(json!({"message_ts": st.next_ts()}))
 }
 
@@ -408,12 +427,16 @@ fn view_arg(p: &Value) -> Result<Value, Value> {
 fn views_open(st: &mut State, p: &Value) -> Answer {
     let trigger = text(p, "trigger_id").ok_or_else(|| error("invalid_arguments"))?;
     let view = view_arg(p)?;
-    if !st.used_triggers.insert(trigger) {
+    if !st.used_triggers.insert(trigger.clone()) {
         return fail("exchanged_trigger_id");
     }
+    let owner = st.triggers.get(&trigger).cloned();
     let id = st.new_id("V");
     let view = stateful_view(st, view, &id, &id);
-    st.views.insert(id, view.clone());
+    st.views.insert(id.clone(), view.clone());
+    if let Some(owner) = owner {
+        st.view_stack.push((id, owner));
+    }
     Ok(json!({"view": view}))
 }
 
