@@ -57,6 +57,37 @@ pub enum Commands {
     /// Print a one-time dashboard sign-in link (5 minutes, single use) for a Slack user, for
     /// when Slack itself is down. Needs FIREBELL_PUBLIC_URL and DATABASE_URL.
     LoginLink(LoginLinkArgs),
+    /// Run the bot against a Slack stand-in embedded in the binary, with a page at /demo that
+    /// shows a small workspace to act in: no Slack workspace, app or public URL needed. The
+    /// database is SQLite in a fresh temporary directory (deleted on Ctrl-C) unless --database.
+    Demo(DemoArgs),
+}
+
+/// `firebell demo` options.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where the bot and the page listen.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub listen: std::net::SocketAddr,
+    /// The bot's language (and the page's): en or ko.
+    #[arg(long, default_value = "en", value_parser = ["en", "ko"])]
+    pub locale: String,
+    /// Play a scripted SEV2 from alert to retrospective, about two minutes long.
+    #[arg(long)]
+    pub scenario: bool,
+    /// Seconds between the scenario's steps.
+    #[arg(long, default_value_t = 8.0, value_parser = pace)]
+    pub pace: f64,
+    /// A database to use (sqlite://PATH or postgres://…) instead of a fresh temporary one.
+    #[arg(long)]
+    pub database: Option<String>,
+}
+
+fn pace(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.0..=600.0).contains(&seconds) => Ok(seconds),
+        _ => Err(format!("{text}: expected seconds from 0 to 600")),
+    }
 }
 
 /// `firebell login-link` options.
@@ -203,6 +234,20 @@ pub fn main() -> ExitCode {
             }
             Err(error) => fail(&error),
         },
+        Commands::Demo(args) => runtime.block_on(async {
+            let options = crate::demo::Options {
+                listen: args.listen,
+                korean: args.locale == "ko",
+                scenario: args.scenario.then(|| std::time::Duration::from_secs_f64(args.pace)),
+                database: args.database,
+            };
+            let shutdown = CancellationToken::new();
+            tokio::spawn(cancel_on_signal(shutdown.clone()));
+            match crate::demo::run(options, shutdown).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => fail(&format!("{error:#}")),
+            }
+        }),
         Commands::Simulate(args) => match simulate(&args, common.config_path) {
             Ok(output) => {
                 println!("{output}");

@@ -29,3 +29,52 @@ impl Clock for FixedClock {
         self.0
     }
 }
+
+/// The real clock plus a distance skipped ahead: `firebell demo`'s "skip ahead" moves the bot
+/// into the future so reminders, escalations and deadlines come due in minutes. It only
+/// moves forward, as time does.
+#[derive(Debug, Default)]
+pub struct SkippableClock {
+    skipped_ms: std::sync::atomic::AtomicI64,
+}
+
+impl SkippableClock {
+    /// Moves "now" `by` further ahead (a negative or absurd amount is ignored).
+    pub fn skip(&self, by: chrono::Duration) {
+        let ms = by.num_milliseconds();
+        if ms > 0 {
+            let _ = self.skipped_ms.fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |skipped| skipped.checked_add(ms),
+            );
+        }
+    }
+
+    /// How far ahead of the wall clock this clock is.
+    pub fn skipped(&self) -> chrono::Duration {
+        chrono::Duration::milliseconds(self.skipped_ms.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+impl Clock for SkippableClock {
+    fn now(&self) -> DateTime<Utc> {
+        let now = Utc::now();
+        now.checked_add_signed(self.skipped()).unwrap_or(now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skippable_clock_moves_only_forward() {
+        let clock = SkippableClock::default();
+        clock.skip(chrono::Duration::minutes(30));
+        clock.skip(chrono::Duration::minutes(-10));
+        assert_eq!(clock.skipped(), chrono::Duration::minutes(30));
+        let ahead = clock.now() - Utc::now();
+        assert!(ahead > chrono::Duration::minutes(29) && ahead <= chrono::Duration::minutes(30), "{ahead}");
+    }
+}

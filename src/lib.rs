@@ -38,12 +38,14 @@
 //! - [`clock`] — the one place that reads the wall clock (and the demo's clock that skips ahead).
 //! - [`standin`] — the Slack stand-in: a local Slack Web API with a workspace in memory, which
 //!   `firebell demo` and the end-to-end tests both run the bot against.
+//! - [`demo`] — `firebell demo`: the bot, the stand-in and a page at `/demo` to act in.
 
 pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod http;
 pub mod integrations;

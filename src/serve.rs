@@ -40,6 +40,17 @@ pub async fn start(
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<Running> {
+    start_with_routes(settings, clock, shutdown, axum::Router::new()).await
+}
+
+/// [`start`], with `extra` routes served beside firebell's own on the same listener
+/// (`firebell demo`'s page).
+pub async fn start_with_routes(
+    settings: ServeSettings,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+    extra: axum::Router,
+) -> anyhow::Result<Running> {
     for warning in &settings.warnings {
         tracing::warn!("{warning}");
     }
@@ -118,7 +129,7 @@ pub async fn start(
         .with_context(|| format!("FIREBELL_LISTEN: cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "firebell is listening");
-    let router = http::router(state);
+    let router = http::router(state).merge(extra);
     let handle = tokio::spawn(async move {
         http::server::serve(listener, router, shutdown).await;
         // Requests and envelopes are done; let the job in flight finish (bounded), then

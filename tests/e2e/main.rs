@@ -27,6 +27,7 @@ mod database_trouble;
 mod declare;
 mod degradation;
 mod delivery;
+mod demo;
 mod events;
 mod fake_slack;
 mod fanout;

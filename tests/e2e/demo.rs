@@ -1,0 +1,289 @@
+//! `firebell demo`: the real bot against the Slack stand-in, with the page at `/demo`. The
+//! browser test drives the page as a visitor would (typing, clicking buttons, the modal, a
+//! reaction, skipping ahead); the others check the scripted scenario, the page's API on bad
+//! input, and the binary itself.
+
+use std::time::Duration;
+
+use firebell::demo::{self, Options};
+use firebell::domain::timeline::TimelineEntry;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::browser::Browser;
+use crate::support::wait;
+
+/// A demo on a free port with a fresh database; stops when the token is cancelled.
+async fn start(scenario: Option<Duration>) -> (demo::Running, CancellationToken) {
+    let shutdown = CancellationToken::new();
+    let options = Options { listen: "127.0.0.1:0".parse().unwrap(), korean: false, scenario, database: None };
+    let running = tokio::time::timeout(Duration::from_secs(30), demo::start(options, shutdown.clone()))
+        .await
+        .expect("the demo starts within 30 s")
+        .expect("the demo starts");
+    (running, shutdown)
+}
+
+/// Waits until `script` (a JS expression) is true on the page.
+async fn until_page(browser: &Browser, what: &str, script: &str) {
+    let check = format!("return !!({script});");
+    wait::until(what, || async { browser.execute(&check).await == json!(true) }).await;
+}
+
+/// The text of the message list as the page shows it.
+async fn messages_text(browser: &Browser) -> String {
+    browser
+        .execute("return document.querySelector('#messages').innerText;")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn in_a_real_browser_a_visitor_declares_updates_highlights_and_sees_the_reminder() {
+    let Some(browser) = Browser::start().await else { return };
+    let (running, shutdown) = start(None).await;
+    let slack = running.slack.clone();
+
+    browser.goto(&format!("{}?as=U0DEMOALICE&channel=general", running.url())).await;
+    until_page(&browser, "the workspace", "document.querySelector('.channel[data-channel-name=\"general\"].active')")
+        .await;
+    let first = browser.text().await;
+    for expected in ["firebell demo", "general", "team-payments", "incidents", "Welcome!"] {
+        assert!(first.contains(expected), "{expected:?} on the page:\n{first}");
+    }
+
+    browser.type_into("#composer", "/incident declare sev2 service:payments Checkout errors").await;
+    browser.click("#send").await;
+    until_page(
+        &browser,
+        "the incident channel in the sidebar",
+        "document.querySelector('.channel[data-channel-name^=\"inc-\"]')",
+    )
+    .await;
+    let channel = slack.channel_by_prefix("inc-").expect("the incident channel");
+    browser.click(".channel[data-channel-name^=\"inc-\"]").await;
+    until_page(
+        &browser,
+        "the pinned summary",
+        "document.querySelector('.message.pinned .bk-button[data-action-id=\"incident_update\"]')",
+    )
+    .await;
+    let summary = messages_text(&browser).await;
+    assert!(summary.contains("Checkout errors") && summary.contains("SEV2"), "{summary}");
+
+    // The notices in the team channels: payments' own and, for a SEV2, the announcements.
+    for team in ["team-payments", "incidents"] {
+        browser.click(&format!(".channel[data-channel-name=\"{team}\"]")).await;
+        until_page(&browser, team, &format!("document.querySelector('.channel[data-channel-name=\"{team}\"].active') && document.querySelector('#messages').innerText.includes('Checkout errors')")).await;
+    }
+
+    // Post update: the modal opens; submitting it posts the update in the channel.
+    browser.click(".channel[data-channel-name^=\"inc-\"]").await;
+    until_page(
+        &browser,
+        "the incident channel again",
+        "document.querySelector('.message.pinned .bk-button[data-action-id=\"incident_update\"]')",
+    )
+    .await;
+    browser.click(".message.pinned .bk-button[data-action-id=\"incident_update\"]").await;
+    until_page(&browser, "the update modal", "document.querySelector('#modal textarea, #modal input[type=text]')")
+        .await;
+    browser
+        .type_into("#modal textarea, #modal input[type=text]", "Rolling back the 14:02 deploy of payments-api")
+        .await;
+    browser.click("#modal-submit").await;
+    until_page(&browser, "the modal to close", "!document.querySelector('#modal')").await;
+    until_page(
+        &browser,
+        "the update in the channel",
+        "document.querySelector('#messages').innerText.includes('Rolling back the 14:02 deploy')",
+    )
+    .await;
+
+    // A person's message, then 📌 on it: a highlight on the incident's timeline.
+    browser.type_into("#composer", "The error ratio doubled right after the 14:02 deploy").await;
+    browser.click("#send").await;
+    until_page(
+        &browser,
+        "the message",
+        "[...document.querySelectorAll('.message')].some(m => m.innerText.includes('doubled right after'))",
+    )
+    .await;
+    let said = slack.messages(&channel).into_iter().find(|m| m.text.contains("doubled right after")).expect("said");
+    browser.click(&format!(".message[data-ts=\"{}\"] button.react[data-react=\"pushpin\"]", said.ts)).await;
+    until_page(
+        &browser,
+        "the 📌 on the message",
+        &format!("document.querySelector('.message[data-ts=\"{}\"] .reaction[data-name=\"pushpin\"].mine')", said.ts),
+    )
+    .await;
+    let app = running.server.app.clone();
+    let incident = app
+        .store
+        .incident_by_channel(&firebell::domain::ids::ChannelId::parse(&channel).unwrap())
+        .await
+        .unwrap()
+        .expect("the incident");
+    wait::until("the highlight on the timeline", || {
+        let (app, id) = (app.clone(), incident.id);
+        async move {
+            let entries = app.store.timeline(id).await.unwrap();
+            entries.iter().any(|e| matches!(e.entry, TimelineEntry::Highlight { .. }))
+        }
+    })
+    .await;
+
+    // Skipping ahead 30 minutes brings the update reminder.
+    browser.click("#skip").await;
+    until_page(
+        &browser,
+        "the reminder",
+        "document.querySelector('#messages').innerText.includes('No update on incident')",
+    )
+    .await;
+    browser.screenshot(&crate::dashboard::screenshot_path("demo.png")).await;
+    browser.quit().await;
+    shutdown.cancel();
+    running.stop().await.expect("the demo stops cleanly");
+}
+
+#[tokio::test]
+async fn the_scenario_plays_from_the_alert_to_the_retrospective() {
+    let (running, shutdown) = start(Some(Duration::ZERO)).await;
+    let progress = running.scenario.clone().expect("a scenario runs");
+    wait::until_within(Duration::from_secs(240), "the scenario to end", || {
+        let progress = progress.clone();
+        async move { progress.outcome().is_some() }
+    })
+    .await;
+    let state = progress.json();
+    assert_eq!(progress.outcome(), Some(Ok(())), "{state}");
+    assert_eq!((state["done"].as_u64(), state["of"].as_u64()), (Some(12), Some(12)), "{state}");
+    assert_eq!(state["log"].as_array().map(Vec::len), Some(12), "every step is listed: {state}");
+
+    // Every step is visible in the workspace: the page's state shows the incident channel's story.
+    let client = reqwest::Client::new();
+    let channel = running.slack.channel_by_prefix("inc-").expect("the incident channel");
+    let url = format!("http://{}/demo/api/state?as=U0DEMOALICE&channel={channel}", running.addr);
+    let page: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let shown = page["channel"]["messages"].to_string();
+    for expected in ["Rolling back the 14:02 deploy", "Error ratio back under 0.1%", "Checkout fails for about 12%"] {
+        assert!(shown.contains(expected), "{expected:?} in the channel: {shown}");
+    }
+    let pinned_by_bob = page["channel"]["messages"].as_array().unwrap().iter().any(|m| {
+        m["text"].as_str().unwrap_or_default().contains("Checkout fails") && m["reactions"][0]["name"] == "pushpin"
+    });
+    assert!(pinned_by_bob, "carol's message carries bob's 📌: {shown}");
+    assert_eq!(page["scenario"]["finished"], true);
+    let retro_or_report = running.slack.canvases().len() + running.slack.files().len();
+    assert!(retro_or_report >= 1, "the report and the retrospective were published");
+    shutdown.cancel();
+    running.stop().await.expect("the demo stops cleanly");
+}
+
+#[tokio::test]
+async fn the_pages_api_refuses_bad_input_with_a_reason_and_changes_nothing() {
+    let (running, shutdown) = start(None).await;
+    let client = reqwest::Client::new();
+    let base = format!("http://{}", running.addr);
+    let page = client.get(format!("{base}/demo")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("demo.js"));
+    let before = running.slack.writes();
+
+    let post = |path: &str, body: Value| client.post(format!("{base}/demo/api/{path}")).json(&body).send();
+    let cases = [
+        (
+            "command",
+            json!({"as": "U0NOBODY", "channel": "C0DEMOGENERAL", "text": "help"}),
+            400,
+            "not one of the demo's people",
+        ),
+        ("command", json!({"as": "U0DEMOALICE", "channel": "C0NOPE", "text": "help"}), 422, "no channel"),
+        ("message", json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "text": "  "}), 422, "empty"),
+        (
+            "react",
+            json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "ts": "1.000001", "name": "eyes"}),
+            422,
+            "not there",
+        ),
+        (
+            "react",
+            json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "ts": "1.000001", "name": "<b>"}),
+            422,
+            "not a reaction name",
+        ),
+        ("action", json!({"as": "U0DEMOALICE", "action_id": "incident_update"}), 400, "view_id, or channel and ts"),
+        ("submit", json!({"as": "U0DEMOALICE", "view_id": "V0NOPE", "values": {}}), 422, "not open"),
+        ("skip", json!({"minutes": 0}), 400, "minutes"),
+        ("skip", json!({"minutes": "soon"}), 400, "minutes"),
+    ];
+    for (path, body, status, reason) in cases {
+        let answer = post(path, body.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{path} {body}");
+        let answer: Value = answer.json().await.unwrap();
+        assert_eq!(answer["ok"], false);
+        assert!(answer["error"].as_str().unwrap().contains(reason), "{path} {body}: {answer}");
+    }
+    let broken = client
+        .post(format!("{base}/demo/api/command"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(broken.status(), 400);
+    assert_eq!(running.slack.writes(), before, "nothing reached Slack");
+    assert!(running.slack.channels().iter().all(|c| !c.name.starts_with("inc-")));
+    let state: Value =
+        client.get(format!("{base}/demo/api/state?as=U0NOBODY")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(state["me"], "U0DEMOALICE", "an unknown viewer sees the page as the first person");
+    shutdown.cancel();
+    running.stop().await.expect("the demo stops cleanly");
+}
+
+#[tokio::test]
+async fn the_binary_runs_the_demo_and_serves_the_page() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_firebell"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("firebell demo starts");
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let url = format!("http://127.0.0.1:{port}/demo/api/state");
+    wait::until("the demo to answer", || {
+        let (client, url) = (client.clone(), url.clone());
+        async move { client.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
+    })
+    .await;
+    let state: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+    let names: Vec<&str> = state["channels"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert!(names.contains(&"general") && names.contains(&"team-payments"), "{names:?}");
+    let declared = client
+        .post(format!("http://127.0.0.1:{port}/demo/api/command"))
+        .json(&json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "text": "declare sev3 service:checkout Slow cart"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declared.status(), 200);
+    wait::until("the incident channel", || {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let state: Value = client.get(&url).send().await.unwrap().json().await.unwrap();
+            state["channels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["name"].as_str().unwrap_or_default().contains("slow-cart"))
+        }
+    })
+    .await;
+    child.start_kill().unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+}
