@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::scenario::Progress;
-use super::slack_side::{ActError, SlackSide, Submitted};
+use super::slack_side::{ActError, SampleAlert, SlackSide, Submitted};
 use super::{snapshot, workspace};
 use crate::app::App;
 use crate::clock::Clock;
@@ -244,8 +244,15 @@ async fn shortcut(State(demo): State<Demo>, json: Result<Json<Shortcut>, JsonRej
     done()
 }
 
-async fn alert(State(demo): State<Demo>) -> Answer {
-    demo.side.fire_alert().await?;
+#[derive(Deserialize)]
+struct Alert {
+    kind: Option<SampleAlert>,
+}
+
+/// Fires a sample alert: by default one firebell offers in the triage channel.
+async fn alert(State(demo): State<Demo>, json: Result<Json<Alert>, JsonRejection>) -> Answer {
+    let sample = body(json)?.kind.unwrap_or(SampleAlert::Prompt);
+    demo.side.fire_alert(sample).await?;
     done()
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::slack_side::SlackSide;
+use super::slack_side::{SampleAlert, SlackSide};
 use super::workspace::PEOPLE;
 use crate::app::App;
 use crate::domain::ids::ChannelId;
@@ -203,7 +203,7 @@ async fn run(side: &SlackSide, app: &App, step: &Step, incident: &mut Option<Str
     let channels_before: Vec<String> = slack.channels().into_iter().map(|c| c.id).collect();
     let channel = || incident.clone().ok_or_else(|| "no incident channel yet".to_owned());
     match step.act {
-        Act::Alert => side.fire_alert().await.map_err(|e| e.to_string())?,
+        Act::Alert => side.fire_alert(SampleAlert::Declare).await.map_err(|e| e.to_string())?,
         Act::Acknowledge => {
             let page = wait_for(|| {
                 slack.channels().into_iter().filter(|c| c.is_im).find_map(|dm| {

@@ -329,25 +329,10 @@ impl SlackSide {
         self.interaction(&payload).await.map(|_| ())
     }
 
-    /// A sample Prometheus Alertmanager alert (payments' error ratio, critical) at firebell's
-    /// webhook, as Alertmanager sends it.
-    pub async fn fire_alert(&self) -> Result<(), ActError> {
+    /// A sample Prometheus Alertmanager alert at firebell's webhook, as Alertmanager sends it.
+    pub async fn fire_alert(&self, sample: SampleAlert) -> Result<(), ActError> {
         let now = self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let alert = json!({
-            "version": "4", "groupKey": "{}:{alertname=\"PaymentsErrorRate\"}", "truncatedAlerts": 0,
-            "status": "firing", "receiver": "firebell", "groupLabels": {"alertname": "PaymentsErrorRate"},
-            "commonLabels": {"alertname": "PaymentsErrorRate", "service": "payments", "severity": "critical"},
-            "commonAnnotations": {"summary": "Payments 5xx ratio above 5%"},
-            "externalURL": "http://alertmanager.demo:9093",
-            "alerts": [{
-                "status": "firing",
-                "labels": {"alertname": "PaymentsErrorRate", "service": "payments", "severity": "critical", "instance": "pay-1"},
-                "annotations": {"summary": "Payments 5xx ratio above 5%", "description": "5xx ratio is 12% on pay-1 since the last deploy"},
-                "startsAt": now, "endsAt": "0001-01-01T00:00:00Z",
-                "generatorURL": "http://prometheus.demo:9090/graph?g0.expr=payments_5xx_ratio+%3E+0.05",
-                "fingerprint": "d3m0a1e8e2a5f9d3",
-            }],
-        });
+        let alert = sample.payload(&now);
         let answer = self
             .client
             .post(format!("{}/webhooks/alertmanager", self.firebell()?))
@@ -360,6 +345,55 @@ impl SlackSide {
             200..=299 => Ok(()),
             status => Err(ActError::Refused(format!("the alert webhook answered {status}"))),
         }
+    }
+}
+
+/// The demo's two sample alerts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SampleAlert {
+    /// Checkout's latency, a warning: no rule matches, so firebell offers it in the triage
+    /// channel (Declare / Dismiss, or ✅ / ❌ on the prompt).
+    Prompt,
+    /// Payments' 5xx ratio, critical: the policy's rule declares a SEV2 at once.
+    Declare,
+}
+
+impl SampleAlert {
+    fn payload(self, now: &str) -> Value {
+        let (name, service, severity, summary, description, fingerprint) = match self {
+            SampleAlert::Prompt => (
+                "CheckoutLatencyHigh",
+                "checkout",
+                "warning",
+                "Checkout p99 latency above 2s",
+                "p99 latency of POST /checkout is 3.4s on checkout-2",
+                "d3m0c4ec0a7e1a7e",
+            ),
+            SampleAlert::Declare => (
+                "PaymentsErrorRate",
+                "payments",
+                "critical",
+                "Payments 5xx ratio above 5%",
+                "5xx ratio is 12% on pay-1 since the last deploy",
+                "d3m0a1e8e2a5f9d3",
+            ),
+        };
+        json!({
+            "version": "4", "groupKey": format!("{{}}:{{alertname=\"{name}\"}}"), "truncatedAlerts": 0,
+            "status": "firing", "receiver": "firebell", "groupLabels": {"alertname": name},
+            "commonLabels": {"alertname": name, "service": service, "severity": severity},
+            "commonAnnotations": {"summary": summary},
+            "externalURL": "http://alertmanager.demo:9093",
+            "alerts": [{
+                "status": "firing",
+                "labels": {"alertname": name, "service": service, "severity": severity, "instance": format!("{service}-1")},
+                "annotations": {"summary": summary, "description": description},
+                "startsAt": now, "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": format!("http://prometheus.demo:9090/graph?g0.expr={name}"),
+                "fingerprint": fingerprint,
+            }],
+        })
     }
 }
 

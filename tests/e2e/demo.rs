@@ -287,3 +287,110 @@ async fn the_binary_runs_the_demo_and_serves_the_page() {
     child.start_kill().unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }
+
+/// Posts to the page's API and answers the JSON.
+async fn act(client: &reqwest::Client, running: &demo::Running, path: &str, body: Value) -> Value {
+    let url = format!("http://{}/demo/api/{path}", running.addr);
+    let answer = client.post(url).json(&body).send().await.unwrap();
+    answer.json().await.unwrap()
+}
+
+async fn page_state(client: &reqwest::Client, running: &demo::Running, me: &str, channel: &str) -> Value {
+    let url = format!("http://{}/demo/api/state?as={me}&channel={channel}", running.addr);
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+#[tokio::test]
+async fn what_a_visitor_does_reaches_firebell_as_slack_sends_it_alert_prompts_shortcut_and_modal_errors() {
+    let (running, shutdown) = start(None).await;
+    let (client, slack) = (reqwest::Client::new(), running.slack.clone());
+    let bot_posts = |channel: &str| {
+        slack.messages(channel).into_iter().filter(|m| m.user == firebell::standin::BOT_USER_ID).collect::<Vec<_>>()
+    };
+
+    // The sample alert is offered in the triage channel; ✅ on the prompt declares it.
+    assert_eq!(act(&client, &running, "alert", json!({})).await["ok"], true);
+    wait::until_sync("the alert's prompt", || !bot_posts("C0DEMOTRIAGE").is_empty()).await;
+    let prompt = bot_posts("C0DEMOTRIAGE").remove(0);
+    assert!(prompt.blocks.to_string().contains("Checkout p99 latency"), "{}", prompt.blocks);
+    let reacted = json!({"as": "U0DEMOCAROL", "channel": "C0DEMOTRIAGE", "ts": prompt.ts, "name": "white_check_mark"});
+    assert_eq!(act(&client, &running, "react", reacted).await["ok"], true);
+    wait::until_sync("the incident declared from the prompt", || slack.channel_by_prefix("inc-").is_some()).await;
+
+    // The message shortcut opens the declare modal for the person who used it, and no one else.
+    let said = json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "text": "Search returns last week's prices"});
+    assert_eq!(act(&client, &running, "message", said).await["ok"], true);
+    let message = slack.messages("C0DEMOGENERAL").into_iter().find(|m| m.text.contains("last week's prices")).unwrap();
+    let shortcut = json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "ts": message.ts});
+    assert_eq!(act(&client, &running, "shortcut", shortcut).await["ok"], true);
+    wait::until_sync("the declare modal", || slack.open_view_for("U0DEMOALICE").is_some()).await;
+    assert!(page_state(&client, &running, "U0DEMOBOB", "general").await["view"].is_null(), "bob sees no modal");
+    let state = page_state(&client, &running, "U0DEMOALICE", "general").await;
+    let view_id = state["view"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(state["view"]["view"]["callback_id"], "declare");
+
+    // An empty title is refused under its field and the modal stays; a good one declares.
+    let values = |title: &str| {
+        json!({"title": {"title": {"type": "plain_text_input", "value": title}},
+               "severity": {"severity": {"type": "static_select", "selected_option": {"value": "SEV3"}}}})
+    };
+    let refused =
+        act(&client, &running, "submit", json!({"as": "U0DEMOALICE", "view_id": view_id, "values": values("  ")}))
+            .await;
+    assert_eq!(refused["ok"], false, "{refused}");
+    assert!(refused["errors"]["title"].is_string(), "{refused}");
+    assert!(slack.open_view_for("U0DEMOALICE").is_some(), "the modal stays open");
+    let declared = act(
+        &client,
+        &running,
+        "submit",
+        json!({"as": "U0DEMOALICE", "view_id": view_id, "values": values("Stale search prices")}),
+    )
+    .await;
+    assert_eq!(declared["ok"], true, "{declared}");
+    assert!(slack.open_view_for("U0DEMOALICE").is_none(), "the modal closed");
+    wait::until_sync("the second incident", || slack.channels().iter().any(|c| c.name.contains("stale-search-prices")))
+        .await;
+
+    // Cancel closes a modal: the summary's Post update opens one, Cancel takes it away.
+    let channel = slack.channels().into_iter().find(|c| c.name.contains("stale-search-prices")).unwrap().id;
+    wait::until_sync("the pinned summary", || slack.channel(&channel).is_some_and(|c| !c.pins.is_empty())).await;
+    let summary = slack.channel(&channel).unwrap().pins[0].clone();
+    let summary_message = slack.messages(&channel).into_iter().find(|m| m.ts == summary).unwrap();
+    let button = summary_message
+        .blocks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|b| b["elements"].as_array()?.iter().find(|e| e["action_id"] == "incident_update").cloned());
+    let button = button.expect("a Post update button");
+    let click = json!({"as": "U0DEMOBOB", "channel": channel, "ts": summary, "action_id": "incident_update", "value": button["value"]});
+    assert_eq!(act(&client, &running, "action", click).await["ok"], true);
+    wait::until_sync("the update modal", || slack.open_view_for("U0DEMOBOB").is_some()).await;
+    let view = slack.open_view_for("U0DEMOBOB").unwrap()["id"].as_str().unwrap().to_owned();
+    assert_eq!(act(&client, &running, "close", json!({"as": "U0DEMOBOB", "view_id": view})).await["ok"], true);
+    assert!(slack.open_view_for("U0DEMOBOB").is_none());
+    shutdown.cancel();
+    running.stop().await.expect("the demo stops cleanly");
+}
+
+#[tokio::test]
+async fn with_the_korean_locale_the_bot_and_the_page_speak_korean() {
+    let shutdown = CancellationToken::new();
+    let options = Options { listen: "127.0.0.1:0".parse().unwrap(), korean: true, scenario: None, database: None };
+    let running = demo::start(options, shutdown.clone()).await.expect("the demo starts");
+    let client = reqwest::Client::new();
+    let declared =
+        json!({"as": "U0DEMOALICE", "channel": "C0DEMOGENERAL", "text": "declare sev2 service:payments 결제 오류"});
+    assert_eq!(act(&client, &running, "command", declared).await["ok"], true);
+    wait::until_sync("the incident channel", || running.slack.channel_by_prefix("inc-").is_some()).await;
+    let channel = running.slack.channel_by_prefix("inc-").unwrap();
+    wait::until_sync("the summary", || running.slack.channel(&channel).is_some_and(|c| !c.pins.is_empty())).await;
+    let state = page_state(&client, &running, "U0DEMOALICE", &channel).await;
+    assert_eq!(state["locale"], "ko");
+    assert_eq!(state["people"][0]["title"], "결제 엔지니어");
+    let summary = state["channel"]["messages"][0]["blocks"].to_string();
+    assert!(summary.contains("심각도") || summary.contains("인시던트"), "the summary in Korean: {summary}");
+    shutdown.cancel();
+    running.stop().await.expect("the demo stops cleanly");
+}
