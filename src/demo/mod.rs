@@ -130,11 +130,12 @@ pub async fn run(options: Options, shutdown: CancellationToken) -> anyhow::Resul
 /// The demo's policy, in Korean (and Seoul's time) with `--locale ko`.
 fn policy(korean: bool) -> String {
     if korean {
-        POLICY.replacen("timezone = \"UTC\"", "timezone = \"Asia/Seoul\"", 1).replacen(
-            "locale = \"en\"",
-            "locale = \"ko\"",
-            1,
-        )
+        POLICY
+            .replacen("timezone = \"UTC\"", "timezone = \"Asia/Seoul\"", 1)
+            .replacen("locale = \"en\"", "locale = \"ko\"", 1)
+            .replace("builtin:en-report", "builtin:ko-report")
+            .replace("title = \"Initial incident report\"", "title = \"초기 장애 보고\"")
+            .replace("title = \"Incident report\"", "title = \"장애 보고서\"")
     } else {
         POLICY.to_owned()
     }
@@ -166,6 +167,7 @@ mod tests {
     fn the_korean_policy_speaks_korean_in_seoul_time() {
         let korean = policy(true);
         assert!(korean.contains("locale = \"ko\"") && korean.contains("timezone = \"Asia/Seoul\""));
+        assert!(korean.contains("builtin:ko-report") && !korean.contains("builtin:en-report"));
         assert!(policy(false).contains("locale = \"en\""));
     }
 
