@@ -38,6 +38,7 @@ fn payments_outage() -> NewIncident {
         title: "Checkout is down".into(),
         severity: SeverityName::from_stored("SEV1".into()),
         private: false,
+        drill: false,
         reporter: UserId::parse("U0REPORTER").unwrap(),
         impact: Some("Card payments fail".into()),
         description: None,
