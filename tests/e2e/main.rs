@@ -27,6 +27,7 @@ mod database_trouble;
 mod declare;
 mod degradation;
 mod delivery;
+mod drill;
 mod events;
 mod fake_slack;
 mod fanout;
