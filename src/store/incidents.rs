@@ -224,13 +224,25 @@ impl Store {
         find(&mut conn, id).await
     }
 
-    /// Whether the incident is a drill (`false` for one that does not exist). Read before each
-    /// of its outbox jobs, to mark what they post: one indexed column, not the whole row.
+    /// Whether the incident is a drill (`false` for one that does not exist). Asked before
+    /// each of its outbox jobs, to mark what they post: read once per incident and kept, since
+    /// it never changes after the declaration (an incident not found is not kept).
     pub async fn is_drill(&self, id: IncidentId) -> anyhow::Result<bool> {
+        /// Past this many incidents the memory starts over: it only saves reads.
+        const REMEMBERED: usize = 10_000;
+        if let Some(known) = self.drills.lock().ok().and_then(|drills| drills.get(&id).copied()) {
+            return Ok(known);
+        }
         let drill: Option<i64> = sqlx::query_scalar("SELECT is_drill FROM incidents WHERE id = $1")
             .bind(id)
             .fetch_optional(self.pool())
             .await?;
+        if let (Some(drill), Ok(mut drills)) = (drill, self.drills.lock()) {
+            if drills.len() >= REMEMBERED {
+                drills.clear();
+            }
+            drills.insert(id, drill != 0);
+        }
         Ok(drill.is_some_and(|d| d != 0))
     }
 
