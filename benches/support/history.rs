@@ -40,6 +40,7 @@ pub async fn history(store: &Store, incidents: usize) {
                 title: format!("{} #{n}", WHAT[n % WHAT.len()]),
                 severity: SeverityName::from_stored(format!("SEV{}", 1 + n % 4)),
                 private: n % 50 == 0,
+                drill: false,
                 reporter: reporter.clone(),
                 impact: Some(format!("{}% of requests on {} failed", n % 90, SERVICES[n % SERVICES.len()])),
                 description: None,

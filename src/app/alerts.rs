@@ -338,6 +338,8 @@ impl App {
                 impact: None,
                 description: members.first().and_then(|m| m.summary.clone()),
                 private: false,
+                // An alert is real trouble; a drill is declared by a person.
+                drill: false,
             },
             reporter: reporter.clone(),
             response_url: None,

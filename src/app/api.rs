@@ -40,8 +40,9 @@ impl App {
         Ok(Some(render::api::incident_detail(&incident, resolved_at, &fields, &timeline, &followups)))
     }
 
-    /// `GET /api/stats?window=…`, over the last `days` days.
+    /// `GET /api/stats?window=…`, over the last `days` days; drills are left out, as in
+    /// `/incident stats`.
     pub async fn api_stats(&self, window: &str, days: i64) -> anyhow::Result<Value> {
-        Ok(render::api::stats(window, &self.stats_over(days).await?))
+        Ok(render::api::stats(window, &self.stats_over(days, crate::domain::stats::Drills::LeftOut).await?))
     }
 }

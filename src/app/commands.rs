@@ -10,6 +10,7 @@ use crate::domain::command::{Command, DeclareOptions, parse};
 use crate::domain::declaration::DeclareForm;
 use crate::domain::incident::{Incident, RoleName};
 use crate::domain::lifecycle::Action;
+use crate::domain::stats::Drills;
 use crate::metrics::Stage;
 use crate::render;
 use crate::render::lifecycle_modals::QuickAction;
@@ -43,7 +44,7 @@ impl App {
             Command::Help => Some(self.help.get_or_init(|| reply::help(&self.policy).rendered_ahead()).clone()),
             Command::Declare(options) => self.declare_command(command, options).await,
             Command::List => Some(self.list().await),
-            Command::Stats(window) => Some(self.or_internal(self.stats(window).await)),
+            Command::Stats { window, drills } => Some(self.or_internal(self.stats(window, drills).await)),
             Command::Dashboard => Some(self.or_internal(self.dashboard_link(&command.user_id).await)),
             Command::OnCall(service) => Some(self.or_internal(self.oncall(service.as_ref()).await)),
             Command::OnCallOverride { user, service, lasting } => {
@@ -70,6 +71,7 @@ impl App {
                 impact: None,
                 description: None,
                 private: options.private,
+                drill: options.drill,
             },
             reporter: command.user_id.clone(),
             response_url: Some(command.response_url.clone()).filter(|url| !url.is_empty()),
@@ -77,8 +79,14 @@ impl App {
         };
         match self.declare(declaration).await {
             Ok(incident) => {
-                // A private incident's title is not repeated outside its channel, even here.
-                let key = if incident.private { Key::DeclareDeclaringPrivate } else { Key::DeclareDeclaring };
+                // A private incident's title is not repeated outside its channel, even here; a
+                // drill says at once that it is one.
+                let key = match (incident.private, incident.drill) {
+                    (true, false) => Key::DeclareDeclaringPrivate,
+                    (true, true) => Key::DeclareDeclaringPrivateDrill,
+                    (false, true) => Key::DeclareDeclaringDrill,
+                    (false, false) => Key::DeclareDeclaring,
+                };
                 Some(Reply::ephemeral(text(self.policy.locale, key).fill(&[
                     ("number", &incident.number.to_string()),
                     ("title", &incident.title),
@@ -179,16 +187,18 @@ impl App {
         })
     }
 
-    /// `/incident stats`: counts and mean times by severity over the window.
-    async fn stats(&self, window: crate::domain::command::StatsWindow) -> anyhow::Result<Reply> {
+    /// `/incident stats [--drills]`: counts and mean times by severity over the window, drills
+    /// left out unless asked for.
+    async fn stats(&self, window: crate::domain::command::StatsWindow, drills: bool) -> anyhow::Result<Reply> {
         use crate::domain::command::StatsWindow;
         let days = match window {
             StatsWindow::Days7 => 7,
             StatsWindow::Days30 => 30,
             StatsWindow::Days90 => 90,
         };
-        let stats = self.stats_over(days).await?;
-        Ok(Reply::ephemeral(render::stats::report(&stats, days, self.policy.locale)))
+        let drills = if drills { Drills::Counted } else { Drills::LeftOut };
+        let stats = self.stats_over(days, drills).await?;
+        Ok(Reply::ephemeral(render::stats::report(&stats, days, drills, self.policy.locale)))
     }
 
     /// `/incident dashboard`: a one-time sign-in link, or how to turn the dashboard on.
@@ -201,18 +211,20 @@ impl App {
     }
 
     /// The statistics of the last `days` days (`/incident stats`, `/api/stats`).
-    pub async fn stats_over(&self, days: i64) -> anyhow::Result<crate::domain::stats::Stats> {
-        Ok(self.stats_since(self.clock.now() - chrono::Duration::days(days)).await?.1)
+    pub async fn stats_over(&self, days: i64, drills: Drills) -> anyhow::Result<crate::domain::stats::Stats> {
+        Ok(self.stats_since(self.clock.now() - chrono::Duration::days(days), drills).await?.1)
     }
 
     /// The incidents declared since `since` and their statistics: what `/incident stats`, the
-    /// API and the dashboard's overview all show, read and computed in one place.
+    /// API and the dashboard's overview all show, read and computed in one place. Drills are
+    /// counted only when `drills` says so (`stats --drills`).
     pub async fn stats_since(
         &self,
         since: chrono::DateTime<chrono::Utc>,
+        drills: Drills,
     ) -> anyhow::Result<(Vec<crate::domain::stats::IncidentTimes>, crate::domain::stats::Stats)> {
-        let incidents = self.store.incident_times(since).await?;
-        let activity = self.store.activity_since(since).await?;
+        let incidents = self.store.incident_times(since, drills).await?;
+        let activity = self.store.activity_since(since, drills).await?;
         let stats =
             crate::domain::stats::compute(&incidents, &self.policy.severity_names(), &self.policy.actions, activity);
         Ok((incidents, stats))

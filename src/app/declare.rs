@@ -100,6 +100,7 @@ impl App {
             title: form.title.clone(),
             severity: form.severity.clone(),
             private: form.private,
+            drill: form.drill,
             reporter: declaration.reporter.clone(),
             impact: form.impact.clone(),
             description: form.description.clone(),

@@ -93,6 +93,7 @@ impl App {
         };
         let prefill = DeclareOptions {
             private: false,
+            drill: false,
             severity: Some(group.severity.clone()),
             services: group.service.clone().into_iter().collect(),
             title: Some(group.title.clone()),
@@ -168,6 +169,7 @@ impl App {
         let title = crate::domain::text::truncate_chars(first_line.trim(), crate::render::incident::TITLE_MAX);
         let prefill = DeclareOptions {
             private: false,
+            drill: false,
             severity: None,
             services: Vec::new(),
             title: (!title.is_empty()).then_some(title),

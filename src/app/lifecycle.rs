@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::App;
 use super::jobs::{self, Step};
-use crate::domain::audience::audience;
+use crate::domain::audience::audience_of;
 use crate::domain::ids::UserId;
 use crate::domain::incident::Incident;
 use crate::domain::lifecycle::{Action, Change, Decision, decide};
@@ -133,7 +133,7 @@ impl App {
                 .filter(|n| n.error.is_none())
                 .map(|n| (n.channel.to_string(), n.ts.clone().unwrap_or_default()))
                 .collect();
-            for recipient in audience(&self.policy, &next.severity, &next.services, next.private) {
+            for recipient in audience_of(&self.policy, next) {
                 if !notices.iter().any(|n| n.channel == recipient.channel) {
                     threads.push((recipient.channel.to_string(), String::new()));
                 }

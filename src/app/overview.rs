@@ -17,7 +17,7 @@ impl App {
         let since = now - Duration::days(days);
         let severities = self.policy.severity_names();
         // The same reading and computing as `/incident stats`, so the figures equal it.
-        let (incidents, stats) = self.stats_since(since).await?;
+        let (incidents, stats) = self.stats_since(since, crate::domain::stats::Drills::LeftOut).await?;
         let followups = self.store.followups_of_incidents_since(since).await?;
         let alerts = self.store.alert_groups_seen_since(since).await?;
         let changes = self.store.changes_between(now - CHANGES_AROUND, now + CHANGES_AROUND).await?;

@@ -1,6 +1,8 @@
 //! Paging: the on-call of an incident's services is recorded with it (a responder, invited
 //! to its channel) and paged when its severity pages; unanswered pages climb
-//! `paging.escalate_to` one level per `ack_within`, then tell the announcements channel.
+//! `paging.escalate_to` one level per `ack_within`, then tell the announcements channel. A
+//! drill is paged the same way inside Slack, but never through an external pager nor with a
+//! word to the announcements channel.
 //!
 //! Every decision is written in the transaction of what caused it (the declaration, the
 //! raise, the tick that claimed a level, the Acknowledge), together with its timeline entry
@@ -76,9 +78,11 @@ impl App {
             };
             self.page(tx, incident, &new, now).await?;
         }
-        let external = !paging::Pager::enabled(&self.policy).is_empty();
+        // A drill's climb never involves the external pagers: not triggered now, so neither
+        // acknowledged nor resolved later.
+        let external = !paging::Pager::for_incident(&self.policy, incident).is_empty();
         let next = paging::next_after(&self.policy, now, 0);
-        if pages::start_climb(tx, incident.id, now, next, external).await? {
+        if pages::start_climb(tx, incident.id, now, next, external).await? && external {
             self.enqueue_external(tx, incident.id, ExternalAction::Trigger, now).await?;
         }
         Ok(())
@@ -209,7 +213,10 @@ impl App {
                 let event =
                     timeline::append(tx, incident.id, now, None, &TimelineEntry::PagesUnanswered { levels }).await?;
                 let scope = event.to_string();
-                if let Some(channel) = &self.policy.channels.announcements {
+                // A drill's unanswered pages stay in its channel: practice is not announced.
+                if !incident.drill
+                    && let Some(channel) = &self.policy.channels.announcements
+                {
                     // A private incident is told without its title or channel.
                     let text = render::paging::unanswered(incident, levels, &self.policy);
                     jobs::enqueue(tx, &Step::Announce { channel: channel.to_string(), text }, &scope, now).await?;

@@ -9,7 +9,7 @@ use sqlx::AnyConnection;
 
 use super::App;
 use super::jobs::{self, Step};
-use crate::domain::audience::{Reason, audience};
+use crate::domain::audience::{Reason, audience_of};
 use crate::domain::ids::{ChannelId, UserId};
 use crate::domain::incident::{Incident, IncidentId};
 use crate::domain::policy::Policy;
@@ -19,9 +19,9 @@ use crate::store::reminders::{self as claims, Nudge};
 use crate::store::timeline::{self, TimelineEntry};
 
 /// The widest audience of an incident: the announcements channel for a broad one, the
-/// affected teams' channels for a narrow one, nobody outside for a private one.
+/// affected teams' channels for a narrow one, nobody outside for a private one or a drill.
 fn escalation_channels(policy: &Policy, incident: &Incident) -> Vec<ChannelId> {
-    let everyone = audience(policy, &incident.severity, &incident.services, incident.private);
+    let everyone = audience_of(policy, incident);
     let broad = everyone.iter().any(|r| r.reason == Reason::Announcements);
     everyone.into_iter().filter(|r| (r.reason == Reason::Announcements) == broad).map(|r| r.channel).collect()
 }

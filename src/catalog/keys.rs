@@ -452,4 +452,12 @@ keys! {
     DashboardFiguresUpcoming = "dashboard.figures_upcoming",
     DashboardFiguresAnyService = "dashboard.figures_any_service",
     DashboardFiguresNoChanges = "dashboard.figures_no_changes",
+    DrillPrefix = "drill.prefix",
+    DrillBanner = "drill.banner",
+    DeclareDeclaringDrill = "declare.declaring_drill",
+    DeclareDeclaringPrivateDrill = "declare.declaring_private_drill",
+    ModalFieldDrill = "modal.field_drill",
+    ModalDrillOption = "modal.drill_option",
+    ListDrillItem = "list.drill_item",
+    StatsDrillsCounted = "stats.drills_counted",
 }

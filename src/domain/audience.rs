@@ -3,13 +3,14 @@
 //!
 //! Narrow is the team channels of the affected services, then of every service that depends
 //! on them directly or transitively. Broad adds the announcements channel, carrying the
-//! severity's mass mention. A private incident is told to nobody. Order matters: the
-//! affected teams hear first.
+//! severity's mass mention. A private incident is told to nobody, and so is a drill: practice
+//! must not alarm anyone outside its channel, at any severity. Order matters: the affected
+//! teams hear first.
 
 use std::collections::{HashSet, VecDeque};
 
 use crate::domain::ids::ChannelId;
-use crate::domain::incident::{ServiceName, SeverityName};
+use crate::domain::incident::{Incident, ServiceName, SeverityName};
 use crate::domain::policy::{Mention, Policy, Share};
 
 /// Why a channel is in the audience.
@@ -31,9 +32,21 @@ pub struct Recipient {
     pub mention: Mention,
 }
 
-/// The channels to tell, in order, without repeats.
-pub fn audience(policy: &Policy, severity: &SeverityName, services: &[ServiceName], private: bool) -> Vec<Recipient> {
-    if private {
+/// The channels to tell about `incident` as it stands, in order, without repeats: none for a
+/// private incident or a drill.
+pub fn audience_of(policy: &Policy, incident: &Incident) -> Vec<Recipient> {
+    audience(policy, &incident.severity, &incident.services, incident.stays_in_its_channel())
+}
+
+/// The channels to tell, in order, without repeats; `in_channel_only` (a private incident, a
+/// drill) tells nobody.
+pub fn audience(
+    policy: &Policy,
+    severity: &SeverityName,
+    services: &[ServiceName],
+    in_channel_only: bool,
+) -> Vec<Recipient> {
+    if in_channel_only {
         return Vec::new();
     }
     let mut out: Vec<Recipient> = Vec::new();
@@ -114,6 +127,19 @@ mod tests {
     #[test]
     fn a_private_incident_reaches_nobody() {
         assert!(audience(&contract_policy(), &sev("SEV1"), &[svc("payments")], true).is_empty());
+    }
+
+    #[test]
+    fn a_sev1_drill_on_payments_reaches_nobody_while_the_real_one_reaches_everyone() {
+        let mut incident = crate::render::api_test_incident(chrono::Utc::now());
+        incident.severity = sev("SEV1");
+        incident.services = vec![svc("payments")];
+        assert_eq!(names(&audience_of(&contract_policy(), &incident)), ["C0PAYMENTS", "C0CHECKOUT", "C0INCIDENTS"]);
+        incident.drill = true;
+        assert!(audience_of(&contract_policy(), &incident).is_empty());
+        incident.drill = false;
+        incident.private = true;
+        assert!(audience_of(&contract_policy(), &incident).is_empty());
     }
 
     #[test]

@@ -18,7 +18,11 @@ pub enum Command {
     /// `declare …`; without a title the declare modal opens, prefilled.
     Declare(DeclareOptions),
     List,
-    Stats(StatsWindow),
+    /// `stats [7d|30d|90d] [--drills]`: with `drills`, drills are counted too.
+    Stats {
+        window: StatsWindow,
+        drills: bool,
+    },
     /// `dashboard`: a one-time sign-in link to the dashboard.
     Dashboard,
     /// `change [service:NAME…] TEXT [at:HH:MM]`: announce planned work.
@@ -86,6 +90,8 @@ pub enum Command {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeclareOptions {
     pub private: bool,
+    /// `--drill`: a practice incident.
+    pub drill: bool,
     pub severity: Option<SeverityName>,
     pub services: Vec<ServiceName>,
     /// `None` opens the modal.
@@ -182,7 +188,7 @@ impl Usage {
     /// The usage line, in the grammar's own words (the same in every language).
     pub fn line(self) -> &'static str {
         match self {
-            Usage::Stats => "stats [7d|30d|90d]",
+            Usage::Stats => STATS_USAGE,
             Usage::Change => "change [service:NAME…] TEXT [at:HH:MM]",
             Usage::Status => "status investigating|identified|monitoring",
             Usage::Severity => "severity sevN",
@@ -210,7 +216,7 @@ impl Command {
             Command::Help
                 | Command::Declare(_)
                 | Command::List
-                | Command::Stats(_)
+                | Command::Stats { .. }
                 | Command::Dashboard
                 | Command::Change { .. }
                 | Command::OnCall(_)
@@ -225,7 +231,7 @@ impl Command {
             Command::Help => "help",
             Command::Declare(_) => "declare",
             Command::List => "list",
-            Command::Stats(_) => "stats",
+            Command::Stats { .. } => "stats",
             Command::Dashboard => "dashboard",
             Command::Change { .. } => "change",
             Command::Update(_) => "update",
@@ -476,6 +482,8 @@ fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOption
     while let Some(word) = words.peek() {
         if word.eq_ignore_ascii_case("--private") {
             options.private = true;
+        } else if word.eq_ignore_ascii_case("--drill") {
+            options.drill = true;
         } else if word.starts_with("--") {
             return Err(GrammarError::UnknownOption { word: word.to_owned() });
         } else if let Some(service) = service_option(word, policy) {
@@ -499,19 +507,36 @@ fn parse_declare(words: &mut Words<'_>, policy: &Policy) -> Result<DeclareOption
     Ok(options)
 }
 
+/// The usage line of `stats`.
+const STATS_USAGE: &str = "stats [7d|30d|90d] [--drills]";
+
+/// `stats [7d|30d|90d] [--drills]`: the window and the flag in either order, each at most once.
+/// A word that is neither, where the window may still come, is an unknown window; anything
+/// else (a second window, an unknown `--` option) is refused with the usage line.
 fn parse_stats(words: &mut Words<'_>) -> Result<Command, GrammarError> {
-    let window = match words.next_word().map(str::to_ascii_lowercase).as_deref() {
-        None | Some("30d") => StatsWindow::Days30,
-        Some("7d") => StatsWindow::Days7,
-        Some("90d") => StatsWindow::Days90,
-        Some(other) => {
-            return Err(GrammarError::UnknownStatsWindow { word: other.to_owned() });
+    let mut window = None;
+    let mut drills = false;
+    while let Some(word) = words.next_word() {
+        let lower = word.to_ascii_lowercase();
+        let parsed = match lower.as_str() {
+            "30d" => Some(StatsWindow::Days30),
+            "7d" => Some(StatsWindow::Days7),
+            "90d" => Some(StatsWindow::Days90),
+            _ => None,
+        };
+        match parsed {
+            Some(parsed) if window.is_none() => window = Some(parsed),
+            None if lower == "--drills" && !drills => drills = true,
+            None if window.is_none() && !lower.starts_with("--") => {
+                return Err(GrammarError::UnknownStatsWindow { word: lower });
+            }
+            _ => {
+                let rest = words.rest().map_or_else(|| word.to_owned(), |rest| format!("{word} {rest}"));
+                return Err(GrammarError::UnexpectedWords { usage: Usage::Stats, words: rest });
+            }
         }
-    };
-    no_more(words, "stats [7d|30d|90d]", Command::Stats(window)).map_err(|e| match e {
-        GrammarError::UnexpectedWords { words, .. } => GrammarError::UnexpectedWords { usage: Usage::Stats, words },
-        other => other,
-    })
+    }
+    Ok(Command::Stats { window: window.unwrap_or(StatsWindow::Days30), drills })
 }
 
 fn parse_change(words: &mut Words<'_>, policy: &Policy) -> Result<Command, GrammarError> {

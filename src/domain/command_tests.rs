@@ -48,12 +48,47 @@ fn quick_declare_takes_severity_services_and_title() {
     assert_eq!(options.services, vec![svc("payments")]);
     assert_eq!(options.title.as_deref(), Some("Checkout is down"));
     assert!(!options.private);
+    assert!(!options.drill);
+}
+
+#[test]
+fn drill_may_come_in_any_order_with_private_severity_and_services() {
+    let expected = DeclareOptions {
+        private: true,
+        drill: true,
+        severity: Some(sev("SEV1")),
+        services: vec![svc("payments")],
+        title: Some("Payments failover practice".to_owned()),
+    };
+    for text in [
+        "declare --drill --private sev1 service:payments Payments failover practice",
+        "declare sev1 --DRILL service:payments --private Payments failover practice",
+        "declare service:payments --private sev1 --drill Payments failover practice",
+    ] {
+        assert_eq!(ok(text), Command::Declare(expected.clone()), "{text}");
+    }
+}
+
+#[test]
+fn a_drill_without_a_title_opens_the_modal_prefilled_as_a_drill() {
+    let Command::Declare(options) = ok("declare --drill sev2") else { panic!() };
+    assert!(options.drill && !options.private);
+    assert_eq!(options.title, None);
+    assert_eq!(options.severity, Some(sev("SEV2")));
+}
+
+#[test]
+fn drill_after_the_first_title_word_is_title_text() {
+    let Command::Declare(options) = ok("declare sev3 Failover --drill rehearsal") else { panic!() };
+    assert!(!options.drill);
+    assert_eq!(options.title.as_deref(), Some("Failover --drill rehearsal"));
 }
 
 #[test]
 fn quick_declare_options_may_come_in_any_order() {
     let expected = DeclareOptions {
         private: true,
+        drill: false,
         severity: Some(sev("SEV2")),
         services: vec![svc("checkout"), svc("payments")],
         title: Some("Cards declined".to_owned()),
@@ -110,9 +145,9 @@ fn a_korean_title_is_kept_as_typed() {
 #[test]
 fn list_stats_and_change_parse_anywhere() {
     assert_eq!(ok("list"), Command::List);
-    assert_eq!(ok("stats"), Command::Stats(StatsWindow::Days30));
-    assert_eq!(ok("stats 7d"), Command::Stats(StatsWindow::Days7));
-    assert_eq!(ok("stats 90D"), Command::Stats(StatsWindow::Days90));
+    assert_eq!(ok("stats"), Command::Stats { window: StatsWindow::Days30, drills: false });
+    assert_eq!(ok("stats 7d"), Command::Stats { window: StatsWindow::Days7, drills: false });
+    assert_eq!(ok("stats 90D"), Command::Stats { window: StatsWindow::Days90, drills: false });
     assert_eq!(
         ok("change service:payments Rolling out v2 at 14:00"),
         Command::Change { services: vec![svc("payments")], text: "Rolling out v2 at 14:00".into(), at: None }
@@ -135,6 +170,24 @@ fn list_stats_and_change_parse_anywhere() {
 #[test]
 fn stats_with_an_unknown_window_is_refused() {
     assert_eq!(err("stats 2w"), GrammarError::UnknownStatsWindow { word: "2w".into() });
+    assert_eq!(err("stats --drills 2w"), GrammarError::UnknownStatsWindow { word: "2w".into() });
+}
+
+#[test]
+fn stats_drills_counts_drills_too_with_the_window_on_either_side() {
+    assert_eq!(ok("stats --drills"), Command::Stats { window: StatsWindow::Days30, drills: true });
+    assert_eq!(ok("stats 7d --drills"), Command::Stats { window: StatsWindow::Days7, drills: true });
+    assert_eq!(ok("stats --DRILLS 90d"), Command::Stats { window: StatsWindow::Days90, drills: true });
+}
+
+#[test]
+fn stats_refuses_a_second_window_a_repeated_flag_and_other_options_with_its_usage() {
+    let usage = |words: &str| GrammarError::UnexpectedWords { usage: Usage::Stats, words: words.into() };
+    assert_eq!(err("stats 7d 30d"), usage("30d"));
+    assert_eq!(err("stats --drills --drills"), usage("--drills"));
+    assert_eq!(err("stats --drill"), usage("--drill"));
+    assert_eq!(err("stats 7d --all now"), usage("--all now"));
+    assert_eq!(Usage::Stats.line(), "stats [7d|30d|90d] [--drills]");
 }
 
 #[test]

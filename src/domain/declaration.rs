@@ -4,7 +4,7 @@
 
 use crate::domain::incident::{ServiceName, SeverityName};
 
-/// The six things a declaration says about an incident.
+/// The seven things a declaration says about an incident.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeclareForm {
     pub title: String,
@@ -14,4 +14,6 @@ pub struct DeclareForm {
     pub description: Option<String>,
     /// Whether the incident's channel is private (and its title kept out of shared places).
     pub private: bool,
+    /// Whether it is a drill: a practice incident (see `Incident::drill`).
+    pub drill: bool,
 }

@@ -56,6 +56,10 @@ pub struct Incident {
     pub status: IncidentStatus,
     /// A private incident has a private channel and is shared with nobody.
     pub private: bool,
+    /// A drill is a practice incident: marked DRILL in everything the bot posts about it,
+    /// shared with nobody, paged only inside Slack, and left out of stats, digests, search and
+    /// similar incidents. Fixed at declaration.
+    pub drill: bool,
     pub reporter: UserId,
     pub lead: Option<UserId>,
     pub impact: Option<String>,
@@ -77,6 +81,15 @@ pub struct Incident {
     pub timers: crate::domain::reminders::Timers,
     /// The latest reminder message (a 👀 on it snoozes once).
     pub last_reminder_ts: Option<String>,
+}
+
+impl Incident {
+    /// Whether the incident stays inside its own channel: no notice, no escalation and no
+    /// announcement goes anywhere else. A private incident keeps its secrets there; a drill
+    /// must not alarm anyone who is not practising.
+    pub fn stays_in_its_channel(&self) -> bool {
+        self.private || self.drill
+    }
 }
 
 /// `investigating → identified → monitoring → resolved → closed`.

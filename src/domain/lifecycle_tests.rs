@@ -27,6 +27,7 @@ fn incident() -> Incident {
         severity: sev("SEV2"),
         status: IncidentStatus::Investigating,
         private: false,
+        drill: false,
         reporter: user("U0REPORTER"),
         lead: None,
         impact: None,

@@ -18,6 +18,7 @@ fn incident(severity: &str, declared_at: DateTime<Utc>) -> IncidentTimes {
         resolved_at: None,
         alerted_at: None,
         first_action: None,
+        drill: false,
     }
 }
 

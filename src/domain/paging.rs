@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::domain::ids::UserId;
-use crate::domain::incident::{IncidentId, ServiceName, SeverityName};
+use crate::domain::incident::{Incident, IncidentId, ServiceName, SeverityName};
 use crate::domain::oncall::{Override, on_call};
 use crate::domain::policy::Policy;
 use crate::domain::reminders::plus;
@@ -176,6 +176,13 @@ impl Pager {
         }
         pagers
     }
+
+    /// The pagers an incident is paged through outside Slack: those the policy turns on, and
+    /// none for a drill — practice never wakes anyone through PagerDuty or Opsgenie (its pages
+    /// stay direct messages in Slack, marked as a drill).
+    pub fn for_incident(policy: &Policy, incident: &Incident) -> Vec<Pager> {
+        if incident.drill { Vec::new() } else { Pager::enabled(policy) }
+    }
 }
 
 /// What happens to an incident's one external alert: triggered by the first page,
@@ -287,6 +294,17 @@ mod tests {
             BTreeMap::from([("payments".to_owned(), vec![Override { user: user("U0C"), from: at(0), until: at(30) }])]);
         let found = on_call_for(&policy, &overrides, &[ServiceName("payments".into())], at(10));
         assert_eq!(found[0].user, user("U0C"));
+    }
+
+    #[test]
+    fn a_drill_is_paged_through_no_external_pager_even_when_both_are_on() {
+        let mut policy = policy(&[]);
+        policy.paging.pagerduty = true;
+        policy.paging.opsgenie = true;
+        let mut incident = crate::render::api_test_incident(at(0));
+        assert_eq!(Pager::for_incident(&policy, &incident), [Pager::PagerDuty, Pager::Opsgenie]);
+        incident.drill = true;
+        assert!(Pager::for_incident(&policy, &incident).is_empty());
     }
 
     #[test]

@@ -61,13 +61,16 @@ pub fn score(probe: &Probe, candidate: &Incident, alerts: &BTreeSet<String>) -> 
     u32::try_from(3 * shared_alerts + 2 * shared_services + shared_words).unwrap_or(u32::MAX)
 }
 
-/// The most similar of `candidates`, best first, at most [`SHOWN`]; none that share nothing.
+/// The most similar of `candidates`, best first, at most [`SHOWN`]; none that share nothing,
+/// and never a private incident or a drill (the store leaves them out already; practice is
+/// not history to learn from).
 pub fn choose<'a>(
     probe: &Probe,
     candidates: impl IntoIterator<Item = (&'a Incident, &'a BTreeSet<String>)>,
 ) -> Vec<IncidentId> {
     let mut scored: Vec<(u32, &Incident)> = candidates
         .into_iter()
+        .filter(|(incident, _)| !incident.private && !incident.drill)
         .map(|(incident, alerts)| (score(probe, incident, alerts), incident))
         .filter(|(score, _)| *score > 0)
         .collect();
@@ -91,6 +94,7 @@ mod tests {
             severity: SeverityName("SEV2".to_owned()),
             status: IncidentStatus::Resolved,
             private: false,
+            drill: false,
             reporter: UserId::parse("U0REPORTER").unwrap(),
             lead: None,
             impact: None,
@@ -138,6 +142,18 @@ mod tests {
         assert_eq!(numbers, [1, 5, 3]);
         let only_unrelated = [incident(4, "Search is slow", &["search"], 4)];
         assert!(choose(&probe, only_unrelated.iter().map(|i| (i, &none))).is_empty());
+    }
+
+    #[test]
+    fn a_drill_or_a_private_incident_is_never_chosen_however_alike() {
+        let new = incident(10, "Card payments declined", &["payments"], 20);
+        let probe = Probe::of(&new, BTreeSet::new());
+        let drill = Incident { drill: true, ..incident(1, "Card payments declined", &["payments"], 1) };
+        let private = Incident { private: true, ..incident(2, "Card payments declined", &["payments"], 2) };
+        let real = incident(3, "Payments slow", &["payments"], 3);
+        let none = BTreeSet::new();
+        let chosen = choose(&probe, [&drill, &private, &real].into_iter().map(|i| (i, &none)));
+        assert_eq!(chosen, [IncidentId::from_stored(3)]);
     }
 
     #[test]

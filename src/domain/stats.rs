@@ -17,6 +17,17 @@ pub struct IncidentTimes {
     pub alerted_at: Option<DateTime<Utc>>,
     /// The first response action (`action KIND`): when, and its kind.
     pub first_action: Option<(DateTime<Utc>, String)>,
+    /// A practice incident (only read when drills are counted).
+    pub drill: bool,
+}
+
+/// Whether statistics count drills: left out unless asked for (`stats --drills`), so practice
+/// never flatters or spoils the real figures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Drills {
+    #[default]
+    LeftOut,
+    Counted,
 }
 
 /// Figures for one severity.
@@ -43,6 +54,8 @@ pub struct ByFirstAction {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
     pub total: usize,
+    /// How many of `total` are drills (0 unless drills are counted).
+    pub drills: usize,
     /// In the policy's severity order.
     pub by_severity: Vec<(String, BySeverity)>,
     pub overall: BySeverity,
@@ -108,6 +121,7 @@ pub fn compute(
         .collect();
     Stats {
         total: incidents.len(),
+        drills: incidents.iter().filter(|i| i.drill).count(),
         by_severity,
         overall: figures(&all),
         by_first_action,
@@ -139,6 +153,7 @@ mod tests {
                 resolved_at: Some(at(2, 60)),
                 alerted_at: Some(at(2, -10)),
                 first_action: Some((at(2, 6), "rollback".into())),
+                drill: false,
             },
             IncidentTimes {
                 severity: "SEV1".into(),
@@ -147,6 +162,7 @@ mod tests {
                 resolved_at: Some(at(10, 120)),
                 alerted_at: None,
                 first_action: Some((at(10, 10), "hotfix".into())),
+                drill: false,
             },
             IncidentTimes {
                 severity: "SEV3".into(),
@@ -155,6 +171,7 @@ mod tests {
                 resolved_at: None,
                 alerted_at: None,
                 first_action: Some((at(10, 30), "rollback".into())),
+                drill: false,
             },
         ];
         let kinds = ["rollback".to_owned(), "scale-out".to_owned(), "hotfix".to_owned()];
@@ -180,5 +197,23 @@ mod tests {
             (stats.total, stats.reminders, stats.escalations, stats.followups_open, stats.followups_done),
             (3, 5, 1, 2, 3)
         );
+        assert_eq!(stats.drills, 0);
+    }
+
+    #[test]
+    fn counted_drills_are_figures_like_any_incident_and_are_counted_apart() {
+        let real = IncidentTimes {
+            severity: "SEV1".into(),
+            declared_at: at(2, 0),
+            acknowledged_at: None,
+            resolved_at: Some(at(2, 30)),
+            alerted_at: None,
+            first_action: None,
+            drill: false,
+        };
+        let drill = IncidentTimes { resolved_at: Some(at(2, 90)), drill: true, ..real.clone() };
+        let stats = compute(&[real, drill], &["SEV1".into()], &[], (0, 0, 0, 0));
+        assert_eq!((stats.total, stats.drills), (2, 1));
+        assert_eq!(stats.by_severity[0].1.mttr, Some(Duration::minutes(60)));
     }
 }

@@ -33,9 +33,62 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// Mass mentions turned into plain words: `<!here>` → `@here`, `<!channel>` → `@channel`,
+/// `<!everyone>` → `@everyone`, `<!subteam^S1|@sre>` → `@sre` (`@group` without a label). Other
+/// special sequences (`<!date^…>`) and everything else are left as they are. For what the bot
+/// itself writes where no one may be pinged at all (a drill): escaping user text already keeps
+/// users' words from pinging.
+pub fn without_mass_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<!") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('>') else {
+            out.push_str("<!");
+            rest = after;
+            continue;
+        };
+        let inner = &after[..end];
+        let key = inner.split(['|', '^']).next().unwrap_or_default();
+        match key {
+            "here" | "channel" | "everyone" => {
+                out.push('@');
+                out.push_str(key);
+            }
+            "subteam" => {
+                let label = inner.split_once('|').map(|(_, label)| label.trim_start_matches('@'));
+                out.push('@');
+                out.push_str(label.filter(|l| !l.is_empty()).unwrap_or("group"));
+            }
+            _ => {
+                out.push_str("<!");
+                out.push_str(inner);
+                out.push('>');
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mass_mentions_become_words_and_nothing_else_changes() {
+        assert_eq!(
+            without_mass_mentions("<!here> <!channel> <!everyone> <!subteam^S1|@sre> <!subteam^S2> now"),
+            "@here @channel @everyone @sre @group now"
+        );
+        assert_eq!(without_mass_mentions("<!here|here> wake up"), "@here wake up");
+        let kept = "<!date^1700000000^{date}|Nov 14> <@U1> <#C1|general> &lt;!here&gt; a < b";
+        assert_eq!(without_mass_mentions(kept), kept);
+        assert_eq!(without_mass_mentions("unclosed <!here"), "unclosed <!here");
+        assert_eq!(without_mass_mentions("결제 <!channel>"), "결제 @channel");
+    }
 
     #[test]
     fn mass_mentions_typed_by_users_are_neutralised() {

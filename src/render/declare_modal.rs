@@ -19,6 +19,7 @@ const SERVICES: &str = "services";
 const IMPACT: &str = "impact";
 const DESCRIPTION: &str = "description";
 const PRIVATE: &str = "private";
+const DRILL: &str = "drill";
 
 fn plain(text: &str, max: usize) -> Value {
     json!({"type": "plain_text", "text": truncate_chars(text, max), "emoji": true})
@@ -26,6 +27,16 @@ fn plain(text: &str, max: usize) -> Value {
 
 fn option(label: &str, value: &str) -> Value {
     json!({"text": plain(label, 75), "value": truncate_chars(value, 150)})
+}
+
+/// An optional input block with one checkbox, ticked when `checked`.
+fn checkbox_block(id: &str, label: &str, option_label: &str, checked: bool) -> Value {
+    let choice = option(option_label, id);
+    let mut checkboxes = json!({"type": "checkboxes", "action_id": id, "options": [choice.clone()]});
+    if checked {
+        checkboxes["initial_options"] = json!([choice]);
+    }
+    json!({"type": "input", "block_id": id, "optional": true, "label": plain(label, 2000), "element": checkboxes})
 }
 
 /// The modal view for `views.open`; `metadata` travels back in `private_metadata`.
@@ -67,12 +78,8 @@ pub fn build(policy: &Policy, prefill: &DeclareOptions, metadata: &str) -> Value
         "element": {"type": "plain_text_input", "action_id": IMPACT, "max_length": 1000, "placeholder": plain(t(Key::ModalImpactPlaceholder), 150)}}));
     blocks.push(json!({"type": "input", "block_id": DESCRIPTION, "optional": true, "label": plain(t(Key::ModalFieldDescription), 2000),
         "element": {"type": "plain_text_input", "action_id": DESCRIPTION, "multiline": true, "max_length": 2500}}));
-    let private_option = option(t(Key::ModalPrivateOption), "private");
-    let mut checkboxes = json!({"type": "checkboxes", "action_id": PRIVATE, "options": [private_option.clone()]});
-    if prefill.private {
-        checkboxes["initial_options"] = json!([private_option]);
-    }
-    blocks.push(json!({"type": "input", "block_id": PRIVATE, "optional": true, "label": plain(t(Key::ModalFieldPrivate), 2000), "element": checkboxes}));
+    blocks.push(checkbox_block(PRIVATE, t(Key::ModalFieldPrivate), t(Key::ModalPrivateOption), prefill.private));
+    blocks.push(checkbox_block(DRILL, t(Key::ModalFieldDrill), t(Key::ModalDrillOption), prefill.drill));
     json!({
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -114,7 +121,8 @@ pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'stati
             }
         }
     }
-    let private = field(PRIVATE)["selected_options"].as_array().is_some_and(|picked| !picked.is_empty());
+    let ticked = |block: &str| field(block)["selected_options"].as_array().is_some_and(|picked| !picked.is_empty());
+    let (private, drill) = (ticked(PRIVATE), ticked(DRILL));
     match severity {
         Some(severity) if errors.is_empty() => Ok(DeclareForm {
             title,
@@ -123,6 +131,7 @@ pub fn read(values: &Value, policy: &Policy) -> Result<DeclareForm, Vec<(&'stati
             impact: text_of(IMPACT),
             description: text_of(DESCRIPTION),
             private,
+            drill,
         }),
         _ => Err(errors),
     }
@@ -138,6 +147,7 @@ mod tests {
         let picked: Vec<Value> = services.iter().map(|s| json!({"value": s})).collect();
         let private: Vec<Value> = if private { vec![json!({"value": "private"})] } else { vec![] };
         json!({
+            "drill": {"drill": {"type": "checkboxes", "selected_options": []}},
             "title": {"title": {"type": "plain_text_input", "value": title}},
             "severity": {"severity": {"type": "static_select", "selected_option": {"value": severity}}},
             "services": {"services": {"type": "multi_static_select", "selected_options": picked}},
@@ -152,6 +162,7 @@ mod tests {
         let policy = contract_policy();
         let prefill = DeclareOptions {
             private: true,
+            drill: false,
             severity: policy.severity("sev1").map(|s| s.name.clone()),
             services: vec![ServiceName::from_stored("payments".into())],
             title: None,
@@ -161,7 +172,38 @@ mod tests {
         assert_eq!(view["callback_id"], "declare");
         assert_eq!(blocks[1]["element"]["initial_option"]["value"], "SEV1");
         assert_eq!(blocks[2]["element"]["initial_options"][0]["value"], "payments");
-        assert_eq!(blocks.last().unwrap()["element"]["initial_options"][0]["value"], "private");
+        let private = blocks.iter().find(|b| b["block_id"] == "private").unwrap();
+        assert_eq!(private["element"]["initial_options"][0]["value"], "private");
+        let drill = blocks.iter().find(|b| b["block_id"] == "drill").unwrap();
+        assert!(drill["element"].get("initial_options").is_none(), "not a drill unless asked");
+    }
+
+    #[test]
+    fn the_modal_offers_a_drill_checkbox_ticked_by_declare_drill() {
+        let prefill = DeclareOptions { drill: true, ..DeclareOptions::default() };
+        let view = build(&contract_policy(), &prefill, "{}");
+        let drill = view["blocks"].as_array().unwrap().iter().find(|b| b["block_id"] == "drill").unwrap().clone();
+        assert_eq!(drill["optional"], true);
+        assert_eq!(drill["element"]["type"], "checkboxes");
+        assert_eq!(drill["element"]["initial_options"][0]["value"], "drill");
+        assert!(drill["element"]["options"][0]["text"]["text"].as_str().unwrap().contains("drill"));
+    }
+
+    #[test]
+    fn a_ticked_drill_checkbox_reads_back_as_a_drill() {
+        let mut submitted = values("Failover practice", "SEV1", &["payments"], false);
+        submitted["drill"]["drill"]["selected_options"] = json!([{"value": "drill"}]);
+        let form = read(&submitted, &contract_policy()).unwrap();
+        assert!(form.drill && !form.private);
+        let form = read(&values("Real outage", "SEV1", &[], false), &contract_policy()).unwrap();
+        assert!(!form.drill);
+    }
+
+    #[test]
+    fn a_form_without_the_drill_block_is_not_a_drill() {
+        let mut submitted = values("Opened before the checkbox existed", "SEV2", &[], false);
+        submitted.as_object_mut().unwrap().remove("drill");
+        assert!(!read(&submitted, &contract_policy()).unwrap().drill);
     }
 
     #[test]

@@ -163,7 +163,7 @@ pub fn topic(incident: &Incident, policy: &Policy) -> String {
 }
 
 /// The ephemeral `list` of open incidents. A private incident shows only its number,
-/// severity and status — never its title or channel.
+/// severity and status — never its title or channel. A drill is marked `[DRILL]`.
 pub fn list(incidents: &[Incident], policy: &Policy) -> String {
     let locale = policy.locale;
     if incidents.is_empty() {
@@ -181,7 +181,9 @@ pub fn list(incidents: &[Incident], policy: &Policy) -> String {
                 ("status", status),
             ])
         } else {
-            text(locale, Key::ListItem).fill_trusted(&[
+            // Open drills are listed, marked: people practising look for them here too.
+            let key = if incident.drill { Key::ListDrillItem } else { Key::ListItem };
+            text(locale, key).fill_trusted(&[
                 ("number", &number),
                 ("severity", &severity),
                 ("status", status),
@@ -210,6 +212,7 @@ mod tests {
             severity: SeverityName::from_stored("SEV1".into()),
             status: IncidentStatus::Investigating,
             private: false,
+            drill: false,
             reporter: UserId::parse("U0REPORTER").unwrap(),
             lead: None,
             impact: Some("Card payments fail <!channel>".into()),
@@ -271,6 +274,18 @@ mod tests {
     #[test]
     fn the_topic_names_severity_status_and_lead() {
         assert_eq!(topic(&incident("x"), &contract_policy()), "SEV1 · Investigating · Lead: not assigned");
+    }
+
+    #[test]
+    fn the_list_marks_an_open_drill_and_keeps_a_private_one_redacted() {
+        let real = incident("Checkout is down");
+        let drill = Incident { number: IncidentNumber(43), drill: true, ..incident("Failover practice") };
+        let secret = Incident { number: IncidentNumber(44), private: true, drill: true, ..incident("Secret practice") };
+        let list = list(&[real, drill, secret], &contract_policy());
+        let lines: Vec<&str> = list.lines().collect();
+        assert!(lines[1].starts_with("• #42 SEV1") && !lines[1].contains("DRILL"), "{list}");
+        assert!(lines[2].starts_with("• [DRILL] #43 SEV1") && lines[2].contains("Failover practice"), "{list}");
+        assert!(!list.contains("Secret practice"), "{list}");
     }
 
     #[test]

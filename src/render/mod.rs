@@ -10,6 +10,7 @@ pub mod catch_up;
 pub mod charts;
 pub mod dashboard;
 pub mod declare_modal;
+pub mod drill;
 pub mod followups;
 pub mod incident;
 pub mod incident_page;
@@ -75,6 +76,7 @@ pub(crate) fn api_test_incident(at: chrono::DateTime<chrono::Utc>) -> crate::dom
         severity: SeverityName::from_stored("SEV2".into()),
         status: IncidentStatus::Investigating,
         private: false,
+        drill: false,
         reporter: crate::domain::ids::UserId::parse("U0REPORTER").unwrap_or_else(|| unreachable!()),
         lead: None,
         impact: None,

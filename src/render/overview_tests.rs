@@ -39,6 +39,7 @@ fn sample(policy: &Policy) -> Overview {
             resolved_at: Some(declared + Duration::minutes(95)),
             alerted_at: Some(declared - Duration::minutes(10)),
             first_action: Some((declared + Duration::minutes(6), "rollback".into())),
+            drill: false,
         },
         IncidentTimes {
             severity: "SEV2".into(),
@@ -47,6 +48,7 @@ fn sample(policy: &Policy) -> Overview {
             resolved_at: None,
             alerted_at: None,
             first_action: None,
+            drill: false,
         },
         IncidentTimes {
             severity: "SEV2".into(),
@@ -55,6 +57,7 @@ fn sample(policy: &Policy) -> Overview {
             resolved_at: None,
             alerted_at: None,
             first_action: None,
+            drill: false,
         },
     ];
     let followup = |group, owner: Option<&str>, due: Option<NaiveDate>| Followup {
@@ -124,7 +127,8 @@ fn the_figures_equal_what_incident_stats_says_for_the_window() {
     );
     assert_eq!(sev1.mttr, "1h 35m");
     assert_eq!(figures.times[1].mtta, "—", "nothing to average");
-    let report = crate::render::stats::report(&overview.stats, 30, policy.locale);
+    let report =
+        crate::render::stats::report(&overview.stats, 30, crate::domain::stats::Drills::LeftOut, policy.locale);
     assert!(report.contains("MTTR 1h 35m") && report.contains("MTTFA 6m"), "{report}");
     assert_eq!((figures.reminders, figures.escalations), (5, 1));
     assert_eq!((figures.followups.open, figures.followups.overdue, figures.followups.done), (2, 1, 1));

@@ -98,6 +98,8 @@ pub fn report_nudge(incident: &Incident, name: &str, person: &UserId, due: DateT
 
 /// The digest of open incidents; `None` when there is nothing to say.
 pub fn digest(open: &[Incident], policy: &Policy, now: DateTime<Utc>) -> Option<String> {
+    // Drills are practice: the digest is for what is really on fire.
+    let open: Vec<&Incident> = open.iter().filter(|incident| !incident.drill).collect();
     if open.is_empty() {
         return None;
     }
@@ -134,4 +136,27 @@ pub fn digest(open: &[Incident], policy: &Policy, now: DateTime<Utc>) -> Option<
         });
     }
     Some(lines.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::policy::testing::contract_policy;
+    use crate::domain::incident::IncidentNumber;
+
+    #[test]
+    fn the_digest_leaves_drills_out_and_says_nothing_when_only_drills_are_open() {
+        let now = chrono::Utc::now();
+        let real = crate::render::api_test_incident(now);
+        let drill = Incident {
+            number: IncidentNumber(43),
+            title: "Failover practice".into(),
+            drill: true,
+            ..crate::render::api_test_incident(now)
+        };
+        let both = digest(&[real, drill.clone()], &contract_policy(), now).unwrap();
+        assert!(both.contains("#42") && !both.contains("#43"), "{both}");
+        assert!(!both.contains("Failover practice"), "{both}");
+        assert_eq!(digest(&[drill], &contract_policy(), now), None);
+    }
 }

@@ -33,6 +33,7 @@ fn incident() -> Incident {
         severity: SeverityName::from_stored("SEV1".into()),
         status: IncidentStatus::Resolved,
         private: false,
+        drill: false,
         reporter: user("U0ALICE"),
         lead: Some(user("U0BOB")),
         impact: None,

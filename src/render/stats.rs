@@ -2,16 +2,19 @@
 
 use super::lifecycle::duration_in;
 use crate::catalog::{Key, Locale, text};
-use crate::domain::stats::Stats;
+use crate::domain::stats::{Drills, Stats};
 
 fn span(locale: Locale, value: Option<chrono::Duration>) -> String {
     value.map_or_else(|| "—".to_owned(), |d| duration_in(locale, d))
 }
 
-/// The ephemeral report.
-pub fn report(stats: &Stats, days: i64, locale: Locale) -> String {
+/// The ephemeral report; when drills are counted, it says so (and how many) under the header.
+pub fn report(stats: &Stats, days: i64, drills: Drills, locale: Locale) -> String {
     let t = |key| text(locale, key);
     let mut lines = vec![t(Key::StatsHeader).fill(&[("days", &days.to_string()), ("total", &stats.total.to_string())])];
+    if drills == Drills::Counted {
+        lines.push(t(Key::StatsDrillsCounted).fill(&[("drills", &stats.drills.to_string())]));
+    }
     for (severity, figures) in &stats.by_severity {
         lines.push(t(Key::StatsRow).fill(&[
             ("severity", severity),
@@ -52,4 +55,33 @@ pub fn report(stats: &Stats, days: i64, locale: Locale) -> String {
         }
     }
     lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(total: usize, drills: usize) -> Stats {
+        Stats { total, drills, ..Stats::default() }
+    }
+
+    #[test]
+    fn the_report_says_when_drills_are_counted_and_how_many() {
+        let report = report(&stats(3, 1), 30, Drills::Counted, Locale::En);
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[0], "*Incidents in the last 30 days: 3*");
+        assert_eq!(lines[1], "Drills are included (`--drills`); drills among them: 1.");
+    }
+
+    #[test]
+    fn without_drills_the_report_does_not_mention_them() {
+        let report = report(&stats(2, 0), 7, Drills::LeftOut, Locale::En);
+        assert!(!report.to_lowercase().contains("drill"), "{report}");
+    }
+
+    #[test]
+    fn the_korean_report_says_drills_are_included_in_korean() {
+        let report = report(&stats(3, 1), 30, Drills::Counted, Locale::Ko);
+        assert!(report.contains("훈련") && report.contains("--drills"), "{report}");
+    }
 }

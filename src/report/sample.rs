@@ -176,6 +176,7 @@ impl Sample {
             severity: severity.clone(),
             status: IncidentStatus::Resolved,
             private: false,
+            drill: false,
             reporter: cast.reporter.clone(),
             lead: Some(cast.lead.clone()),
             impact: Some(words.impact.to_owned()),

@@ -114,6 +114,9 @@ pub struct SlackApi {
     /// The outbox job attempt whose calls these are, when bound to one: a call is not made
     /// once its lease was lost to another worker.
     attempt: Option<Arc<super::Delivery>>,
+    /// Set for the calls of a drill's jobs: every message, edit, reply, topic and document
+    /// they make is marked DRILL here, on the way out (see `render::drill`).
+    drill: Option<Arc<crate::render::drill::DrillMark>>,
 }
 
 impl std::fmt::Debug for SlackApi {
@@ -146,6 +149,7 @@ impl SlackApi {
             bot: Arc::new(tokio::sync::OnceCell::new()),
             pacer: Arc::default(),
             attempt: None,
+            drill: None,
         })
     }
 
@@ -172,6 +176,24 @@ impl SlackApi {
     /// that the attempt still holds its job.
     pub fn bound_to(&self, attempt: Arc<super::Delivery>) -> SlackApi {
         SlackApi { attempt: Some(attempt), ..self.clone() }
+    }
+
+    /// The same client, marking everything it posts as a drill's.
+    pub fn marking_drill(&self, mark: crate::render::drill::DrillMark) -> SlackApi {
+        SlackApi { drill: Some(Arc::new(mark)), ..self.clone() }
+    }
+
+    /// The drill mark of these calls, if they are a drill's.
+    pub(super) fn drill_mark(&self) -> Option<&crate::render::drill::DrillMark> {
+        self.drill.as_deref()
+    }
+
+    /// `text` as it goes out: marked when these calls are a drill's.
+    pub(super) fn outgoing_text<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.drill_mark() {
+            Some(mark) => std::borrow::Cow::Owned(mark.text(text)),
+            None => std::borrow::Cow::Borrowed(text),
+        }
     }
 
     /// Paces calls to Slack's published limits (`true`, the default) or only by Slack's own
@@ -275,6 +297,7 @@ impl SlackApi {
     /// `replace`, it replaces the message the command produced (its first reply), so sending
     /// it twice shows it once.
     pub async fn respond_ephemeral(&self, response_url: &str, text: &str, replace: bool) -> Result<(), SlackCallError> {
+        let text = self.outgoing_text(text);
         let body = serde_json::json!({"response_type": "ephemeral", "replace_original": replace, "text": text});
         let sent = self.webhooks.post(response_url).json(&body).send().await;
         let response =

@@ -133,6 +133,8 @@ impl SlackApi {
     /// each set shows a "set the channel topic" message, so a retry after a lost answer, or a
     /// refresh that changes nothing in the topic, must not set it again.
     pub async fn set_topic(&self, channel: &ChannelId, topic: &str) -> Result<(), SlackCallError> {
+        let marked = self.drill_mark().map(|mark| mark.topic(topic));
+        let topic = marked.as_deref().unwrap_or(topic);
         let info = self.raw_get("conversations.info", &[("channel", channel.as_str().to_owned())]).await?;
         if info.pointer("/channel/topic/value").and_then(|value| value.as_str()) == Some(topic) {
             return Ok(());

@@ -52,6 +52,10 @@ impl SlackApi {
         struct Answer {
             canvas_id: String,
         }
+        let (title, markdown) = match self.drill_mark() {
+            Some(mark) => (mark.title(title), mark.markdown(markdown)),
+            None => (title.to_owned(), markdown.to_owned()),
+        };
         let content = json!({"type": "markdown", "markdown": markdown});
         let body = json!({"channel_id": channel.as_str(), "title": title, "document_content": content});
         let answer: Answer = read(method, self.raw_post(method, &body).await?)?;
@@ -67,6 +71,8 @@ impl SlackApi {
 
     /// `canvases.edit`: replaces a canvas's whole content. Safe to repeat.
     pub async fn replace_canvas(&self, canvas_id: &str, markdown: &str) -> Result<(), SlackCallError> {
+        let marked = self.drill_mark().map(|mark| mark.markdown(markdown));
+        let markdown = marked.as_deref().unwrap_or(markdown);
         let content = json!({"type": "markdown", "markdown": markdown});
         let changes = json!([{"operation": "replace", "document_content": content}]);
         self.raw_post("canvases.edit", &json!({"canvas_id": canvas_id, "changes": changes})).await?;
@@ -77,7 +83,8 @@ impl SlackApi {
     /// (`files.getUploadURLExternal`, the upload, `files.completeUploadExternal`). `reserved`
     /// is called with the new file's id before the file is shared, so that a caller can
     /// remember it and find the file ([`SlackApi::find_shared_file`]) when the answer to the
-    /// sharing is lost.
+    /// sharing is lost. For a drill's calls the bytes are taken as the Markdown they are here
+    /// and get the drill's first line, the title its prefix.
     pub async fn upload_file(
         &self,
         channel: &ChannelId,
@@ -100,6 +107,10 @@ impl SlackApi {
         struct Shared {
             permalink: Option<String>,
         }
+        let (title, bytes) = match self.drill_mark() {
+            Some(mark) => (mark.title(title), mark.markdown(&String::from_utf8_lossy(&bytes)).into_bytes()),
+            None => (title.to_owned(), bytes),
+        };
         let params = [("filename", filename.to_owned()), ("length", bytes.len().to_string())];
         let ticket: Ticket =
             read("files.getUploadURLExternal", self.raw_get("files.getUploadURLExternal", &params).await?)?;

@@ -74,6 +74,14 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The message as a drill's: `[DRILL]` text and a leading banner block (see
+    /// `render::drill`).
+    fn marked(&self, mark: &crate::render::drill::DrillMark) -> Message {
+        Message { text: mark.text(&self.text), blocks: self.blocks.as_ref().map(|b| mark.blocks(b)), ..self.clone() }
+    }
+}
+
 impl From<crate::render::SlackMessage> for Message {
     fn from(message: crate::render::SlackMessage) -> Message {
         Message { text: message.text, blocks: Some(message.blocks), unfurl_links: None }
@@ -190,6 +198,8 @@ impl SlackApi {
             delivery.landed(&place);
             return Ok(posted);
         }
+        let marked = self.drill_mark().map(|mark| message.marked(mark));
+        let message = marked.as_ref().unwrap_or(message);
         let mut body = json!({"channel": to.channel(), "text": message.text});
         if let Some(blocks) = &message.blocks {
             body["blocks"] = blocks.clone();
@@ -265,6 +275,8 @@ impl SlackApi {
 
     /// `chat.update`: edits a message into its current shape. Safe to repeat.
     pub async fn update_message(&self, channel: &ChannelId, ts: &str, message: &Message) -> Result<(), SlackCallError> {
+        let marked = self.drill_mark().map(|mark| message.marked(mark));
+        let message = marked.as_ref().unwrap_or(message);
         let mut body = json!({"channel": channel.as_str(), "ts": ts, "text": message.text});
         if let Some(blocks) = &message.blocks {
             body["blocks"] = blocks.clone();
@@ -276,6 +288,7 @@ impl SlackApi {
     /// `chat.postEphemeral`: a message only `user` sees. At least once: Slack keeps no record
     /// of it to look up, and a second copy is seen by the one person it is for.
     pub async fn post_ephemeral(&self, channel: &ChannelId, user: &UserId, text: &str) -> Result<(), SlackCallError> {
+        let text = self.outgoing_text(text);
         let body = json!({"channel": channel.as_str(), "user": user.as_str(), "text": text});
         self.raw_post("chat.postEphemeral", &body).await?;
         Ok(())

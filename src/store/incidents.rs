@@ -18,6 +18,8 @@ pub struct NewIncident {
     pub title: String,
     pub severity: SeverityName,
     pub private: bool,
+    /// A practice incident (`declare --drill`).
+    pub drill: bool,
     pub reporter: UserId,
     pub impact: Option<String>,
     pub description: Option<String>,
@@ -26,7 +28,7 @@ pub struct NewIncident {
     pub timers: Timers,
 }
 
-pub(super) const COLUMNS: &str = "id, number, title, severity, status, is_private, reporter, lead_user, impact, description, \
+pub(super) const COLUMNS: &str = "id, number, title, severity, status, is_private, is_drill, reporter, lead_user, impact, description, \
                        services, channel_id, channel_name, channel_attempt, summary_ts, declared_at, last_update_at, version, \
                        reminder_due_at, reminders_unanswered, escalated, lead_nudge_due_at, retro_nudge_due_at, last_reminder_ts";
 
@@ -41,6 +43,7 @@ pub(super) fn read(row: &AnyRow) -> anyhow::Result<Incident> {
         severity: SeverityName::from_stored(row.try_get("severity")?),
         status: IncidentStatus::parse(&status).ok_or_else(|| anyhow::anyhow!("unknown stored status {status:?}"))?,
         private: row.try_get::<i64, _>("is_private")? != 0,
+        drill: row.try_get::<i64, _>("is_drill")? != 0,
         reporter: UserId::parse(&reporter)
             .ok_or_else(|| anyhow::anyhow!("stored reporter {reporter:?} is not a user id"))?,
         lead: row.try_get::<Option<String>, _>("lead_user")?.as_deref().and_then(UserId::parse),
@@ -73,8 +76,8 @@ pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateT
     let services: Vec<&str> = incident.services.iter().map(|s| s.as_str()).collect();
     let row = sqlx::query(&format!(
         "INSERT INTO incidents (number, title, severity, status, is_private, reporter, impact, description, services,
-                                declared_at, last_update_at, updated_at, reminder_due_at, lead_nudge_due_at)
-         SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11 FROM incidents
+                                declared_at, last_update_at, updated_at, reminder_due_at, lead_nudge_due_at, is_drill)
+         SELECT COALESCE(MAX(number), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10, $11, $12 FROM incidents
          RETURNING {COLUMNS}"
     ))
     .bind(&incident.title)
@@ -88,6 +91,7 @@ pub async fn insert(conn: &mut AnyConnection, incident: &NewIncident, now: DateT
     .bind(to_millis(now))
     .bind(incident.timers.reminder_due_at.map(to_millis))
     .bind(incident.timers.lead_nudge_due_at.map(to_millis))
+    .bind(i64::from(incident.drill))
     .fetch_one(&mut *conn)
     .await?;
     let incident = read(&row)?;
@@ -218,6 +222,28 @@ impl Store {
     pub async fn incident(&self, id: IncidentId) -> anyhow::Result<Option<Incident>> {
         let mut conn = self.pool().acquire().await?;
         find(&mut conn, id).await
+    }
+
+    /// Whether the incident is a drill (`false` for one that does not exist). Asked before
+    /// each of its outbox jobs, to mark what they post: read once per incident and kept, since
+    /// it never changes after the declaration (an incident not found is not kept).
+    pub async fn is_drill(&self, id: IncidentId) -> anyhow::Result<bool> {
+        /// Past this many incidents the memory starts over: it only saves reads.
+        const REMEMBERED: usize = 10_000;
+        if let Some(known) = self.drills.lock().ok().and_then(|drills| drills.get(&id).copied()) {
+            return Ok(known);
+        }
+        let drill: Option<i64> = sqlx::query_scalar("SELECT is_drill FROM incidents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        if let (Some(drill), Ok(mut drills)) = (drill, self.drills.lock()) {
+            if drills.len() >= REMEMBERED {
+                drills.clear();
+            }
+            drills.insert(id, drill != 0);
+        }
+        Ok(drill.is_some_and(|d| d != 0))
     }
 
     /// The incident with this number.

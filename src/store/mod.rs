@@ -88,6 +88,9 @@ pub struct Store {
     backend: Backend,
     /// The writer that batches hot-path writes into shared transactions.
     grouped: group_commit::GroupCommit,
+    /// Which incidents are drills, as read so far: fixed at declaration, so an answer never
+    /// goes stale, and the outbox asks it before every job (see [`Store::is_drill`]).
+    drills: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<crate::domain::incident::IncidentId, bool>>>,
 }
 
 impl Store {
@@ -132,7 +135,7 @@ impl Store {
             .await
             .with_context(|| format!("connecting to {}", url.describe()))?;
         let grouped = group_commit::GroupCommit::start(pool.clone(), backend);
-        Ok(Store { pool, backend, grouped })
+        Ok(Store { pool, backend, grouped, drills: Default::default() })
     }
 
     /// Applies pending migrations of this backend; returns how many were applied.

@@ -139,7 +139,7 @@ pub struct IncidentFilter<'a> {
 }
 
 impl Store {
-    /// The incidents (never private) where every word of `words` (stemmed, see
+    /// The incidents (never private, never a drill) where every word of `words` (stemmed, see
     /// `domain::search`) is found in some indexed text, optionally only those on `service`:
     /// the ones whose title, then impact, holds the words first, then the most recent;
     /// at most `limit`.
@@ -152,7 +152,7 @@ impl Store {
         if words.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = format!("SELECT {COLUMNS} FROM incidents WHERE is_private = 0");
+        let mut sql = format!("SELECT {COLUMNS} FROM incidents WHERE is_private = 0 AND is_drill = 0");
         let mut binds: Vec<String> = Vec::new();
         let mut score: Vec<String> = Vec::new();
         for word in words {
@@ -181,13 +181,14 @@ impl Store {
     }
 
     /// The dashboard's incident list, newest first, at most `limit`: those matching every
-    /// filter given. Text (`words`, stemmed) finds only incidents that are not private, as
-    /// `search` does; without text, private incidents are listed (the page hides their details).
+    /// filter given. Text (`words`, stemmed) finds only incidents that are neither private nor
+    /// drills, as `search` does; without text, private incidents and drills are listed (the
+    /// page hides a private one's details).
     pub async fn find_incidents(&self, filter: &IncidentFilter<'_>, limit: i64) -> anyhow::Result<Vec<Incident>> {
         let mut sql = format!("SELECT {COLUMNS} FROM incidents WHERE 1 = 1");
         let mut binds: Vec<String> = Vec::new();
         if !filter.words.is_empty() {
-            sql.push_str(" AND is_private = 0");
+            sql.push_str(" AND is_private = 0 AND is_drill = 0");
         }
         for word in filter.words {
             let (matches, bound) = self.word_matches(word, binds.len() + 1);
@@ -249,7 +250,7 @@ impl Store {
         }
     }
 
-    /// Past incidents (resolved or closed, never private, not `incident` itself) that share a
+    /// Past incidents (resolved or closed, never private nor drills, not `incident` itself) that share a
     /// service, an alert name or a title or impact word with it: the most recent 200 of them,
     /// for the domain to score.
     pub async fn similar_candidates(
@@ -285,7 +286,8 @@ impl Store {
         }
         let sql = format!(
             "SELECT {COLUMNS} FROM incidents
-             WHERE is_private = 0 AND status IN ('resolved', 'closed') AND id <> CAST($1 AS BIGINT) AND ({})
+             WHERE is_private = 0 AND is_drill = 0 AND status IN ('resolved', 'closed')
+               AND id <> CAST($1 AS BIGINT) AND ({})
              ORDER BY declared_at DESC LIMIT 200",
             alike.join(" OR ")
         );

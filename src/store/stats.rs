@@ -4,17 +4,28 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 use super::{Store, from_millis, to_millis};
-use crate::domain::stats::IncidentTimes;
+use crate::domain::stats::{Drills, IncidentTimes};
+
+/// The condition on `incidents i` that leaves drills out, unless they are counted.
+fn drills_filter(drills: Drills) -> &'static str {
+    match drills {
+        Drills::LeftOut => "i.is_drill = 0",
+        Drills::Counted => "1 = 1",
+    }
+}
 use crate::domain::timeline::TimelineKind;
 
 impl Store {
-    /// Incidents declared since `since`, with their acknowledgement, resolution and first alert.
-    pub async fn incident_times(&self, since: DateTime<Utc>) -> anyhow::Result<Vec<IncidentTimes>> {
-        let rows = sqlx::query(
+    /// Incidents declared since `since` (drills only when counted), with their acknowledgement,
+    /// resolution and first alert.
+    pub async fn incident_times(&self, since: DateTime<Utc>, drills: Drills) -> anyhow::Result<Vec<IncidentTimes>> {
+        let rows = sqlx::query(&format!(
             "SELECT i.severity, i.declared_at, i.acknowledged_at, i.resolved_at, i.first_action_at, i.first_action_kind,
+                    i.is_drill,
                     (SELECT MIN(t.at) FROM timeline_events t WHERE t.incident_id = i.id AND t.kind = $2) AS alerted_at
-             FROM incidents i WHERE i.declared_at >= $1 ORDER BY i.declared_at",
-        )
+             FROM incidents i WHERE i.declared_at >= $1 AND {} ORDER BY i.declared_at",
+            drills_filter(drills)
+        ))
         .bind(to_millis(since))
         .bind(TimelineKind::Alert.name())
         .fetch_all(self.pool())
@@ -31,37 +42,53 @@ impl Store {
                         .try_get::<Option<i64>, _>("first_action_at")?
                         .map(from_millis)
                         .zip(row.try_get::<Option<String>, _>("first_action_kind")?),
+                    drill: row.try_get::<i64, _>("is_drill")? != 0,
                 })
             })
             .collect()
     }
 
     /// Reminders sent, escalation episodes, and follow-ups (open, done) of incidents declared
-    /// since `since`.
-    pub async fn activity_since(&self, since: DateTime<Utc>) -> anyhow::Result<(usize, usize, usize, usize)> {
+    /// since `since` (of drills only when counted).
+    pub async fn activity_since(
+        &self,
+        since: DateTime<Utc>,
+        drills: Drills,
+    ) -> anyhow::Result<(usize, usize, usize, usize)> {
         let since = to_millis(since);
+        let of_drills = match drills {
+            Drills::LeftOut => {
+                "AND (incident_id IS NULL OR incident_id NOT IN (SELECT id FROM incidents WHERE is_drill <> 0))"
+            }
+            Drills::Counted => "",
+        };
+        let drills = drills_filter(drills);
         let count = |n: i64| usize::try_from(n).unwrap_or(0);
-        let reminders: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM outbox_jobs WHERE kind = 'post_reminder' AND created_at >= $1")
-                .bind(since)
-                .fetch_one(self.pool())
-                .await?;
+        let reminders: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM outbox_jobs WHERE kind = 'post_reminder' AND created_at >= $1 {of_drills}"
+        ))
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
         // One escalation tells several channels at one instant: count the instants.
-        let escalations: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM (SELECT DISTINCT incident_id, created_at FROM outbox_jobs WHERE kind = 'escalate' AND created_at >= $1) e",
-        )
+        let escalations: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT incident_id, created_at FROM outbox_jobs
+             WHERE kind = 'escalate' AND created_at >= $1 {of_drills}) e"
+        ))
         .bind(since)
         .fetch_one(self.pool())
         .await?;
-        let open: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM followups f JOIN incidents i ON i.id = f.incident_id WHERE i.declared_at >= $1 AND f.done_at IS NULL",
-        )
+        let open: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM followups f JOIN incidents i ON i.id = f.incident_id
+             WHERE i.declared_at >= $1 AND f.done_at IS NULL AND {drills}"
+        ))
         .bind(since)
         .fetch_one(self.pool())
         .await?;
-        let done: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM followups f JOIN incidents i ON i.id = f.incident_id WHERE i.declared_at >= $1 AND f.done_at IS NOT NULL",
-        )
+        let done: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM followups f JOIN incidents i ON i.id = f.incident_id
+             WHERE i.declared_at >= $1 AND f.done_at IS NOT NULL AND {drills}"
+        ))
         .bind(since)
         .fetch_one(self.pool())
         .await?;

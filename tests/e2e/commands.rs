@@ -15,7 +15,7 @@ async fn help_lists_the_commands_ephemerally() {
     let app = spawn_app().await;
     let reply = app.command("help").await;
     let help = text(&reply);
-    assert!(help.contains("declare [--private] [sevN] [service:NAME…] TITLE"), "{help}");
+    assert!(help.contains("declare [--private] [--drill] [sevN] [service:NAME…] TITLE"), "{help}");
     assert!(help.contains("Severities: SEV1, SEV2, SEV3, SEV4."), "{help}");
 }
 

@@ -28,6 +28,7 @@ mod declare;
 mod degradation;
 mod delivery;
 mod demo;
+mod drill;
 mod events;
 mod fake_slack;
 mod fanout;

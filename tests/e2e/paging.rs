@@ -232,7 +232,13 @@ async fn resolving_stops_the_climb_and_a_late_acknowledge_is_not_the_incidents()
     let app = spawn("severities = [\"SEV1\"]\nack_within = \"3s\"\nescalate_to = [\"U0MANAGER\"]").await;
     app.command("declare sev1 service:payments Card payments failing").await;
     until_paged(&app.slack, ON_CALL, 1).await;
-    wait::until_sync("the incident channel", || app.slack.channel_by_prefix("inc-").is_some()).await;
+    // Recorded, not only created in Slack: `resolve` finds its incident by the stored channel.
+    let store = app.app.store.clone();
+    wait::until("the incident channel to be recorded", || {
+        let store = store.clone();
+        async move { store.incident_by_number(IncidentNumber(1)).await.unwrap().is_some_and(|i| i.channel.is_some()) }
+    })
+    .await;
     let channel = incident_channel(&app.slack);
     let resolved = app.command_in("resolve Rolled back", &channel, "U0REPORTER").await;
     assert!(!resolved["text"].as_str().unwrap().contains("Only"), "{resolved}");

@@ -167,6 +167,7 @@ async fn incident_with_messages(
         title: format!("Outage in {channel}"),
         severity: SeverityName::from_stored("SEV3".into()),
         private: false,
+        drill: false,
         reporter: UserId::parse("U0REPORTER").unwrap(),
         impact: None,
         description: None,

@@ -38,6 +38,7 @@ fn payments_outage() -> NewIncident {
         title: "Checkout is down".into(),
         severity: SeverityName::from_stored("SEV1".into()),
         private: false,
+        drill: false,
         reporter: UserId::parse("U0REPORTER").unwrap(),
         impact: Some("Card payments fail".into()),
         description: None,
@@ -528,5 +529,38 @@ async fn the_channel_look_up_cursor_lasts_until_the_channel_or_the_next_name_on_
         incidents::set_channel(&mut tx, id, &ChannelId::parse("C0INC1").unwrap(), at(3)).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(store.channel_lookup_cursor(id).await.unwrap(), None, "the channel found ends the look-up");
+    }
+}
+
+#[tokio::test]
+async fn a_drill_is_stored_as_one_and_left_out_of_search_and_stats_unless_counted_on_every_backend() {
+    use firebell::domain::stats::Drills;
+    for database in database::all().await {
+        let store = open(&database).await;
+        let mut tx = store.begin().await.unwrap();
+        let real =
+            incidents::insert(&mut tx, &NewIncident { title: "Ledger writes slow".into(), ..payments_outage() }, at(0))
+                .await
+                .unwrap();
+        let drill = NewIncident { title: "Ledger failover rehearsal".into(), drill: true, ..payments_outage() };
+        let drill = incidents::insert(&mut tx, &drill, at(5)).await.unwrap();
+        tx.commit().await.unwrap();
+        let backend = &database.backend;
+
+        assert!(drill.drill && !real.drill, "{backend}");
+        assert!(store.incident(drill.id).await.unwrap().unwrap().drill, "{backend}");
+        assert!(store.is_drill(drill.id).await.unwrap() && !store.is_drill(real.id).await.unwrap(), "{backend}");
+
+        let found = store.search(&firebell::domain::search::query_words("ledger"), None, 10).await.unwrap();
+        let titles: Vec<&str> = found.iter().map(|i| i.title.as_str()).collect();
+        assert_eq!(titles, ["Ledger writes slow"], "{backend}");
+
+        let left_out = store.incident_times(at(-10), Drills::LeftOut).await.unwrap();
+        let counted = store.incident_times(at(-10), Drills::Counted).await.unwrap();
+        assert_eq!((left_out.len(), counted.len()), (1, 2), "{backend}");
+        assert_eq!(counted.iter().filter(|i| i.drill).count(), 1, "{backend}");
+        // The activity counts run on both backends with either filter.
+        store.activity_since(at(-10), Drills::LeftOut).await.unwrap();
+        store.activity_since(at(-10), Drills::Counted).await.unwrap();
     }
 }

@@ -4,7 +4,7 @@
 use super::context::channel_in_payload;
 use super::{JobKind, Step, StepContext, StepError, enqueue};
 use crate::catalog::{Key, text};
-use crate::domain::audience::audience;
+use crate::domain::audience::audience_of;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::{IncidentId, IncidentStatus};
 use crate::domain::policy::Mention;
@@ -43,7 +43,7 @@ pub(super) async fn refresh_notices(
         cx.slack.set_topic(channel, &render::incident::topic(&incident, &cx.policy)).await?;
     }
     let mut channels: Vec<ChannelId> = cx.store.notices(incident_id).await?.into_iter().map(|n| n.channel).collect();
-    for recipient in audience(&cx.policy, &incident.severity, &incident.services, incident.private) {
+    for recipient in audience_of(&cx.policy, &incident) {
         if !channels.contains(&recipient.channel) {
             channels.push(recipient.channel);
         }

@@ -30,8 +30,14 @@ pub(super) async fn open_channel(
     let mut lookup = cx.store.channel_lookup_cursor(incident.id).await?;
     loop {
         let date = incident.declared_at.with_timezone(&cx.policy.timezone).date_naive();
-        let name =
-            channel_name(&cx.policy.channels.prefix, date, incident.number, &incident.title, incident.channel_attempt);
+        let name = channel_name(
+            &cx.policy.channels.prefix,
+            date,
+            incident.number,
+            &incident.title,
+            incident.channel_attempt,
+            incident.drill,
+        );
         if incident.channel_name.as_deref() != Some(name.as_str()) {
             cx.store.reserve_channel_name(incident.id, &name, incident.channel_attempt, cx.clock.now()).await?;
             incident.channel_name = Some(name.clone());

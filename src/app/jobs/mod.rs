@@ -350,8 +350,7 @@ pub async fn enqueue_notices(
     } else {
         now + chrono::Duration::from_std(NOTICE_WAITS_FOR_CHANNEL).unwrap_or_default()
     };
-    for recipient in crate::domain::audience::audience(policy, &incident.severity, &incident.services, incident.private)
-    {
+    for recipient in crate::domain::audience::audience_of(policy, incident) {
         let step = Step::PostNotice {
             incident_id: incident.id,
             channel: recipient.channel.to_string(),
@@ -396,7 +395,14 @@ impl StepContext {
             .map_err(|e| StepError::Invalid(format!("unreadable job payload: {e}")))?;
         // Every Slack call of the step goes through a facade bound to this attempt: once the
         // lease is lost to another worker, the next call is not made.
-        let cx = self.bound_to(delivery);
+        let mut cx = self.bound_to(delivery);
+        // A drill's steps post through a facade that marks everything DRILL: one place, so no
+        // message about a drill can go out unmarked.
+        if let Some(incident_id) = step.incident_id()
+            && self.store.is_drill(incident_id).await?
+        {
+            cx.slack = cx.slack.marking_drill(crate::render::drill::DrillMark::new(self.policy.locale));
+        }
         step.run(&cx, delivery).await
     }
 

@@ -85,7 +85,10 @@ pub(super) async fn digest(cx: &StepContext, delivery: &Delivery, _at: i64) -> R
     let today = now.with_timezone(&cx.policy.timezone).date_naive();
     let mut overdue = Vec::new();
     for followup in cx.store.overdue_followups(today).await? {
-        if let Some(incident) = cx.store.incident(followup.incident_id).await? {
+        // A drill's follow-ups are practice too: not in the digest.
+        if let Some(incident) = cx.store.incident(followup.incident_id).await?
+            && !incident.drill
+        {
             overdue.push((followup, incident));
         }
     }

@@ -3,7 +3,7 @@
 use super::context::channel_in_payload;
 use super::{JobKind, Step, StepContext, StepError, enqueue, enqueue_notices, reporter};
 use crate::catalog::{Key, text};
-use crate::domain::audience::audience;
+use crate::domain::audience::audience_of;
 use crate::domain::ids::ChannelId;
 use crate::domain::incident::IncidentId;
 use crate::render;
@@ -50,7 +50,7 @@ pub(super) async fn post_notice(
     if cx.store.notices(incident_id).await?.iter().any(|notice| notice.channel == channel) {
         return Ok(());
     }
-    let audience = audience(&cx.policy, &incident.severity, &incident.services, incident.private);
+    let audience = audience_of(&cx.policy, &incident);
     let Some(recipient) = audience.into_iter().find(|recipient| recipient.channel == channel) else {
         tracing::info!(slack.channel = %channel, "the audience narrowed before the notice went out; not posted");
         return Ok(());
