@@ -177,7 +177,9 @@ pub fn main() -> ExitCode {
         Ok(common) => common,
         Err(error) => return fail(&error.to_string()),
     };
-    init_logging(common.log_format);
+    // The demo is for people trying firebell: its address matters more than its start-up log.
+    let default_log = if matches!(cli.command, Commands::Demo(_)) { "warn" } else { "info" };
+    init_logging(common.log_format, default_log);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
@@ -388,8 +390,9 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+/// Logs at `default` unless `RUST_LOG` says otherwise.
+fn init_logging(format: LogFormat, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| default.into());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
