@@ -421,6 +421,13 @@ fn view_arg(p: &Value) -> Result<Value, Value> {
     let view = view.ok_or_else(|| error("invalid_arguments"))?;
     let blocks = view.get("blocks").cloned().unwrap_or(Value::Null);
     check_blocks(&blocks, 100)?;
+    // A modal's title, submit and close texts: at most 24 characters each.
+    for part in ["title", "submit", "close"] {
+        if view[part]["text"].as_str().is_some_and(|t| t.chars().count() > 24) {
+            let why = format!("must be less than 25 characters [json-pointer:/view/{part}/text]");
+            return Err(json!({"error": "invalid_arguments", "response_metadata": {"messages": [why]}}));
+        }
+    }
     Ok(view)
 }
 

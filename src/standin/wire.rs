@@ -117,8 +117,49 @@ pub(super) fn check_blocks(blocks: &Value, max: usize) -> Result<(), Value> {
         if let Some(why) = too_long {
             return invalid(format!("{why} [json-pointer:/blocks/{i}]"));
         }
+        if let Some((at, why)) = element_problem(block) {
+            return invalid(format!("{why} [json-pointer:/blocks/{i}{at}]"));
+        }
     }
     Ok(())
+}
+
+/// Slack's limits on a block's interactive elements (Block Kit reference): at most 25 elements
+/// in `actions`, 10 in `context`; a button's text at most 75 characters, its value 2,000, its
+/// URL 3,000; every `action_id` at most 255.
+fn element_problem(block: &Value) -> Option<(String, &'static str)> {
+    let chars = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+    let elements = block.get("elements").and_then(Value::as_array);
+    match block.get("type").and_then(Value::as_str) {
+        Some("actions") if elements.is_some_and(|e| e.len() > 25) => {
+            return Some((String::new(), "an actions block has at most 25 elements"));
+        }
+        Some("context") if elements.is_some_and(|e| e.len() > 10) => {
+            return Some((String::new(), "a context block has at most 10 elements"));
+        }
+        _ => {}
+    }
+    let accessory = block.get("accessory").map(|a| ("/accessory".to_owned(), a));
+    let listed = elements.into_iter().flatten().enumerate().map(|(n, e)| (format!("/elements/{n}"), e));
+    for (at, element) in accessory.into_iter().chain(listed) {
+        let problem = if chars(&element["action_id"]) > 255 {
+            Some("action_id must be at most 255 characters")
+        } else if element["type"] != "button" {
+            None
+        } else if chars(&element["text"]["text"]) > 75 {
+            Some("a button's text must be at most 75 characters")
+        } else if chars(&element["value"]) > 2000 {
+            Some("a button's value must be at most 2000 characters")
+        } else if chars(&element["url"]) > 3000 {
+            Some("a button's url must be at most 3000 characters")
+        } else {
+            None
+        };
+        if let Some(why) = problem {
+            return Some((at, why));
+        }
+    }
+    None
 }
 
 pub(super) fn blocks_arg(p: &Value, max: usize) -> Result<Option<Value>, Value> {

@@ -752,3 +752,40 @@ async fn what_people_see_replies_through_their_response_url_modals_they_opened_a
     assert!(fake.messages("C0ROOM")[0].reacted.is_empty() && fake.messages("C0ROOM")[0].reactions.is_empty());
     assert_eq!(fake.toggle_reaction("C0ROOM", "9.000001", "U0BOB", "eyes"), None);
 }
+
+#[tokio::test]
+async fn block_kit_limits_on_elements_and_modal_titles_are_enforced_as_slack_does() {
+    let fake = FakeSlack::start().await.expect("the Slack stand-in starts");
+    fake.add_channel("C0ROOM", "room", false);
+    let http = reqwest::Client::new();
+    let post = |blocks: Value| {
+        let form = [("token", TOKEN.to_owned()), ("channel", "C0ROOM".to_owned()), ("blocks", blocks.to_string())];
+        http.post(format!("{}chat.postMessage", fake.api_url())).form(&form).send()
+    };
+    let button = |text: &str, value: &str| json!({"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": text}, "value": value});
+    let refused = [
+        json!([{"type": "actions", "elements": vec![button("ok", "1"); 26]}]),
+        json!([{"type": "context", "elements": vec![json!({"type": "mrkdwn", "text": "x"}); 11]}]),
+        json!([{"type": "actions", "elements": [button(&"b".repeat(76), "1")]}]),
+        json!([{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "accessory": button("ok", &"v".repeat(2001))}]),
+    ];
+    for blocks in refused {
+        let answer: Value = within(within(post(blocks.clone())).await.expect("posted").json()).await.expect("JSON");
+        assert_eq!(answer["error"], "invalid_blocks", "{blocks}: {answer}");
+    }
+    assert!(fake.messages("C0ROOM").is_empty(), "nothing refused was posted");
+    let fine = json!([{"type": "actions", "elements": vec![button(&"b".repeat(75), &"v".repeat(2000)); 25]}]);
+    let answer: Value = within(within(post(fine)).await.expect("posted").json()).await.expect("JSON");
+    assert_eq!(answer["ok"], true, "{answer}");
+
+    let trigger = fake.trigger_for("U0FIREBELL");
+    let view =
+        json!({"type": "modal", "title": {"type": "plain_text", "text": "A title that is far too long"}, "blocks": []});
+    let form = [("token", TOKEN.to_owned()), ("trigger_id", trigger), ("view", view.to_string())];
+    let answer: Value = within(
+        within(http.post(format!("{}views.open", fake.api_url())).form(&form).send()).await.expect("posted").json(),
+    )
+    .await
+    .expect("JSON");
+    assert_eq!(answer["error"], "invalid_arguments", "{answer}");
+}
