@@ -16,7 +16,8 @@ pub struct Person {
 /// The people, first the one the page starts as.
 pub const PEOPLE: [Person; 4] = [
     Person { id: "U0DEMOALICE", name: "alice", title: "Payments engineer", title_ko: "결제 엔지니어" },
-    Person { id: "U0DEMOBOB", name: "bob", title: "SRE, on call for payments", title_ko: "SRE, 결제 당번" },
+    // bob and carol take turns on call for payments, a week each (policy.toml's schedule).
+    Person { id: "U0DEMOBOB", name: "bob", title: "SRE", title_ko: "SRE" },
     Person { id: "U0DEMOCAROL", name: "carol", title: "Checkout engineer", title_ko: "체크아웃 엔지니어" },
     Person { id: "U0DEMODANA", name: "dana", title: "Engineering manager", title_ko: "엔지니어링 매니저" },
 ];
