@@ -203,34 +203,13 @@ impl<'a> People<'a> {
 /// `<!channel>` → `@channel`, `<!subteam^S1|@oncall>` → `@oncall`, `<!date^…|fallback>` → its
 /// fallback: what Slack displays, without the ping.
 fn special_mentions_as_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find("<!") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('>') else {
-            out.push_str("<!");
-            rest = after;
-            continue;
-        };
-        let inner = &after[..end];
-        let key = inner.split(['|', '^']).next().unwrap_or_default();
-        let shown = inner.split_once('|').map(|(_, shown)| shown.trim_start_matches('@'));
-        match key {
-            "channel" | "here" | "everyone" => {
-                out.push('@');
-                out.push_str(key);
-            }
-            "subteam" => {
-                out.push('@');
-                out.push_str(shown.unwrap_or("group"));
-            }
-            _ => out.push_str(shown.unwrap_or(key)),
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
+    crate::domain::text::rewrite_special_mentions(text, |key, label| {
+        Some(match key {
+            "channel" | "here" | "everyone" => format!("@{key}"),
+            "subteam" => format!("@{}", label.unwrap_or("group")),
+            _ => label.unwrap_or(key).to_owned(),
+        })
+    })
 }
 
 /// A person's label in `locale` ("Lead", "Responder 2", "리드").

@@ -39,6 +39,17 @@ pub fn truncate_chars(text: &str, max_chars: usize) -> String {
 /// itself writes where no one may be pinged at all (a drill): escaping user text already keeps
 /// users' words from pinging.
 pub fn without_mass_mentions(text: &str) -> String {
+    rewrite_special_mentions(text, |key, label| match key {
+        "here" | "channel" | "everyone" => Some(format!("@{key}")),
+        "subteam" => Some(format!("@{}", label.unwrap_or("group"))),
+        _ => None,
+    })
+}
+
+/// Rewrites each of Slack's special sequences `<!key^…|label>`: `shown(key, label)` answers
+/// what to write instead (`label` without its leading `@`, `None` when absent or empty), or
+/// `None` to keep the sequence as it is. An unclosed `<!` is kept.
+pub fn rewrite_special_mentions(text: &str, shown: impl Fn(&str, Option<&str>) -> Option<String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("<!") {
@@ -51,17 +62,10 @@ pub fn without_mass_mentions(text: &str) -> String {
         };
         let inner = &after[..end];
         let key = inner.split(['|', '^']).next().unwrap_or_default();
-        match key {
-            "here" | "channel" | "everyone" => {
-                out.push('@');
-                out.push_str(key);
-            }
-            "subteam" => {
-                let label = inner.split_once('|').map(|(_, label)| label.trim_start_matches('@'));
-                out.push('@');
-                out.push_str(label.filter(|l| !l.is_empty()).unwrap_or("group"));
-            }
-            _ => {
+        let label = inner.split_once('|').map(|(_, label)| label.trim_start_matches('@')).filter(|l| !l.is_empty());
+        match shown(key, label) {
+            Some(words) => out.push_str(&words),
+            None => {
                 out.push_str("<!");
                 out.push_str(inner);
                 out.push('>');
