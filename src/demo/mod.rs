@@ -72,12 +72,16 @@ impl Running {
 
 /// Starts the stand-in, seeds it, and starts firebell against it with the demo's routes.
 pub async fn start(mut options: Options, shutdown: CancellationToken) -> anyhow::Result<Running> {
-    if options.listen.port() == 0 {
-        // The page's links (the dashboard's) need the real port before firebell binds it.
-        let probe =
-            std::net::TcpListener::bind(options.listen).with_context(|| format!("--listen {}", options.listen))?;
-        options.listen = probe.local_addr()?;
-    }
+    // Tried first, to say which flag to change when the port is taken; and with port 0 the
+    // page's links (the dashboard's) need the real port before firebell binds it.
+    let probe = std::net::TcpListener::bind(options.listen).with_context(|| {
+        format!(
+            "--listen {}: cannot listen there (is another firebell demo running?); choose another address",
+            options.listen
+        )
+    })?;
+    options.listen = probe.local_addr()?;
+    drop(probe);
     let scratch = scratch_dir()?;
     let slack = Arc::new(SlackStandIn::start().await.context("the Slack stand-in could not listen on 127.0.0.1")?);
     workspace::seed(&slack, options.korean);

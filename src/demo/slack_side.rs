@@ -16,6 +16,9 @@ use crate::standin::{BOT_USER_ID, SlackStandIn, TEAM_ID};
 
 /// How long firebell has to answer one request (it acknowledges within 3 s by design).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// When an event firebell did not take is delivered again (Slack: at once, after a minute,
+/// after five; shortened for the demo).
+const EVENT_RETRIES: [Duration; 3] = [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)];
 
 /// Why an action could not be done, in words for the page.
 #[derive(Debug, thiserror::Error)]
@@ -71,18 +74,30 @@ impl SlackSide {
 
     /// Posts a signed body to one of firebell's `/slack/*` endpoints; answers status and body.
     async fn send(&self, path: &str, content_type: &str, body: String) -> Result<(u16, String), ActError> {
+        self.send_attempt(path, content_type, body, None).await
+    }
+
+    /// One delivery; a retry carries Slack's `X-Slack-Retry-Num` and `X-Slack-Retry-Reason`.
+    async fn send_attempt(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: String,
+        retry: Option<usize>,
+    ) -> Result<(u16, String), ActError> {
         let timestamp = self.clock.now().timestamp().to_string();
         let signed = signature::sign(self.signing_secret.as_bytes(), &timestamp, body.as_bytes());
-        let answer = self
+        let mut request = self
             .client
             .post(format!("{}{path}", self.firebell()?))
             .header("content-type", content_type)
             .header("x-slack-request-timestamp", timestamp)
-            .header("x-slack-signature", signed)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| ActError::Unreachable(e.to_string()))?;
+            .header("x-slack-signature", signed);
+        if let Some(retry) = retry {
+            request =
+                request.header("x-slack-retry-num", retry.to_string()).header("x-slack-retry-reason", "http_error");
+        }
+        let answer = request.body(body).send().await.map_err(|e| ActError::Unreachable(e.to_string()))?;
         let status = answer.status().as_u16();
         let text = answer.text().await.map_err(|e| ActError::Unreachable(e.to_string()))?;
         if !(200..300).contains(&status) {
@@ -103,7 +118,7 @@ impl SlackSide {
         match self.slack.channel(channel) {
             None => Err(ActError::Refused(format!("there is no channel {channel}"))),
             Some(c) if c.archived => Err(ActError::Refused(format!("#{} is archived", c.name))),
-            Some(c) if c.is_private && !c.members.iter().any(|m| m == user) => {
+            Some(c) if (c.is_private || c.is_im) && !c.members.iter().any(|m| m == user) => {
                 Err(ActError::Refused(format!("{} is not in #{}", self.user_name(user), c.name)))
             }
             Some(_) => Ok(()),
@@ -152,7 +167,18 @@ impl SlackSide {
             "type": "event_callback", "event_id": self.event_id(), "event_time": self.clock.now().timestamp(),
             "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": true}],
         });
-        self.send("/slack/events", "application/json", envelope.to_string()).await.map(|_| ())
+        // Slack delivers an event again when the app did not take it (three retries, over
+        // minutes; here over seconds, so the demo shows the effect while one waits for it).
+        let body = envelope.to_string();
+        let mut sent = self.send("/slack/events", "application/json", body.clone()).await;
+        for (retry, wait) in EVENT_RETRIES.iter().enumerate() {
+            if sent.is_ok() {
+                break;
+            }
+            tokio::time::sleep(*wait).await;
+            sent = self.send_attempt("/slack/events", "application/json", body.clone(), Some(retry + 1)).await;
+        }
+        sent.map(|_| ())
     }
 
     fn channel_type(&self, channel: &str) -> &'static str {

@@ -284,6 +284,16 @@ async fn the_binary_runs_the_demo_and_serves_the_page() {
         }
     })
     .await;
+    // A second demo on the same address says which flag to change, and stops.
+    let second = tokio::process::Command::new(env!("CARGO_BIN_EXE_firebell"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "off")
+        .kill_on_drop(true)
+        .output();
+    let second = tokio::time::timeout(Duration::from_secs(30), second).await.expect("it stops").expect("it ran");
+    assert!(!second.status.success());
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains(&format!("--listen 127.0.0.1:{port}")) && said.contains("choose another"), "{said}");
     child.start_kill().unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
 }

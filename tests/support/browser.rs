@@ -85,14 +85,21 @@ impl Browser {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        match self.try_call(method, path, body).await {
+            Ok(value) => value,
+            Err(answer) => panic!("WebDriver {path}: {answer}"),
+        }
+    }
+
+    /// A WebDriver call; `Err` with the whole answer when it reports an error.
+    async fn try_call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value, Value> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let mut request = self.client.request(method, url);
         if let Some(body) = body {
             request = request.json(&body);
         }
         let answer: Value = request.send().await.expect("chromedriver answers").json().await.expect("JSON");
-        assert!(answer["value"]["error"].is_null(), "WebDriver {path}: {answer}");
-        answer["value"].clone()
+        if answer["value"]["error"].is_null() { Ok(answer["value"].clone()) } else { Err(answer) }
     }
 
     /// Opens `url` and waits for it to load.
@@ -133,14 +140,29 @@ impl Browser {
 
     /// Types `text` into the first element matching `css`, as a person would.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let id = self.element(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{id}/value"), Some(json!({"text": text}))).await;
+        self.on_element(css, "value", json!({"text": text})).await;
     }
 
-    /// Clicks the first element matching `css` (and waits for a page it opens to load).
+    /// Clicks the first element matching `css` (and waits for a page it opens to load). A page
+    /// that redraws itself (the demo polls) may replace the element between finding and
+    /// clicking it: then it is found again.
     pub async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{id}/click"), Some(json!({}))).await;
+        self.on_element(css, "click", json!({})).await;
+    }
+
+    /// Does `action` (`click`, `value`) on the first element matching `css`, finding it again
+    /// when the page replaced it in between (a few times).
+    async fn on_element(&self, css: &str, action: &str, body: Value) {
+        for _ in 0..5 {
+            let id = self.element(css).await;
+            let path = format!("/element/{id}/{action}");
+            match self.try_call(reqwest::Method::POST, &path, Some(body.clone())).await {
+                Ok(_) => return,
+                Err(answer) if answer["value"]["error"] == "stale element reference" => continue,
+                Err(answer) => panic!("WebDriver {action} on {css}: {answer}"),
+            }
+        }
+        panic!("{css} was redrawn under every {action}");
     }
 
     /// Runs `script` in the page and answers what it returns.
