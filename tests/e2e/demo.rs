@@ -177,8 +177,13 @@ async fn the_scenario_plays_from_the_alert_to_the_retrospective() {
     });
     assert!(pinned_by_bob, "carol's message carries bob's 📌: {shown}");
     assert_eq!(page["scenario"]["finished"], true);
-    let retro_or_report = running.slack.canvases().len() + running.slack.files().len();
-    assert!(retro_or_report >= 1, "the report and the retrospective were published");
+    // The report and the retrospective are documents of their own (canvases, or files where
+    // canvases are refused), each announced in the channel.
+    let documents = running.slack.canvases().len() + running.slack.files().len();
+    assert!(documents >= 2, "the report and the retrospective were published: {documents}");
+    for announced in ["is published", "retrospective of incident #1 is ready"] {
+        assert!(shown.contains(announced), "{announced:?} in the channel: {shown}");
+    }
     shutdown.cancel();
     running.stop().await.expect("the demo stops cleanly");
 }
