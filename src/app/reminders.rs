@@ -18,9 +18,15 @@ use crate::store::incidents;
 use crate::store::reminders::{self as claims, Nudge};
 use crate::store::timeline::{self, TimelineEntry};
 
-/// The widest audience of an incident: the announcements channel for a broad one, the
-/// affected teams' channels for a narrow one, nobody outside for a private one or a drill.
+/// Where a silence is escalated: the widest audience of an incident (the announcements
+/// channel for a broad one, the affected teams' channels for a narrow one), nobody for a
+/// private one, and a drill's own channel.
 fn escalation_channels(policy: &Policy, incident: &Incident) -> Vec<ChannelId> {
+    // A drill tells nobody outside its channel, but its escalation is part of the practice:
+    // it is said in the drill's own channel.
+    if incident.drill {
+        return incident.channel.iter().cloned().collect();
+    }
     let everyone = audience_of(policy, incident);
     let broad = everyone.iter().any(|r| r.reason == Reason::Announcements);
     everyone.into_iter().filter(|r| (r.reason == Reason::Announcements) == broad).map(|r| r.channel).collect()

@@ -163,6 +163,27 @@ async fn a_sev1_drill_is_marked_everywhere_shared_with_nobody_and_paged_only_in_
     assert_everything_marked(&app.slack, "after resolving");
     assert_nothing_shared(&app.slack, "after resolving");
     assert_nobody_paged_outside_slack(&drill, "after resolving");
+
+    // Its report and retrospective are documents that say DRILL from their first line.
+    for command in ["report", "retro"] {
+        let reply = app.command_in(command, &channel, "U0REPORTER").await;
+        assert!(!text_of(&reply).contains("nothing was changed"), "{command}: {reply}");
+        app.outbox_drained().await;
+    }
+    let documents: Vec<String> = app
+        .slack
+        .canvases()
+        .into_iter()
+        .map(|c| c.markdown)
+        .chain(app.slack.files().into_iter().map(|f| String::from_utf8_lossy(&f.bytes).into_owned()))
+        .collect();
+    assert!(documents.len() >= 2, "the report and the retrospective: {documents:#?}");
+    for document in &documents {
+        let first = document.lines().next().unwrap_or_default();
+        assert!(first.contains("DRILL"), "a document that does not open with DRILL: {document}");
+    }
+    assert_everything_marked(&app.slack, "after the report and the retrospective");
+    assert_nothing_shared(&app.slack, "after the report and the retrospective");
 }
 
 #[tokio::test]

@@ -551,3 +551,24 @@ async fn a_hundred_incidents_through_two_replicas_on_one_postgres_database() {
     let Some(db) = database::postgres().await else { return };
     a_hundred_incidents_through_two_replicas(db).await;
 }
+
+#[tokio::test]
+async fn a_drills_reminders_say_drill_and_its_escalation_stays_in_its_channel() {
+    let app = app("").await;
+    let channel = declare(&app, "declare --drill sev1 service:payments Checkout failover rehearsal").await;
+    until_reminders(&app.slack, &channel, 3).await;
+    app.outbox_drained().await;
+    for reminder in reminders_in(&app.slack, &channel) {
+        assert!(reminder.text.starts_with("[DRILL] "), "{}", reminder.text);
+        assert!(reminder.blocks[0]["elements"][0]["text"].as_str().unwrap_or_default().contains("DRILL"));
+        assert!(!reminder.blocks.to_string().contains("<!"), "no mass mention: {}", reminder.blocks);
+    }
+    assert!(workspace::bot_posts(&app.slack, "C0INCIDENTS").is_empty(), "nothing in the announcements channel");
+    let escalated: Vec<Message> = workspace::bot_posts(&app.slack, &channel)
+        .into_iter()
+        .filter(|m| m.text.contains("has had no update") || m.text.contains("no update for"))
+        .collect();
+    let said: Vec<String> = workspace::bot_posts(&app.slack, &channel).into_iter().map(|m| m.text).collect();
+    assert!(!escalated.is_empty(), "the escalation is said in the drill's own channel: {said:#?}");
+    assert!(escalated.iter().all(|m| m.text.starts_with("[DRILL] ")), "{escalated:#?}");
+}
