@@ -144,6 +144,15 @@ async fn in_a_real_browser_a_visitor_declares_updates_highlights_and_sees_the_re
     )
     .await;
     browser.screenshot(&crate::dashboard::screenshot_path("demo.png")).await;
+
+    // The message shortcut from a message's ⋯ menu opens the declare form; Cancel closes it.
+    let message = format!(".message[data-ts=\"{}\"]", said.ts);
+    browser.click(&format!("{message} button.more")).await;
+    browser.click(&format!("{message} .shortcut[data-shortcut=\"declare_incident\"]")).await;
+    until_page(&browser, "the declare form", "document.querySelector('#modal [data-block-id=\"title\"]')").await;
+    browser.click("#modal-close").await;
+    until_page(&browser, "the form to close", "!document.querySelector('#modal')").await;
+    assert!(slack.open_view_for("U0DEMOALICE").is_none(), "closed in the stand-in too");
     browser.quit().await;
     shutdown.cancel();
     running.stop().await.expect("the demo stops cleanly");
