@@ -124,10 +124,17 @@ pub async fn start(mut options: Options, shutdown: CancellationToken) -> anyhow:
 
 /// Runs until `shutdown` fires (Ctrl-C in the binary).
 pub async fn run(options: Options, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let kept = options.database.is_some();
     let running = start(options, shutdown).await?;
     let url = running.url();
     println!("firebell demo is running: open {url}");
-    println!("(a local Slack stand-in; nothing leaves this machine. Ctrl-C stops it and deletes its data.)");
+    if kept {
+        println!(
+            "(a local Slack stand-in; nothing leaves this machine. Ctrl-C stops it; --database keeps firebell's records.)"
+        );
+    } else {
+        println!("(a local Slack stand-in; nothing leaves this machine. Ctrl-C stops it and deletes its data.)");
+    }
     running.stop().await
 }
 
