@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::clock::{Clock, SkippableClock};
 use crate::slack::signature;
-use crate::standin::{BOT_USER_ID, SlackStandIn, TEAM_ID};
+use crate::standin::{APP_ID, BOT_USER_ID, Message, SlackStandIn, TEAM_ID};
 
 /// How long firebell has to answer one request (it acknowledges within 3 s by design).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -140,7 +140,7 @@ impl SlackSide {
             ("user_name", &user_name),
             ("command", "/incident"),
             ("text", text),
-            ("api_app_id", "A0FIREBELL"),
+            ("api_app_id", APP_ID),
             ("is_enterprise_install", "false"),
             ("response_url", &response_url),
             ("trigger_id", &trigger_id),
@@ -163,7 +163,7 @@ impl SlackSide {
 
     async fn event(&self, event: Value) -> Result<(), ActError> {
         let envelope = json!({
-            "token": "demo", "team_id": TEAM_ID, "api_app_id": "A0FIREBELL", "event": event,
+            "token": "demo", "team_id": TEAM_ID, "api_app_id": APP_ID, "event": event,
             "type": "event_callback", "event_id": self.event_id(), "event_time": self.clock.now().timestamp(),
             "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": true}],
         });
@@ -223,7 +223,7 @@ impl SlackSide {
             .slack
             .toggle_reaction(channel, ts, user, name)
             .ok_or_else(|| ActError::Refused("that message is not there any more".to_owned()))?;
-        let author = self.slack.messages(channel).into_iter().find(|m| m.ts == ts).map(|m| m.user).unwrap_or_default();
+        let author = self.slack.message(channel, ts).map(|m| m.user).unwrap_or_default();
         self.event(json!({
             "type": if added { "reaction_added" } else { "reaction_removed" },
             "user": user, "reaction": name, "item_user": author,
@@ -237,48 +237,61 @@ impl SlackSide {
         json!({"id": user, "username": name, "name": name, "team_id": TEAM_ID})
     }
 
-    async fn interaction(&self, payload: &Value) -> Result<String, ActError> {
+    /// Sends an interaction of `kind` by `user`: what every payload carries (team, user, app,
+    /// and a fresh `trigger_id` except for `view_closed`, which opens nothing) plus `fields`.
+    async fn interaction(&self, kind: &str, user: &str, fields: Value) -> Result<String, ActError> {
+        let mut payload = json!({
+            "type": kind, "team": {"id": TEAM_ID, "domain": "firebell-demo"}, "user": self.who(user),
+            "api_app_id": APP_ID, "token": "demo",
+        });
+        if kind != "view_closed" {
+            payload["trigger_id"] = json!(self.slack.trigger_for(user));
+        }
+        if let (Some(payload), Value::Object(fields)) = (payload.as_object_mut(), fields) {
+            payload.extend(fields);
+        }
         let form = serde_urlencoded::to_string([("payload", payload.to_string())])
             .map_err(|e| ActError::Refused(e.to_string()))?;
         self.send("/slack/interactions", "application/x-www-form-urlencoded", form).await.map(|(_, body)| body)
+    }
+
+    /// A message of `channel` still there, or why not.
+    fn message_in(&self, channel: &str, ts: &str) -> Result<Message, ActError> {
+        self.slack
+            .message(channel, ts)
+            .ok_or_else(|| ActError::Refused("that message is not there any more".to_owned()))
     }
 
     /// A click on a button or a choice in a menu of a message (or an ephemeral: `ts` is then
     /// its id) in `channel`.
     pub async fn act_on_message(&self, user: &str, channel: &str, ts: &str, action: Value) -> Result<(), ActError> {
         self.member_of(user, channel)?;
-        let (message, ephemeral) = match self.slack.messages(channel).into_iter().find(|m| m.ts == ts) {
-            Some(m) => {
+        let (message, ephemeral) = match self.slack.ephemeral(ts) {
+            Some(e) if e.user == user && e.channel == channel => {
+                (json!({"type": "message", "ts": e.id, "text": e.text, "blocks": e.blocks}), true)
+            }
+            _ => {
+                let m = self.message_in(channel, ts)?;
                 (json!({"type": "message", "user": m.user, "ts": m.ts, "text": m.text, "blocks": m.blocks}), false)
             }
-            None => match self.slack.ephemeral(ts) {
-                Some(e) if e.user == user => {
-                    (json!({"type": "message", "ts": e.id, "text": e.text, "blocks": e.blocks}), true)
-                }
-                _ => return Err(ActError::Refused("that message is not there any more".to_owned())),
-            },
         };
-        let payload = json!({
-            "type": "block_actions", "team": {"id": TEAM_ID, "domain": "firebell-demo"}, "user": self.who(user),
-            "api_app_id": "A0FIREBELL", "token": "demo", "trigger_id": self.slack.trigger_for(user),
+        let fields = json!({
             "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral},
             "channel": {"id": channel, "name": self.channel_name(channel)}, "message": message,
             "response_url": self.slack.response_url_for(user, channel),
             "actions": [stamped(action, self.clock.now().timestamp())],
         });
-        self.interaction(&payload).await.map(|_| ())
+        self.interaction("block_actions", user, fields).await.map(|_| ())
     }
 
     /// A click or a choice inside the modal `view_id` open on `user`'s screen.
     pub async fn act_in_view(&self, user: &str, view_id: &str, action: Value) -> Result<(), ActError> {
         let view = self.view_of(user, view_id)?;
-        let payload = json!({
-            "type": "block_actions", "team": {"id": TEAM_ID, "domain": "firebell-demo"}, "user": self.who(user),
-            "api_app_id": "A0FIREBELL", "token": "demo", "trigger_id": self.slack.trigger_for(user),
+        let fields = json!({
             "container": {"type": "view", "view_id": view_id}, "view": view,
             "actions": [stamped(action, self.clock.now().timestamp())],
         });
-        self.interaction(&payload).await.map(|_| ())
+        self.interaction("block_actions", user, fields).await.map(|_| ())
     }
 
     fn view_of(&self, user: &str, view_id: &str) -> Result<Value, ActError> {
@@ -295,11 +308,7 @@ impl SlackSide {
     pub async fn submit(&self, user: &str, view_id: &str, values: Value) -> Result<Submitted, ActError> {
         let mut view = self.view_of(user, view_id)?;
         view["state"] = json!({"values": values});
-        let payload = json!({
-            "type": "view_submission", "team": {"id": TEAM_ID, "domain": "firebell-demo"}, "user": self.who(user),
-            "api_app_id": "A0FIREBELL", "token": "demo", "trigger_id": self.slack.trigger_for(user), "view": view,
-        });
-        let body = self.interaction(&payload).await?;
+        let body = self.interaction("view_submission", user, json!({"view": view})).await?;
         let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         match answer["response_action"].as_str() {
             Some("errors") => Ok(Submitted::Errors(answer["errors"].clone())),
@@ -327,11 +336,7 @@ impl SlackSide {
         let view = self.view_of(user, view_id)?;
         self.slack.close_view(view_id);
         if view["notify_on_close"].as_bool() == Some(true) {
-            let payload = json!({
-                "type": "view_closed", "team": {"id": TEAM_ID}, "user": self.who(user),
-                "api_app_id": "A0FIREBELL", "view": view, "is_cleared": false,
-            });
-            self.interaction(&payload).await?;
+            self.interaction("view_closed", user, json!({"view": view, "is_cleared": false})).await?;
         }
         Ok(())
     }
@@ -339,20 +344,14 @@ impl SlackSide {
     /// The message shortcut "Declare incident" on a message.
     pub async fn shortcut(&self, user: &str, channel: &str, ts: &str) -> Result<(), ActError> {
         self.member_of(user, channel)?;
-        let message = self
-            .slack
-            .messages(channel)
-            .into_iter()
-            .find(|m| m.ts == ts)
-            .ok_or_else(|| ActError::Refused("that message is not there any more".to_owned()))?;
-        let payload = json!({
-            "type": "message_action", "callback_id": "report_incident", "team": {"id": TEAM_ID, "domain": "firebell-demo"},
-            "user": self.who(user), "api_app_id": "A0FIREBELL", "token": "demo", "action_ts": ts,
-            "trigger_id": self.slack.trigger_for(user), "response_url": self.slack.response_url_for(user, channel),
+        let message = self.message_in(channel, ts)?;
+        let fields = json!({
+            "callback_id": "report_incident", "action_ts": ts,
+            "response_url": self.slack.response_url_for(user, channel),
             "channel": {"id": channel, "name": self.channel_name(channel)}, "message_ts": ts,
             "message": {"type": "message", "user": message.user, "ts": message.ts, "text": message.text},
         });
-        self.interaction(&payload).await.map(|_| ())
+        self.interaction("message_action", user, fields).await.map(|_| ())
     }
 
     /// A sample Prometheus Alertmanager alert at firebell's webhook, as Alertmanager sends it.

@@ -72,7 +72,8 @@ pub const BOT_USER_ID: &str = "U0FIREBELL";
 pub const BOT_ID: &str = "B0FIREBELL";
 /// Who wrote the messages [`SlackStandIn::add_history`] seeds.
 pub const HISTORY_AUTHOR: &str = "U0CHATTER";
-const APP_ID: &str = "A0FIREBELL";
+/// The app's id (`api_app_id` in what Slack sends it).
+pub const APP_ID: &str = "A0FIREBELL";
 const WORKSPACE_URL: &str = "https://firebell-test.slack.com";
 
 /// One Web API call as received.
@@ -443,6 +444,14 @@ impl SlackStandIn {
         let dm = dm_id(channel);
         let list = st.messages.get(channel).or_else(|| st.messages.get(&dm));
         list.cloned().unwrap_or_default()
+    }
+
+    /// One message of a channel (or of the bot's DM with a user id), by its ts.
+    pub fn message(&self, channel: &str, ts: &str) -> Option<Message> {
+        let st = self.lock();
+        let dm = dm_id(channel);
+        let list = st.messages.get(channel).or_else(|| st.messages.get(&dm))?;
+        list.iter().find(|m| m.ts == ts).cloned()
     }
 
     /// firebell's delivery keys (job, place, n-th post; carried in message metadata) found on

@@ -5,6 +5,7 @@ use sqlx::Row;
 
 use super::{Store, from_millis, to_millis};
 use crate::domain::stats::{Drills, IncidentTimes};
+use crate::domain::timeline::TimelineKind;
 
 /// The condition on `incidents i` that leaves drills out, unless they are counted.
 fn drills_filter(drills: Drills) -> &'static str {
@@ -13,7 +14,6 @@ fn drills_filter(drills: Drills) -> &'static str {
         Drills::Counted => "1 = 1",
     }
 }
-use crate::domain::timeline::TimelineKind;
 
 impl Store {
     /// Incidents declared since `since` (drills only when counted), with their acknowledgement,
